@@ -1,0 +1,217 @@
+//! The [`Cache`] handle: construction, stats, maintenance and cache-aside loading. The
+//! commands themselves live in [`crate::commands`], one file per family.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::config::{CacheBuilder, Config, EvictionPolicy};
+use crate::error::{Error, Result};
+use crate::loader::{Flights, Role};
+use crate::stats::Stats;
+use crate::store::Keyspace;
+
+/// An in-process, Redis-compatible cache. Cheap to clone (an `Arc`); `Send + Sync`.
+///
+/// ```
+/// use ferricache::Cache;
+///
+/// let cache = Cache::new();
+/// cache.set("user:1", "Ada").unwrap();
+/// assert_eq!(cache.get("user:1").unwrap().as_deref(), Some(&b"Ada"[..]));
+/// assert_eq!(cache.incr("visits").unwrap(), 1);
+/// ```
+#[derive(Clone)]
+pub struct Cache {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub ks: Keyspace,
+    /// Default TTL in ms for keys written without one (0: none).
+    pub default_ttl_ms: u64,
+    flights: Arc<Flights>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache::new()
+    }
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("keys", &self.dbsize())
+            .field("used_memory", &self.inner.ks.used_memory())
+            .finish()
+    }
+}
+
+impl Cache {
+    /// An unbounded cache with default settings.
+    pub fn new() -> Cache {
+        CacheBuilder::default()
+            .build()
+            .expect("default configuration is valid")
+    }
+
+    /// A builder for every setting.
+    pub fn builder() -> CacheBuilder {
+        CacheBuilder::default()
+    }
+
+    pub(crate) fn from_config(
+        config: Config,
+        max_memory: usize,
+        max_entries: usize,
+        background_expiry: Option<Duration>,
+    ) -> Cache {
+        let inner = Arc::new(Inner {
+            ks: Keyspace::new(
+                config.shards,
+                config.clock,
+                config.policy,
+                max_memory,
+                max_entries,
+            ),
+            default_ttl_ms: config.default_ttl.map_or(0, |d| d.as_millis() as u64),
+            flights: Arc::default(),
+        });
+        if let Some(period) = background_expiry {
+            spawn_reaper(Arc::downgrade(&inner), period);
+        }
+        Cache { inner }
+    }
+
+    /// Reclaims every expired key now, on all shards; returns how many went.
+    ///
+    /// Writers already reclaim a few expired keys of their shard on each write, and the
+    /// optional background thread does this periodically; call it to decide the moment.
+    pub fn run_pending_tasks(&self) -> usize {
+        self.inner.ks.expire_all(usize::MAX)
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        let ks = &self.inner.ks;
+        let mut s = Stats {
+            used_memory: ks.used_memory(),
+            keys: ks.len(),
+            commands: ks.commands_other.load(Relaxed),
+            ..Stats::default()
+        };
+        for shard in ks.shards() {
+            s.hits += shard.hits.load(Relaxed);
+            s.misses += shard.misses.load(Relaxed);
+            s.commands += shard.calls.load(Relaxed);
+            let data = shard.data.read();
+            s.keys_with_ttl += data.volatile();
+            s.evictions += data.evicted;
+            s.expirations += data.expired;
+        }
+        s
+    }
+
+    /// The current memory bound in bytes (0: none).
+    pub fn max_memory(&self) -> usize {
+        self.inner.ks.max_memory.load(Relaxed)
+    }
+
+    /// Changes the memory bound; excess keys are evicted by the next writes.
+    pub fn set_max_memory(&self, bytes: usize) {
+        self.inner.ks.max_memory.store(bytes, Relaxed);
+    }
+
+    /// The current bound on the number of keys (0: none).
+    pub fn max_entries(&self) -> usize {
+        self.inner.ks.max_entries.load(Relaxed)
+    }
+
+    /// Changes the bound on the number of keys.
+    pub fn set_max_entries(&self, n: usize) {
+        self.inner.ks.max_entries.store(n, Relaxed);
+    }
+
+    /// The eviction policy in force.
+    pub fn eviction_policy(&self) -> EvictionPolicy {
+        self.inner.ks.policy()
+    }
+
+    /// Changes the eviction policy (CONFIG SET maxmemory-policy).
+    pub fn set_eviction_policy(&self, policy: EvictionPolicy) {
+        self.inner.ks.set_policy(policy);
+    }
+
+    /// Cache-aside in one call: the value of `key`, or else the loader's, stored with `ttl`.
+    ///
+    /// Concurrent misses on one key run the loader once: the others wait and share its
+    /// result. A loader error is returned to every waiter and nothing is cached.
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    /// use std::time::Duration;
+    ///
+    /// let cache = Cache::new();
+    /// let load = || Ok::<_, std::io::Error>("from the database".into());
+    /// let v = cache.get_or_set_with("car:1", Some(Duration::from_secs(3600)), load).unwrap();
+    /// assert_eq!(&v[..], b"from the database");
+    /// assert!(cache.ttl("car:1").unwrap() > 3590);
+    /// ```
+    pub fn get_or_set_with<K, F, E>(
+        &self,
+        key: K,
+        ttl: Option<Duration>,
+        loader: F,
+    ) -> Result<Bytes>
+    where
+        K: AsRef<[u8]>,
+        F: FnOnce() -> std::result::Result<Bytes, E>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let key = key.as_ref();
+        if let Some(v) = self.get(key)? {
+            return Ok(v);
+        }
+        match self.inner.flights.join(key) {
+            Role::Follower(flight) => flight.wait(),
+            Role::Leader(guard) => {
+                // Another leader may have stored the value between our miss and our join.
+                if let Some(v) = self.get(key)? {
+                    return guard.finish(Ok(v));
+                }
+                let result = match loader() {
+                    Ok(v) => {
+                        let mut opts = crate::SetOptions::new();
+                        if let Some(ttl) = ttl {
+                            opts = opts.px(ttl.as_millis().clamp(1, i64::MAX as u128) as i64);
+                        }
+                        self.set_with(key, v.clone(), &opts).map(|_| v)
+                    }
+                    Err(e) => Err(Error::Loader(Arc::from(e.into()))),
+                };
+                guard.finish(result)
+            }
+        }
+    }
+}
+
+/// The optional background reaper: wakes every `period`, reclaims expired keys with a
+/// bounded budget per shard, and exits once the cache is dropped.
+fn spawn_reaper(inner: Weak<Inner>, period: Duration) {
+    const BUDGET_PER_SHARD: usize = 1024;
+    std::thread::Builder::new()
+        .name("ferricache-reaper".into())
+        .spawn(move || loop {
+            std::thread::sleep(period);
+            match inner.upgrade() {
+                Some(inner) => {
+                    inner.ks.expire_all(BUDGET_PER_SHARD);
+                }
+                None => return,
+            }
+        })
+        .expect("spawn the reaper thread");
+}

@@ -1,0 +1,493 @@
+//! Generic key commands: existence, deletion, renaming, TTLs, and iteration (KEYS, SCAN).
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use bytes::Bytes;
+
+use super::strings::Expiry;
+use crate::error::{Error, Result};
+use crate::eviction::random_u64;
+use crate::glob::glob_match;
+use crate::store::entry::Entry;
+use crate::value::ValueType;
+use crate::Cache;
+
+/// EXPIRE's NX / XX / GT / LT flags. XX may be combined with GT or LT; NX with none, and
+/// GT not with LT, as in Redis.
+///
+/// ```
+/// use ferricache::{Cache, ExpireCondition, Expiry};
+///
+/// let cache = Cache::new();
+/// cache.set("k", "v").unwrap();
+/// // GT treats a key without TTL as infinite, so this does nothing:
+/// assert!(!cache.expire_with("k", Expiry::Ex(100), ExpireCondition::new().gt()).unwrap());
+/// assert!(cache.expire_with("k", Expiry::Ex(100), ExpireCondition::new().nx()).unwrap());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpireCondition {
+    /// Only if the key has no TTL.
+    pub nx: bool,
+    /// Only if the key has a TTL.
+    pub xx: bool,
+    /// Only if the new deadline is later (a key without TTL counts as infinite).
+    pub gt: bool,
+    /// Only if the new deadline is earlier.
+    pub lt: bool,
+}
+
+impl ExpireCondition {
+    /// No condition.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// NX.
+    pub fn nx(mut self) -> Self {
+        self.nx = true;
+        self
+    }
+    /// XX.
+    pub fn xx(mut self) -> Self {
+        self.xx = true;
+        self
+    }
+    /// GT.
+    pub fn gt(mut self) -> Self {
+        self.gt = true;
+        self
+    }
+    /// LT.
+    pub fn lt(mut self) -> Self {
+        self.lt = true;
+        self
+    }
+
+    fn check(self) -> Result<()> {
+        if self.nx && (self.xx || self.gt || self.lt) {
+            return Err(Error::Invalid(
+                "NX and XX, GT or LT options at the same time are not compatible",
+            ));
+        }
+        if self.gt && self.lt {
+            return Err(Error::Invalid(
+                "GT and LT options at the same time are not compatible",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether a key whose deadline is `current` (0: none) may get `new`.
+    fn allows(self, current: u64, new: u64) -> bool {
+        let has = current != 0;
+        !(self.nx && has
+            || self.xx && !has
+            || self.gt && (!has || new <= current)
+            || self.lt && has && new >= current)
+    }
+}
+
+/// SCAN's MATCH, COUNT and TYPE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// MATCH: a glob pattern keys must match.
+    pub pattern: Option<Bytes>,
+    /// COUNT: how many keys to look at per call (a hint; default 10).
+    pub count: usize,
+    /// TYPE: only keys holding this type.
+    pub value_type: Option<ValueType>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            pattern: None,
+            count: 10,
+            value_type: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// Every key, ten at a time.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// MATCH pattern.
+    pub fn pattern(mut self, pattern: impl Into<Bytes>) -> Self {
+        self.pattern = Some(pattern.into());
+        self
+    }
+    /// COUNT n (at least 1).
+    pub fn count(mut self, n: usize) -> Self {
+        self.count = n.max(1);
+        self
+    }
+    /// TYPE t.
+    pub fn value_type(mut self, t: ValueType) -> Self {
+        self.value_type = Some(t);
+        self
+    }
+
+    fn accepts(&self, e: &Entry) -> bool {
+        self.value_type.is_none_or(|t| e.value.value_type() == t)
+            && match &self.pattern {
+                None => true,
+                Some(p) if &p[..] == b"*" => true,
+                Some(p) => glob_match(p, e.key.as_bytes()),
+            }
+    }
+}
+
+/// Milliseconds of TTL left as Redis rounds it to seconds.
+fn ms_to_secs_rounded(ms: i64) -> i64 {
+    (ms + 500) / 1000
+}
+
+impl Cache {
+    /// DEL: removes the keys; returns how many existed. Atomic over all the keys.
+    pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+        let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+        if let [key] = keys[..] {
+            return self
+                .inner
+                .ks
+                .write(key, 0, |tx| {
+                    Ok(tx.find(key).map(|i| tx.remove(i)).is_some() as usize)
+                })
+                .unwrap_or(0);
+        }
+        self.inner
+            .ks
+            .write_many(&keys, 0, |m| {
+                Ok((0..keys.len())
+                    .filter(|&k| {
+                        let mut tx = m.key(k);
+                        tx.find(keys[k]).map(|i| tx.remove(i)).is_some()
+                    })
+                    .count())
+            })
+            .unwrap_or(0)
+    }
+
+    /// UNLINK: as DEL (memory is released at once either way).
+    pub fn unlink<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+        self.del(keys)
+    }
+
+    /// EXISTS: how many of the keys exist (a key given twice counts twice).
+    pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+        keys.iter()
+            .filter(|k| self.inner.ks.read(k.as_ref(), false, |e| e.is_some()))
+            .count()
+    }
+
+    /// TOUCH: records an access to each key; returns how many exist.
+    pub fn touch<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+        self.exists(keys)
+    }
+
+    /// TYPE: the type of the value at `key`, `None` if missing (Redis replies `none`).
+    /// Named `key_type` because `type` is a Rust keyword.
+    pub fn key_type(&self, key: impl AsRef<[u8]>) -> Option<ValueType> {
+        self.inner
+            .ks
+            .read(key.as_ref(), false, |e| e.map(|e| e.value.value_type()))
+    }
+
+    /// RENAME: moves the value (and its TTL) to `dst`, replacing what was there.
+    pub fn rename(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<()> {
+        self.move_key(src.as_ref(), dst.as_ref(), false, false)
+            .map(drop)
+    }
+
+    /// RENAMENX: as RENAME, only if `dst` does not exist; true if it moved.
+    pub fn renamenx(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<bool> {
+        self.move_key(src.as_ref(), dst.as_ref(), true, false)
+    }
+
+    /// COPY: copies the value and TTL of `src` to `dst`; with `replace` an existing `dst`
+    /// is overwritten, otherwise nothing happens. True if it copied.
+    pub fn copy(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        replace: bool,
+    ) -> Result<bool> {
+        let (src, dst) = (src.as_ref(), dst.as_ref());
+        if src == dst {
+            return Err(Error::Invalid(
+                "source and destination objects are the same",
+            ));
+        }
+        self.move_key(src, dst, !replace, true)
+    }
+
+    fn move_key(&self, src: &[u8], dst: &[u8], nx: bool, keep_src: bool) -> Result<bool> {
+        let grow = if keep_src {
+            self.inner.ks.read(src, false, |e| {
+                e.map_or(0, crate::store::shard::entry_bytes)
+            })
+        } else {
+            0
+        };
+        self.inner.ks.write_many(&[src, dst], grow, |m| {
+            let Some(i) = m.key(0).find(src) else {
+                return if keep_src {
+                    Ok(false)
+                } else {
+                    Err(Error::NoSuchKey)
+                };
+            };
+            if src == dst {
+                return Ok(!nx);
+            }
+            if nx && m.key(1).find(dst).is_some() {
+                return Ok(false);
+            }
+            let (value, deadline) = if keep_src {
+                let tx = m.key(0);
+                let e = tx.entry(i);
+                (e.value.clone(), e.expire_at)
+            } else {
+                let e = m.key(0).remove(i);
+                (e.value, e.expire_at)
+            };
+            let mut tx = m.key(1);
+            if let Some(j) = tx.find(dst) {
+                tx.remove(j);
+            }
+            tx.insert(dst, value, deadline);
+            Ok(true)
+        })
+    }
+
+    /// EXPIRE key seconds: sets a TTL; a time <= 0 deletes the key. True if it applied.
+    pub fn expire(&self, key: impl AsRef<[u8]>, seconds: i64) -> Result<bool> {
+        self.expire_with(key, Expiry::Ex(seconds), ExpireCondition::new())
+    }
+
+    /// PEXPIRE key milliseconds.
+    pub fn pexpire(&self, key: impl AsRef<[u8]>, ms: i64) -> Result<bool> {
+        self.expire_with(key, Expiry::Px(ms), ExpireCondition::new())
+    }
+
+    /// EXPIREAT key unix-seconds.
+    pub fn expire_at(&self, key: impl AsRef<[u8]>, unix_secs: i64) -> Result<bool> {
+        self.expire_with(key, Expiry::ExAt(unix_secs), ExpireCondition::new())
+    }
+
+    /// PEXPIREAT key unix-milliseconds.
+    pub fn pexpire_at(&self, key: impl AsRef<[u8]>, unix_ms: i64) -> Result<bool> {
+        self.expire_with(key, Expiry::PxAt(unix_ms), ExpireCondition::new())
+    }
+
+    /// The EXPIRE family with NX / XX / GT / LT: `when` is `Ex`, `Px`, `ExAt` or `PxAt`.
+    pub fn expire_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        when: Expiry,
+        cond: ExpireCondition,
+    ) -> Result<bool> {
+        let key = key.as_ref();
+        cond.check()?;
+        let cmd = match when {
+            Expiry::Ex(_) => "expire",
+            Expiry::Px(_) => "pexpire",
+            Expiry::ExAt(_) => "expireat",
+            Expiry::PxAt(_) => "pexpireat",
+            Expiry::KeepTtl | Expiry::Persist => return Err(Error::Syntax),
+        };
+        self.inner.ks.write(key, 0, |tx| {
+            let deadline = when.resolve_with(tx.now, cmd, false)?.expect("a deadline");
+            let Some(i) = tx.find(key) else {
+                return Ok(false);
+            };
+            if !cond.allows(tx.entry(i).expire_at, deadline) {
+                return Ok(false);
+            }
+            if deadline <= tx.now {
+                tx.remove(i);
+            } else {
+                tx.set_expire(i, deadline);
+            }
+            Ok(true)
+        })
+    }
+
+    /// The deadline of `key`: `Err(-2)` if missing, `Ok(0)` if it has none.
+    fn deadline(&self, key: &[u8]) -> std::result::Result<u64, i64> {
+        self.inner
+            .ks
+            .read(key, false, |e| e.map(|e| e.expire_at).ok_or(-2))
+    }
+
+    /// PTTL: milliseconds left; -1 if the key has no TTL, -2 if it does not exist.
+    pub fn pttl(&self, key: impl AsRef<[u8]>) -> i64 {
+        match self.deadline(key.as_ref()) {
+            Err(code) => code,
+            Ok(0) => -1,
+            Ok(at) => (at as i64 - self.inner.ks.now() as i64).max(0),
+        }
+    }
+
+    /// TTL: seconds left (rounded as Redis rounds); -1 without TTL, -2 if missing.
+    pub fn ttl(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        Ok(match self.pttl(key) {
+            ms if ms < 0 => ms,
+            ms => ms_to_secs_rounded(ms),
+        })
+    }
+
+    /// PEXPIRETIME: the absolute deadline in Unix milliseconds; -1 / -2 as PTTL.
+    pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> i64 {
+        match self.deadline(key.as_ref()) {
+            Err(code) => code,
+            Ok(0) => -1,
+            Ok(at) => at as i64,
+        }
+    }
+
+    /// EXPIRETIME: the absolute deadline in Unix seconds; -1 / -2 as TTL.
+    pub fn expiretime(&self, key: impl AsRef<[u8]>) -> i64 {
+        match self.pexpiretime(key) {
+            ms if ms < 0 => ms,
+            ms => ms / 1000,
+        }
+    }
+
+    /// PERSIST: removes the TTL; true if there was one.
+    pub fn persist(&self, key: impl AsRef<[u8]>) -> bool {
+        let key = key.as_ref();
+        self.inner
+            .ks
+            .write(key, 0, |tx| {
+                let Some(i) = tx.find(key) else {
+                    return Ok(false);
+                };
+                if tx.entry(i).expire_at == 0 {
+                    return Ok(false);
+                }
+                tx.set_expire(i, 0);
+                Ok(true)
+            })
+            .unwrap_or(false)
+    }
+
+    /// KEYS: every key matching the glob `pattern`. It walks the whole keyspace (one shard
+    /// at a time); prefer [`Cache::scan`] on large caches.
+    pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Vec<Bytes> {
+        let opts = ScanOptions::new().pattern(Bytes::copy_from_slice(pattern.as_ref()));
+        let now = self.inner.ks.now();
+        self.inner.ks.commands_other.fetch_add(1, Relaxed);
+        let mut out = Vec::new();
+        for shard in self.inner.ks.shards() {
+            let data = shard.data.read();
+            out.extend(
+                data.live_entries(now)
+                    .filter(|e| opts.accepts(e))
+                    .map(|e| Bytes::copy_from_slice(e.key.as_bytes())),
+            );
+        }
+        out
+    }
+
+    /// SCAN: the next batch of keys from `cursor` (start with 0); returns the cursor to pass
+    /// next, 0 when the iteration is complete.
+    ///
+    /// Every key present for the whole iteration is returned exactly once, however the
+    /// cache grows or shrinks meanwhile; keys added or removed during it may or may not be.
+    /// Expired keys are never returned. An unknown cursor ends the iteration.
+    ///
+    /// ```
+    /// use ferricache::{Cache, ScanOptions};
+    ///
+    /// let cache = Cache::new();
+    /// for i in 0..100 {
+    ///     cache.set(format!("car:{i}"), "x").unwrap();
+    /// }
+    /// cache.set("user:1", "y").unwrap();
+    /// let opts = ScanOptions::new().pattern("car:*").count(25);
+    /// let (mut cursor, mut found) = (0, 0);
+    /// loop {
+    ///     let (next, keys) = cache.scan(cursor, &opts);
+    ///     found += cache.del(&keys);
+    ///     cursor = next;
+    ///     if cursor == 0 { break; }
+    /// }
+    /// assert_eq!(found, 100);
+    /// assert_eq!(cache.dbsize(), 1);
+    /// ```
+    pub fn scan(&self, cursor: u64, opts: &ScanOptions) -> (u64, Vec<Bytes>) {
+        let ks = &self.inner.ks;
+        ks.commands_other.fetch_add(1, Relaxed);
+        let shards = ks.shards();
+        let (mut shard, mut slot) = ((cursor >> 32) as usize, (cursor & 0xFFFF_FFFF) as usize);
+        let now = ks.now();
+        let mut out = Vec::new();
+        let mut budget = opts.count.max(1);
+        while shard < shards.len() && budget > 0 {
+            let data = shards[shard].data.read();
+            let mut looked = 0;
+            let next = data.scan(slot, budget, now, |e| {
+                looked += 1;
+                if opts.accepts(e) {
+                    out.push(Bytes::copy_from_slice(e.key.as_bytes()));
+                }
+            });
+            drop(data);
+            budget = budget.saturating_sub(looked.max(1));
+            match next {
+                Some(s) => slot = s,
+                None => {
+                    shard += 1;
+                    slot = 0;
+                }
+            }
+        }
+        if shard >= shards.len() {
+            (0, out)
+        } else {
+            (((shard as u64) << 32) | slot as u64, out)
+        }
+    }
+
+    /// Iterates over every key matching `opts`, calling SCAN as it goes.
+    pub fn scan_iter(&self, opts: ScanOptions) -> impl Iterator<Item = Bytes> + '_ {
+        let mut cursor = Some(0u64);
+        let mut batch = Vec::new().into_iter();
+        std::iter::from_fn(move || loop {
+            if let Some(k) = batch.next() {
+                return Some(k);
+            }
+            let c = cursor?;
+            let (next, keys) = self.scan(c, &opts);
+            cursor = (next != 0).then_some(next);
+            batch = keys.into_iter();
+        })
+    }
+
+    /// RANDOMKEY: a random key, `None` if the cache is empty.
+    pub fn randomkey(&self) -> Option<Bytes> {
+        let ks = &self.inner.ks;
+        let shards = ks.shards();
+        let now = ks.now();
+        let start = random_u64() as usize;
+        (0..shards.len()).find_map(|k| {
+            let data = shards[(start + k) % shards.len()].data.read();
+            data.random_live(now, random_u64())
+                .map(|i| Bytes::copy_from_slice(data.entry(i).key.as_bytes()))
+        })
+    }
+
+    /// DBSIZE: the number of keys (keys past their deadline but not yet reclaimed count,
+    /// as in Redis).
+    pub fn dbsize(&self) -> usize {
+        self.inner.ks.len()
+    }
+
+    /// FLUSHALL: removes every key.
+    pub fn flushall(&self) {
+        self.inner.ks.commands_other.fetch_add(1, Relaxed);
+        self.inner.ks.flush();
+    }
+}

@@ -1,0 +1,111 @@
+//! Numbers as Redis reads and writes them in strings.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+
+/// Parses a string as Redis's `string2ll` does: optional `-`, digits, no `+`, no spaces, no
+/// leading zeros, within `i64`.
+pub fn parse_i64(s: &[u8]) -> Result<i64> {
+    let (neg, digits) = match s {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, s),
+    };
+    let ok = match digits {
+        [] => false,
+        [b'0'] => !neg,
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if !ok || s.len() > 20 {
+        return Err(Error::NotInteger);
+    }
+    // Safe: checked ASCII digits with an optional sign.
+    std::str::from_utf8(s)
+        .ok()
+        .and_then(|t| t.parse::<i64>().ok())
+        .ok_or(Error::NotInteger)
+}
+
+/// Parses a float as Redis's `string2ld`: no leading or trailing space, not NaN.
+pub fn parse_f64(s: &[u8]) -> Result<f64> {
+    let t = std::str::from_utf8(s).map_err(|_| Error::NotFloat)?;
+    if t.is_empty()
+        || t.starts_with(|c: char| c.is_ascii_whitespace())
+        || t.ends_with(|c: char| c.is_ascii_whitespace())
+    {
+        return Err(Error::NotFloat);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if !v.is_nan() => Ok(v),
+        _ => Err(Error::NotFloat),
+    }
+}
+
+/// An integer's decimal text.
+pub fn format_i64(v: i64) -> Bytes {
+    Bytes::from(v.to_string())
+}
+
+/// A float as INCRBYFLOAT replies with it: plain decimal notation, no exponent, no
+/// trailing zeros. Redis computes in `long double` and prints 17 decimals, which hides the
+/// last bits of binary noise (`0.1 + 0.2` is `0.3`); with `f64` the same effect comes from
+/// taking the 15-significant-digit rounding when it is within a few ulps of the value.
+pub fn format_f64(v: f64) -> String {
+    if v == 0.0 {
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
+    let close = ((rounded - v) / v).abs() <= 4.0 * f64::EPSILON;
+    let x = if close { rounded } else { v };
+    // `Display` for f64 gives the shortest round-trip digits in plain notation.
+    format!("{x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_parse_strictly() {
+        assert_eq!(parse_i64(b"0").unwrap(), 0);
+        assert_eq!(parse_i64(b"-42").unwrap(), -42);
+        assert_eq!(parse_i64(b"9223372036854775807").unwrap(), i64::MAX);
+        assert_eq!(parse_i64(b"-9223372036854775808").unwrap(), i64::MIN);
+        for bad in [
+            &b""[..],
+            b"-",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"01",
+            b"-0",
+            b"1.0",
+            b"9223372036854775808",
+            b"abc",
+        ] {
+            assert!(
+                parse_i64(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn floats_format_as_redis() {
+        assert_eq!(format_f64(10.5 + 0.1), "10.6");
+        assert_eq!(format_f64(0.1 + 0.2), "0.3");
+        assert_eq!(format_f64(5200.0), "5200");
+        assert_eq!(format_f64(-5.6), "-5.6");
+        assert_eq!(format_f64(1e20), "100000000000000000000");
+        assert_eq!(format_f64(3.0e-5), "0.00003");
+        assert!(parse_f64(b" 1").is_err());
+        assert!(parse_f64(b"nan").is_err());
+        assert_eq!(parse_f64(b"5.0e3").unwrap(), 5000.0);
+    }
+}

@@ -1,0 +1,541 @@
+//! String commands: GET/SET and friends, ranges, and the INCR family.
+
+use bytes::{Bytes, BytesMut};
+
+use super::num::{format_f64, format_i64, parse_f64, parse_i64};
+use crate::error::{Error, Result};
+use crate::expiry::{deadline_after, deadline_at};
+use crate::store::shard::ENTRY_OVERHEAD;
+use crate::store::Tx;
+use crate::value::Value;
+use crate::Cache;
+
+/// Redis's limit on a string's length (`proto-max-bulk-len`): 512 MiB.
+pub const MAX_STRING_LEN: usize = 512 << 20;
+
+/// The TTL a write leaves on its key (SET's and GETEX's options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    /// Seconds from now (EX).
+    Ex(i64),
+    /// Milliseconds from now (PX).
+    Px(i64),
+    /// An absolute Unix time in seconds (EXAT).
+    ExAt(i64),
+    /// An absolute Unix time in milliseconds (PXAT).
+    PxAt(i64),
+    /// Keep the key's current TTL (SET's KEEPTTL).
+    KeepTtl,
+    /// Remove the TTL (GETEX's PERSIST).
+    Persist,
+}
+
+impl Expiry {
+    /// The deadline this sets (0: none), or `None` to keep the current one.
+    pub(crate) fn resolve(self, now: u64, cmd: &'static str) -> Result<Option<u64>> {
+        self.resolve_with(now, cmd, true)
+    }
+
+    /// As `resolve`; `positive_only` rejects TTLs <= 0 (SET, GETEX) where EXPIRE accepts
+    /// them as "already expired".
+    pub(crate) fn resolve_with(
+        self,
+        now: u64,
+        cmd: &'static str,
+        positive_only: bool,
+    ) -> Result<Option<u64>> {
+        Ok(Some(match self {
+            Expiry::Ex(s) => deadline_after(now, s, 1000, positive_only, cmd)?,
+            Expiry::Px(ms) => deadline_after(now, ms, 1, positive_only, cmd)?,
+            Expiry::ExAt(s) => deadline_at(s, 1000, positive_only, cmd)?,
+            Expiry::PxAt(ms) => deadline_at(ms, 1, positive_only, cmd)?,
+            Expiry::Persist => 0,
+            Expiry::KeepTtl => return Ok(None),
+        }))
+    }
+}
+
+/// SET's NX / XX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SetCondition {
+    /// Write whether or not the key exists.
+    #[default]
+    Always,
+    /// Only if the key does not exist (NX).
+    Nx,
+    /// Only if the key exists (XX).
+    Xx,
+}
+
+/// The options of SET, built by chaining.
+///
+/// ```
+/// use ferricache::{Cache, SetOptions};
+///
+/// let cache = Cache::new();
+/// // The lesson's lock: SET lock:order:42 <token> NX EX 30
+/// let first = cache.set_with("lock:order:42", "token-a", &SetOptions::new().nx().ex(30)).unwrap();
+/// let second = cache.set_with("lock:order:42", "token-b", &SetOptions::new().nx().ex(30)).unwrap();
+/// assert!(first.written && !second.written);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetOptions {
+    /// EX / PX / EXAT / PXAT / KEEPTTL; `None` clears the TTL (or applies the default TTL).
+    pub expiry: Option<Expiry>,
+    /// NX / XX.
+    pub condition: SetCondition,
+    /// GET: also return the previous value.
+    pub get: bool,
+}
+
+impl SetOptions {
+    /// No options: a plain SET.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// EX seconds.
+    pub fn ex(mut self, seconds: i64) -> Self {
+        self.expiry = Some(Expiry::Ex(seconds));
+        self
+    }
+    /// PX milliseconds.
+    pub fn px(mut self, ms: i64) -> Self {
+        self.expiry = Some(Expiry::Px(ms));
+        self
+    }
+    /// EXAT unix-seconds.
+    pub fn exat(mut self, unix_secs: i64) -> Self {
+        self.expiry = Some(Expiry::ExAt(unix_secs));
+        self
+    }
+    /// PXAT unix-milliseconds.
+    pub fn pxat(mut self, unix_ms: i64) -> Self {
+        self.expiry = Some(Expiry::PxAt(unix_ms));
+        self
+    }
+    /// KEEPTTL.
+    pub fn keep_ttl(mut self) -> Self {
+        self.expiry = Some(Expiry::KeepTtl);
+        self
+    }
+    /// NX.
+    pub fn nx(mut self) -> Self {
+        self.condition = SetCondition::Nx;
+        self
+    }
+    /// XX.
+    pub fn xx(mut self) -> Self {
+        self.condition = SetCondition::Xx;
+        self
+    }
+    /// GET.
+    pub fn get(mut self) -> Self {
+        self.get = true;
+        self
+    }
+}
+
+/// What SET did: Redis replies `OK` when `written`, nil otherwise, or with GET the previous
+/// value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetOutcome {
+    /// The value was stored (NX / XX allowed it).
+    pub written: bool,
+    /// With GET: the value before the command (`None` if the key did not exist).
+    pub previous: Option<Bytes>,
+}
+
+fn grow_of(key: &[u8], value_len: usize) -> usize {
+    ENTRY_OVERHEAD + key.len() + value_len
+}
+
+impl Cache {
+    /// The deadline for a key created without an explicit TTL.
+    fn default_deadline(&self, now: u64) -> u64 {
+        match self.inner.default_ttl_ms {
+            0 => 0,
+            ttl => now.saturating_add(ttl),
+        }
+    }
+
+    /// Stores `value` at `key` (with `deadline`, 0 for none) whatever it held before; a
+    /// deadline already past deletes the key instead.
+    fn store(&self, tx: &mut Tx, key: &[u8], value: Bytes, deadline: u64) {
+        let found = tx.find(key);
+        if deadline != 0 && deadline <= tx.now {
+            if let Some(i) = found {
+                tx.remove(i);
+            }
+            return;
+        }
+        match found {
+            Some(i) => tx.replace(i, Value::Str(value), deadline),
+            None => {
+                tx.insert(key, Value::Str(value), deadline);
+            }
+        }
+    }
+
+    /// GET: the string at `key`, `None` if missing.
+    ///
+    /// ```
+    /// let cache = ferricache::Cache::new();
+    /// assert_eq!(cache.get("k").unwrap(), None);
+    /// cache.set("k", "v").unwrap();
+    /// assert_eq!(cache.get("k").unwrap().unwrap(), "v");
+    /// ```
+    #[inline]
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        self.inner.ks.read(key.as_ref(), true, |e| {
+            e.map(|e| e.value.as_str().cloned()).transpose()
+        })
+    }
+
+    /// SET without options: stores the value, clearing any TTL (or setting the default TTL).
+    #[inline]
+    pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<()> {
+        let (key, value) = (key.as_ref(), value.into());
+        self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
+            let deadline = self.default_deadline(tx.now);
+            self.store(tx, key, value, deadline);
+            Ok(())
+        })
+    }
+
+    /// SET with EX / PX / EXAT / PXAT / KEEPTTL / NX / XX / GET.
+    pub fn set_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl Into<Bytes>,
+        opts: &SetOptions,
+    ) -> Result<SetOutcome> {
+        let (key, value) = (key.as_ref(), value.into());
+        if opts.expiry == Some(Expiry::Persist) {
+            return Err(Error::Syntax);
+        }
+        self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
+            let deadline = match opts.expiry {
+                None => Some(self.default_deadline(tx.now)),
+                Some(e) => e.resolve(tx.now, "set")?,
+            };
+            let found = tx.find(key);
+            let previous = match (opts.get, found) {
+                (true, Some(i)) => Some(tx.entry(i).value.as_str()?.clone()),
+                _ => None,
+            };
+            let written = match opts.condition {
+                SetCondition::Always => true,
+                SetCondition::Nx => found.is_none(),
+                SetCondition::Xx => found.is_some(),
+            };
+            if written {
+                let deadline = match (deadline, found) {
+                    (Some(d), _) => d,
+                    (None, Some(i)) => tx.entry(i).expire_at,
+                    (None, None) => 0,
+                };
+                self.store(tx, key, value, deadline);
+            }
+            Ok(SetOutcome { written, previous })
+        })
+    }
+
+    /// SETEX: SET with a TTL in seconds (which must be positive).
+    pub fn set_ex(
+        &self,
+        key: impl AsRef<[u8]>,
+        seconds: u64,
+        value: impl Into<Bytes>,
+    ) -> Result<()> {
+        let secs = i64::try_from(seconds).map_err(|_| Error::InvalidExpireTime("setex"))?;
+        self.set_with(key, value, &SetOptions::new().ex(secs))
+            .map_err(|e| match e {
+                Error::InvalidExpireTime(_) => Error::InvalidExpireTime("setex"),
+                e => e,
+            })
+            .map(drop)
+    }
+
+    /// PSETEX: SET with a TTL in milliseconds (which must be positive).
+    pub fn pset_ex(&self, key: impl AsRef<[u8]>, ms: u64, value: impl Into<Bytes>) -> Result<()> {
+        let ms = i64::try_from(ms).map_err(|_| Error::InvalidExpireTime("psetex"))?;
+        self.set_with(key, value, &SetOptions::new().px(ms))
+            .map_err(|e| match e {
+                Error::InvalidExpireTime(_) => Error::InvalidExpireTime("psetex"),
+                e => e,
+            })
+            .map(drop)
+    }
+
+    /// SETNX: stores only if the key does not exist; true if it stored.
+    pub fn set_nx(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<bool> {
+        self.set_with(key, value, &SetOptions::new().nx())
+            .map(|o| o.written)
+    }
+
+    /// GETSET: stores the value and returns the previous one.
+    pub fn getset(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<Option<Bytes>> {
+        self.set_with(key, value, &SetOptions::new().get())
+            .map(|o| o.previous)
+    }
+
+    /// MGET: each key's string, `None` for missing keys and keys of other types. Each key
+    /// is read atomically; the keys are not read as one snapshot.
+    pub fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Vec<Option<Bytes>> {
+        keys.iter()
+            .map(|k| {
+                self.inner.ks.read(k.as_ref(), true, |e| {
+                    e.and_then(|e| e.value.as_str().ok().cloned())
+                })
+            })
+            .collect()
+    }
+
+    /// MSET: stores every pair, atomically (all shards involved are locked together).
+    pub fn mset<K: AsRef<[u8]>, V: Into<Bytes>>(
+        &self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<()> {
+        self.mset_impl(pairs, false).map(drop)
+    }
+
+    /// MSETNX: stores every pair only if none of the keys exists; true if it stored.
+    pub fn msetnx<K: AsRef<[u8]>, V: Into<Bytes>>(
+        &self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<bool> {
+        self.mset_impl(pairs, true)
+    }
+
+    fn mset_impl<K: AsRef<[u8]>, V: Into<Bytes>>(
+        &self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+        nx: bool,
+    ) -> Result<bool> {
+        let pairs: Vec<(K, Bytes)> = pairs.into_iter().map(|(k, v)| (k, v.into())).collect();
+        let keys: Vec<&[u8]> = pairs.iter().map(|(k, _)| k.as_ref()).collect();
+        let grow = pairs
+            .iter()
+            .map(|(k, v)| grow_of(k.as_ref(), v.len()))
+            .sum();
+        self.inner.ks.write_many(&keys, grow, |multi| {
+            if nx && (0..keys.len()).any(|k| multi.key(k).find(keys[k]).is_some()) {
+                return Ok(false);
+            }
+            for (k, (key, value)) in pairs.iter().enumerate() {
+                let mut tx = multi.key(k);
+                let deadline = self.default_deadline(tx.now);
+                self.store(&mut tx, key.as_ref(), value.clone(), deadline);
+            }
+            Ok(true)
+        })
+    }
+
+    /// GETDEL: returns the string and deletes the key.
+    pub fn getdel(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        let key = key.as_ref();
+        self.inner.ks.write(key, 0, |tx| {
+            let Some(i) = tx.find(key) else {
+                return Ok(None);
+            };
+            let v = tx.entry(i).value.as_str()?.clone();
+            tx.remove(i);
+            Ok(Some(v))
+        })
+    }
+
+    /// GETEX: returns the string and changes its TTL (`None`: leaves it as it is).
+    /// KEEPTTL is not an option of GETEX (a syntax error, as in Redis).
+    pub fn getex(&self, key: impl AsRef<[u8]>, expiry: Option<Expiry>) -> Result<Option<Bytes>> {
+        let key = key.as_ref();
+        if expiry == Some(Expiry::KeepTtl) {
+            return Err(Error::Syntax);
+        }
+        self.inner.ks.write(key, 0, |tx| {
+            let deadline = match expiry {
+                Some(e) => e.resolve(tx.now, "getex")?,
+                None => None,
+            };
+            let Some(i) = tx.find(key) else {
+                return Ok(None);
+            };
+            let v = tx.entry(i).value.as_str()?.clone();
+            match deadline {
+                Some(d) if d != 0 && d <= tx.now => {
+                    tx.remove(i);
+                }
+                Some(d) => tx.set_expire(i, d),
+                None => {}
+            }
+            Ok(Some(v))
+        })
+    }
+
+    /// Rewrites the string at `key` (or creates it) through `f`, which gets the current
+    /// value and returns the new one (or `None` to leave the key untouched) and a reply.
+    /// The TTL is kept; a created key gets the default TTL.
+    fn rewrite<R>(
+        &self,
+        key: &[u8],
+        grow: usize,
+        f: impl FnOnce(Option<Bytes>) -> Result<(Option<Bytes>, R)>,
+    ) -> Result<R> {
+        self.inner.ks.write(key, grow_of(key, grow), |tx| {
+            let found = tx.find(key);
+            let old = match found {
+                Some(i) => Some(tx.entry(i).value.as_str()?.clone()),
+                None => None,
+            };
+            let (new, reply) = f(old)?;
+            if let Some(new) = new {
+                match found {
+                    Some(i) => tx.update(i, |e| e.value = Value::Str(new)),
+                    None => {
+                        let deadline = self.default_deadline(tx.now);
+                        tx.insert(key, Value::Str(new), deadline);
+                    }
+                }
+            }
+            Ok(reply)
+        })
+    }
+
+    /// APPEND: appends to the string (creating it); returns the new length.
+    pub fn append(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<usize> {
+        let value = value.as_ref();
+        self.rewrite(key.as_ref(), value.len(), |old| {
+            let old = old.unwrap_or_default();
+            if old.len() + value.len() > MAX_STRING_LEN {
+                return Err(Error::StringTooLong);
+            }
+            let at = old.len();
+            let new = concat(old, at, value);
+            let len = new.len();
+            Ok((Some(new), len))
+        })
+    }
+
+    /// STRLEN: the string's length, 0 if missing.
+    pub fn strlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        self.inner.ks.read(key.as_ref(), false, |e| {
+            e.map_or(Ok(0), |e| e.value.as_str().map(Bytes::len))
+        })
+    }
+
+    /// GETRANGE: the substring from `start` to `end` inclusive; negative offsets count from
+    /// the end. Out-of-range offsets are clamped; an empty range gives an empty string.
+    pub fn getrange(&self, key: impl AsRef<[u8]>, start: i64, end: i64) -> Result<Bytes> {
+        self.inner.ks.read(key.as_ref(), true, |e| {
+            let Some(e) = e else { return Ok(Bytes::new()) };
+            let s = e.value.as_str()?;
+            let len = s.len() as i64;
+            if (start < 0 && end < 0 && start > end) || len == 0 {
+                return Ok(Bytes::new());
+            }
+            let start = if start < 0 {
+                (len + start).max(0)
+            } else {
+                start
+            };
+            let end = if end < 0 {
+                (len + end).max(0)
+            } else {
+                end.min(len - 1)
+            };
+            if start > end || start >= len {
+                return Ok(Bytes::new());
+            }
+            Ok(s.slice(start as usize..=end as usize))
+        })
+    }
+
+    /// SETRANGE: overwrites from `offset`, zero-padding a shorter string; returns the new
+    /// length. An empty `value` changes nothing (and creates nothing).
+    pub fn setrange(
+        &self,
+        key: impl AsRef<[u8]>,
+        offset: usize,
+        value: impl AsRef<[u8]>,
+    ) -> Result<usize> {
+        let value = value.as_ref();
+        if offset.saturating_add(value.len()) > MAX_STRING_LEN {
+            return Err(Error::StringTooLong);
+        }
+        self.rewrite(key.as_ref(), offset + value.len(), |old| {
+            let old_len = old.as_ref().map_or(0, Bytes::len);
+            if value.is_empty() {
+                return Ok((None, old_len));
+            }
+            let new = concat(old.unwrap_or_default(), offset, value);
+            let len = new.len();
+            Ok((Some(new), len))
+        })
+    }
+
+    /// INCR: adds 1 to the integer at `key` (0 if missing).
+    pub fn incr(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        self.incr_by(key, 1)
+    }
+
+    /// DECR: subtracts 1.
+    pub fn decr(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        self.incr_by(key, -1)
+    }
+
+    /// DECRBY: subtracts `by`.
+    pub fn decr_by(&self, key: impl AsRef<[u8]>, by: i64) -> Result<i64> {
+        let by = by
+            .checked_neg()
+            .ok_or(Error::Invalid("decrement would overflow"))?;
+        self.incr_by(key, by)
+    }
+
+    /// INCRBY: adds `by`; a non-integer value or an overflow is an error that changes
+    /// nothing.
+    pub fn incr_by(&self, key: impl AsRef<[u8]>, by: i64) -> Result<i64> {
+        self.rewrite(key.as_ref(), 20, |old| {
+            let cur = match old {
+                Some(b) => parse_i64(&b)?,
+                None => 0,
+            };
+            let new = cur.checked_add(by).ok_or(Error::Overflow)?;
+            Ok((Some(format_i64(new)), new))
+        })
+    }
+
+    /// INCRBYFLOAT: adds `by` to the number at `key`; stores and returns the result, which
+    /// [`format_float`](crate::format_float) turns into the text Redis replies with.
+    pub fn incr_by_float(&self, key: impl AsRef<[u8]>, by: f64) -> Result<f64> {
+        if by.is_nan() {
+            return Err(Error::NotFloat);
+        }
+        self.rewrite(key.as_ref(), 24, |old| {
+            let cur = match old {
+                Some(b) => parse_f64(&b)?,
+                None => 0.0,
+            };
+            let new = cur + by;
+            if !new.is_finite() {
+                return Err(Error::NanOrInfinity);
+            }
+            let text = format_f64(new);
+            let stored: f64 = text.parse().expect("formatted float parses");
+            Ok((Some(Bytes::from(text)), stored))
+        })
+    }
+}
+
+/// `old` with `value` written at `offset` (zero-padded), reusing `old`'s buffer when no one
+/// else holds it.
+fn concat(old: Bytes, offset: usize, value: &[u8]) -> Bytes {
+    let end = offset + value.len();
+    let mut buf = match old.try_into_mut() {
+        Ok(m) => m,
+        Err(shared) => BytesMut::from(&shared[..]),
+    };
+    if buf.len() < end {
+        buf.resize(end, 0);
+    }
+    buf[offset..end].copy_from_slice(value);
+    buf.freeze()
+}

@@ -1,0 +1,232 @@
+//! Construction-time settings and the eviction policy names.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::Cache;
+
+/// Which key is evicted when `max_memory` or `max_entries` is exceeded.
+///
+/// The Redis names parse with [`FromStr`] (`"allkeys-lru"`, ...); `"s3-fifo"` is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EvictionPolicy {
+    /// Writes that need memory fail with Redis's OOM error; nothing is evicted.
+    NoEviction,
+    /// Approximate LRU over all keys (sampling, as Redis does).
+    AllKeysLru,
+    /// Approximate LFU over all keys (Redis's logarithmic counter with decay).
+    AllKeysLfu,
+    /// A random key.
+    AllKeysRandom,
+    /// Approximate LRU over keys with a TTL.
+    VolatileLru,
+    /// Approximate LFU over keys with a TTL.
+    VolatileLfu,
+    /// A random key with a TTL.
+    VolatileRandom,
+    /// The sampled key with a TTL that expires soonest.
+    VolatileTtl,
+    /// S3-FIFO (Yang et al., SOSP 2023): a small probationary FIFO, a main FIFO with
+    /// reinsertion, and a ghost queue of recently evicted keys. Reads set a small frequency
+    /// counter and do nothing else.
+    #[default]
+    S3Fifo,
+}
+
+impl EvictionPolicy {
+    /// The policy's name as CONFIG GET maxmemory-policy prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            EvictionPolicy::NoEviction => "noeviction",
+            EvictionPolicy::AllKeysLru => "allkeys-lru",
+            EvictionPolicy::AllKeysLfu => "allkeys-lfu",
+            EvictionPolicy::AllKeysRandom => "allkeys-random",
+            EvictionPolicy::VolatileLru => "volatile-lru",
+            EvictionPolicy::VolatileLfu => "volatile-lfu",
+            EvictionPolicy::VolatileRandom => "volatile-random",
+            EvictionPolicy::VolatileTtl => "volatile-ttl",
+            EvictionPolicy::S3Fifo => "s3-fifo",
+        }
+    }
+
+    /// True for the `volatile-*` policies, which only evict keys that have a TTL.
+    pub fn volatile_only(self) -> bool {
+        matches!(
+            self,
+            EvictionPolicy::VolatileLru
+                | EvictionPolicy::VolatileLfu
+                | EvictionPolicy::VolatileRandom
+                | EvictionPolicy::VolatileTtl
+        )
+    }
+}
+
+impl fmt::Display for EvictionPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for EvictionPolicy {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        const ALL: [EvictionPolicy; 9] = [
+            EvictionPolicy::NoEviction,
+            EvictionPolicy::AllKeysLru,
+            EvictionPolicy::AllKeysLfu,
+            EvictionPolicy::AllKeysRandom,
+            EvictionPolicy::VolatileLru,
+            EvictionPolicy::VolatileLfu,
+            EvictionPolicy::VolatileRandom,
+            EvictionPolicy::VolatileTtl,
+            EvictionPolicy::S3Fifo,
+        ];
+        ALL.into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| Error::InvalidConfig(format!("unknown eviction policy '{s}'")))
+    }
+}
+
+/// Validated settings, fixed when the cache is built.
+pub(crate) struct Config {
+    pub shards: usize,
+    pub policy: EvictionPolicy,
+    pub default_ttl: Option<Duration>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Builds a [`Cache`]; every setting has a default.
+///
+/// ```
+/// use ferricache::{Cache, EvictionPolicy};
+/// use std::time::Duration;
+///
+/// let cache = Cache::builder()
+///     .max_memory(64 << 20)
+///     .eviction_policy(EvictionPolicy::AllKeysLru)
+///     .default_ttl(Duration::from_secs(3600))
+///     .build()
+///     .unwrap();
+/// cache.set("greeting", "hello").unwrap();
+/// assert!(cache.ttl("greeting").unwrap() > 3590);
+/// ```
+pub struct CacheBuilder {
+    shards: Option<usize>,
+    max_memory: usize,
+    max_entries: usize,
+    policy: EvictionPolicy,
+    default_ttl: Option<Duration>,
+    clock: Arc<dyn Clock>,
+    background_expiry: Option<Duration>,
+}
+
+impl Default for CacheBuilder {
+    fn default() -> Self {
+        CacheBuilder {
+            shards: None,
+            max_memory: 0,
+            max_entries: 0,
+            policy: EvictionPolicy::default(),
+            default_ttl: None,
+            clock: Arc::new(SystemClock),
+            background_expiry: None,
+        }
+    }
+}
+
+impl CacheBuilder {
+    /// Number of lock stripes; a power of two from 1 to 65536. Default: eight per core,
+    /// rounded up to a power of two, at least 16.
+    pub fn shards(mut self, n: usize) -> Self {
+        self.shards = Some(n);
+        self
+    }
+
+    /// Upper bound on used memory in bytes (0: unbounded, the default).
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.max_memory = bytes;
+        self
+    }
+
+    /// Upper bound on the number of keys (0: unbounded, the default).
+    pub fn max_entries(mut self, n: usize) -> Self {
+        self.max_entries = n;
+        self
+    }
+
+    /// What to evict when a bound is exceeded. Default: [`EvictionPolicy::S3Fifo`].
+    pub fn eviction_policy(mut self, policy: EvictionPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// TTL given to keys written without one by SET-family commands (not to keys written
+    /// with KEEPTTL or by INCR on an existing key).
+    pub fn default_ttl(mut self, ttl: Duration) -> Self {
+        self.default_ttl = Some(ttl);
+        self
+    }
+
+    /// The time source; tests pass a [`MockClock`](crate::MockClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Starts a background thread that reclaims expired keys every `period`.
+    /// Off by default: expired keys are then reclaimed by writers and by
+    /// [`Cache::run_pending_tasks`].
+    pub fn background_expiry(mut self, period: Duration) -> Self {
+        self.background_expiry = Some(period);
+        self
+    }
+
+    /// Checks the settings and builds the cache.
+    pub fn build(self) -> Result<Cache> {
+        let shards = match self.shards {
+            Some(n) if n == 0 || !n.is_power_of_two() || n > 65536 => {
+                return Err(Error::InvalidConfig(format!(
+                    "shards must be a power of two from 1 to 65536, got {n}"
+                )))
+            }
+            Some(n) => n,
+            None => {
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                (cores * 8).next_power_of_two().clamp(16, 1024)
+            }
+        };
+        if let Some(ttl) = self.default_ttl {
+            if ttl.is_zero() || ttl.as_millis() > crate::expiry::MAX_TTL_MS as u128 {
+                return Err(Error::InvalidConfig(format!(
+                    "default TTL must be between 1 ms and {} ms",
+                    crate::expiry::MAX_TTL_MS
+                )));
+            }
+        }
+        if let Some(p) = self.background_expiry {
+            if p.is_zero() {
+                return Err(Error::InvalidConfig(
+                    "background expiry period must be positive".into(),
+                ));
+            }
+        }
+        let config = Config {
+            shards,
+            policy: self.policy,
+            default_ttl: self.default_ttl,
+            clock: self.clock,
+        };
+        Ok(Cache::from_config(
+            config,
+            self.max_memory,
+            self.max_entries,
+            self.background_expiry,
+        ))
+    }
+}

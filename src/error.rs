@@ -1,0 +1,106 @@
+//! The one error type of the engine. Its `Display` text is Redis 7's reply text, so every
+//! binding can hand it to users unchanged.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A failed command. Messages match Redis 7's error replies byte for byte.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// The key holds a value of another type.
+    WrongType,
+    /// The value (or argument) is not a 64-bit signed integer.
+    NotInteger,
+    /// The value (or argument) is not a valid float.
+    NotFloat,
+    /// An INCR-family result would not fit in 64 bits.
+    Overflow,
+    /// An INCRBYFLOAT result would be NaN or infinite.
+    NanOrInfinity,
+    /// The key does not exist (RENAME of a missing key).
+    NoSuchKey,
+    /// A malformed option combination.
+    Syntax,
+    /// A TTL that is zero, negative or too large for the given command (`"set"`, `"expire"`, ...).
+    InvalidExpireTime(&'static str),
+    /// `maxmemory` is reached and the policy cannot (or may not) evict anything.
+    OutOfMemory,
+    /// A string would grow beyond the 512 MiB limit Redis enforces.
+    StringTooLong,
+    /// A SETRANGE offset outside `0..512 MiB`.
+    OffsetOutOfRange,
+    /// A SCAN cursor that was not issued by this engine.
+    InvalidCursor,
+    /// Any other `ERR` reply; the text is Redis's (for example options that contradict each
+    /// other, or `decrement would overflow`).
+    Invalid(&'static str),
+    /// A builder or CONFIG value that is not acceptable.
+    InvalidConfig(String),
+    /// The loader of [`Cache::get_or_set_with`](crate::Cache::get_or_set_with) failed;
+    /// every waiter of the same flight receives the same error.
+    Loader(Arc<dyn std::error::Error + Send + Sync>),
+}
+
+/// Shorthand for results of cache commands.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::WrongType => {
+                f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value")
+            }
+            Error::NotInteger => f.write_str("ERR value is not an integer or out of range"),
+            Error::NotFloat => f.write_str("ERR value is not a valid float"),
+            Error::Overflow => f.write_str("ERR increment or decrement would overflow"),
+            Error::NanOrInfinity => f.write_str("ERR increment would produce NaN or Infinity"),
+            Error::NoSuchKey => f.write_str("ERR no such key"),
+            Error::Syntax => f.write_str("ERR syntax error"),
+            Error::InvalidExpireTime(cmd) => {
+                write!(f, "ERR invalid expire time in '{cmd}' command")
+            }
+            Error::OutOfMemory => {
+                f.write_str("OOM command not allowed when used memory > 'maxmemory'.")
+            }
+            Error::StringTooLong => {
+                f.write_str("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
+            }
+            Error::OffsetOutOfRange => f.write_str("ERR offset is out of range"),
+            Error::InvalidCursor => f.write_str("ERR invalid cursor"),
+            Error::Invalid(what) => write!(f, "ERR {what}"),
+            Error::InvalidConfig(msg) => write!(f, "ERR {msg}"),
+            Error::Loader(e) => write!(f, "ERR loader failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Loader(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_redis_reply_texts() {
+        assert_eq!(
+            Error::WrongType.to_string(),
+            "WRONGTYPE Operation against a key holding the wrong kind of value"
+        );
+        assert_eq!(
+            Error::InvalidExpireTime("set").to_string(),
+            "ERR invalid expire time in 'set' command"
+        );
+        assert_eq!(
+            Error::OutOfMemory.to_string(),
+            "OOM command not allowed when used memory > 'maxmemory'."
+        );
+    }
+}

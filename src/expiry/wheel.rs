@@ -1,0 +1,232 @@
+//! A hierarchical timing wheel that finds due deadlines without scanning the keyspace.
+//!
+//! Geometry: 6 levels of 64 buckets over 4 ms ticks.
+//!
+//! | level | one bucket spans | the level spans |
+//! |-------|------------------|-----------------|
+//! | 0     | 4 ms             | 256 ms          |
+//! | 1     | 256 ms           | 16 s            |
+//! | 2     | 16 s             | 17 min          |
+//! | 3     | 17 min           | 18.6 h          |
+//! | 4     | 18.6 h           | 50 days         |
+//! | 5     | 50 days          | 8.7 years       |
+//!
+//! A deadline beyond 8.7 years waits in the last bucket and is filed again when that bucket
+//! comes round. Entries are `(slot, deadline)` pairs; the wheel never looks at the slot, so a
+//! key whose TTL changed or that was deleted leaves a stale pair that the owner ignores when
+//! it fires (its deadline no longer matches the entry's).
+
+const BITS: u32 = 6;
+const SLOTS: usize = 1 << BITS;
+const LEVELS: usize = 6;
+/// Milliseconds per tick of level 0.
+pub(crate) const TICK_MS: u64 = 4;
+
+/// One scheduled deadline: the slab slot it belongs to and the deadline it was filed for.
+pub(crate) type Timer = (u32, u64);
+
+pub(crate) struct Wheel {
+    /// The last tick whose bucket has been fully handed out.
+    cur: u64,
+    buckets: Vec<Vec<Timer>>,
+    /// Bit `b` of `occupied[l]` is set while bucket `b` of level `l` may be non-empty.
+    occupied: [u64; LEVELS],
+    /// Timers filed at or before `cur`: due at the next advance.
+    due: Vec<Timer>,
+    len: usize,
+}
+
+impl Wheel {
+    pub fn new(now_ms: u64) -> Wheel {
+        Wheel {
+            cur: (now_ms / TICK_MS).saturating_sub(1),
+            buckets: (0..SLOTS * LEVELS).map(|_| Vec::new()).collect(),
+            occupied: [0; LEVELS],
+            due: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Timers filed and not yet handed out (stale ones included).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn clear(&mut self) {
+        for b in &mut self.buckets {
+            *b = Vec::new();
+        }
+        self.occupied = [0; LEVELS];
+        self.due = Vec::new();
+        self.len = 0;
+    }
+
+    pub fn insert(&mut self, slot: u32, deadline_ms: u64) {
+        self.len += 1;
+        self.file((slot, deadline_ms));
+    }
+
+    fn file(&mut self, timer: Timer) {
+        let t = timer.1 / TICK_MS;
+        if t <= self.cur {
+            self.due.push(timer);
+            return;
+        }
+        let delta = t - self.cur;
+        let mut level = ((63 - delta.leading_zeros()) / BITS) as usize;
+        let mut at = t;
+        if level >= LEVELS {
+            level = LEVELS - 1;
+            at = self.cur + (1u64 << (BITS as usize * LEVELS)) - 1;
+        }
+        let bucket = ((at >> (BITS as usize * level)) as usize) & (SLOTS - 1);
+        self.buckets[level * SLOTS + bucket].push(timer);
+        self.occupied[level] |= 1 << bucket;
+    }
+
+    /// Moves every timer due by `now_ms` into `out`, at most `budget` of them; returns true
+    /// when nothing due is left behind. Timers that come out are due: `deadline <= now_ms`.
+    pub fn advance(&mut self, now_ms: u64, budget: usize, out: &mut Vec<Timer>) -> bool {
+        let start = out.len();
+        let take = |src: &mut Vec<Timer>, out: &mut Vec<Timer>| {
+            let room = budget - (out.len() - start);
+            let n = src.len().min(room);
+            out.extend(src.drain(src.len() - n..));
+        };
+        take(&mut self.due, out);
+        // Ticks whose whole span has passed: their deadlines are all <= now.
+        let last = (now_ms / TICK_MS).saturating_sub(1);
+        let mut done = self.due.is_empty();
+        while done && self.cur < last {
+            let lowest = self.occupied.iter().position(|&m| m != 0);
+            match lowest {
+                None => {
+                    self.cur = last;
+                    break;
+                }
+                Some(l) if l > 0 => {
+                    // Nothing below level l: jump to just before its next boundary.
+                    let span = BITS as usize * l;
+                    let boundary = ((self.cur >> span) + 1) << span;
+                    if boundary - 1 > self.cur {
+                        self.cur = (boundary - 1).min(last);
+                        continue;
+                    }
+                }
+                Some(_) => {}
+            }
+            let tick = self.cur + 1;
+            for level in (1..LEVELS).rev() {
+                let span = BITS as usize * level;
+                if tick & ((1u64 << span) - 1) == 0 {
+                    let bucket = ((tick >> span) as usize) & (SLOTS - 1);
+                    self.cascade(level, bucket, tick);
+                }
+            }
+            let bucket = (tick as usize) & (SLOTS - 1);
+            let timers = &mut self.buckets[bucket];
+            take(timers, out);
+            if timers.is_empty() {
+                self.occupied[0] &= !(1 << bucket);
+                self.cur = tick;
+            } else {
+                done = false;
+            }
+        }
+        self.len -= out.len() - start;
+        done && self.due.is_empty()
+    }
+
+    /// Refiles the timers of one bucket relative to `tick`, the tick being entered.
+    fn cascade(&mut self, level: usize, bucket: usize, tick: u64) {
+        self.occupied[level] &= !(1 << bucket);
+        let timers = std::mem::take(&mut self.buckets[level * SLOTS + bucket]);
+        let saved = self.cur;
+        // File relative to the tick before `tick`, so a timer due at `tick` lands in
+        // level 0's bucket for `tick`, which is handed out right after.
+        self.cur = tick - 1;
+        for timer in &timers {
+            self.file(*timer);
+        }
+        self.cur = saved;
+        // Keep the allocation for the next round unless it is large.
+        if timers.capacity() <= 64 {
+            let mut timers = timers;
+            timers.clear();
+            self.buckets[level * SLOTS + bucket] = timers;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(w: &mut Wheel, now: u64) -> Vec<Timer> {
+        let mut out = Vec::new();
+        assert!(w.advance(now, usize::MAX, &mut out));
+        out
+    }
+
+    #[test]
+    fn fires_each_deadline_once_and_never_early() {
+        let start = 1_000_000;
+        let mut w = Wheel::new(start);
+        let deadlines: Vec<u64> = [
+            1,
+            3,
+            4,
+            5,
+            255,
+            256,
+            257,
+            16_000,
+            16_500,
+            3_600_000,
+            86_400_000 * 3,
+        ]
+        .iter()
+        .map(|d| start + d)
+        .collect();
+        for (i, &d) in deadlines.iter().enumerate() {
+            w.insert(i as u32, d);
+        }
+        let mut fired = Vec::new();
+        let mut now = start;
+        while fired.len() < deadlines.len() {
+            now += 1 + now % 997; // uneven steps
+            for (slot, deadline) in drain(&mut w, now) {
+                assert!(deadline <= now, "fired early: {deadline} at {now}");
+                assert!(now - deadline < 2_000, "fired late: {deadline} at {now}");
+                fired.push(slot);
+            }
+        }
+        fired.sort();
+        assert_eq!(fired, (0..deadlines.len() as u32).collect::<Vec<_>>());
+        assert_eq!(w.len(), 0);
+    }
+
+    #[test]
+    fn past_deadlines_are_due_at_once_and_budget_is_respected() {
+        let mut w = Wheel::new(10_000);
+        for i in 0..10 {
+            w.insert(i, 5_000);
+        }
+        let mut out = Vec::new();
+        assert!(!w.advance(10_000, 4, &mut out));
+        assert_eq!(out.len(), 4);
+        assert!(w.advance(10_000, 100, &mut out));
+        assert_eq!(out.len(), 10);
+    }
+
+    #[test]
+    fn far_deadlines_wait_and_long_idle_gaps_are_cheap() {
+        let mut w = Wheel::new(0);
+        let far = 20 * 365 * 86_400_000u64;
+        w.insert(1, far);
+        assert!(drain(&mut w, far / 2).is_empty());
+        assert!(drain(&mut w, far - 1).is_empty());
+        assert_eq!(drain(&mut w, far + TICK_MS), vec![(1, far)]);
+    }
+}

@@ -1,0 +1,29 @@
+#![doc = include_str!("../docs/crate.md")]
+#![warn(missing_docs)]
+
+mod cache;
+mod clock;
+mod commands;
+mod config;
+mod error;
+mod eviction;
+mod expiry;
+mod glob;
+mod loader;
+mod stats;
+mod store;
+mod value;
+
+pub use cache::Cache;
+pub use clock::{Clock, MockClock, SystemClock};
+pub use commands::{ExpireCondition, Expiry, ScanOptions, SetCondition, SetOptions, SetOutcome};
+pub use config::{CacheBuilder, EvictionPolicy};
+pub use error::{Error, Result};
+pub use glob::{glob_match, glob_match_nocase};
+pub use stats::Stats;
+pub use value::ValueType;
+
+/// Formats a float as Redis replies with it (INCRBYFLOAT): plain decimal, no exponent.
+pub fn format_float(v: f64) -> String {
+    commands::num::format_f64(v)
+}

@@ -1,0 +1,494 @@
+//! The keyspace: a power-of-two number of [`shard::Shard`]s, each a `parking_lot::RwLock`
+//! around a hashbrown table hashed with ahash.
+//!
+//! A key is hashed once; bits 32.. of the hash pick the shard and the same hash finds the
+//! bucket inside it (hashbrown uses the low bits and the top seven), so no bit does both.
+//!
+//! # Reads and writes
+//! A read takes one shard's read lock, checks the deadline, records the access in the entry
+//! (one relaxed atomic store at most) and copies out what it returns (`Bytes` clones are a
+//! reference-count bump). A write takes one shard's write lock, first reclaims a few expired
+//! keys of that shard (at most [`EXPIRE_BUDGET`]), applies the command and, when a bound is
+//! exceeded, evicts from the same shard before it lets go; only if that shard has nothing to
+//! evict does it go on to the others, one at a time, never holding two locks. Commands on
+//! several keys lock their shards in ascending order, so no two of them can deadlock.
+//!
+//! # SCAN
+//! Entries never move inside their shard's slab while they exist, so the cursor is simply
+//! `shard << 32 | slot`: a key present from the first call to the last is returned exactly
+//! once, however the tables grow or shrink in between.
+
+pub(crate) mod entry;
+pub(crate) mod key;
+pub(crate) mod shard;
+
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, AtomicU8};
+
+use parking_lot::RwLockWriteGuard;
+
+use crate::clock::Clock;
+use crate::config::EvictionPolicy;
+use crate::error::{Error, Result};
+use crate::eviction;
+use crate::value::Value;
+use entry::{Entry, NIL};
+use shard::{Shard, ShardData};
+
+/// Expired keys a write reclaims from its shard before it runs.
+pub(crate) const EXPIRE_BUDGET: usize = 16;
+/// Keys one eviction pass may remove from one shard before moving on.
+const EVICT_BATCH: usize = 64;
+
+pub(crate) struct Keyspace {
+    shards: Box<[Shard]>,
+    shard_bits: u32,
+    hasher: ahash::RandomState,
+    pub clock: std::sync::Arc<dyn Clock>,
+    /// Bytes charged to all shards; kept by writers, read to enforce `max_memory`.
+    used: AtomicUsize,
+    /// Keys in all shards (expired ones not yet reclaimed included, as Redis's DBSIZE).
+    entries: AtomicUsize,
+    pub max_memory: AtomicUsize,
+    pub max_entries: AtomicUsize,
+    policy: AtomicU8,
+    /// Next shard to take eviction from when the writer's own shard has nothing to give.
+    evict_cursor: AtomicUsize,
+    pub commands_other: AtomicU64,
+}
+
+const POLICIES: [EvictionPolicy; 9] = [
+    EvictionPolicy::NoEviction,
+    EvictionPolicy::AllKeysLru,
+    EvictionPolicy::AllKeysLfu,
+    EvictionPolicy::AllKeysRandom,
+    EvictionPolicy::VolatileLru,
+    EvictionPolicy::VolatileLfu,
+    EvictionPolicy::VolatileRandom,
+    EvictionPolicy::VolatileTtl,
+    EvictionPolicy::S3Fifo,
+];
+
+/// A write in progress on one shard, with its lock held.
+pub(crate) struct Tx<'a> {
+    pub data: &'a mut ShardData,
+    pub hash: u64,
+    pub now: u64,
+    policy: EvictionPolicy,
+    /// The slot this write created or changed last; eviction spares it.
+    pub written: u32,
+}
+
+impl Tx<'_> {
+    /// The live slot of `key`, removing it first if it is past its deadline.
+    pub fn find(&mut self, key: &[u8]) -> Option<u32> {
+        let i = self.data.find(self.hash, key)?;
+        if self.data.expire_if_due(i, self.now) {
+            None
+        } else {
+            self.written = i;
+            Some(i)
+        }
+    }
+
+    pub fn entry(&self, i: u32) -> &Entry {
+        self.data.entry(i)
+    }
+
+    /// Adds `key`, which [`Tx::find`] just reported missing.
+    pub fn insert(&mut self, key: &[u8], value: Value, expire_at: u64) -> u32 {
+        let meta = eviction::initial_meta(self.policy, self.now);
+        let i = self.data.insert(self.hash, key, value, expire_at, meta);
+        self.written = i;
+        i
+    }
+
+    /// Replaces the value (and deadline) of a live slot; a write counts as an access.
+    pub fn replace(&mut self, i: u32, value: Value, expire_at: u64) {
+        let now = self.now;
+        let policy = self.policy;
+        self.data.update(i, |e| {
+            e.value = value;
+            e.expire_at = expire_at;
+            eviction::on_access(e, policy, now);
+        });
+    }
+
+    pub fn set_expire(&mut self, i: u32, expire_at: u64) {
+        self.data.update(i, |e| e.expire_at = expire_at);
+    }
+
+    pub fn update<R>(&mut self, i: u32, f: impl FnOnce(&mut Entry) -> R) -> R {
+        self.data.update(i, f)
+    }
+
+    pub fn remove(&mut self, i: u32) -> Entry {
+        self.data.remove(i)
+    }
+}
+
+/// A write across several keys with all their shards locked; [`MultiTx::key`] gives the
+/// [`Tx`] of one key at a time.
+pub(crate) struct MultiTx<'a> {
+    guards: Vec<RwLockWriteGuard<'a, ShardData>>,
+    /// For each key, the index of its shard's guard.
+    slots: Vec<usize>,
+    hashes: Vec<u64>,
+    pub now: u64,
+    policy: EvictionPolicy,
+}
+
+impl MultiTx<'_> {
+    /// The transaction on the `k`-th key given to [`Keyspace::write_many`].
+    pub fn key(&mut self, k: usize) -> Tx<'_> {
+        Tx {
+            data: &mut self.guards[self.slots[k]],
+            hash: self.hashes[k],
+            now: self.now,
+            policy: self.policy,
+            written: NIL,
+        }
+    }
+}
+
+impl Keyspace {
+    pub fn new(
+        shards: usize,
+        clock: std::sync::Arc<dyn Clock>,
+        policy: EvictionPolicy,
+        max_memory: usize,
+        max_entries: usize,
+    ) -> Keyspace {
+        let hasher = ahash::RandomState::new();
+        let now = clock.now_ms();
+        Keyspace {
+            shards: (0..shards)
+                .map(|_| Shard::new(hasher.clone(), now))
+                .collect(),
+            shard_bits: shards.trailing_zeros(),
+            hasher,
+            clock,
+            used: AtomicUsize::new(0),
+            entries: AtomicUsize::new(0),
+            max_memory: AtomicUsize::new(max_memory),
+            max_entries: AtomicUsize::new(max_entries),
+            policy: AtomicU8::new(POLICIES.iter().position(|&p| p == policy).unwrap() as u8),
+            evict_cursor: AtomicUsize::new(0),
+            commands_other: AtomicU64::new(0),
+        }
+    }
+
+    pub fn policy(&self) -> EvictionPolicy {
+        POLICIES[self.policy.load(Relaxed) as usize]
+    }
+
+    pub fn set_policy(&self, policy: EvictionPolicy) {
+        self.policy.store(
+            POLICIES.iter().position(|&p| p == policy).unwrap() as u8,
+            Relaxed,
+        );
+    }
+
+    pub fn shards(&self) -> &[Shard] {
+        &self.shards
+    }
+
+    #[inline]
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    #[inline]
+    pub fn shard_of(&self, hash: u64) -> usize {
+        if self.shard_bits == 0 {
+            0
+        } else {
+            ((hash >> 32) as usize) & ((1 << self.shard_bits) - 1)
+        }
+    }
+
+    pub fn now(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    pub fn used_memory(&self) -> usize {
+        self.used.load(Relaxed)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.load(Relaxed)
+    }
+
+    /// Runs `f` on `key`'s live entry (or `None`) under the shard's read lock, recording a
+    /// hit or miss when `count_hit` is set. An expired entry found on the way is reclaimed
+    /// after the read lock is released.
+    #[inline]
+    pub fn read<R>(&self, key: &[u8], count_hit: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
+        let hash = self.hash(key);
+        let shard = &self.shards[self.shard_of(hash)];
+        shard.calls.fetch_add(1, Relaxed);
+        let data = shard.data.read();
+        let mut now = 0;
+        let found = data.find(hash, key).map(|i| data.entry(i));
+        let live = found.filter(|e| {
+            if e.expire_at == 0 {
+                return true;
+            }
+            now = self.now();
+            e.expire_at > now
+        });
+        if count_hit {
+            let counter = if live.is_some() {
+                &shard.hits
+            } else {
+                &shard.misses
+            };
+            counter.fetch_add(1, Relaxed);
+        }
+        if let Some(e) = live {
+            let policy = self.policy();
+            if matches!(
+                policy,
+                EvictionPolicy::AllKeysLru
+                    | EvictionPolicy::VolatileLru
+                    | EvictionPolicy::AllKeysLfu
+                    | EvictionPolicy::VolatileLfu
+            ) && now == 0
+            {
+                now = self.now();
+            }
+            eviction::on_access(e, policy, now);
+        }
+        let expired = found.is_some() && live.is_none();
+        let r = f(live);
+        drop(data);
+        if expired {
+            self.reclaim(hash, key);
+        }
+        r
+    }
+
+    /// Removes `key` if it is past its deadline (after a read found it so).
+    fn reclaim(&self, hash: u64, key: &[u8]) {
+        let shard = &self.shards[self.shard_of(hash)];
+        let mut data = shard.data.write();
+        let now = self.now();
+        let before = (data.bytes(), data.len());
+        if let Some(i) = data.find(hash, key) {
+            data.expire_if_due(i, now);
+        }
+        self.settle(&data, before);
+    }
+
+    /// Adds a shard's change in bytes and keys since `before` to the global totals.
+    fn settle(&self, data: &ShardData, before: (usize, usize)) {
+        let (bytes, len) = (data.bytes(), data.len());
+        if bytes >= before.0 {
+            self.used.fetch_add(bytes - before.0, Relaxed);
+        } else {
+            self.used.fetch_sub(before.0 - bytes, Relaxed);
+        }
+        if len >= before.1 {
+            self.entries.fetch_add(len - before.1, Relaxed);
+        } else {
+            self.entries.fetch_sub(before.1 - len, Relaxed);
+        }
+    }
+
+    fn over_bound(&self, extra_bytes: usize, extra_keys: usize) -> bool {
+        let (mm, me) = (
+            self.max_memory.load(Relaxed),
+            self.max_entries.load(Relaxed),
+        );
+        (mm != 0 && self.used.load(Relaxed) + extra_bytes > mm)
+            || (me != 0 && self.len() + extra_keys > me)
+    }
+
+    /// Runs a write on `key`'s shard. `grow` estimates the bytes the write may add: with
+    /// `noeviction` a write that would cross `max_memory` fails with OOM before it runs, and
+    /// a value larger than `max_memory` itself is refused under every policy.
+    pub fn write<R>(
+        &self,
+        key: &[u8],
+        grow: usize,
+        f: impl FnOnce(&mut Tx) -> Result<R>,
+    ) -> Result<R> {
+        let hash = self.hash(key);
+        let si = self.shard_of(hash);
+        self.admit(grow)?;
+        let shard = &self.shards[si];
+        shard.calls.fetch_add(1, Relaxed);
+        let mut data = shard.data.write();
+        let now = self.now();
+        let before = (data.bytes(), data.len());
+        data.expire_due(now, EXPIRE_BUDGET);
+        let mut tx = Tx {
+            data: &mut data,
+            hash,
+            now,
+            policy: self.policy(),
+            written: NIL,
+        };
+        let result = f(&mut tx);
+        let protect = tx.written;
+        let still_over = self.evict_local(&mut data, before, protect, now);
+        self.settle(&data, before);
+        drop(data);
+        if still_over {
+            self.evict_global(si, now);
+        }
+        result
+    }
+
+    /// Runs `f` with the write locks of every shard that `keys` hash to, taken in ascending
+    /// shard order, so that the whole batch is atomic.
+    pub fn write_many<R>(
+        &self,
+        keys: &[&[u8]],
+        grow: usize,
+        f: impl FnOnce(&mut MultiTx) -> Result<R>,
+    ) -> Result<R> {
+        self.admit(grow)?;
+        let hashes: Vec<u64> = keys.iter().map(|k| self.hash(k)).collect();
+        let mut ids: Vec<usize> = hashes.iter().map(|&h| self.shard_of(h)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let guards: Vec<RwLockWriteGuard<ShardData>> = ids
+            .iter()
+            .map(|&i| {
+                self.shards[i].calls.fetch_add(1, Relaxed);
+                self.shards[i].data.write()
+            })
+            .collect();
+        let now = self.now();
+        let befores: Vec<(usize, usize)> = guards.iter().map(|g| (g.bytes(), g.len())).collect();
+        let mut multi = MultiTx {
+            slots: hashes
+                .iter()
+                .map(|&h| ids.binary_search(&self.shard_of(h)).expect("locked"))
+                .collect(),
+            guards,
+            hashes,
+            now,
+            policy: self.policy(),
+        };
+        let result = f(&mut multi);
+        let mut still_over = false;
+        for (g, before) in multi.guards.iter_mut().zip(&befores) {
+            still_over |= self.evict_local(g, *before, NIL, now);
+        }
+        for (g, before) in multi.guards.iter().zip(&befores) {
+            self.settle(g, *before);
+        }
+        drop(multi);
+        if still_over {
+            self.evict_global(ids[0], now);
+        }
+        result
+    }
+
+    /// Refuses a write that cannot fit: OOM for values beyond `max_memory`, for any growth
+    /// under `noeviction` past the bound, and when the cache is over its bound and nothing
+    /// can be evicted (a `volatile-*` policy with no volatile keys).
+    fn admit(&self, grow: usize) -> Result<()> {
+        let mm = self.max_memory.load(Relaxed);
+        if mm != 0 && grow > mm {
+            return Err(Error::OutOfMemory);
+        }
+        let policy = self.policy();
+        if policy == EvictionPolicy::NoEviction {
+            if self.over_bound(grow, 0) {
+                return Err(Error::OutOfMemory);
+            }
+        } else if self.over_bound(0, 0) && !self.evict_global(0, self.now()) {
+            return Err(Error::OutOfMemory);
+        }
+        Ok(())
+    }
+
+    /// Evicts from the locked shard while the global totals plus this shard's change are
+    /// over a bound; returns true if still over (this shard had nothing more to give).
+    fn evict_local(
+        &self,
+        data: &mut ShardData,
+        before: (usize, usize),
+        protect: u32,
+        now: u64,
+    ) -> bool {
+        let policy = self.policy();
+        if policy == EvictionPolicy::NoEviction {
+            return false;
+        }
+        let (mm, me) = (
+            self.max_memory.load(Relaxed),
+            self.max_entries.load(Relaxed),
+        );
+        if mm == 0 && me == 0 {
+            return false;
+        }
+        let over = |d: &ShardData| {
+            let used = (self.used.load(Relaxed) + d.bytes()).saturating_sub(before.0);
+            let len = (self.len() + d.len()).saturating_sub(before.1);
+            (mm != 0 && used > mm) || (me != 0 && len > me)
+        };
+        while over(data) {
+            if !data.evict_one(policy, protect, now) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Evicts from the shards in turn, starting after `from`, until under the bounds;
+    /// false if every shard was tried and the cache is still over.
+    fn evict_global(&self, from: usize, now: u64) -> bool {
+        let policy = self.policy();
+        let n = self.shards.len();
+        let start = from + self.evict_cursor.fetch_add(1, Relaxed);
+        let mut fruitless = 0;
+        let mut k = 0;
+        while self.over_bound(0, 0) {
+            if fruitless >= n {
+                return false;
+            }
+            let data = &mut *self.shards[(start + k) % n].data.write();
+            k += 1;
+            let mut evicted = 0;
+            while evicted < EVICT_BATCH && self.over_bound(0, 0) {
+                let (b, l) = (data.bytes(), data.len());
+                if !data.evict_one(policy, NIL, now) {
+                    break;
+                }
+                evicted += 1;
+                // Publish each eviction so the loop condition sees it.
+                self.used.fetch_sub(b - data.bytes(), Relaxed);
+                self.entries.fetch_sub(l - data.len(), Relaxed);
+            }
+            fruitless = if evicted == 0 { fruitless + 1 } else { 0 };
+        }
+        true
+    }
+
+    /// Reclaims expired keys on every shard, at most `budget` per shard (`usize::MAX`: all).
+    pub fn expire_all(&self, budget: usize) -> usize {
+        let now = self.now();
+        let mut total = 0;
+        for shard in self.shards.iter() {
+            let mut data = shard.data.write();
+            let before = (data.bytes(), data.len());
+            total += data.expire_due(now, budget);
+            self.settle(&data, before);
+        }
+        total
+    }
+
+    pub fn flush(&self) {
+        for shard in self.shards.iter() {
+            let mut data = shard.data.write();
+            let before = (data.bytes(), data.len());
+            data.clear();
+            self.settle(&data, before);
+        }
+    }
+}

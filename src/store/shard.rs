@@ -1,0 +1,391 @@
+//! One lock stripe: a slab of entries, a hash index over it, the eviction queues and the
+//! timing wheel of the keys it holds.
+//!
+//! Entries live in a slab (`Vec<Option<Entry>>`) and never move while they exist: the index
+//! maps a key's hash to its slot, the queues link slots by index, the wheel files slots, and
+//! a SCAN cursor is a slot position. That stability is what gives SCAN its guarantee (see
+//! [`crate::store`]).
+
+use std::mem;
+use std::sync::atomic::AtomicU64;
+
+use hashbrown::HashTable;
+use parking_lot::RwLock;
+
+use super::entry::{Entry, Queue, NIL};
+use super::key::Key;
+use crate::config::EvictionPolicy;
+use crate::eviction::{self, s3fifo::S3Fifo};
+use crate::expiry::wheel::{Timer, Wheel};
+use crate::value::Value;
+
+/// Bytes of bookkeeping per entry: its slab slot and its share of the index
+/// (a 4-byte slot number and a control byte at up to 87.5% load).
+pub(crate) const ENTRY_OVERHEAD: usize = mem::size_of::<Option<Entry>>() + 8;
+/// Bytes of a timer in the wheel, charged to keys with a TTL.
+pub(crate) const TIMER_BYTES: usize = mem::size_of::<Timer>();
+
+/// The memory an entry is charged: overhead, key and value bytes, its timer.
+pub(crate) fn entry_bytes(e: &Entry) -> usize {
+    ENTRY_OVERHEAD
+        + e.key.heap_size()
+        + e.value.heap_size()
+        + if e.expire_at != 0 { TIMER_BYTES } else { 0 }
+}
+
+/// A shard and its counters, aligned so that two shards never share a cache line.
+#[repr(align(128))]
+pub(crate) struct Shard {
+    /// Readers (GET, EXISTS, TTL, SCAN) take it shared; every change takes it exclusive.
+    /// Invariants kept under it: `index`, `slab`, `free`, the queues and the wheel describe
+    /// the same set of live entries, and `used`/`volatile` are their exact totals.
+    pub data: RwLock<ShardData>,
+    /// Keyspace hits and misses of reads on this shard (relaxed; exact once quiescent).
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    /// Commands whose key hashed to this shard.
+    pub calls: AtomicU64,
+}
+
+impl Shard {
+    pub fn new(hasher: ahash::RandomState, now_ms: u64) -> Shard {
+        Shard {
+            data: RwLock::new(ShardData::new(hasher, now_ms)),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
+        }
+    }
+}
+
+pub(crate) struct ShardData {
+    index: HashTable<u32>,
+    slab: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    hasher: ahash::RandomState,
+    fifo: S3Fifo,
+    wheel: Wheel,
+    scratch: Vec<Timer>,
+    rng: u64,
+    /// Bytes charged to the live entries (ghost queue excluded).
+    used: usize,
+    /// Live entries with a TTL.
+    volatile: usize,
+    pub expired: u64,
+    pub evicted: u64,
+}
+
+impl ShardData {
+    fn new(hasher: ahash::RandomState, now_ms: u64) -> ShardData {
+        ShardData {
+            index: HashTable::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            rng: hasher.hash_one(now_ms) | 1,
+            hasher,
+            fifo: S3Fifo::new(),
+            wheel: Wheel::new(now_ms),
+            scratch: Vec::new(),
+            used: 0,
+            volatile: 0,
+            expired: 0,
+            evicted: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn volatile(&self) -> usize {
+        self.volatile
+    }
+
+    /// All memory this shard charges: entries plus the ghost queue.
+    pub fn bytes(&self) -> usize {
+        self.used + self.fifo.ghost_bytes()
+    }
+
+    #[inline]
+    pub fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
+        let slab = &self.slab;
+        self.index
+            .find(hash, |&i| entry_at(slab, i).key.as_bytes() == key)
+            .copied()
+    }
+
+    #[inline]
+    pub fn entry(&self, i: u32) -> &Entry {
+        entry_at(&self.slab, i)
+    }
+
+    /// Adds a key that is not present; returns its slot.
+    pub fn insert(
+        &mut self,
+        hash: u64,
+        key: &[u8],
+        value: Value,
+        expire_at: u64,
+        meta: u32,
+    ) -> u32 {
+        let entry = Entry {
+            key: Key::new(key),
+            value,
+            expire_at,
+            meta: meta.into(),
+            prev: NIL,
+            next: NIL,
+            queue: Queue::Small,
+        };
+        let bytes = entry_bytes(&entry);
+        let i = loop {
+            match self.free.pop() {
+                Some(i) if (i as usize) < self.slab.len() => break i,
+                Some(_) => continue,
+                None => {
+                    self.slab.push(None);
+                    break (self.slab.len() - 1) as u32;
+                }
+            }
+        };
+        self.slab[i as usize] = Some(entry);
+        let (slab, hasher) = (&self.slab, &self.hasher);
+        self.index.insert_unique(hash, i, |&j| {
+            hasher.hash_one(entry_at(slab, j).key.as_bytes())
+        });
+        self.fifo.on_insert(&mut self.slab, i, hash as u32, bytes);
+        self.used += bytes;
+        if expire_at != 0 {
+            self.volatile += 1;
+            self.wheel.insert(i, expire_at);
+        }
+        i
+    }
+
+    /// Removes the entry in slot `i` and returns it.
+    pub fn remove(&mut self, i: u32) -> Entry {
+        let hash = self.hasher.hash_one(self.entry(i).key.as_bytes());
+        let bytes = entry_bytes(self.entry(i));
+        self.fifo.on_remove(&mut self.slab, i, bytes);
+        match self.index.find_entry(hash, |&j| j == i) {
+            Ok(found) => {
+                found.remove();
+            }
+            Err(_) => unreachable!("every live slot is indexed"),
+        }
+        let entry = self.slab[i as usize].take().expect("live slot");
+        self.used -= bytes;
+        if entry.expire_at != 0 {
+            self.volatile -= 1;
+        }
+        if i as usize + 1 == self.slab.len() {
+            while matches!(self.slab.last(), Some(None)) {
+                self.slab.pop();
+            }
+        } else {
+            self.free.push(i);
+        }
+        entry
+    }
+
+    /// Changes an entry through `f`, keeping byte counts, queues and the wheel in step
+    /// with whatever `f` did to its value or deadline. The key must not change.
+    pub fn update<R>(&mut self, i: u32, f: impl FnOnce(&mut Entry) -> R) -> R {
+        let e = entry_at_mut(&mut self.slab, i);
+        let (old_bytes, old_exp) = (entry_bytes(e), e.expire_at);
+        let r = f(e);
+        let (new_bytes, new_exp) = (entry_bytes(e), e.expire_at);
+        self.used = self.used - old_bytes + new_bytes;
+        self.fifo.on_resize(&self.slab, i, old_bytes, new_bytes);
+        if old_exp != new_exp {
+            match (old_exp, new_exp) {
+                (0, _) => self.volatile += 1,
+                (_, 0) => self.volatile -= 1,
+                _ => {}
+            }
+            if new_exp != 0 {
+                self.wheel.insert(i, new_exp);
+            }
+        }
+        r
+    }
+
+    /// Removes up to `budget` keys whose deadline has passed; returns how many went.
+    pub fn expire_due(&mut self, now_ms: u64, budget: usize) -> usize {
+        let mut due = mem::take(&mut self.scratch);
+        self.wheel.advance(now_ms, budget, &mut due);
+        let mut removed = 0;
+        for &(i, deadline) in &due {
+            let live = self.slab.get(i as usize).and_then(Option::as_ref);
+            if live.is_some_and(|e| e.expire_at == deadline && deadline <= now_ms) {
+                self.remove(i);
+                removed += 1;
+            }
+        }
+        due.clear();
+        self.scratch = due;
+        self.expired += removed as u64;
+        removed
+    }
+
+    /// Removes `i` if it is past its deadline (lazy expiry); true if it did.
+    pub fn expire_if_due(&mut self, i: u32, now_ms: u64) -> bool {
+        if self.entry(i).is_expired(now_ms) {
+            self.remove(i);
+            self.expired += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Evicts one key by `policy`, never the one in slot `protect`; false if no key may go.
+    pub fn evict_one(&mut self, policy: EvictionPolicy, protect: u32, now_ms: u64) -> bool {
+        let victim = match policy {
+            EvictionPolicy::NoEviction => None,
+            EvictionPolicy::S3Fifo => {
+                let used = self.used;
+                self.fifo
+                    .victim(&mut self.slab, used, protect, entry_bytes)
+                    .map(|v| (v.slot, v.to_ghost))
+            }
+            _ => self
+                .sample_victim(policy, protect, now_ms)
+                .map(|i| (i, false)),
+        };
+        let Some((i, to_ghost)) = victim else {
+            return false;
+        };
+        let entry = self.remove(i);
+        if to_ghost {
+            self.fifo
+                .remember(self.hasher.hash_one(entry.key.as_bytes()) as u32);
+        }
+        self.evicted += 1;
+        true
+    }
+
+    fn next_random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// Redis-style sampling: look at a few random keys, keep the lowest score.
+    fn sample_victim(&mut self, policy: EvictionPolicy, protect: u32, now_ms: u64) -> Option<u32> {
+        let volatile_only = policy.volatile_only();
+        if self.slab.is_empty() || (volatile_only && self.volatile == 0) {
+            return None;
+        }
+        let eligible = |i: u32, e: &Entry| i != protect && (!volatile_only || e.expire_at != 0);
+        let mut best: Option<(u64, u32)> = None;
+        let mut seen = 0;
+        for _ in 0..eviction::SAMPLES * 8 {
+            let i = (self.next_random() % self.slab.len() as u64) as u32;
+            if let Some(e) = self.slab[i as usize].as_ref().filter(|e| eligible(i, e)) {
+                let score = eviction::sample_score(e, policy, now_ms);
+                if best.is_none_or(|(s, _)| score < s) {
+                    best = Some((score, i));
+                }
+                seen += 1;
+                if seen == eviction::SAMPLES {
+                    break;
+                }
+            }
+        }
+        if best.is_none() {
+            // Sparse slab or few volatile keys: walk from a random point to the first one.
+            let n = self.slab.len();
+            let start = (self.next_random() % n as u64) as usize;
+            best = (0..n)
+                .map(|k| ((start + k) % n) as u32)
+                .find(|&i| {
+                    self.slab[i as usize]
+                        .as_ref()
+                        .is_some_and(|e| eligible(i, e))
+                })
+                .map(|i| (0, i));
+        }
+        best.map(|(_, i)| i)
+    }
+
+    /// A random live key's slot, if any; `seed` is a random number.
+    pub fn random_live(&self, now_ms: u64, seed: u64) -> Option<u32> {
+        let n = self.slab.len();
+        if self.index.is_empty() || n == 0 {
+            return None;
+        }
+        let live = |i: usize| self.slab[i].as_ref().is_some_and(|e| !e.is_expired(now_ms));
+        let mut x = seed | 1;
+        for _ in 0..64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = (x % n as u64) as usize;
+            if live(i) {
+                return Some(i as u32);
+            }
+        }
+        let start = (x % n as u64) as usize;
+        (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&i| live(i))
+            .map(|i| i as u32)
+    }
+
+    /// Visits live entries from slot `from` on, until `count` entries were looked at (or
+    /// `count * 10` slots, empty ones included); returns the slot to resume from, or `None`
+    /// when the end of the slab was reached.
+    pub fn scan(
+        &self,
+        from: usize,
+        count: usize,
+        now_ms: u64,
+        mut visit: impl FnMut(&Entry),
+    ) -> Option<usize> {
+        let mut looked = 0;
+        let limit = from.saturating_add(count.saturating_mul(10));
+        let mut i = from;
+        while i < self.slab.len() && i < limit && looked < count {
+            if let Some(e) = &self.slab[i] {
+                looked += 1;
+                if !e.is_expired(now_ms) {
+                    visit(e);
+                }
+            }
+            i += 1;
+        }
+        (i < self.slab.len()).then_some(i)
+    }
+
+    /// Every live entry, for KEYS.
+    pub fn live_entries(&self, now_ms: u64) -> impl Iterator<Item = &Entry> {
+        self.slab
+            .iter()
+            .flatten()
+            .filter(move |e| !e.is_expired(now_ms))
+    }
+
+    pub fn clear(&mut self) {
+        self.index = HashTable::new();
+        self.slab = Vec::new();
+        self.free = Vec::new();
+        self.fifo.clear();
+        self.wheel.clear();
+        self.used = 0;
+        self.volatile = 0;
+    }
+}
+
+#[inline]
+fn entry_at(slab: &[Option<Entry>], i: u32) -> &Entry {
+    slab[i as usize].as_ref().expect("indexed slots are live")
+}
+
+#[inline]
+fn entry_at_mut(slab: &mut [Option<Entry>], i: u32) -> &mut Entry {
+    slab[i as usize].as_mut().expect("indexed slots are live")
+}
