@@ -351,7 +351,7 @@ impl Cache {
     pub fn expiretime(&self, key: impl AsRef<[u8]>) -> i64 {
         match self.pexpiretime(key) {
             ms if ms < 0 => ms,
-            ms => ms / 1000,
+            ms => ms_to_secs_rounded(ms),
         }
     }
 

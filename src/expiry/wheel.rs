@@ -1,17 +1,20 @@
 //! A hierarchical timing wheel that finds due deadlines without scanning the keyspace.
 //!
-//! Geometry: 6 levels of 64 buckets over 4 ms ticks.
+//! Geometry: 6 levels of 64 buckets over 1 ms ticks, so a timer fires in the very
+//! millisecond its key expires.
 //!
 //! | level | one bucket spans | the level spans |
 //! |-------|------------------|-----------------|
-//! | 0     | 4 ms             | 256 ms          |
-//! | 1     | 256 ms           | 16 s            |
-//! | 2     | 16 s             | 17 min          |
-//! | 3     | 17 min           | 18.6 h          |
-//! | 4     | 18.6 h           | 50 days         |
-//! | 5     | 50 days          | 8.7 years       |
+//! | 0     | 1 ms             | 64 ms           |
+//! | 1     | 64 ms            | 4.1 s           |
+//! | 2     | 4.1 s            | 4.4 min         |
+//! | 3     | 4.4 min          | 4.7 h           |
+//! | 4     | 4.7 h            | 12.4 days       |
+//! | 5     | 12.4 days        | 2.2 years       |
 //!
-//! A deadline beyond 8.7 years waits in the last bucket and is filed again when that bucket
+//! Each level keeps a 64-bit map of its non-empty buckets, so time that passes with no
+//! timers due is skipped a whole bucket span at a time, not tick by tick.
+//! A deadline beyond 2.2 years waits in the last bucket and is filed again when that bucket
 //! comes round. Entries are `(slot, deadline)` pairs; the wheel never looks at the slot, so a
 //! key whose TTL changed or that was deleted leaves a stale pair that the owner ignores when
 //! it fires (its deadline no longer matches the entry's).
@@ -20,7 +23,7 @@ const BITS: u32 = 6;
 const SLOTS: usize = 1 << BITS;
 const LEVELS: usize = 6;
 /// Milliseconds per tick of level 0.
-pub(crate) const TICK_MS: u64 = 4;
+pub(crate) const TICK_MS: u64 = 1;
 
 /// One scheduled deadline: the slab slot it belongs to and the deadline it was filed for.
 pub(crate) type Timer = (u32, u64);
@@ -39,7 +42,7 @@ pub(crate) struct Wheel {
 impl Wheel {
     pub fn new(now_ms: u64) -> Wheel {
         Wheel {
-            cur: (now_ms / TICK_MS).saturating_sub(1),
+            cur: ((now_ms + 1) / TICK_MS).saturating_sub(1),
             buckets: (0..SLOTS * LEVELS).map(|_| Vec::new()).collect(),
             occupied: [0; LEVELS],
             due: Vec::new(),
@@ -96,7 +99,7 @@ impl Wheel {
         };
         take(&mut self.due, out);
         // Ticks whose whole span has passed: their deadlines are all <= now.
-        let last = (now_ms / TICK_MS).saturating_sub(1);
+        let last = ((now_ms + 1) / TICK_MS).saturating_sub(1);
         let mut done = self.due.is_empty();
         while done && self.cur < last {
             let lowest = self.occupied.iter().position(|&m| m != 0);
@@ -124,10 +127,11 @@ impl Wheel {
                     self.cascade(level, bucket, tick);
                 }
             }
+            take(&mut self.due, out);
             let bucket = (tick as usize) & (SLOTS - 1);
             let timers = &mut self.buckets[bucket];
             take(timers, out);
-            if timers.is_empty() {
+            if timers.is_empty() && self.due.is_empty() {
                 self.occupied[0] &= !(1 << bucket);
                 self.cur = tick;
             } else {
@@ -143,9 +147,9 @@ impl Wheel {
         self.occupied[level] &= !(1 << bucket);
         let timers = std::mem::take(&mut self.buckets[level * SLOTS + bucket]);
         let saved = self.cur;
-        // File relative to the tick before `tick`, so a timer due at `tick` lands in
-        // level 0's bucket for `tick`, which is handed out right after.
-        self.cur = tick - 1;
+        // File relative to `tick`: a timer due at `tick` goes to `due`, handed out right
+        // after; a later one lands strictly below this level.
+        self.cur = tick;
         for timer in &timers {
             self.file(*timer);
         }
@@ -228,5 +232,34 @@ mod tests {
         assert!(drain(&mut w, far / 2).is_empty());
         assert!(drain(&mut w, far - 1).is_empty());
         assert_eq!(drain(&mut w, far + TICK_MS), vec![(1, far)]);
+    }
+
+    proptest::proptest! {
+        /// Every timer comes out exactly once, at the first advance whose time has reached
+        /// its deadline: never early, never late, whatever the steps between advances.
+        #[test]
+        fn timers_fire_exactly_on_time(
+            offsets in proptest::collection::vec(0u64..200_000_000, 1..200),
+            steps in proptest::collection::vec(1u64..5_000_000, 1..400),
+        ) {
+            let start = 1_700_000_000_123;
+            let mut w = Wheel::new(start);
+            for (i, &d) in offsets.iter().enumerate() {
+                w.insert(i as u32, start + d);
+            }
+            let mut now = start;
+            let mut fired = vec![false; offsets.len()];
+            let mut steps = steps.into_iter().cycle();
+            while fired.iter().any(|f| !f) {
+                let prev = now;
+                now += steps.next().unwrap();
+                for (slot, deadline) in drain(&mut w, now) {
+                    proptest::prop_assert!(deadline <= now && deadline > prev || deadline <= start);
+                    proptest::prop_assert!(!fired[slot as usize]);
+                    fired[slot as usize] = true;
+                }
+            }
+            proptest::prop_assert_eq!(w.len(), 0);
+        }
     }
 }

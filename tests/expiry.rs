@@ -1,0 +1,143 @@
+//! Active expiry: the timing wheel gives memory back without anyone reading the keys.
+
+mod common;
+
+use common::{mock_cache, T0};
+use ferricache::{Cache, MockClock};
+use std::time::{Duration, Instant};
+
+#[test]
+fn run_pending_tasks_reclaims_exactly_the_expired() {
+    let (c, clock) = mock_cache();
+    let baseline = c.stats().used_memory;
+    for i in 0..3000u64 {
+        // TTLs from 1 ms to 3000 s, spread over every level of the wheel.
+        c.pset_ex(format!("k{i}"), 1 + i * i % 3_000_000, "v")
+            .unwrap();
+    }
+    c.set("forever", "v").unwrap();
+    assert_eq!(c.stats().keys_with_ttl, 3000);
+    let mut last = 0;
+    for step in [1u64, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 3_000_000] {
+        clock.set_ms(T0 + step);
+        c.run_pending_tasks();
+        let alive = (0..3000u64)
+            .filter(|i| 1 + i * i % 3_000_000 > step)
+            .count();
+        assert_eq!(c.dbsize(), alive + 1, "after {step} ms");
+        assert!(c.stats().expirations as usize >= last);
+        last = c.stats().expirations as usize;
+    }
+    assert_eq!(c.dbsize(), 1);
+    assert_eq!(c.stats().expirations, 3000);
+    assert_eq!(c.stats().keys_with_ttl, 0);
+    assert!(c.stats().used_memory > baseline);
+    c.del(&["forever"]);
+    assert_eq!(c.stats().used_memory, baseline);
+}
+
+#[test]
+fn writers_reclaim_expired_keys_of_their_shard() {
+    let (c, clock) = mock_cache();
+    for i in 0..2000 {
+        c.set_ex(format!("old{i}"), 10, "v").unwrap();
+    }
+    clock.advance(Duration::from_secs(11));
+    // No read touches the old keys; writes on other keys reclaim them bit by bit.
+    for i in 0..4000 {
+        c.set(format!("new{i}"), "v").unwrap();
+    }
+    assert_eq!(c.stats().expirations, 2000);
+    assert_eq!(c.dbsize(), 4000);
+}
+
+#[test]
+fn changed_ttls_fire_at_the_new_deadline_only() {
+    let (c, clock) = mock_cache();
+    c.set_ex("k", 10, "v").unwrap();
+    c.expire("k", 100).unwrap();
+    clock.advance(Duration::from_secs(50));
+    c.run_pending_tasks();
+    assert_eq!(
+        c.exists(&["k"]),
+        1,
+        "the stale 10 s timer must not remove the key"
+    );
+    c.persist("k");
+    clock.advance(Duration::from_secs(100));
+    c.run_pending_tasks();
+    assert_eq!(c.exists(&["k"]), 1);
+    assert_eq!(c.stats().expirations, 0);
+}
+
+#[test]
+fn lazy_expiry_reclaims_on_read() {
+    let (c, clock) = mock_cache();
+    c.set_ex("k", 1, "v").unwrap();
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(c.get("k").unwrap(), None);
+    assert_eq!(c.dbsize(), 0, "the read removed the expired key");
+    assert_eq!(c.stats().expirations, 1);
+}
+
+#[test]
+fn background_reaper_reclaims_without_any_call() {
+    let clock = MockClock::new(T0);
+    let c = Cache::builder()
+        .clock(clock.clone())
+        .background_expiry(Duration::from_millis(5))
+        .build()
+        .unwrap();
+    for i in 0..500 {
+        c.set_ex(format!("k{i}"), 1, "v").unwrap();
+    }
+    clock.advance(Duration::from_secs(2));
+    // Wait for the reaper thread to run (the expiry itself needs no waiting: the clock moved).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.dbsize() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(c.dbsize(), 0);
+    assert_eq!(c.stats().expirations, 500);
+}
+
+#[test]
+fn default_ttl_applies_to_created_keys() {
+    let clock = MockClock::new(T0);
+    let c = Cache::builder()
+        .clock(clock.clone())
+        .default_ttl(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    c.set("a", "v").unwrap();
+    c.incr("n").unwrap();
+    c.set_ex("b", 5, "v").unwrap();
+    assert_eq!(c.ttl("a").unwrap(), 60);
+    assert_eq!(c.ttl("n").unwrap(), 60);
+    assert_eq!(c.ttl("b").unwrap(), 5);
+    assert!(c.persist("a"));
+    clock.advance(Duration::from_secs(61));
+    assert_eq!(c.exists(&["a", "n", "b"]), 1);
+}
+
+#[test]
+fn invalid_configuration_is_an_error() {
+    assert!(Cache::builder().shards(3).build().is_err());
+    assert!(Cache::builder().shards(0).build().is_err());
+    assert!(Cache::builder()
+        .default_ttl(Duration::ZERO)
+        .build()
+        .is_err());
+    assert!(Cache::builder()
+        .background_expiry(Duration::ZERO)
+        .build()
+        .is_err());
+    assert!("allkeys-lru".parse::<ferricache::EvictionPolicy>().is_ok());
+    assert_eq!(
+        "most-recent"
+            .parse::<ferricache::EvictionPolicy>()
+            .unwrap_err()
+            .to_string(),
+        "ERR unknown eviction policy 'most-recent'"
+    );
+}

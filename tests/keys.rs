@@ -1,0 +1,186 @@
+//! Generic key commands and TTLs, checked against replies recorded from Redis 7.0.
+
+mod common;
+
+use common::{mock_cache, s, T0};
+use ferricache::{Cache, Error, ExpireCondition, Expiry, ValueType};
+use std::time::Duration;
+
+#[test]
+fn del_exists_touch_type() {
+    let c = Cache::new();
+    c.mset([("a", "1"), ("b", "2"), ("c", "3")]).unwrap();
+    assert_eq!(c.exists(&["a", "a", "nope"]), 2);
+    assert_eq!(c.touch(&["a", "nope"]), 1);
+    assert_eq!(c.key_type("a"), Some(ValueType::String));
+    assert_eq!(c.key_type("nope"), None);
+    assert_eq!(c.del(&["a"]), 1);
+    assert_eq!(c.del(&["a"]), 0);
+    assert_eq!(c.del(&["b", "c", "nope", "b"]), 2);
+    assert_eq!(c.unlink(&["b"]), 0);
+    assert_eq!(c.dbsize(), 0);
+}
+
+#[test]
+fn rename_renamenx_copy() {
+    let (c, _clock) = mock_cache();
+    c.set_ex("src", 100, "v").unwrap();
+    c.rename("src", "dst").unwrap();
+    assert_eq!(c.exists(&["src"]), 0);
+    assert_eq!(s(c.get("dst").unwrap()).as_deref(), Some("v"));
+    assert_eq!(c.ttl("dst").unwrap(), 100, "RENAME keeps the TTL");
+    assert!(matches!(c.rename("src", "x"), Err(Error::NoSuchKey)));
+    assert_eq!(
+        c.rename("src", "x").unwrap_err().to_string(),
+        "ERR no such key"
+    );
+    c.rename("dst", "dst").unwrap();
+    assert!(!c.renamenx("dst", "dst").unwrap());
+    c.set("other", "o").unwrap();
+    assert!(!c.renamenx("dst", "other").unwrap());
+    assert!(c.renamenx("dst", "fresh").unwrap());
+    // RENAME overwrites, dropping the destination's TTL for the source's.
+    c.set_ex("t", 5, "t").unwrap();
+    c.rename("other", "t").unwrap();
+    assert_eq!(c.ttl("t").unwrap(), -1);
+    // COPY
+    assert!(c.copy("fresh", "copy", false).unwrap());
+    assert_eq!(c.ttl("copy").unwrap(), 100);
+    assert!(!c.copy("fresh", "copy", false).unwrap());
+    c.set("copy", "changed").unwrap();
+    assert!(c.copy("fresh", "copy", true).unwrap());
+    assert_eq!(s(c.get("copy").unwrap()).as_deref(), Some("v"));
+    assert!(!c.copy("missing", "copy", true).unwrap());
+    assert_eq!(
+        c.copy("copy", "copy", true).unwrap_err().to_string(),
+        "ERR source and destination objects are the same"
+    );
+    // Many renames across shards keep the count right.
+    for i in 0..200 {
+        c.set(format!("r{i}"), "x").unwrap();
+        c.rename(format!("r{i}"), format!("q{i}")).unwrap();
+    }
+    assert_eq!(c.keys("r*").len(), 0);
+    assert_eq!(c.keys("q*").len(), 200);
+}
+
+#[test]
+fn expire_family_and_ttl() {
+    let (c, clock) = mock_cache();
+    assert!(!c.expire("missing", 10).unwrap());
+    assert_eq!(c.ttl("missing").unwrap(), -2);
+    assert_eq!(c.pttl("missing"), -2);
+    assert_eq!(c.expiretime("missing"), -2);
+    c.set("k", "v").unwrap();
+    assert_eq!(c.ttl("k").unwrap(), -1);
+    assert_eq!(c.expiretime("k"), -1);
+    assert!(c.expire("k", 100).unwrap());
+    assert_eq!(c.ttl("k").unwrap(), 100);
+    assert_eq!(c.pexpiretime("k"), (T0 + 100_000) as i64);
+    assert!(c.pexpire("k", 1500).unwrap());
+    assert_eq!(c.pttl("k"), 1500);
+    assert!(c.expire_at("k", (T0 / 1000 + 50) as i64).unwrap());
+    assert_eq!(c.expiretime("k"), (T0 / 1000 + 50) as i64);
+    assert!(c.pexpire_at("k", (T0 + 1_800) as i64).unwrap());
+    assert_eq!(
+        c.expiretime("k"),
+        (T0 / 1000 + 2) as i64,
+        "EXPIRETIME rounds as Redis"
+    );
+    assert!(c.persist("k"));
+    assert!(!c.persist("k"));
+    assert_eq!(c.ttl("k").unwrap(), -1);
+    // A time in the past deletes the key and still replies 1.
+    assert!(c.expire("k", -1).unwrap());
+    assert_eq!(c.exists(&["k"]), 0);
+    c.set("k", "v").unwrap();
+    assert!(c.expire_at("k", 1).unwrap());
+    assert_eq!(c.exists(&["k"]), 0);
+    // Overflow is an error that changes nothing.
+    c.set("k", "v").unwrap();
+    assert_eq!(
+        c.expire("k", 92_233_720_368_547_758)
+            .unwrap_err()
+            .to_string(),
+        "ERR invalid expire time in 'expire' command"
+    );
+    assert_eq!(c.ttl("k").unwrap(), -1);
+    assert!(c.pexpire_at("k", i64::MAX).unwrap());
+    assert!(c.pttl("k") > 0);
+    clock.advance(Duration::from_secs(1));
+}
+
+#[test]
+fn expire_conditions() {
+    let (c, _clock) = mock_cache();
+    let cond = ExpireCondition::new;
+    c.set("k", "v").unwrap();
+    assert!(!c.expire_with("k", Expiry::Ex(100), cond().xx()).unwrap());
+    assert!(
+        !c.expire_with("k", Expiry::Ex(100), cond().gt()).unwrap(),
+        "no TTL counts as infinite for GT"
+    );
+    assert!(c.expire_with("k", Expiry::Ex(100), cond().lt()).unwrap());
+    assert!(!c.expire_with("k", Expiry::Ex(50), cond().nx()).unwrap());
+    assert!(!c.expire_with("k", Expiry::Ex(50), cond().gt()).unwrap());
+    assert!(c.expire_with("k", Expiry::Ex(200), cond().gt()).unwrap());
+    assert!(c
+        .expire_with("k", Expiry::Ex(150), cond().xx().lt())
+        .unwrap());
+    assert_eq!(c.ttl("k").unwrap(), 150);
+    assert_eq!(
+        c.expire_with("k", Expiry::Ex(1), cond().nx().xx())
+            .unwrap_err()
+            .to_string(),
+        "ERR NX and XX, GT or LT options at the same time are not compatible"
+    );
+    assert_eq!(
+        c.expire_with("k", Expiry::Ex(1), cond().gt().lt())
+            .unwrap_err()
+            .to_string(),
+        "ERR GT and LT options at the same time are not compatible"
+    );
+    assert_eq!(c.ttl("k").unwrap(), 150);
+}
+
+#[test]
+fn keys_randomkey_flushall() {
+    let c = Cache::new();
+    assert_eq!(c.randomkey(), None);
+    for k in ["user:1", "user:2", "user:10", "car:1", ""] {
+        c.set(k, "x").unwrap();
+    }
+    let mut users: Vec<String> = c
+        .keys("user:?")
+        .into_iter()
+        .map(|b| s(Some(b)).unwrap())
+        .collect();
+    users.sort();
+    assert_eq!(users, ["user:1", "user:2"]);
+    assert_eq!(c.keys("*").len(), 5, "the lone * matches the empty key too");
+    assert_eq!(c.keys("user:[0-9][0-9]").len(), 1);
+    let k = c.randomkey().unwrap();
+    assert_eq!(c.exists(&[k]), 1);
+    c.flushall();
+    assert_eq!(c.dbsize(), 0);
+    assert_eq!(c.keys("*").len(), 0);
+    assert_eq!(c.stats().used_memory, 0);
+}
+
+#[test]
+fn expired_keys_are_invisible_to_every_command() {
+    let (c, clock) = mock_cache();
+    c.set_ex("gone", 1, "v").unwrap();
+    clock.advance(Duration::from_millis(1000));
+    assert_eq!(c.get("gone").unwrap(), None);
+    assert_eq!(c.exists(&["gone"]), 0);
+    assert_eq!(c.ttl("gone").unwrap(), -2);
+    assert_eq!(c.key_type("gone"), None);
+    assert!(c.keys("*").is_empty());
+    assert_eq!(c.randomkey(), None);
+    assert_eq!(c.strlen("gone").unwrap(), 0);
+    assert!(!c.expire("gone", 100).unwrap());
+    assert!(!c.persist("gone"));
+    assert_eq!(c.incr("gone").unwrap(), 1, "INCR starts from a fresh key");
+    assert_eq!(c.ttl("gone").unwrap(), -1);
+}
