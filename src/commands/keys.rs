@@ -435,8 +435,13 @@ impl Cache {
                 }
             });
             drop(data);
-            budget = budget.saturating_sub(looked.max(1));
+            budget = budget.saturating_sub(looked);
             match next {
+                // A long run of empty slots: stop here, the work of one call is bounded.
+                Some(s) if looked == 0 => {
+                    slot = s;
+                    break;
+                }
                 Some(s) => slot = s,
                 None => {
                     shard += 1;

@@ -336,7 +336,7 @@ impl Keyspace {
         self.settle(&data, before);
         drop(data);
         if still_over {
-            self.evict_global(si, now);
+            self.evict_global(si, now, Some((si, protect)));
         }
         result
     }
@@ -383,7 +383,7 @@ impl Keyspace {
         }
         drop(multi);
         if still_over {
-            self.evict_global(ids[0], now);
+            self.evict_global(ids[0], now, None);
         }
         result
     }
@@ -398,10 +398,11 @@ impl Keyspace {
         }
         let policy = self.policy();
         if policy == EvictionPolicy::NoEviction {
-            if self.over_bound(grow, 0) {
+            // The write may add a key: at the entry bound it is refused.
+            if self.over_bound(grow, 1) {
                 return Err(Error::OutOfMemory);
             }
-        } else if self.over_bound(0, 0) && !self.evict_global(0, self.now()) {
+        } else if self.over_bound(0, 0) && !self.evict_global(0, self.now(), None) {
             return Err(Error::OutOfMemory);
         }
         Ok(())
@@ -440,9 +441,10 @@ impl Keyspace {
         false
     }
 
-    /// Evicts from the shards in turn, starting after `from`, until under the bounds;
-    /// false if every shard was tried and the cache is still over.
-    fn evict_global(&self, from: usize, now: u64) -> bool {
+    /// Evicts from the shards in turn, starting after `from`, until under the bounds, never
+    /// the slot `protect` names (shard, slot); false if every shard was tried and the cache
+    /// is still over.
+    fn evict_global(&self, from: usize, now: u64, protect: Option<(usize, u32)>) -> bool {
         let policy = self.policy();
         let n = self.shards.len();
         let start = from + self.evict_cursor.fetch_add(1, Relaxed);
@@ -452,12 +454,14 @@ impl Keyspace {
             if fruitless >= n {
                 return false;
             }
-            let data = &mut *self.shards[(start + k) % n].data.write();
+            let si = (start + k) % n;
+            let data = &mut *self.shards[si].data.write();
             k += 1;
+            let spare = protect.filter(|p| p.0 == si).map_or(NIL, |p| p.1);
             let mut evicted = 0;
             while evicted < EVICT_BATCH && self.over_bound(0, 0) {
                 let (b, l) = (data.bytes(), data.len());
-                if !data.evict_one(policy, NIL, now) {
+                if !data.evict_one(policy, spare, now) {
                     break;
                 }
                 evicted += 1;
