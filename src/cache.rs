@@ -97,16 +97,16 @@ impl Cache {
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         let ks = &self.inner.ks;
+        let (hits, misses, commands) = ks.counters.totals();
         let mut s = Stats {
             used_memory: ks.used_memory(),
             keys: ks.len(),
-            commands: ks.commands_other.load(Relaxed),
+            hits,
+            misses,
+            commands,
             ..Stats::default()
         };
         for shard in ks.shards() {
-            s.hits += shard.hits.load(Relaxed);
-            s.misses += shard.misses.load(Relaxed);
-            s.commands += shard.calls.load(Relaxed);
             let data = shard.data.read();
             s.keys_with_ttl += data.volatile();
             s.evictions += data.evicted;

@@ -1,7 +1,5 @@
 //! Generic key commands: existence, deletion, renaming, TTLs, and iteration (KEYS, SCAN).
 
-use std::sync::atomic::Ordering::Relaxed;
-
 use bytes::Bytes;
 
 use super::strings::Expiry;
@@ -176,8 +174,9 @@ impl Cache {
 
     /// EXISTS: how many of the keys exist (a key given twice counts twice).
     pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+        self.inner.ks.counters.command();
         keys.iter()
-            .filter(|k| self.inner.ks.read(k.as_ref(), false, |e| e.is_some()))
+            .filter(|k| self.inner.ks.peek(k.as_ref(), false, |e| e.is_some()))
             .count()
     }
 
@@ -298,14 +297,16 @@ impl Cache {
             Expiry::KeepTtl | Expiry::Persist => return Err(Error::Syntax),
         };
         self.inner.ks.write(key, 0, |tx| {
-            let deadline = when.resolve_with(tx.now, cmd, false)?.expect("a deadline");
+            let deadline = when
+                .resolve_with(tx.now(), cmd, false)?
+                .expect("a deadline");
             let Some(i) = tx.find(key) else {
                 return Ok(false);
             };
             if !cond.allows(tx.entry(i).expire_at, deadline) {
                 return Ok(false);
             }
-            if deadline <= tx.now {
+            if deadline <= tx.now() {
                 tx.remove(i);
             } else {
                 tx.set_expire(i, deadline);
@@ -378,7 +379,7 @@ impl Cache {
     pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Vec<Bytes> {
         let opts = ScanOptions::new().pattern(Bytes::copy_from_slice(pattern.as_ref()));
         let now = self.inner.ks.now();
-        self.inner.ks.commands_other.fetch_add(1, Relaxed);
+        self.inner.ks.counters.command();
         let mut out = Vec::new();
         for shard in self.inner.ks.shards() {
             let data = shard.data.read();
@@ -419,7 +420,7 @@ impl Cache {
     /// ```
     pub fn scan(&self, cursor: u64, opts: &ScanOptions) -> (u64, Vec<Bytes>) {
         let ks = &self.inner.ks;
-        ks.commands_other.fetch_add(1, Relaxed);
+        ks.counters.command();
         let shards = ks.shards();
         let (mut shard, mut slot) = ((cursor >> 32) as usize, (cursor & 0xFFFF_FFFF) as usize);
         let now = ks.now();
@@ -492,7 +493,7 @@ impl Cache {
 
     /// FLUSHALL: removes every key.
     pub fn flushall(&self) {
-        self.inner.ks.commands_other.fetch_add(1, Relaxed);
+        self.inner.ks.counters.command();
         self.inner.ks.flush();
     }
 }

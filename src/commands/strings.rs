@@ -151,10 +151,10 @@ fn grow_of(key: &[u8], value_len: usize) -> usize {
 
 impl Cache {
     /// The deadline for a key created without an explicit TTL.
-    fn default_deadline(&self, now: u64) -> u64 {
+    fn default_deadline(&self, tx: &Tx) -> u64 {
         match self.inner.default_ttl_ms {
             0 => 0,
-            ttl => now.saturating_add(ttl),
+            ttl => tx.now().saturating_add(ttl),
         }
     }
 
@@ -162,7 +162,7 @@ impl Cache {
     /// deadline already past deletes the key instead.
     fn store(&self, tx: &mut Tx, key: &[u8], value: Bytes, deadline: u64) {
         let found = tx.find(key);
-        if deadline != 0 && deadline <= tx.now {
+        if deadline != 0 && deadline <= tx.now() {
             if let Some(i) = found {
                 tx.remove(i);
             }
@@ -196,7 +196,7 @@ impl Cache {
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<()> {
         let (key, value) = (key.as_ref(), value.into());
         self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
-            let deadline = self.default_deadline(tx.now);
+            let deadline = self.default_deadline(tx);
             self.store(tx, key, value, deadline);
             Ok(())
         })
@@ -215,8 +215,8 @@ impl Cache {
         }
         self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
             let deadline = match opts.expiry {
-                None => Some(self.default_deadline(tx.now)),
-                Some(e) => e.resolve(tx.now, "set")?,
+                None => Some(self.default_deadline(tx)),
+                Some(e) => e.resolve(tx.now(), "set")?,
             };
             let found = tx.find(key);
             let previous = match (opts.get, found) {
@@ -282,9 +282,10 @@ impl Cache {
     /// MGET: each key's string, `None` for missing keys and keys of other types. Each key
     /// is read atomically; the keys are not read as one snapshot.
     pub fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Vec<Option<Bytes>> {
+        self.inner.ks.counters.command();
         keys.iter()
             .map(|k| {
-                self.inner.ks.read(k.as_ref(), true, |e| {
+                self.inner.ks.peek(k.as_ref(), true, |e| {
                     e.and_then(|e| e.value.as_str().ok().cloned())
                 })
             })
@@ -324,7 +325,7 @@ impl Cache {
             }
             for (k, (key, value)) in pairs.iter().enumerate() {
                 let mut tx = multi.key(k);
-                let deadline = self.default_deadline(tx.now);
+                let deadline = self.default_deadline(&tx);
                 self.store(&mut tx, key.as_ref(), value.clone(), deadline);
             }
             Ok(true)
@@ -353,7 +354,7 @@ impl Cache {
         }
         self.inner.ks.write(key, 0, |tx| {
             let deadline = match expiry {
-                Some(e) => e.resolve(tx.now, "getex")?,
+                Some(e) => e.resolve(tx.now(), "getex")?,
                 None => None,
             };
             let Some(i) = tx.find(key) else {
@@ -361,7 +362,7 @@ impl Cache {
             };
             let v = tx.entry(i).value.as_str()?.clone();
             match deadline {
-                Some(d) if d != 0 && d <= tx.now => {
+                Some(d) if d != 0 && d <= tx.now() => {
                     tx.remove(i);
                 }
                 Some(d) => tx.set_expire(i, d),
@@ -391,7 +392,7 @@ impl Cache {
                 match found {
                     Some(i) => tx.update(i, |e| e.value = Value::Str(new)),
                     None => {
-                        let deadline = self.default_deadline(tx.now);
+                        let deadline = self.default_deadline(tx);
                         tx.insert(key, Value::Str(new), deadline);
                     }
                 }

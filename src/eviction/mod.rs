@@ -43,6 +43,18 @@ pub(crate) fn initial_meta(policy: EvictionPolicy, now_ms: u64) -> u32 {
     }
 }
 
+/// True for the policies whose access record needs the time.
+#[inline]
+pub(crate) fn needs_time(policy: EvictionPolicy) -> bool {
+    matches!(
+        policy,
+        EvictionPolicy::AllKeysLru
+            | EvictionPolicy::VolatileLru
+            | EvictionPolicy::AllKeysLfu
+            | EvictionPolicy::VolatileLfu
+    )
+}
+
 /// Records an access. Called under the shard's read lock.
 #[inline]
 pub(crate) fn on_access(entry: &Entry, policy: EvictionPolicy, coarse_now_ms: u64) {

@@ -50,6 +50,10 @@ impl Wheel {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Timers filed and not yet handed out (stale ones included).
     #[cfg(test)]
     pub fn len(&self) -> usize {

@@ -22,9 +22,10 @@ pub(crate) mod entry;
 pub(crate) mod key;
 pub(crate) mod shard;
 
+use std::cell::Cell;
+use std::sync::atomic::AtomicU8;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicU64, AtomicU8};
 
 use parking_lot::RwLockWriteGuard;
 
@@ -32,6 +33,7 @@ use crate::clock::Clock;
 use crate::config::EvictionPolicy;
 use crate::error::{Error, Result};
 use crate::eviction;
+use crate::stats::Counters;
 use crate::value::Value;
 use entry::{Entry, NIL};
 use shard::{Shard, ShardData};
@@ -55,7 +57,7 @@ pub(crate) struct Keyspace {
     policy: AtomicU8,
     /// Next shard to take eviction from when the writer's own shard has nothing to give.
     evict_cursor: AtomicUsize,
-    pub commands_other: AtomicU64,
+    pub counters: Counters,
 }
 
 const POLICIES: [EvictionPolicy; 9] = [
@@ -74,17 +76,41 @@ const POLICIES: [EvictionPolicy; 9] = [
 pub(crate) struct Tx<'a> {
     pub data: &'a mut ShardData,
     pub hash: u64,
-    pub now: u64,
+    clock: &'a dyn Clock,
+    /// The time, read from the clock on first use (0: not yet): most writes never need it.
+    now: Cell<u64>,
     policy: EvictionPolicy,
     /// The slot this write created or changed last; eviction spares it.
     pub written: u32,
 }
 
 impl Tx<'_> {
+    /// The time of this write, in ms since the epoch.
+    #[inline]
+    pub fn now(&self) -> u64 {
+        match self.now.get() {
+            0 => {
+                let now = self.clock.now_ms();
+                self.now.set(now);
+                now
+            }
+            now => now,
+        }
+    }
+
+    /// The time if the policy's bookkeeping needs it, else 0.
+    fn policy_now(&self) -> u64 {
+        if eviction::needs_time(self.policy) {
+            self.now()
+        } else {
+            0
+        }
+    }
+
     /// The live slot of `key`, removing it first if it is past its deadline.
     pub fn find(&mut self, key: &[u8]) -> Option<u32> {
         let i = self.data.find(self.hash, key)?;
-        if self.data.expire_if_due(i, self.now) {
+        if self.data.entry(i).expire_at != 0 && self.data.expire_if_due(i, self.now()) {
             None
         } else {
             self.written = i;
@@ -98,7 +124,7 @@ impl Tx<'_> {
 
     /// Adds `key`, which [`Tx::find`] just reported missing.
     pub fn insert(&mut self, key: &[u8], value: Value, expire_at: u64) -> u32 {
-        let meta = eviction::initial_meta(self.policy, self.now);
+        let meta = eviction::initial_meta(self.policy, self.policy_now());
         let i = self.data.insert(self.hash, key, value, expire_at, meta);
         self.written = i;
         i
@@ -106,7 +132,7 @@ impl Tx<'_> {
 
     /// Replaces the value (and deadline) of a live slot; a write counts as an access.
     pub fn replace(&mut self, i: u32, value: Value, expire_at: u64) {
-        let now = self.now;
+        let now = self.policy_now();
         let policy = self.policy;
         self.data.update(i, |e| {
             e.value = value;
@@ -135,7 +161,8 @@ pub(crate) struct MultiTx<'a> {
     /// For each key, the index of its shard's guard.
     slots: Vec<usize>,
     hashes: Vec<u64>,
-    pub now: u64,
+    clock: &'a dyn Clock,
+    now: u64,
     policy: EvictionPolicy,
 }
 
@@ -145,7 +172,8 @@ impl MultiTx<'_> {
         Tx {
             data: &mut self.guards[self.slots[k]],
             hash: self.hashes[k],
-            now: self.now,
+            clock: self.clock,
+            now: Cell::new(self.now),
             policy: self.policy,
             written: NIL,
         }
@@ -175,7 +203,7 @@ impl Keyspace {
             max_entries: AtomicUsize::new(max_entries),
             policy: AtomicU8::new(POLICIES.iter().position(|&p| p == policy).unwrap() as u8),
             evict_cursor: AtomicUsize::new(0),
-            commands_other: AtomicU64::new(0),
+            counters: Counters::new(),
         }
     }
 
@@ -220,14 +248,20 @@ impl Keyspace {
         self.entries.load(Relaxed)
     }
 
-    /// Runs `f` on `key`'s live entry (or `None`) under the shard's read lock, recording a
-    /// hit or miss when `count_hit` is set. An expired entry found on the way is reclaimed
-    /// after the read lock is released.
+    /// Runs `f` on `key`'s live entry (or `None`) under the shard's read lock, as one
+    /// command; `lookup` counts it as a keyspace hit or miss. An expired entry found on the
+    /// way is reclaimed after the read lock is released.
     #[inline]
-    pub fn read<R>(&self, key: &[u8], count_hit: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
+    pub fn read<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
+        self.counters.command();
+        self.peek(key, lookup, f)
+    }
+
+    /// As [`Keyspace::read`], without counting a command (one key of a multi-key read).
+    #[inline]
+    pub fn peek<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
         let hash = self.hash(key);
         let shard = &self.shards[self.shard_of(hash)];
-        shard.calls.fetch_add(1, Relaxed);
         let data = shard.data.read();
         let mut now = 0;
         let found = data.find(hash, key).map(|i| data.entry(i));
@@ -238,24 +272,12 @@ impl Keyspace {
             now = self.now();
             e.expire_at > now
         });
-        if count_hit {
-            let counter = if live.is_some() {
-                &shard.hits
-            } else {
-                &shard.misses
-            };
-            counter.fetch_add(1, Relaxed);
+        if lookup {
+            self.counters.lookup(live.is_some());
         }
         if let Some(e) = live {
             let policy = self.policy();
-            if matches!(
-                policy,
-                EvictionPolicy::AllKeysLru
-                    | EvictionPolicy::VolatileLru
-                    | EvictionPolicy::AllKeysLfu
-                    | EvictionPolicy::VolatileLfu
-            ) && now == 0
-            {
+            if now == 0 && eviction::needs_time(policy) {
                 now = self.now();
             }
             eviction::on_access(e, policy, now);
@@ -283,15 +305,16 @@ impl Keyspace {
 
     /// Adds a shard's change in bytes and keys since `before` to the global totals.
     fn settle(&self, data: &ShardData, before: (usize, usize)) {
+        // Most writes on existing keys change neither total: skip the shared line then.
         let (bytes, len) = (data.bytes(), data.len());
-        if bytes >= before.0 {
+        if bytes > before.0 {
             self.used.fetch_add(bytes - before.0, Relaxed);
-        } else {
+        } else if bytes < before.0 {
             self.used.fetch_sub(before.0 - bytes, Relaxed);
         }
-        if len >= before.1 {
+        if len > before.1 {
             self.entries.fetch_add(len - before.1, Relaxed);
-        } else {
+        } else if len < before.1 {
             self.entries.fetch_sub(before.1 - len, Relaxed);
         }
     }
@@ -317,26 +340,29 @@ impl Keyspace {
         let hash = self.hash(key);
         let si = self.shard_of(hash);
         self.admit(grow)?;
+        self.counters.command();
         let shard = &self.shards[si];
-        shard.calls.fetch_add(1, Relaxed);
         let mut data = shard.data.write();
-        let now = self.now();
         let before = (data.bytes(), data.len());
-        data.expire_due(now, EXPIRE_BUDGET);
         let mut tx = Tx {
             data: &mut data,
             hash,
-            now,
+            clock: &*self.clock,
+            now: Cell::new(0),
             policy: self.policy(),
             written: NIL,
         };
+        if tx.data.has_timers() {
+            let now = tx.now();
+            tx.data.expire_due(now, EXPIRE_BUDGET);
+        }
         let result = f(&mut tx);
-        let protect = tx.written;
+        let (protect, now) = (tx.written, tx.policy_now());
         let still_over = self.evict_local(&mut data, before, protect, now);
         self.settle(&data, before);
         drop(data);
         if still_over {
-            self.evict_global(si, now, Some((si, protect)));
+            self.evict_global(si, self.now(), Some((si, protect)));
         }
         result
     }
@@ -354,13 +380,9 @@ impl Keyspace {
         let mut ids: Vec<usize> = hashes.iter().map(|&h| self.shard_of(h)).collect();
         ids.sort_unstable();
         ids.dedup();
-        let guards: Vec<RwLockWriteGuard<ShardData>> = ids
-            .iter()
-            .map(|&i| {
-                self.shards[i].calls.fetch_add(1, Relaxed);
-                self.shards[i].data.write()
-            })
-            .collect();
+        self.counters.command();
+        let guards: Vec<RwLockWriteGuard<ShardData>> =
+            ids.iter().map(|&i| self.shards[i].data.write()).collect();
         let now = self.now();
         let befores: Vec<(usize, usize)> = guards.iter().map(|g| (g.bytes(), g.len())).collect();
         let mut multi = MultiTx {
@@ -370,6 +392,7 @@ impl Keyspace {
                 .collect(),
             guards,
             hashes,
+            clock: &*self.clock,
             now,
             policy: self.policy(),
         };
