@@ -68,6 +68,15 @@ impl Value {
     }
 
     #[inline]
+    pub fn as_str_mut(&mut self) -> Result<&mut Bytes> {
+        match self {
+            Value::Str(b) => Ok(b),
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    #[inline]
     pub fn as_str(&self) -> Result<&Bytes> {
         match self {
             Value::Str(b) => Ok(b),

@@ -44,7 +44,7 @@ pub fn parse_f64(s: &[u8]) -> Result<f64> {
 
 /// An integer's decimal text.
 pub fn format_i64(v: i64) -> Bytes {
-    Bytes::from(v.to_string())
+    Bytes::copy_from_slice(itoa::Buffer::new().format(v).as_bytes())
 }
 
 /// A float as INCRBYFLOAT replies with it: plain decimal notation, no exponent, no

@@ -373,46 +373,56 @@ impl Cache {
     }
 
     /// Rewrites the string at `key` (or creates it) through `f`, which gets the current
-    /// value and returns the new one (or `None` to leave the key untouched) and a reply.
-    /// The TTL is kept; a created key gets the default TTL.
+    /// value to change in place (`None` if the key is missing) and returns a new value to
+    /// store instead (or `None`) and the reply. An error from `f` must come before it
+    /// changes anything. The TTL is kept; a created key gets the default TTL.
     fn rewrite<R>(
         &self,
         key: &[u8],
         grow: usize,
-        f: impl FnOnce(Option<Bytes>) -> Result<(Option<Bytes>, R)>,
+        f: impl FnOnce(Option<&mut Bytes>) -> Result<(Option<Bytes>, R)>,
     ) -> Result<R> {
-        self.inner.ks.write(key, grow_of(key, grow), |tx| {
-            let found = tx.find(key);
-            let old = match found {
-                Some(i) => Some(tx.entry(i).value.as_str()?.clone()),
-                None => None,
-            };
-            let (new, reply) = f(old)?;
-            if let Some(new) = new {
-                match found {
-                    Some(i) => tx.update(i, |e| e.value = Value::Str(new)),
-                    None => {
+        self.inner
+            .ks
+            .write(key, grow_of(key, grow), |tx| match tx.find(key) {
+                Some(i) => {
+                    tx.entry(i).value.as_str()?;
+                    tx.update(i, |e| {
+                        let cur = e.value.as_str_mut()?;
+                        let (new, reply) = f(Some(cur))?;
+                        if let Some(new) = new {
+                            *cur = new;
+                        }
+                        Ok(reply)
+                    })
+                }
+                None => {
+                    let (new, reply) = f(None)?;
+                    if let Some(new) = new {
                         let deadline = self.default_deadline(tx);
                         tx.insert(key, Value::Str(new), deadline);
                     }
+                    Ok(reply)
                 }
-            }
-            Ok(reply)
-        })
+            })
     }
 
     /// APPEND: appends to the string (creating it); returns the new length.
     pub fn append(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<usize> {
         let value = value.as_ref();
-        self.rewrite(key.as_ref(), value.len(), |old| {
-            let old = old.unwrap_or_default();
-            if old.len() + value.len() > MAX_STRING_LEN {
+        self.rewrite(key.as_ref(), value.len(), |cur| {
+            let len = cur.as_ref().map_or(0, |b| b.len()) + value.len();
+            if len > MAX_STRING_LEN {
                 return Err(Error::StringTooLong);
             }
-            let at = old.len();
-            let new = concat(old, at, value);
-            let len = new.len();
-            Ok((Some(new), len))
+            Ok(match cur {
+                Some(b) => {
+                    let at = b.len();
+                    *b = splice(std::mem::take(b), at, value);
+                    (None, len)
+                }
+                None => (Some(Bytes::copy_from_slice(value)), len),
+            })
         })
     }
 
@@ -462,14 +472,19 @@ impl Cache {
         if offset.saturating_add(value.len()) > MAX_STRING_LEN {
             return Err(Error::StringTooLong);
         }
-        self.rewrite(key.as_ref(), offset + value.len(), |old| {
-            let old_len = old.as_ref().map_or(0, Bytes::len);
-            if value.is_empty() {
-                return Ok((None, old_len));
-            }
-            let new = concat(old.unwrap_or_default(), offset, value);
-            let len = new.len();
-            Ok((Some(new), len))
+        self.rewrite(key.as_ref(), offset + value.len(), |cur| {
+            Ok(match cur {
+                _ if value.is_empty() => (None, cur.map_or(0, |b| b.len())),
+                Some(b) => {
+                    *b = splice(std::mem::take(b), offset, value);
+                    (None, b.len())
+                }
+                None => {
+                    let new = splice(Bytes::new(), offset, value);
+                    let len = new.len();
+                    (Some(new), len)
+                }
+            })
         })
     }
 
@@ -494,9 +509,9 @@ impl Cache {
     /// INCRBY: adds `by`; a non-integer value or an overflow is an error that changes
     /// nothing.
     pub fn incr_by(&self, key: impl AsRef<[u8]>, by: i64) -> Result<i64> {
-        self.rewrite(key.as_ref(), 20, |old| {
-            let cur = match old {
-                Some(b) => parse_i64(&b)?,
+        self.rewrite(key.as_ref(), 20, |cur| {
+            let cur = match cur {
+                Some(b) => parse_i64(b)?,
                 None => 0,
             };
             let new = cur.checked_add(by).ok_or(Error::Overflow)?;
@@ -510,9 +525,9 @@ impl Cache {
         if by.is_nan() {
             return Err(Error::NotFloat);
         }
-        self.rewrite(key.as_ref(), 24, |old| {
-            let cur = match old {
-                Some(b) => parse_f64(&b)?,
+        self.rewrite(key.as_ref(), 24, |cur| {
+            let cur = match cur {
+                Some(b) => parse_f64(b)?,
                 None => 0.0,
             };
             let new = cur + by;
@@ -528,7 +543,7 @@ impl Cache {
 
 /// `old` with `value` written at `offset` (zero-padded), reusing `old`'s buffer when no one
 /// else holds it.
-fn concat(old: Bytes, offset: usize, value: &[u8]) -> Bytes {
+fn splice(old: Bytes, offset: usize, value: &[u8]) -> Bytes {
     let end = offset + value.len();
     let mut buf = match old.try_into_mut() {
         Ok(m) => m,

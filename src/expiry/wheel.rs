@@ -15,9 +15,8 @@
 //! Each level keeps a 64-bit map of its non-empty buckets, so time that passes with no
 //! timers due is skipped a whole bucket span at a time, not tick by tick.
 //! A deadline beyond 2.2 years waits in the last bucket and is filed again when that bucket
-//! comes round. Entries are `(slot, deadline)` pairs; the wheel never looks at the slot, so a
-//! key whose TTL changed or that was deleted leaves a stale pair that the owner ignores when
-//! it fires (its deadline no longer matches the entry's).
+//! comes round. The wheel never looks inside a [`Timer`] beyond its deadline: deciding what
+//! a fired timer means (the key expired, its TTL moved, it is gone) is the shard's job.
 
 const BITS: u32 = 6;
 const SLOTS: usize = 1 << BITS;
@@ -25,8 +24,13 @@ const LEVELS: usize = 6;
 /// Milliseconds per tick of level 0.
 pub(crate) const TICK_MS: u64 = 1;
 
-/// One scheduled deadline: the slab slot it belongs to and the deadline it was filed for.
-pub(crate) type Timer = (u32, u64);
+/// One scheduled deadline, for the entry in slab slot `slot` of generation `gen`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timer {
+    pub deadline: u64,
+    pub slot: u32,
+    pub gen: u16,
+}
 
 pub(crate) struct Wheel {
     /// The last tick whose bucket has been fully handed out.
@@ -55,27 +59,17 @@ impl Wheel {
     }
 
     /// Timers filed and not yet handed out (stale ones included).
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
     }
 
-    pub fn clear(&mut self) {
-        for b in &mut self.buckets {
-            *b = Vec::new();
-        }
-        self.occupied = [0; LEVELS];
-        self.due = Vec::new();
-        self.len = 0;
-    }
-
-    pub fn insert(&mut self, slot: u32, deadline_ms: u64) {
+    pub fn insert(&mut self, timer: Timer) {
         self.len += 1;
-        self.file((slot, deadline_ms));
+        self.file(timer);
     }
 
     fn file(&mut self, timer: Timer) {
-        let t = timer.1 / TICK_MS;
+        let t = timer.deadline / TICK_MS;
         if t <= self.cur {
             self.due.push(timer);
             return;
@@ -171,10 +165,19 @@ impl Wheel {
 mod tests {
     use super::*;
 
-    fn drain(w: &mut Wheel, now: u64) -> Vec<Timer> {
+    /// Advances to `now`; returns the (slot, deadline) pairs handed out.
+    fn drain(w: &mut Wheel, now: u64) -> Vec<(u32, u64)> {
         let mut out = Vec::new();
         assert!(w.advance(now, usize::MAX, &mut out));
-        out
+        out.into_iter().map(|t| (t.slot, t.deadline)).collect()
+    }
+
+    fn timer(slot: u32, deadline: u64) -> Timer {
+        Timer {
+            deadline,
+            slot,
+            gen: 0,
+        }
     }
 
     #[test]
@@ -198,7 +201,7 @@ mod tests {
         .map(|d| start + d)
         .collect();
         for (i, &d) in deadlines.iter().enumerate() {
-            w.insert(i as u32, d);
+            w.insert(timer(i as u32, d));
         }
         let mut fired = Vec::new();
         let mut now = start;
@@ -219,7 +222,7 @@ mod tests {
     fn past_deadlines_are_due_at_once_and_budget_is_respected() {
         let mut w = Wheel::new(10_000);
         for i in 0..10 {
-            w.insert(i, 5_000);
+            w.insert(timer(i, 5_000));
         }
         let mut out = Vec::new();
         assert!(!w.advance(10_000, 4, &mut out));
@@ -232,7 +235,7 @@ mod tests {
     fn far_deadlines_wait_and_long_idle_gaps_are_cheap() {
         let mut w = Wheel::new(0);
         let far = 20 * 365 * 86_400_000u64;
-        w.insert(1, far);
+        w.insert(timer(1, far));
         assert!(drain(&mut w, far / 2).is_empty());
         assert!(drain(&mut w, far - 1).is_empty());
         assert_eq!(drain(&mut w, far + TICK_MS), vec![(1, far)]);
@@ -249,7 +252,7 @@ mod tests {
             let start = 1_700_000_000_123;
             let mut w = Wheel::new(start);
             for (i, &d) in offsets.iter().enumerate() {
-                w.insert(i as u32, start + d);
+                w.insert(timer(i as u32, start + d));
             }
             let mut now = start;
             let mut fired = vec![false; offsets.len()];

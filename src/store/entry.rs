@@ -28,6 +28,10 @@ pub(crate) struct Entry {
     pub prev: u32,
     pub next: u32,
     pub queue: Queue,
+    /// True while at least one timer for this entry is filed in the wheel.
+    pub timer: bool,
+    /// Tells this entry's timers from those of earlier occupants of the same slot.
+    pub gen: u16,
 }
 
 impl Entry {

@@ -511,10 +511,11 @@ impl Keyspace {
     }
 
     pub fn flush(&self) {
+        let now = self.now();
         for shard in self.shards.iter() {
             let mut data = shard.data.write();
             let before = (data.bytes(), data.len());
-            data.clear();
+            data.clear(now);
             self.settle(&data, before);
         }
     }

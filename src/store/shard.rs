@@ -57,6 +57,8 @@ pub(crate) struct ShardData {
     fifo: S3Fifo,
     wheel: Wheel,
     scratch: Vec<Timer>,
+    /// Generation of the next entry created (wrapping).
+    next_gen: u16,
     rng: u64,
     /// Bytes charged to the live entries (ghost queue excluded).
     used: usize,
@@ -77,6 +79,7 @@ impl ShardData {
             fifo: S3Fifo::new(),
             wheel: Wheel::new(now_ms),
             scratch: Vec::new(),
+            next_gen: 0,
             used: 0,
             volatile: 0,
             expired: 0,
@@ -127,7 +130,10 @@ impl ShardData {
             prev: NIL,
             next: NIL,
             queue: Queue::Small,
+            timer: false,
+            gen: self.next_gen,
         };
+        self.next_gen = self.next_gen.wrapping_add(1);
         let bytes = entry_bytes(&entry);
         let i = loop {
             match self.free.pop() {
@@ -148,9 +154,21 @@ impl ShardData {
         self.used += bytes;
         if expire_at != 0 {
             self.volatile += 1;
-            self.wheel.insert(i, expire_at);
+            self.file_timer(i);
         }
         i
+    }
+
+    /// Files a timer for the entry in slot `i` at its deadline.
+    fn file_timer(&mut self, i: u32) {
+        let e = entry_at_mut(&mut self.slab, i);
+        e.timer = true;
+        let timer = Timer {
+            deadline: e.expire_at,
+            slot: i,
+            gen: e.gen,
+        };
+        self.wheel.insert(timer);
     }
 
     /// Removes the entry in slot `i` and returns it.
@@ -194,8 +212,14 @@ impl ShardData {
                 (_, 0) => self.volatile -= 1,
                 _ => {}
             }
-            if new_exp != 0 {
-                self.wheel.insert(i, new_exp);
+            // A pending timer that fires before the new deadline files itself again (see
+            // `expire_due`), so a TTL that moves later needs no new timer: refreshing a
+            // session or re-setting a key leaves one timer per key, not one per write.
+            // A deadline that moves earlier, or one whose pending timer's time is unknown
+            // (the key was persisted meanwhile), gets a timer of its own.
+            let pending = entry_at(&self.slab, i).timer;
+            if new_exp != 0 && (!pending || old_exp == 0 || new_exp < old_exp) {
+                self.file_timer(i);
             }
         }
         r
@@ -208,21 +232,56 @@ impl ShardData {
     }
 
     /// Removes up to `budget` keys whose deadline has passed; returns how many went.
+    ///
+    /// A fired timer whose slot holds another entry (or none) is stale and dropped; one
+    /// whose entry's deadline moved later is filed again at the new deadline; one whose
+    /// entry lost its TTL is dropped. When stale timers outnumber the live ones (keys deleted
+    /// before their deadline), the wheel is rebuilt from the slab, so its size stays within
+    /// a constant factor of the number of keys with a TTL.
     pub fn expire_due(&mut self, now_ms: u64, budget: usize) -> usize {
+        if self.wheel.len() > 2 * self.volatile + 1024 {
+            self.rebuild_wheel(now_ms);
+        }
         let mut due = mem::take(&mut self.scratch);
         self.wheel.advance(now_ms, budget, &mut due);
         let mut removed = 0;
-        for &(i, deadline) in &due {
-            let live = self.slab.get(i as usize).and_then(Option::as_ref);
-            if live.is_some_and(|e| e.expire_at == deadline && deadline <= now_ms) {
-                self.remove(i);
-                removed += 1;
+        for t in &due {
+            let Some(e) = self.slab.get_mut(t.slot as usize).and_then(Option::as_mut) else {
+                continue;
+            };
+            if e.gen != t.gen {
+                continue;
+            }
+            match e.expire_at {
+                0 => e.timer = false,
+                at if at <= now_ms => {
+                    self.remove(t.slot);
+                    removed += 1;
+                }
+                at if at != t.deadline => {
+                    let refiled = Timer { deadline: at, ..*t };
+                    self.wheel.insert(refiled);
+                }
+                // A duplicate timer for a deadline still ahead (the clock went back).
+                _ => {}
             }
         }
         due.clear();
         self.scratch = due;
         self.expired += removed as u64;
         removed
+    }
+
+    /// Refiles one timer per entry with a TTL, dropping every stale one.
+    fn rebuild_wheel(&mut self, now_ms: u64) {
+        self.wheel = Wheel::new(now_ms);
+        for i in 0..self.slab.len() as u32 {
+            match &mut self.slab[i as usize] {
+                Some(e) if e.expire_at != 0 => self.file_timer(i),
+                Some(e) => e.timer = false,
+                None => {}
+            }
+        }
     }
 
     /// Removes `i` if it is past its deadline (lazy expiry); true if it did.
@@ -366,12 +425,12 @@ impl ShardData {
             .filter(move |e| !e.is_expired(now_ms))
     }
 
-    pub fn clear(&mut self) {
+    pub fn clear(&mut self, now_ms: u64) {
         self.index = HashTable::new();
         self.slab = Vec::new();
         self.free = Vec::new();
         self.fifo.clear();
-        self.wheel.clear();
+        self.wheel = Wheel::new(now_ms);
         self.used = 0;
         self.volatile = 0;
     }
@@ -390,6 +449,60 @@ fn entry_at_mut(slab: &mut [Option<Entry>], i: u32) -> &mut Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shard() -> ShardData {
+        ShardData::new(ahash::RandomState::new(), 1_000_000)
+    }
+
+    fn put(d: &mut ShardData, key: &[u8], expire_at: u64) -> u32 {
+        let h = d.hasher.hash_one(key);
+        d.insert(h, key, Value::Str(bytes::Bytes::new()), expire_at, 0)
+    }
+
+    #[test]
+    fn moving_a_deadline_later_files_no_new_timer() {
+        let mut d = shard();
+        let i = put(&mut d, b"session", 1_060_000);
+        for k in 1..10_000u64 {
+            d.update(i, |e| e.expire_at = 1_060_000 + k);
+        }
+        assert_eq!(d.wheel.len(), 1);
+        // The one timer fires at the first deadline, finds the key extended, refiles.
+        assert_eq!(d.expire_due(1_060_000, usize::MAX), 0);
+        assert_eq!(d.wheel.len(), 1);
+        assert_eq!(d.expire_due(1_069_999, usize::MAX), 1);
+        assert_eq!(d.len(), 0);
+    }
+
+    #[test]
+    fn moving_a_deadline_earlier_fires_at_the_earlier_one() {
+        let mut d = shard();
+        let i = put(&mut d, b"k", 2_000_000);
+        d.update(i, |e| e.expire_at = 1_000_500);
+        assert_eq!(d.expire_due(1_000_500, usize::MAX), 1);
+    }
+
+    #[test]
+    fn stale_timers_of_deleted_keys_stay_bounded() {
+        let mut d = shard();
+        for round in 0..20u32 {
+            for k in 0..1000u32 {
+                let key = format!("{round}:{k}");
+                let i = put(&mut d, key.as_bytes(), 9_000_000);
+                d.remove(i);
+            }
+            d.expire_due(1_000_001, 16);
+            assert!(
+                d.wheel.len() <= 2 * d.volatile + 1024 + 1000,
+                "{} timers",
+                d.wheel.len()
+            );
+        }
+        put(&mut d, b"live", 1_500_000);
+        d.expire_due(1_000_002, 16);
+        assert!(d.wheel.len() <= 1025);
+        assert_eq!(d.expire_due(1_500_000, usize::MAX), 1);
+    }
 
     #[test]
     fn entry_layout_stays_compact() {

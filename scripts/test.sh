@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test of the project, layer by layer. The README names this script and
+# .ci/run calls it. Layers for the C ABI and the Python and Node bindings join here as
+# they land.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (core, tests, examples, benchmarks)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "core: unit, integration, property and doc tests"
+cargo test
+
+step "core: many-thread stress tests, optimised"
+cargo test --release --test concurrency
+
+step "examples and benchmarks build, and the tour runs"
+cargo build --release --workspace --all-targets
+cargo run --release --example tour > /dev/null
+
+echo
+echo "all test layers passed"
