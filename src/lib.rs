@@ -27,3 +27,8 @@ pub use value::ValueType;
 pub fn format_float(v: f64) -> String {
     commands::num::format_f64(v)
 }
+
+/// The README's examples, compiled and run as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
