@@ -68,7 +68,7 @@ impl Cache {
         max_memory: usize,
         max_entries: usize,
         background_expiry: Option<Duration>,
-    ) -> Cache {
+    ) -> Result<Cache> {
         let inner = Arc::new(Inner {
             ks: Keyspace::new(
                 config.shards,
@@ -81,9 +81,11 @@ impl Cache {
             flights: Arc::default(),
         });
         if let Some(period) = background_expiry {
-            spawn_reaper(Arc::downgrade(&inner), period);
+            spawn_reaper(Arc::downgrade(&inner), period).map_err(|e| {
+                Error::InvalidConfig(format!("cannot start the expiry thread: {e}"))
+            })?;
         }
-        Cache { inner }
+        Ok(Cache { inner })
     }
 
     /// Reclaims every expired key now, on all shards; returns how many went.
@@ -200,7 +202,7 @@ impl Cache {
 
 /// The optional background reaper: wakes every `period`, reclaims expired keys with a
 /// bounded budget per shard, and exits once the cache is dropped.
-fn spawn_reaper(inner: Weak<Inner>, period: Duration) {
+fn spawn_reaper(inner: Weak<Inner>, period: Duration) -> std::io::Result<()> {
     const BUDGET_PER_SHARD: usize = 1024;
     std::thread::Builder::new()
         .name("ferricache-reaper".into())
@@ -213,5 +215,5 @@ fn spawn_reaper(inner: Weak<Inner>, period: Duration) {
                 None => return,
             }
         })
-        .expect("spawn the reaper thread");
+        .map(drop)
 }

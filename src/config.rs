@@ -222,11 +222,11 @@ impl CacheBuilder {
             default_ttl: self.default_ttl,
             clock: self.clock,
         };
-        Ok(Cache::from_config(
+        Cache::from_config(
             config,
             self.max_memory,
             self.max_entries,
             self.background_expiry,
-        ))
+        )
     }
 }

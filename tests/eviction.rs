@@ -230,4 +230,7 @@ fn bounds_and_policy_change_at_run_time() {
     assert_eq!(c.eviction_policy(), EvictionPolicy::AllKeysRandom);
     c.set_eviction_policy(EvictionPolicy::NoEviction);
     assert!(matches!(c.set("refused", "v"), Err(Error::OutOfMemory)));
+    let key = c.randomkey().unwrap();
+    assert_eq!(c.del(&[key]), 1, "DEL runs at the bound");
+    c.set("accepted", "v").unwrap();
 }

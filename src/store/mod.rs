@@ -411,10 +411,15 @@ impl Keyspace {
         result
     }
 
-    /// Refuses a write that cannot fit: OOM for values beyond `max_memory`, for any growth
-    /// under `noeviction` past the bound, and when the cache is over its bound and nothing
-    /// can be evicted (a `volatile-*` policy with no volatile keys).
+    /// Refuses a write that may add memory (`grow > 0`) and cannot fit: OOM for values
+    /// beyond `max_memory`, for any growth under `noeviction` past a bound, and when the
+    /// cache is over its bound and nothing can be evicted (a `volatile-*` policy with no
+    /// volatile keys).
     fn admit(&self, grow: usize) -> Result<()> {
+        // Writes that cannot add memory (DEL, EXPIRE, PERSIST, RENAME, ...) always run.
+        if grow == 0 {
+            return Ok(());
+        }
         let mm = self.max_memory.load(Relaxed);
         if mm != 0 && grow > mm {
             return Err(Error::OutOfMemory);

@@ -13,8 +13,14 @@ fn main() {
     }
     let raw = std::fs::read(&args[1]).expect("read the stream");
     let capacity: usize = args[2].parse().expect("capacity");
-    let policy: EvictionPolicy = args.get(3).map_or("s3-fifo", String::as_str).parse().expect("policy");
-    let mut builder = Cache::builder().max_entries(capacity).eviction_policy(policy);
+    let policy: EvictionPolicy = args
+        .get(3)
+        .map_or("s3-fifo", String::as_str)
+        .parse()
+        .expect("policy");
+    let mut builder = Cache::builder()
+        .max_entries(capacity)
+        .eviction_policy(policy);
     if let Some(shards) = args.get(4) {
         builder = builder.shards(shards.parse().expect("shards"));
     }
