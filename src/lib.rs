@@ -1,6 +1,7 @@
 #![doc = include_str!("../docs/crate.md")]
 #![warn(missing_docs)]
 
+mod blocking;
 mod cache;
 mod clock;
 mod commands;
@@ -12,15 +13,20 @@ mod glob;
 mod loader;
 mod stats;
 mod store;
+mod types;
 mod value;
 
 pub use cache::Cache;
 pub use clock::{Clock, MockClock, SystemClock};
-pub use commands::{ExpireCondition, Expiry, ScanOptions, SetCondition, SetOptions, SetOutcome};
+pub use commands::{
+    Aggregate, End, ExpireCondition, Expiry, Position, RangeBy, ScanOptions, SetCondition,
+    SetOptions, SetOutcome, ZAddOptions,
+};
 pub use config::{CacheBuilder, EvictionPolicy};
 pub use error::{Error, Result};
 pub use glob::{glob_match, glob_match_nocase};
 pub use stats::Stats;
+pub use types::zset::{LexBound, ScoreBound};
 pub use value::ValueType;
 
 /// Formats a float as Redis replies with it (INCRBYFLOAT): plain decimal, no exponent.

@@ -1,8 +1,29 @@
 //! The value model: one enum over Redis's types, and the type names TYPE and SCAN TYPE use.
+//!
+//! Strings are stored directly (a `Bytes`, 32 bytes); every collection sits behind one box,
+//! which keeps [`Value`] at 32 bytes and so the slab slot at 80. A collection carries the
+//! count of bytes it is charged, kept up to date by every change, so memory accounting
+//! stays O(1) per write.
+
+use std::collections::VecDeque;
 
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::types::zset::ZSet;
+
+/// Insertion-ordered hash map and set with O(1) random access (HRANDFIELD, SRANDMEMBER,
+/// SPOP) and O(1) removal by swapping with the last element.
+pub(crate) type HashValue = indexmap::IndexMap<Bytes, Bytes, ahash::RandomState>;
+pub(crate) type SetValue = indexmap::IndexSet<Bytes, ahash::RandomState>;
+
+/// Bytes charged per element beyond its payload: the `Bytes` handle(s) and the share of
+/// the structure's index.
+pub(crate) const LIST_ELEMENT_OVERHEAD: usize = 32;
+pub(crate) const HASH_FIELD_OVERHEAD: usize = 80;
+pub(crate) const SET_MEMBER_OVERHEAD: usize = 48;
+/// A sorted-set member is held by the score map and by a skiplist node.
+pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 136;
 
 /// The type of a stored value, as Redis's TYPE command names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -10,13 +31,13 @@ use crate::error::{Error, Result};
 pub enum ValueType {
     /// A binary-safe string (also integers and floats kept as their decimal text).
     String,
-    /// A list (arrives with the collections issue).
+    /// A list.
     List,
-    /// A hash (arrives with the collections issue).
+    /// A hash.
     Hash,
-    /// A set (arrives with the collections issue).
+    /// A set.
     Set,
-    /// A sorted set (arrives with the collections issue).
+    /// A sorted set.
     ZSet,
 }
 
@@ -46,24 +67,94 @@ impl ValueType {
     }
 }
 
-/// A stored value. Each Redis type becomes one variant; commands reach their variant
-/// through the `as_*` accessors, which give WRONGTYPE for every other variant.
+/// A stored value. Commands reach their variant through the `as_*` accessors, which give
+/// WRONGTYPE for every other type.
 #[derive(Debug, Clone)]
 pub(crate) enum Value {
     Str(Bytes),
+    Coll(Box<Coll>),
+}
+
+/// A collection and the bytes it is charged.
+#[derive(Debug, Clone)]
+pub(crate) struct Coll {
+    pub kind: Kind,
+    /// Payload plus per-element overhead of every element; kept by the code that changes
+    /// `kind` (see the `types` modules).
+    pub bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    List(VecDeque<Bytes>),
+    Hash(HashValue),
+    Set(SetValue),
+    ZSet(ZSet),
+}
+
+macro_rules! accessors {
+    ($get:ident, $get_mut:ident, $variant:ident, $ty:ty) => {
+        /// The collection if the value is of this type, WRONGTYPE otherwise.
+        #[inline]
+        pub fn $get(&self) -> Result<&$ty> {
+            match self {
+                Value::Coll(c) => match &c.kind {
+                    Kind::$variant(v) => Ok(v),
+                    _ => Err(Error::WrongType),
+                },
+                _ => Err(Error::WrongType),
+            }
+        }
+
+        /// Mutable access, with the byte count to keep up to date.
+        #[inline]
+        pub fn $get_mut(&mut self) -> Result<(&mut $ty, &mut usize)> {
+            match self {
+                Value::Coll(c) => match &mut c.kind {
+                    Kind::$variant(v) => Ok((v, &mut c.bytes)),
+                    _ => Err(Error::WrongType),
+                },
+                _ => Err(Error::WrongType),
+            }
+        }
+    };
 }
 
 impl Value {
+    pub fn new_coll(kind: Kind) -> Value {
+        Value::Coll(Box::new(Coll { kind, bytes: 0 }))
+    }
+
     pub fn value_type(&self) -> ValueType {
         match self {
             Value::Str(_) => ValueType::String,
+            Value::Coll(c) => match c.kind {
+                Kind::List(_) => ValueType::List,
+                Kind::Hash(_) => ValueType::Hash,
+                Kind::Set(_) => ValueType::Set,
+                Kind::ZSet(_) => ValueType::ZSet,
+            },
         }
     }
 
-    /// Bytes this value owns on the heap (its payload).
+    /// Bytes this value owns on the heap.
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(b) => b.len(),
+            Value::Coll(c) => std::mem::size_of::<Coll>() + c.bytes,
+        }
+    }
+
+    /// True for a collection with no elements (Redis removes those keys).
+    pub fn is_empty_coll(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::Coll(c) => match &c.kind {
+                Kind::List(v) => v.is_empty(),
+                Kind::Hash(v) => v.is_empty(),
+                Kind::Set(v) => v.is_empty(),
+                Kind::ZSet(v) => v.is_empty(),
+            },
         }
     }
 
@@ -71,7 +162,6 @@ impl Value {
     pub fn as_str_mut(&mut self) -> Result<&mut Bytes> {
         match self {
             Value::Str(b) => Ok(b),
-            #[allow(unreachable_patterns)]
             _ => Err(Error::WrongType),
         }
     }
@@ -80,8 +170,12 @@ impl Value {
     pub fn as_str(&self) -> Result<&Bytes> {
         match self {
             Value::Str(b) => Ok(b),
-            #[allow(unreachable_patterns)]
             _ => Err(Error::WrongType),
         }
     }
+
+    accessors!(as_list, as_list_mut, List, VecDeque<Bytes>);
+    accessors!(as_hash, as_hash_mut, Hash, HashValue);
+    accessors!(as_set, as_set_mut, Set, SetValue);
+    accessors!(as_zset, as_zset_mut, ZSet, ZSet);
 }

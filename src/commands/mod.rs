@@ -1,9 +1,16 @@
 //! The commands, as methods on [`Cache`](crate::Cache), one file per family. Each method is
 //! named after its Redis command in snake_case and follows Redis 7's semantics.
 
+pub(crate) mod coll;
+pub(crate) mod hashes;
 pub(crate) mod keys;
+pub(crate) mod lists;
 pub(crate) mod num;
+pub(crate) mod sets;
 pub(crate) mod strings;
+pub(crate) mod zsets;
 
 pub use keys::{ExpireCondition, ScanOptions};
+pub use lists::{End, Position};
 pub use strings::{Expiry, SetCondition, SetOptions, SetOutcome};
+pub use zsets::{Aggregate, RangeBy, ZAddOptions};

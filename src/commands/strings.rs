@@ -151,7 +151,7 @@ fn grow_of(key: &[u8], value_len: usize) -> usize {
 
 impl Cache {
     /// The deadline for a key created without an explicit TTL.
-    fn default_deadline(&self, tx: &Tx) -> u64 {
+    pub(crate) fn default_deadline(&self, tx: &Tx) -> u64 {
         match self.inner.default_ttl_ms {
             0 => 0,
             ttl => tx.now().saturating_add(ttl),

@@ -502,6 +502,13 @@ impl Keyspace {
         true
     }
 
+    /// Runs `f` on the shard of `key` under its write lock, without counting a command or
+    /// checking bounds: for bookkeeping that adds no data (blocked-client queues).
+    pub fn with_shard<R>(&self, key: &[u8], f: impl FnOnce(&mut ShardData) -> R) -> R {
+        let shard = &self.shards[self.shard_of(self.hash(key))];
+        f(&mut shard.data.write())
+    }
+
     /// Reclaims expired keys on every shard, at most `budget` per shard (`usize::MAX`: all).
     pub fn expire_all(&self, budget: usize) -> usize {
         let now = self.now();

@@ -6,13 +6,16 @@
 //! a SCAN cursor is a slot position. That stability is what gives SCAN its guarantee (see
 //! [`crate::store`]).
 
+use std::collections::VecDeque;
 use std::mem;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use parking_lot::RwLock;
 
 use super::entry::{Entry, Queue, NIL};
 use super::key::Key;
+use crate::blocking::{Take, Waiter};
 use crate::config::EvictionPolicy;
 use crate::eviction::{self, s3fifo::S3Fifo};
 use crate::expiry::wheel::{Timer, Wheel};
@@ -66,6 +69,8 @@ pub(crate) struct ShardData {
     volatile: usize,
     pub expired: u64,
     pub evicted: u64,
+    /// Clients blocked on keys of this shard, first come first served.
+    blocked: hashbrown::HashMap<Box<[u8]>, VecDeque<Arc<Waiter>>, ahash::RandomState>,
 }
 
 impl ShardData {
@@ -84,7 +89,45 @@ impl ShardData {
             volatile: 0,
             expired: 0,
             evicted: 0,
+            blocked: Default::default(),
         }
+    }
+
+    /// True if some client waits on a key of this shard (a field test, for push paths).
+    #[inline]
+    pub fn has_blocked(&self) -> bool {
+        !self.blocked.is_empty()
+    }
+
+    /// Queues `waiter` on `key`.
+    pub fn block(&mut self, key: &[u8], waiter: Arc<Waiter>) {
+        self.blocked
+            .entry(key.into())
+            .or_default()
+            .push_back(waiter);
+    }
+
+    /// Removes `waiter` from `key`'s queue.
+    pub fn unblock(&mut self, key: &[u8], waiter: &Arc<Waiter>) {
+        if let Some(q) = self.blocked.get_mut(key) {
+            q.retain(|w| !Arc::ptr_eq(w, waiter));
+            if q.is_empty() {
+                self.blocked.remove(key);
+            }
+        }
+    }
+
+    /// The first waiter on `key` that `fits` and that this call could claim, taken off the
+    /// queue; claimed waiters met on the way (served or timed out elsewhere) are dropped.
+    pub fn next_waiter(&mut self, key: &[u8], fits: impl Fn(Take) -> bool) -> Option<Arc<Waiter>> {
+        let q = self.blocked.get_mut(key)?;
+        q.retain(|w| !w.is_claimed());
+        let pos = q.iter().position(|w| fits(w.take) && w.claim());
+        let found = pos.and_then(|p| q.remove(p));
+        if q.is_empty() {
+            self.blocked.remove(key);
+        }
+        found
     }
 
     pub fn len(&self) -> usize {

@@ -1,0 +1,228 @@
+//! What every collection command shares: reading and writing a collection value (creating
+//! it on demand, removing it once empty), index arithmetic, and blocking pops.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::blocking::{Served, Take, Waiter};
+use crate::error::{Error, Result};
+use crate::store::Tx;
+use crate::value::{Kind, Value, ValueType, LIST_ELEMENT_OVERHEAD};
+use crate::Cache;
+
+/// Resolves Redis's inclusive index range (negative from the end) against `len`;
+/// `None` when it selects nothing.
+pub(crate) fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let end = if end < 0 { len + end } else { end.min(len - 1) };
+    (start <= end && start < len && end >= 0).then_some((start as usize, end as usize))
+}
+
+/// A blocking command's timeout in seconds (0: forever) as a deadline.
+pub(crate) fn timeout_deadline(seconds: f64) -> Result<Option<Instant>> {
+    if seconds.is_nan() || seconds.is_infinite() {
+        return Err(Error::Invalid("timeout is not a float or out of range"));
+    }
+    if seconds < 0.0 {
+        return Err(Error::Invalid("timeout is negative"));
+    }
+    if seconds == 0.0 {
+        return Ok(None);
+    }
+    let d = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| Error::Invalid("timeout is out of range"))?;
+    Ok(Some(Instant::now() + d))
+}
+
+/// Pops what `take` asks for from `value`, keeping its byte count; `None` if it is empty
+/// or of the other kind.
+fn pop_for(value: &mut Value, take: Take) -> Option<(Bytes, f64)> {
+    match take {
+        Take::ListHead | Take::ListTail => {
+            let (list, bytes) = value.as_list_mut().ok()?;
+            let e = if take == Take::ListHead {
+                list.pop_front()
+            } else {
+                list.pop_back()
+            }?;
+            *bytes -= LIST_ELEMENT_OVERHEAD + e.len();
+            Some((e, 0.0))
+        }
+        Take::ZMin | Take::ZMax => {
+            let (z, bytes) = value.as_zset_mut().ok()?;
+            let (m, s) = z.by_rank(0, 0, take == Take::ZMax).into_iter().next()?;
+            z.remove(&m, bytes);
+            Some((m, s))
+        }
+    }
+}
+
+fn fits(vt: ValueType, take: Take) -> bool {
+    match take {
+        Take::ListHead | Take::ListTail => vt == ValueType::List,
+        Take::ZMin | Take::ZMax => vt == ValueType::ZSet,
+    }
+}
+
+/// Hands elements of the collection in slot `i` to the clients blocked on `key`, in the
+/// order they blocked, while there are elements.
+fn serve_blocked(tx: &mut Tx, i: u32, key: &[u8]) {
+    loop {
+        let value = &tx.entry(i).value;
+        if value.is_empty_coll() {
+            return;
+        }
+        let vt = value.value_type();
+        let Some(w) = tx.data.next_waiter(key, |t| fits(vt, t)) else {
+            return;
+        };
+        let popped = tx.update(i, |e| pop_for(&mut e.value, w.take));
+        let (element, score) = popped.expect("the waiter fits a non-empty collection");
+        w.serve(Served {
+            key: Bytes::copy_from_slice(key),
+            element,
+            score,
+        });
+    }
+}
+
+impl Cache {
+    /// Runs `f` on the value at `key` under the write lock: `None` if it is missing and
+    /// `make` is `None`, else a new empty collection made by `make`. Elements added are
+    /// handed to blocked clients first; a collection left empty is removed.
+    pub(crate) fn coll_write<R>(
+        &self,
+        key: &[u8],
+        grow: usize,
+        make: Option<fn() -> Kind>,
+        f: impl FnOnce(Option<&mut Value>) -> Result<R>,
+    ) -> Result<R> {
+        self.inner
+            .ks
+            .write(key, grow, |tx| self.coll_in(tx, key, make, f))
+    }
+
+    /// [`Cache::coll_write`] inside a transaction already holding the key's shard.
+    pub(crate) fn coll_in<R>(
+        &self,
+        tx: &mut Tx,
+        key: &[u8],
+        make: Option<fn() -> Kind>,
+        f: impl FnOnce(Option<&mut Value>) -> Result<R>,
+    ) -> Result<R> {
+        let i = match (tx.find(key), make) {
+            (Some(i), _) => i,
+            (None, Some(make)) => {
+                let deadline = self.default_deadline(tx);
+                tx.insert(key, Value::new_coll(make()), deadline)
+            }
+            (None, None) => return f(None),
+        };
+        let r = tx.update(i, |e| f(Some(&mut e.value)));
+        if tx.data.has_blocked() {
+            serve_blocked(tx, i, key);
+        }
+        if tx.entry(i).value.is_empty_coll() {
+            tx.remove(i);
+        }
+        r
+    }
+
+    /// Runs `f` on the value at `key` (or `None`) under the read lock, as one command.
+    pub(crate) fn coll_read<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(Option<&Value>) -> Result<R>,
+    ) -> Result<R> {
+        self.inner.ks.read(key, true, |e| f(e.map(|e| &e.value)))
+    }
+
+    /// Pops for `take` from `key` if it has an element; otherwise queues `waiter` on it
+    /// (when given). WRONGTYPE if the key holds another type.
+    fn pop_or_block(
+        &self,
+        key: &[u8],
+        take: Take,
+        waiter: Option<&Arc<Waiter>>,
+    ) -> Result<Option<Served>> {
+        self.inner.ks.write(key, 0, |tx| {
+            if let Some(i) = tx.find(key) {
+                let vt = tx.entry(i).value.value_type();
+                if !fits(vt, take) {
+                    return Err(Error::WrongType);
+                }
+                if waiter.is_none_or(|w| w.claim()) {
+                    let popped = tx.update(i, |e| pop_for(&mut e.value, take));
+                    if tx.entry(i).value.is_empty_coll() {
+                        tx.remove(i);
+                    }
+                    if let Some((element, score)) = popped {
+                        let key = Bytes::copy_from_slice(key);
+                        return Ok(Some(Served {
+                            key,
+                            element,
+                            score,
+                        }));
+                    }
+                }
+            }
+            if let Some(w) = waiter {
+                tx.data.block(key, w.clone());
+            }
+            Ok(None)
+        })
+    }
+
+    /// The blocking pop behind BLPOP, BRPOP, BLMOVE and BZPOPMIN/MAX: the first non-empty
+    /// key from the left, else the first element pushed to any of them before `timeout`
+    /// seconds (0: forever).
+    pub(crate) fn blocking_pop<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        take: Take,
+        timeout: f64,
+    ) -> Result<Option<Served>> {
+        let deadline = timeout_deadline(timeout)?;
+        for k in keys {
+            if let Some(s) = self.pop_or_block(k.as_ref(), take, None)? {
+                return Ok(Some(s));
+            }
+        }
+        let waiter = Arc::new(Waiter::new(take));
+        let mut result = None;
+        let mut registered = 0;
+        for k in keys {
+            match self.pop_or_block(k.as_ref(), take, Some(&waiter)) {
+                Ok(Some(s)) => {
+                    result = Some(Ok(Some(s)));
+                    break;
+                }
+                Ok(None) => registered += 1,
+                Err(e) => {
+                    // Nobody can serve a waiter that is not queued yet; claim it so no
+                    // earlier registration does.
+                    if waiter.claim() {
+                        result = Some(Err(e));
+                    } else {
+                        result = Some(Ok(waiter.wait(None)));
+                    }
+                    break;
+                }
+            }
+        }
+        let result = result.unwrap_or_else(|| Ok(waiter.wait(deadline)));
+        for k in &keys[..registered] {
+            self.inner
+                .ks
+                .with_shard(k.as_ref(), |d| d.unblock(k.as_ref(), &waiter));
+        }
+        result
+    }
+}

@@ -1,0 +1,297 @@
+//! Hash commands (session data lives here).
+
+use bytes::Bytes;
+
+use super::num::{format_f64, format_i64, parse_f64, parse_i64};
+use crate::error::{Error, Result};
+use crate::eviction::random_u64;
+use crate::glob::glob_match;
+use crate::value::{HashValue, Kind, HASH_FIELD_OVERHEAD};
+use crate::Cache;
+
+fn new_hash() -> Kind {
+    Kind::Hash(HashValue::default())
+}
+
+fn field_bytes(f: &[u8], v: &[u8]) -> usize {
+    HASH_FIELD_OVERHEAD + f.len() + v.len()
+}
+
+/// Sets `field` to `value`; true if the field is new.
+fn put(h: &mut HashValue, bytes: &mut usize, field: Bytes, value: Bytes) -> bool {
+    match h.get_mut(&field[..]) {
+        Some(slot) => {
+            *bytes = *bytes + value.len() - slot.len();
+            *slot = value;
+            false
+        }
+        None => {
+            *bytes += field_bytes(&field, &value);
+            h.insert(field, value);
+            true
+        }
+    }
+}
+
+impl Cache {
+    /// HSET: sets each field; returns how many fields are new.
+    ///
+    /// ```
+    /// let cache = ferricache::Cache::new();
+    /// assert_eq!(cache.hset("session:1", [("user", "7"), ("theme", "dark")]).unwrap(), 2);
+    /// assert_eq!(cache.hget("session:1", "user").unwrap().unwrap(), "7");
+    /// ```
+    pub fn hset<F: Into<Bytes>, V: Into<Bytes>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        pairs: impl IntoIterator<Item = (F, V)>,
+    ) -> Result<usize> {
+        let pairs: Vec<(Bytes, Bytes)> = pairs
+            .into_iter()
+            .map(|(f, v)| (f.into(), v.into()))
+            .collect();
+        let grow = pairs.iter().map(|(f, v)| field_bytes(f, v)).sum();
+        self.coll_write(key.as_ref(), grow, Some(new_hash), |v| {
+            let (h, bytes) = v.expect("created").as_hash_mut()?;
+            Ok(pairs
+                .into_iter()
+                .map(|(f, v)| put(h, bytes, f, v) as usize)
+                .sum())
+        })
+    }
+
+    /// HSETNX: sets the field only if it does not exist; true if it did.
+    pub fn hsetnx(
+        &self,
+        key: impl AsRef<[u8]>,
+        field: impl Into<Bytes>,
+        value: impl Into<Bytes>,
+    ) -> Result<bool> {
+        let (field, value) = (field.into(), value.into());
+        self.coll_write(
+            key.as_ref(),
+            field_bytes(&field, &value),
+            Some(new_hash),
+            |v| {
+                let (h, bytes) = v.expect("created").as_hash_mut()?;
+                if h.contains_key(&field[..]) {
+                    return Ok(false);
+                }
+                Ok(put(h, bytes, field, value))
+            },
+        )
+    }
+
+    /// HGET: the value of a field.
+    pub fn hget(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        self.coll_read(key.as_ref(), |v| match v {
+            None => Ok(None),
+            Some(v) => Ok(v.as_hash()?.get(field.as_ref()).cloned()),
+        })
+    }
+
+    /// HMGET: the values of several fields.
+    pub fn hmget<F: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        fields: &[F],
+    ) -> Result<Vec<Option<Bytes>>> {
+        self.coll_read(key.as_ref(), |v| match v {
+            None => Ok(vec![None; fields.len()]),
+            Some(v) => {
+                let h = v.as_hash()?;
+                Ok(fields.iter().map(|f| h.get(f.as_ref()).cloned()).collect())
+            }
+        })
+    }
+
+    /// HGETALL: every field and value.
+    pub fn hgetall(&self, key: impl AsRef<[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
+        self.coll_read(key.as_ref(), |v| match v {
+            None => Ok(Vec::new()),
+            Some(v) => Ok(v
+                .as_hash()?
+                .iter()
+                .map(|(f, v)| (f.clone(), v.clone()))
+                .collect()),
+        })
+    }
+
+    /// HDEL: removes fields; returns how many existed.
+    pub fn hdel<F: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, fields: &[F]) -> Result<usize> {
+        self.coll_write(key.as_ref(), 0, None, |v| {
+            let Some(v) = v else { return Ok(0) };
+            let (h, bytes) = v.as_hash_mut()?;
+            Ok(fields
+                .iter()
+                .filter(|f| match h.swap_remove_entry(f.as_ref()) {
+                    Some((f, v)) => {
+                        *bytes -= field_bytes(&f, &v);
+                        true
+                    }
+                    None => false,
+                })
+                .count())
+        })
+    }
+
+    /// HEXISTS.
+    pub fn hexists(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<bool> {
+        self.coll_read(key.as_ref(), |v| {
+            v.map_or(Ok(false), |v| Ok(v.as_hash()?.contains_key(field.as_ref())))
+        })
+    }
+
+    /// HLEN.
+    pub fn hlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        self.coll_read(key.as_ref(), |v| {
+            v.map_or(Ok(0), |v| Ok(v.as_hash()?.len()))
+        })
+    }
+
+    /// HKEYS.
+    pub fn hkeys(&self, key: impl AsRef<[u8]>) -> Result<Vec<Bytes>> {
+        Ok(self.hgetall(key)?.into_iter().map(|(f, _)| f).collect())
+    }
+
+    /// HVALS.
+    pub fn hvals(&self, key: impl AsRef<[u8]>) -> Result<Vec<Bytes>> {
+        Ok(self.hgetall(key)?.into_iter().map(|(_, v)| v).collect())
+    }
+
+    /// HSTRLEN: the length of a field's value, 0 if missing.
+    pub fn hstrlen(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<usize> {
+        Ok(self.hget(key, field)?.map_or(0, |v| v.len()))
+    }
+
+    /// HINCRBY: adds to an integer field (0 if missing).
+    pub fn hincrby(&self, key: impl AsRef<[u8]>, field: impl Into<Bytes>, by: i64) -> Result<i64> {
+        let field = field.into();
+        self.coll_write(
+            key.as_ref(),
+            field_bytes(&field, b"-9223372036854775808"),
+            Some(new_hash),
+            |v| {
+                let (h, bytes) = v.expect("created").as_hash_mut()?;
+                let cur = match h.get(&field[..]) {
+                    Some(b) => {
+                        parse_i64(b).map_err(|_| Error::Invalid("hash value is not an integer"))?
+                    }
+                    None => 0,
+                };
+                let new = cur.checked_add(by).ok_or(Error::Overflow)?;
+                put(h, bytes, field, format_i64(new));
+                Ok(new)
+            },
+        )
+    }
+
+    /// HINCRBYFLOAT: adds to a float field.
+    pub fn hincrbyfloat(
+        &self,
+        key: impl AsRef<[u8]>,
+        field: impl Into<Bytes>,
+        by: f64,
+    ) -> Result<f64> {
+        if by.is_nan() {
+            return Err(Error::NotFloat);
+        }
+        let field = field.into();
+        self.coll_write(
+            key.as_ref(),
+            field_bytes(&field, &[0; 24]),
+            Some(new_hash),
+            |v| {
+                let (h, bytes) = v.expect("created").as_hash_mut()?;
+                let cur = match h.get(&field[..]) {
+                    Some(b) => {
+                        parse_f64(b).map_err(|_| Error::Invalid("hash value is not a float"))?
+                    }
+                    None => 0.0,
+                };
+                let new = cur + by;
+                if !new.is_finite() {
+                    return Err(Error::NanOrInfinity);
+                }
+                let text = format_f64(new);
+                let stored = text.parse().expect("formatted float parses");
+                put(h, bytes, field, Bytes::from(text));
+                Ok(stored)
+            },
+        )
+    }
+
+    /// HRANDFIELD key: a random field.
+    pub fn hrandfield(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        Ok(self
+            .hrandfield_count(key, 1)?
+            .into_iter()
+            .next()
+            .map(|(f, _)| f))
+    }
+
+    /// HRANDFIELD key count WITHVALUES: `count > 0` distinct fields (at most all),
+    /// `count < 0` that many fields with repeats allowed.
+    pub fn hrandfield_count(
+        &self,
+        key: impl AsRef<[u8]>,
+        count: i64,
+    ) -> Result<Vec<(Bytes, Bytes)>> {
+        self.coll_read(key.as_ref(), |v| {
+            let Some(v) = v else { return Ok(Vec::new()) };
+            let h = v.as_hash()?;
+            let picks = random_picks(h.len(), count);
+            Ok(picks
+                .into_iter()
+                .map(|i| {
+                    let (f, v) = h.get_index(i).expect("index in range");
+                    (f.clone(), v.clone())
+                })
+                .collect())
+        })
+    }
+
+    /// HSCAN: fields and values matching `pattern` (all of them, in one call: the cursor
+    /// returned is always 0, which keeps SCAN's guarantee trivially).
+    pub fn hscan(
+        &self,
+        key: impl AsRef<[u8]>,
+        pattern: Option<&[u8]>,
+    ) -> Result<(u64, Vec<(Bytes, Bytes)>)> {
+        let all = self.hgetall(key)?;
+        Ok((
+            0,
+            all.into_iter()
+                .filter(|(f, _)| pattern.is_none_or(|p| glob_match(p, f)))
+                .collect(),
+        ))
+    }
+}
+
+/// Indices for the random-member commands: `count > 0` distinct indices (at most `len`),
+/// `count < 0` `|count|` indices with repeats.
+pub(crate) fn random_picks(len: usize, count: i64) -> Vec<usize> {
+    if len == 0 || count == 0 {
+        return Vec::new();
+    }
+    if count < 0 {
+        return (0..count.unsigned_abs())
+            .map(|_| (random_u64() % len as u64) as usize)
+            .collect();
+    }
+    let n = (count as usize).min(len);
+    if n == len {
+        return (0..len).collect();
+    }
+    // Partial Fisher-Yates over a virtual 0..len, remembering only the swapped positions.
+    let mut swapped: hashbrown::HashMap<usize, usize, ahash::RandomState> = Default::default();
+    (0..n)
+        .map(|i| {
+            let j = i + (random_u64() % (len - i) as u64) as usize;
+            let vj = *swapped.get(&j).unwrap_or(&j);
+            let vi = *swapped.get(&i).unwrap_or(&i);
+            swapped.insert(j, vi);
+            vj
+        })
+        .collect()
+}

@@ -1,0 +1,299 @@
+//! Set commands.
+
+use bytes::Bytes;
+
+use super::hashes::random_picks;
+use crate::error::Result;
+use crate::glob::glob_match;
+use crate::store::MultiTx;
+use crate::value::{Kind, SetValue, Value, SET_MEMBER_OVERHEAD};
+use crate::Cache;
+
+fn new_set() -> Kind {
+    Kind::Set(SetValue::default())
+}
+
+fn member_bytes(m: &[u8]) -> usize {
+    SET_MEMBER_OVERHEAD + m.len()
+}
+
+/// The set algebra of SINTER, SUNION and SDIFF.
+#[derive(Clone, Copy)]
+enum Op {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// Reads the sets at `k` keys of `m` (missing keys are empty sets); WRONGTYPE if any holds
+/// another type.
+fn combine(m: &mut MultiTx, keys: &[&[u8]], first: usize, op: Op) -> Result<SetValue> {
+    let mut sets: Vec<Option<SetValue>> = Vec::with_capacity(keys.len() - first);
+    for (k, key) in keys.iter().enumerate().skip(first) {
+        let mut tx = m.key(k);
+        sets.push(match tx.find(key) {
+            Some(i) => Some(tx.entry(i).value.as_set()?.clone()),
+            None => None,
+        });
+    }
+    let mut iter = sets.into_iter();
+    let mut acc = iter.next().flatten().unwrap_or_default();
+    for s in iter {
+        match (op, s) {
+            (Op::Inter, None) => acc.clear(),
+            (Op::Inter, Some(s)) => acc.retain(|x| s.contains(x)),
+            (Op::Union, Some(s)) => acc.extend(s),
+            (Op::Diff, Some(s)) => acc.retain(|x| !s.contains(x)),
+            (_, None) => {}
+        }
+    }
+    Ok(acc)
+}
+
+impl Cache {
+    /// SADD: adds members; returns how many were new.
+    pub fn sadd<V: Into<Bytes>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        members: impl IntoIterator<Item = V>,
+    ) -> Result<usize> {
+        let members: Vec<Bytes> = members.into_iter().map(Into::into).collect();
+        let grow = members.iter().map(|m| member_bytes(m)).sum();
+        self.coll_write(key.as_ref(), grow, Some(new_set), |v| {
+            let (s, bytes) = v.expect("created").as_set_mut()?;
+            Ok(members
+                .into_iter()
+                .filter(|m| {
+                    let new = s.insert(m.clone());
+                    if new {
+                        *bytes += member_bytes(m);
+                    }
+                    new
+                })
+                .count())
+        })
+    }
+
+    /// SREM: removes members; returns how many existed.
+    pub fn srem<V: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, members: &[V]) -> Result<usize> {
+        self.coll_write(key.as_ref(), 0, None, |v| {
+            let Some(v) = v else { return Ok(0) };
+            let (s, bytes) = v.as_set_mut()?;
+            Ok(members
+                .iter()
+                .filter(|m| {
+                    let gone = s.swap_remove(m.as_ref());
+                    if gone {
+                        *bytes -= member_bytes(m.as_ref());
+                    }
+                    gone
+                })
+                .count())
+        })
+    }
+
+    fn with_set<R>(&self, key: &[u8], f: impl FnOnce(&SetValue) -> R, missing: R) -> Result<R> {
+        self.coll_read(key, |v| match v {
+            None => Ok(missing),
+            Some(v) => Ok(f(v.as_set()?)),
+        })
+    }
+
+    /// SMEMBERS.
+    pub fn smembers(&self, key: impl AsRef<[u8]>) -> Result<Vec<Bytes>> {
+        self.with_set(key.as_ref(), |s| s.iter().cloned().collect(), Vec::new())
+    }
+
+    /// SISMEMBER.
+    pub fn sismember(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Result<bool> {
+        self.with_set(key.as_ref(), |s| s.contains(member.as_ref()), false)
+    }
+
+    /// SMISMEMBER.
+    pub fn smismember<V: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        members: &[V],
+    ) -> Result<Vec<bool>> {
+        self.with_set(
+            key.as_ref(),
+            |s| members.iter().map(|m| s.contains(m.as_ref())).collect(),
+            vec![false; members.len()],
+        )
+    }
+
+    /// SCARD.
+    pub fn scard(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        self.with_set(key.as_ref(), |s| s.len(), 0)
+    }
+
+    /// SPOP key: removes and returns a random member.
+    pub fn spop(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        Ok(self.spop_count(key, 1)?.into_iter().next())
+    }
+
+    /// SPOP key count: removes and returns up to `count` random members.
+    pub fn spop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<Bytes>> {
+        self.coll_write(key.as_ref(), 0, None, |v| {
+            let Some(v) = v else { return Ok(Vec::new()) };
+            let (s, bytes) = v.as_set_mut()?;
+            let mut picks = random_picks(s.len(), count.min(i64::MAX as usize) as i64);
+            // Remove from the highest index down so that swap-removal keeps the others valid.
+            picks.sort_unstable_by(|a, b| b.cmp(a));
+            Ok(picks
+                .into_iter()
+                .map(|i| {
+                    let m = s.swap_remove_index(i).expect("index in range");
+                    *bytes -= member_bytes(&m);
+                    m
+                })
+                .collect())
+        })
+    }
+
+    /// SRANDMEMBER key: a random member.
+    pub fn srandmember(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        Ok(self.srandmember_count(key, 1)?.into_iter().next())
+    }
+
+    /// SRANDMEMBER key count: `count > 0` distinct members, `count < 0` with repeats.
+    pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Bytes>> {
+        self.with_set(
+            key.as_ref(),
+            |s| {
+                random_picks(s.len(), count)
+                    .into_iter()
+                    .map(|i| s[i].clone())
+                    .collect()
+            },
+            Vec::new(),
+        )
+    }
+
+    /// SMOVE: moves a member from `src` to `dst`, atomically; true if it was in `src`.
+    pub fn smove(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        member: impl Into<Bytes>,
+    ) -> Result<bool> {
+        let (src, dst, member) = (src.as_ref(), dst.as_ref(), member.into());
+        self.inner
+            .ks
+            .write_many(&[src, dst], member_bytes(&member), |m| {
+                {
+                    let mut tx = m.key(1);
+                    if let Some(i) = tx.find(dst) {
+                        tx.entry(i).value.as_set()?;
+                    }
+                }
+                let moved = self.coll_in(&mut m.key(0), src, None, |v| {
+                    let Some(v) = v else { return Ok(false) };
+                    let (s, bytes) = v.as_set_mut()?;
+                    let gone = s.swap_remove(&member[..]);
+                    if gone {
+                        *bytes -= member_bytes(&member);
+                    }
+                    Ok(gone)
+                })?;
+                if moved {
+                    self.coll_in(&mut m.key(1), dst, Some(new_set), |v| {
+                        let (s, bytes) = v.expect("created").as_set_mut()?;
+                        if s.insert(member.clone()) {
+                            *bytes += member_bytes(&member);
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(moved)
+            })
+    }
+
+    fn set_op<K: AsRef<[u8]>>(&self, keys: &[K], op: Op) -> Result<Vec<Bytes>> {
+        let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+        self.inner.ks.write_many(&keys, 0, |m| {
+            Ok(combine(m, &keys, 0, op)?.into_iter().collect())
+        })
+    }
+
+    fn set_op_store<K: AsRef<[u8]>>(
+        &self,
+        dst: impl AsRef<[u8]>,
+        keys: &[K],
+        op: Op,
+    ) -> Result<usize> {
+        let dst = dst.as_ref();
+        let mut all: Vec<&[u8]> = vec![dst];
+        all.extend(keys.iter().map(AsRef::as_ref));
+        self.inner.ks.write_many(&all, 64, |m| {
+            let result = combine(m, &all, 1, op)?;
+            let n = result.len();
+            let mut tx = m.key(0);
+            if let Some(i) = tx.find(dst) {
+                tx.remove(i);
+            }
+            if n > 0 {
+                let bytes = result.iter().map(|x| member_bytes(x)).sum();
+                let mut value = Value::new_coll(Kind::Set(result));
+                if let Value::Coll(c) = &mut value {
+                    c.bytes = bytes;
+                }
+                let deadline = self.default_deadline(&tx);
+                tx.insert(dst, value, deadline);
+            }
+            Ok(n)
+        })
+    }
+
+    /// SINTER: the members in every set (atomically over all the keys).
+    pub fn sinter<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Bytes>> {
+        self.set_op(keys, Op::Inter)
+    }
+
+    /// SUNION: the members in any set.
+    pub fn sunion<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Bytes>> {
+        self.set_op(keys, Op::Union)
+    }
+
+    /// SDIFF: the members of the first set in none of the others.
+    pub fn sdiff<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Bytes>> {
+        self.set_op(keys, Op::Diff)
+    }
+
+    /// SINTERSTORE: stores SINTER at `dst` (replacing it; an empty result deletes it);
+    /// returns its size.
+    pub fn sinterstore<K: AsRef<[u8]>>(&self, dst: impl AsRef<[u8]>, keys: &[K]) -> Result<usize> {
+        self.set_op_store(dst, keys, Op::Inter)
+    }
+
+    /// SUNIONSTORE.
+    pub fn sunionstore<K: AsRef<[u8]>>(&self, dst: impl AsRef<[u8]>, keys: &[K]) -> Result<usize> {
+        self.set_op_store(dst, keys, Op::Union)
+    }
+
+    /// SDIFFSTORE.
+    pub fn sdiffstore<K: AsRef<[u8]>>(&self, dst: impl AsRef<[u8]>, keys: &[K]) -> Result<usize> {
+        self.set_op_store(dst, keys, Op::Diff)
+    }
+
+    /// SINTERCARD: the size of the intersection, counting at most `limit` (0: no limit).
+    pub fn sintercard<K: AsRef<[u8]>>(&self, keys: &[K], limit: usize) -> Result<usize> {
+        let n = self.sinter(keys)?.len();
+        Ok(if limit == 0 { n } else { n.min(limit) })
+    }
+
+    /// SSCAN: members matching `pattern`, all in one call (the cursor returned is 0).
+    pub fn sscan(
+        &self,
+        key: impl AsRef<[u8]>,
+        pattern: Option<&[u8]>,
+    ) -> Result<(u64, Vec<Bytes>)> {
+        let all = self.smembers(key)?;
+        Ok((
+            0,
+            all.into_iter()
+                .filter(|m| pattern.is_none_or(|p| glob_match(p, m)))
+                .collect(),
+        ))
+    }
+}

@@ -1,0 +1,633 @@
+//! Sorted-set commands (leaderboards: ZADD, ZREVRANGE WITHSCORES, ZREVRANK).
+
+use bytes::Bytes;
+
+use super::coll::index_range;
+use super::hashes::random_picks;
+use crate::blocking::Take;
+use crate::error::{Error, Result};
+use crate::glob::glob_match;
+use crate::types::zset::{LexBound, ScoreBound, ZSet};
+use crate::value::{Kind, Value, ZSET_MEMBER_OVERHEAD};
+use crate::Cache;
+
+fn new_zset() -> Kind {
+    Kind::ZSet(ZSet::new())
+}
+
+/// ZADD's options.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ZAddOptions {
+    /// Only add new members.
+    pub nx: bool,
+    /// Only update existing members.
+    pub xx: bool,
+    /// Only update when the new score is greater.
+    pub gt: bool,
+    /// Only update when the new score is less.
+    pub lt: bool,
+    /// Count changed members, not only added ones.
+    pub ch: bool,
+}
+
+impl ZAddOptions {
+    fn check(self) -> Result<()> {
+        if self.nx && self.xx {
+            return Err(Error::Invalid(
+                "XX and NX options at the same time are not compatible",
+            ));
+        }
+        if (self.gt as u8 + self.lt as u8 + self.nx as u8) > 1 {
+            return Err(Error::Invalid(
+                "GT, LT, and/or NX options at the same time are not compatible",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What ZRANGE selects by.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RangeBy {
+    /// Ranks from `start` to `stop` inclusive (negative from the end).
+    Index(i64, i64),
+    /// Scores from `min` to `max` (BYSCORE); with `rev`, walked from `max` down.
+    Score(ScoreBound, ScoreBound),
+    /// Members from `min` to `max` (BYLEX); with `rev`, walked from `max` down.
+    Lex(LexBound, LexBound),
+}
+
+/// ZUNIONSTORE / ZINTERSTORE's AGGREGATE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Aggregate {
+    /// SUM (the default).
+    #[default]
+    Sum,
+    /// MIN.
+    Min,
+    /// MAX.
+    Max,
+}
+
+fn check_score(score: f64) -> Result<f64> {
+    if score.is_nan() {
+        Err(Error::NotFloat)
+    } else {
+        Ok(score)
+    }
+}
+
+/// Applies one ZADD pair; returns (added, changed, the resulting score if it was written).
+fn zadd_one(
+    z: &mut ZSet,
+    bytes: &mut usize,
+    member: Bytes,
+    score: f64,
+    incr: bool,
+    o: ZAddOptions,
+) -> Result<(bool, bool, Option<f64>)> {
+    match z.score(&member) {
+        None if o.xx => Ok((false, false, None)),
+        None => {
+            z.set(member, score, bytes);
+            Ok((true, true, Some(score)))
+        }
+        Some(_) if o.nx => Ok((false, false, None)),
+        Some(cur) => {
+            let new = if incr { cur + score } else { score };
+            if new.is_nan() {
+                return Err(Error::Invalid("resulting score is not a number (NaN)"));
+            }
+            if (o.gt && new <= cur) || (o.lt && new >= cur) {
+                return Ok((false, false, None));
+            }
+            z.set(member, new, bytes);
+            Ok((false, new != cur, Some(new)))
+        }
+    }
+}
+
+impl Cache {
+    /// ZADD: adds members with scores (or updates their scores); returns how many were
+    /// added.
+    ///
+    /// ```
+    /// let cache = ferricache::Cache::new();
+    /// cache.zadd("leaderboard", [(50.0, "alice"), (70.0, "bob")]).unwrap();
+    /// assert_eq!(cache.zrevrank("leaderboard", "bob").unwrap(), Some(0));
+    /// ```
+    pub fn zadd<M: Into<Bytes>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        members: impl IntoIterator<Item = (f64, M)>,
+    ) -> Result<usize> {
+        self.zadd_with(key, members, ZAddOptions::default())
+    }
+
+    /// ZADD with NX / XX / GT / LT / CH: the count of added members, or of added and
+    /// changed ones with CH.
+    pub fn zadd_with<M: Into<Bytes>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        members: impl IntoIterator<Item = (f64, M)>,
+        opts: ZAddOptions,
+    ) -> Result<usize> {
+        opts.check()?;
+        let members: Vec<(f64, Bytes)> = members
+            .into_iter()
+            .map(|(s, m)| Ok((check_score(s)?, m.into())))
+            .collect::<Result<_>>()?;
+        let grow = members
+            .iter()
+            .map(|(_, m)| ZSET_MEMBER_OVERHEAD + m.len())
+            .sum();
+        self.coll_write(key.as_ref(), grow, Some(new_zset), |v| {
+            let (z, bytes) = v.expect("created").as_zset_mut()?;
+            let mut n = 0;
+            for (score, member) in members {
+                let (added, changed, _) = zadd_one(z, bytes, member, score, false, opts)?;
+                n += if opts.ch {
+                    changed as usize
+                } else {
+                    added as usize
+                };
+            }
+            Ok(n)
+        })
+    }
+
+    /// ZADD ... INCR: adds `increment` to the member's score (as ZINCRBY) subject to the
+    /// options; the new score, or `None` when an option prevented the update.
+    pub fn zadd_incr(
+        &self,
+        key: impl AsRef<[u8]>,
+        increment: f64,
+        member: impl Into<Bytes>,
+        opts: ZAddOptions,
+    ) -> Result<Option<f64>> {
+        opts.check()?;
+        let increment = check_score(increment)?;
+        let member = member.into();
+        self.coll_write(
+            key.as_ref(),
+            ZSET_MEMBER_OVERHEAD + member.len(),
+            Some(new_zset),
+            |v| {
+                let (z, bytes) = v.expect("created").as_zset_mut()?;
+                Ok(zadd_one(z, bytes, member, increment, true, opts)?.2)
+            },
+        )
+    }
+
+    /// ZINCRBY: adds to a member's score (0 if new); returns the new score.
+    pub fn zincrby(
+        &self,
+        key: impl AsRef<[u8]>,
+        increment: f64,
+        member: impl Into<Bytes>,
+    ) -> Result<f64> {
+        Ok(self
+            .zadd_incr(key, increment, member, ZAddOptions::default())?
+            .expect("no option blocks ZINCRBY"))
+    }
+
+    fn with_zset<R>(&self, key: &[u8], f: impl FnOnce(&ZSet) -> R, missing: R) -> Result<R> {
+        self.coll_read(key, |v| match v {
+            None => Ok(missing),
+            Some(v) => Ok(f(v.as_zset()?)),
+        })
+    }
+
+    /// ZSCORE.
+    pub fn zscore(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Result<Option<f64>> {
+        self.with_zset(key.as_ref(), |z| z.score(member.as_ref()), None)
+    }
+
+    /// ZMSCORE.
+    pub fn zmscore<M: AsRef<[u8]>>(
+        &self,
+        key: impl AsRef<[u8]>,
+        members: &[M],
+    ) -> Result<Vec<Option<f64>>> {
+        self.with_zset(
+            key.as_ref(),
+            |z| members.iter().map(|m| z.score(m.as_ref())).collect(),
+            vec![None; members.len()],
+        )
+    }
+
+    /// ZCARD.
+    pub fn zcard(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        self.with_zset(key.as_ref(), ZSet::len, 0)
+    }
+
+    /// ZRANK: 0-based rank from the lowest score, in O(log n).
+    pub fn zrank(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Result<Option<usize>> {
+        Ok(self.zrank_withscore(key, member, false)?.map(|(r, _)| r))
+    }
+
+    /// ZREVRANK: 0-based rank from the highest score, in O(log n).
+    pub fn zrevrank(
+        &self,
+        key: impl AsRef<[u8]>,
+        member: impl AsRef<[u8]>,
+    ) -> Result<Option<usize>> {
+        Ok(self.zrank_withscore(key, member, true)?.map(|(r, _)| r))
+    }
+
+    /// ZRANK / ZREVRANK ... WITHSCORE: the rank and the score.
+    pub fn zrank_withscore(
+        &self,
+        key: impl AsRef<[u8]>,
+        member: impl AsRef<[u8]>,
+        rev: bool,
+    ) -> Result<Option<(usize, f64)>> {
+        self.with_zset(key.as_ref(), |z| z.rank(member.as_ref(), rev), None)
+    }
+
+    /// ZRANGE in full: by index, score or lex, optionally reversed, with LIMIT offset count
+    /// (BYSCORE / BYLEX only; a negative count means all). Members come with their scores.
+    pub fn zrange_by(
+        &self,
+        key: impl AsRef<[u8]>,
+        by: &RangeBy,
+        rev: bool,
+        limit: Option<(i64, i64)>,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        if limit.is_some() && matches!(by, RangeBy::Index(..)) {
+            return Err(Error::Invalid(
+                "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            ));
+        }
+        let (offset, count) = match limit {
+            Some((o, _)) if o < 0 => return Ok(Vec::new()),
+            Some((o, c)) => (o as usize, (c >= 0).then_some(c as usize)),
+            None => (0, None),
+        };
+        self.with_zset(
+            key.as_ref(),
+            |z| match by {
+                RangeBy::Index(a, b) => match index_range(*a, *b, z.len()) {
+                    Some((a, b)) => z.by_rank(a, b, rev),
+                    None => Vec::new(),
+                },
+                RangeBy::Score(min, max) => z.by_score(*min, *max, rev, offset, count),
+                RangeBy::Lex(min, max) => z.by_lex(min, max, rev, offset, count),
+            },
+            Vec::new(),
+        )
+    }
+
+    /// ZRANGE key start stop: members by rank.
+    pub fn zrange(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<Vec<Bytes>> {
+        Ok(self
+            .zrange_withscores(key, start, stop)?
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect())
+    }
+
+    /// ZRANGE key start stop WITHSCORES.
+    pub fn zrange_withscores(
+        &self,
+        key: impl AsRef<[u8]>,
+        start: i64,
+        stop: i64,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        self.zrange_by(key, &RangeBy::Index(start, stop), false, None)
+    }
+
+    /// ZREVRANGE key start stop WITHSCORES: the leaderboard's top.
+    pub fn zrevrange_withscores(
+        &self,
+        key: impl AsRef<[u8]>,
+        start: i64,
+        stop: i64,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        self.zrange_by(key, &RangeBy::Index(start, stop), true, None)
+    }
+
+    /// ZREVRANGE key start stop.
+    pub fn zrevrange(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<Vec<Bytes>> {
+        Ok(self
+            .zrevrange_withscores(key, start, stop)?
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect())
+    }
+
+    /// ZRANGEBYSCORE key min max [LIMIT offset count] WITHSCORES.
+    pub fn zrangebyscore(
+        &self,
+        key: impl AsRef<[u8]>,
+        min: ScoreBound,
+        max: ScoreBound,
+        limit: Option<(i64, i64)>,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        self.zrange_by(key, &RangeBy::Score(min, max), false, limit)
+    }
+
+    /// ZREVRANGEBYSCORE key max min: note Redis's argument order, highest first.
+    pub fn zrevrangebyscore(
+        &self,
+        key: impl AsRef<[u8]>,
+        max: ScoreBound,
+        min: ScoreBound,
+        limit: Option<(i64, i64)>,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        self.zrange_by(key, &RangeBy::Score(min, max), true, limit)
+    }
+
+    /// ZRANGEBYLEX key min max [LIMIT offset count].
+    pub fn zrangebylex(
+        &self,
+        key: impl AsRef<[u8]>,
+        min: LexBound,
+        max: LexBound,
+        limit: Option<(i64, i64)>,
+    ) -> Result<Vec<Bytes>> {
+        Ok(self
+            .zrange_by(key, &RangeBy::Lex(min, max), false, limit)?
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect())
+    }
+
+    /// ZREVRANGEBYLEX key max min [LIMIT offset count].
+    pub fn zrevrangebylex(
+        &self,
+        key: impl AsRef<[u8]>,
+        max: LexBound,
+        min: LexBound,
+        limit: Option<(i64, i64)>,
+    ) -> Result<Vec<Bytes>> {
+        Ok(self
+            .zrange_by(key, &RangeBy::Lex(min, max), true, limit)?
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect())
+    }
+
+    /// ZCOUNT: members with a score in the range, in O(log n).
+    pub fn zcount(&self, key: impl AsRef<[u8]>, min: ScoreBound, max: ScoreBound) -> Result<usize> {
+        self.with_zset(key.as_ref(), |z| z.count_score(min, max), 0)
+    }
+
+    /// ZLEXCOUNT.
+    pub fn zlexcount(&self, key: impl AsRef<[u8]>, min: LexBound, max: LexBound) -> Result<usize> {
+        self.with_zset(key.as_ref(), |z| z.count_lex(&min, &max), 0)
+    }
+
+    /// ZREM: removes members; returns how many existed.
+    pub fn zrem<M: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, members: &[M]) -> Result<usize> {
+        self.coll_write(key.as_ref(), 0, None, |v| {
+            let Some(v) = v else { return Ok(0) };
+            let (z, bytes) = v.as_zset_mut()?;
+            Ok(members
+                .iter()
+                .filter(|m| z.remove(m.as_ref(), bytes).is_some())
+                .count())
+        })
+    }
+
+    fn zrem_range(&self, key: &[u8], by: RangeBy) -> Result<usize> {
+        self.coll_write(key, 0, None, |v| {
+            let Some(v) = v else { return Ok(0) };
+            let (z, bytes) = v.as_zset_mut()?;
+            let doomed = match &by {
+                RangeBy::Index(a, b) => {
+                    index_range(*a, *b, z.len()).map_or(Vec::new(), |(a, b)| z.by_rank(a, b, false))
+                }
+                RangeBy::Score(min, max) => z.by_score(*min, *max, false, 0, None),
+                RangeBy::Lex(min, max) => z.by_lex(min, max, false, 0, None),
+            };
+            for (m, _) in &doomed {
+                z.remove(m, bytes);
+            }
+            Ok(doomed.len())
+        })
+    }
+
+    /// ZREMRANGEBYRANK.
+    pub fn zremrangebyrank(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<usize> {
+        self.zrem_range(key.as_ref(), RangeBy::Index(start, stop))
+    }
+
+    /// ZREMRANGEBYSCORE.
+    pub fn zremrangebyscore(
+        &self,
+        key: impl AsRef<[u8]>,
+        min: ScoreBound,
+        max: ScoreBound,
+    ) -> Result<usize> {
+        self.zrem_range(key.as_ref(), RangeBy::Score(min, max))
+    }
+
+    /// ZREMRANGEBYLEX.
+    pub fn zremrangebylex(
+        &self,
+        key: impl AsRef<[u8]>,
+        min: LexBound,
+        max: LexBound,
+    ) -> Result<usize> {
+        self.zrem_range(key.as_ref(), RangeBy::Lex(min, max))
+    }
+
+    fn zpop(&self, key: &[u8], count: usize, max: bool) -> Result<Vec<(Bytes, f64)>> {
+        self.coll_write(key, 0, None, |v| {
+            let Some(v) = v else { return Ok(Vec::new()) };
+            let (z, bytes) = v.as_zset_mut()?;
+            if count == 0 || z.is_empty() {
+                return Ok(Vec::new());
+            }
+            let popped = z.by_rank(0, count - 1, max);
+            for (m, _) in &popped {
+                z.remove(m, bytes);
+            }
+            Ok(popped)
+        })
+    }
+
+    /// ZPOPMIN key count: removes and returns the lowest-scored members.
+    pub fn zpopmin(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<(Bytes, f64)>> {
+        self.zpop(key.as_ref(), count, false)
+    }
+
+    /// ZPOPMAX key count.
+    pub fn zpopmax(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<(Bytes, f64)>> {
+        self.zpop(key.as_ref(), count, true)
+    }
+
+    /// BZPOPMIN: ZPOPMIN on the first non-empty key, waiting up to `timeout` seconds
+    /// (0: forever); returns (key, member, score).
+    pub fn bzpopmin<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        timeout: f64,
+    ) -> Result<Option<(Bytes, Bytes, f64)>> {
+        Ok(self
+            .blocking_pop(keys, Take::ZMin, timeout)?
+            .map(|s| (s.key, s.element, s.score)))
+    }
+
+    /// BZPOPMAX.
+    pub fn bzpopmax<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        timeout: f64,
+    ) -> Result<Option<(Bytes, Bytes, f64)>> {
+        Ok(self
+            .blocking_pop(keys, Take::ZMax, timeout)?
+            .map(|s| (s.key, s.element, s.score)))
+    }
+
+    /// ZRANDMEMBER key count: `count > 0` distinct members, `count < 0` with repeats.
+    pub fn zrandmember_count(
+        &self,
+        key: impl AsRef<[u8]>,
+        count: i64,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        self.with_zset(
+            key.as_ref(),
+            |z| {
+                random_picks(z.len(), count)
+                    .into_iter()
+                    .flat_map(|r| z.by_rank(r, r, false))
+                    .collect()
+            },
+            Vec::new(),
+        )
+    }
+
+    /// ZRANDMEMBER key.
+    pub fn zrandmember(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        Ok(self
+            .zrandmember_count(key, 1)?
+            .into_iter()
+            .next()
+            .map(|(m, _)| m))
+    }
+
+    /// ZSCAN: members and scores matching `pattern`, all in one call (cursor 0).
+    pub fn zscan(
+        &self,
+        key: impl AsRef<[u8]>,
+        pattern: Option<&[u8]>,
+    ) -> Result<(u64, Vec<(Bytes, f64)>)> {
+        let all = self.zrange_withscores(key, 0, -1)?;
+        Ok((
+            0,
+            all.into_iter()
+                .filter(|(m, _)| pattern.is_none_or(|p| glob_match(p, m)))
+                .collect(),
+        ))
+    }
+
+    fn zstore<K: AsRef<[u8]>>(
+        &self,
+        dst: &[u8],
+        keys: &[K],
+        weights: Option<&[f64]>,
+        agg: Aggregate,
+        inter: bool,
+    ) -> Result<usize> {
+        if keys.is_empty() {
+            return Err(Error::Invalid(if inter {
+                "at least 1 input key is needed for 'zinterstore' command"
+            } else {
+                "at least 1 input key is needed for 'zunionstore' command"
+            }));
+        }
+        if weights.is_some_and(|w| w.len() != keys.len()) {
+            return Err(Error::Syntax);
+        }
+        let mut all: Vec<&[u8]> = vec![dst];
+        all.extend(keys.iter().map(AsRef::as_ref));
+        self.inner.ks.write_many(&all, 64, |m| {
+            // Each input as (member, score) pairs; plain sets count with score 1, as in Redis.
+            let mut inputs: Vec<Vec<(Bytes, f64)>> = Vec::with_capacity(keys.len());
+            for (k, key) in all.iter().enumerate().skip(1) {
+                let mut tx = m.key(k);
+                inputs.push(match tx.find(key) {
+                    None => Vec::new(),
+                    Some(i) => match &tx.entry(i).value {
+                        v if v.as_zset().is_ok() => {
+                            v.as_zset()?.iter().map(|(m, s)| (m.clone(), s)).collect()
+                        }
+                        v => v.as_set()?.iter().map(|m| (m.clone(), 1.0)).collect(),
+                    },
+                });
+            }
+            let weight = |k: usize| weights.map_or(1.0, |w| w[k]);
+            let combine = |a: f64, b: f64| {
+                let r = match agg {
+                    Aggregate::Sum => a + b,
+                    Aggregate::Min => a.min(b),
+                    Aggregate::Max => a.max(b),
+                };
+                if r.is_nan() {
+                    0.0
+                } else {
+                    r
+                }
+            };
+            let mut acc: hashbrown::HashMap<Bytes, (f64, usize), ahash::RandomState> =
+                Default::default();
+            for (k, input) in inputs.iter().enumerate() {
+                for (member, score) in input {
+                    let s = score * weight(k);
+                    let s = if s.is_nan() { 0.0 } else { s };
+                    acc.entry(member.clone())
+                        .and_modify(|(cur, n)| {
+                            *cur = combine(*cur, s);
+                            *n += 1;
+                        })
+                        .or_insert((s, 1));
+                }
+            }
+            let mut z = ZSet::new();
+            let mut bytes = 0;
+            for (member, (score, n)) in acc {
+                if !inter || n == inputs.len() {
+                    z.set(member, score, &mut bytes);
+                }
+            }
+            let len = z.len();
+            let mut tx = m.key(0);
+            if let Some(i) = tx.find(dst) {
+                tx.remove(i);
+            }
+            if len > 0 {
+                let mut value = Value::new_coll(Kind::ZSet(z));
+                if let Value::Coll(c) = &mut value {
+                    c.bytes = bytes;
+                }
+                let deadline = self.default_deadline(&tx);
+                tx.insert(dst, value, deadline);
+            }
+            Ok(len)
+        })
+    }
+
+    /// ZUNIONSTORE dst keys [WEIGHTS ...] [AGGREGATE SUM|MIN|MAX]: returns the size stored.
+    pub fn zunionstore<K: AsRef<[u8]>>(
+        &self,
+        dst: impl AsRef<[u8]>,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        aggregate: Aggregate,
+    ) -> Result<usize> {
+        self.zstore(dst.as_ref(), keys, weights, aggregate, false)
+    }
+
+    /// ZINTERSTORE dst keys [WEIGHTS ...] [AGGREGATE SUM|MIN|MAX].
+    pub fn zinterstore<K: AsRef<[u8]>>(
+        &self,
+        dst: impl AsRef<[u8]>,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        aggregate: Aggregate,
+    ) -> Result<usize> {
+        self.zstore(dst.as_ref(), keys, weights, aggregate, true)
+    }
+}
