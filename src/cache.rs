@@ -106,6 +106,7 @@ impl Cache {
             hits,
             misses,
             commands,
+            blocked_clients: ks.blocked_clients.load(Relaxed),
             ..Stats::default()
         };
         for shard in ks.shards() {

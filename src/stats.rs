@@ -25,6 +25,8 @@ pub struct Stats {
     pub expirations: u64,
     /// Commands run.
     pub commands: u64,
+    /// Clients waiting in a blocking command (BLPOP, BZPOPMIN, ...).
+    pub blocked_clients: usize,
 }
 
 impl Stats {

@@ -217,7 +217,13 @@ impl Cache {
                 }
             }
         }
-        let result = result.unwrap_or_else(|| Ok(waiter.wait(deadline)));
+        let result = result.unwrap_or_else(|| {
+            let blocked = &self.inner.ks.blocked_clients;
+            blocked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let served = waiter.wait(deadline);
+            blocked.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(served)
+        });
         for k in &keys[..registered] {
             self.inner
                 .ks

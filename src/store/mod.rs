@@ -58,6 +58,8 @@ pub(crate) struct Keyspace {
     /// Next shard to take eviction from when the writer's own shard has nothing to give.
     evict_cursor: AtomicUsize,
     pub counters: Counters,
+    /// Clients waiting in a blocking command right now.
+    pub blocked_clients: AtomicUsize,
 }
 
 const POLICIES: [EvictionPolicy; 9] = [
@@ -204,6 +206,7 @@ impl Keyspace {
             policy: AtomicU8::new(POLICIES.iter().position(|&p| p == policy).unwrap() as u8),
             evict_cursor: AtomicUsize::new(0),
             counters: Counters::new(),
+            blocked_clients: AtomicUsize::new(0),
         }
     }
 
