@@ -14,9 +14,9 @@ use std::time::Instant;
 use bytes::Bytes;
 use parking_lot::{Condvar, Mutex};
 
-/// What a waiter takes when it is served.
+/// What a blocking pop takes when it is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Take {
+pub enum Take {
     /// The head of a list (BLPOP, BLMOVE ... LEFT).
     ListHead,
     /// The tail of a list (BRPOP, BLMOVE ... RIGHT).
@@ -27,19 +27,29 @@ pub(crate) enum Take {
     ZMax,
 }
 
-/// What a served waiter received: the key it came from, the element, and its score for
-/// sorted sets.
-#[derive(Debug, Clone)]
-pub(crate) struct Served {
+/// What a served blocking pop received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Served {
+    /// The key the element came from.
     pub key: Bytes,
+    /// The list element or sorted-set member.
     pub element: Bytes,
+    /// The member's score (sorted sets; 0 for lists).
     pub score: f64,
+}
+
+type Notify = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct State {
+    served: Option<Served>,
+    notify: Option<Notify>,
 }
 
 pub(crate) struct Waiter {
     pub take: Take,
     claimed: AtomicBool,
-    served: Mutex<Option<Served>>,
+    state: Mutex<State>,
     ready: Condvar,
 }
 
@@ -48,7 +58,7 @@ impl Waiter {
         Waiter {
             take,
             claimed: AtomicBool::new(false),
-            served: Mutex::new(None),
+            state: Mutex::new(State::default()),
             ready: Condvar::new(),
         }
     }
@@ -62,25 +72,49 @@ impl Waiter {
         self.claimed.load(Ordering::Acquire)
     }
 
-    /// Hands over an element; only after a successful [`Waiter::claim`].
+    /// Hands over an element; only after a successful [`Waiter::claim`]. Wakes the waiting
+    /// thread and runs the callback set by [`Waiter::on_ready`], if any.
     pub fn serve(&self, served: Served) {
-        *self.served.lock() = Some(served);
+        let notify = {
+            let mut st = self.state.lock();
+            st.served = Some(served);
+            st.notify.take()
+        };
         self.ready.notify_all();
+        if let Some(f) = notify {
+            f();
+        }
+    }
+
+    /// Runs `f` once an element is here: now if it already is, else from [`Waiter::serve`].
+    pub fn on_ready(&self, f: Notify) {
+        let mut st = self.state.lock();
+        if st.served.is_some() {
+            drop(st);
+            f();
+        } else {
+            st.notify = Some(f);
+        }
+    }
+
+    /// The element, if served and not yet taken.
+    pub fn try_take(&self) -> Option<Served> {
+        self.state.lock().served.take()
     }
 
     /// Sleeps until served or `deadline` (`None`: forever). On timeout the waiter claims
     /// itself, so no pusher can serve it afterwards; if a pusher claimed it first, its
     /// element is on the way and is waited for.
     pub fn wait(&self, mut deadline: Option<Instant>) -> Option<Served> {
-        let mut served = self.served.lock();
+        let mut st = self.state.lock();
         loop {
-            if let Some(s) = served.take() {
+            if let Some(s) = st.served.take() {
                 return Some(s);
             }
             match deadline {
-                None => self.ready.wait(&mut served),
+                None => self.ready.wait(&mut st),
                 Some(d) => {
-                    if self.ready.wait_until(&mut served, d).timed_out() && served.is_none() {
+                    if self.ready.wait_until(&mut st, d).timed_out() && st.served.is_none() {
                         if self.claim() {
                             return None;
                         }

@@ -16,8 +16,10 @@ mod store;
 mod types;
 mod value;
 
+pub use blocking::{Served, Take};
 pub use cache::Cache;
 pub use clock::{Clock, MockClock, SystemClock};
+pub use commands::PopWaiter;
 pub use commands::{
     Aggregate, End, ExpireCondition, Expiry, Position, RangeBy, ScanOptions, SetCondition,
     SetOptions, SetOutcome, ZAddOptions,
@@ -32,6 +34,12 @@ pub use value::ValueType;
 /// Formats a float as Redis replies with it (INCRBYFLOAT): plain decimal, no exponent.
 pub fn format_float(v: f64) -> String {
     commands::num::format_f64(v)
+}
+
+/// Formats a sorted-set score as Redis 7 replies with it (`%.17g`: `0.1` is
+/// `0.10000000000000001`, `1e20` is `1e+20`, `inf`).
+pub fn format_score(v: f64) -> String {
+    commands::num::format_score(v)
 }
 
 /// The README's examples, compiled and run as doc tests so they cannot rot.

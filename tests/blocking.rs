@@ -177,3 +177,33 @@ fn bzpopmin_is_served_by_zadd_and_blmove_moves() {
     assert_eq!(c.exists(&["src"]), 0);
     assert_eq!(c.bzpopmax(&["nothing"], 0.01).unwrap(), None);
 }
+
+#[test]
+fn pop_waiter_calls_back_and_a_dropped_waiter_gives_its_element_back() {
+    use ferricache::Take;
+    use std::sync::mpsc;
+    let c = Cache::new();
+    let w = c.pop_waiter(&["jobs"], Take::ListHead).unwrap();
+    let (tx, rx) = mpsc::channel();
+    w.on_ready(move || tx.send(()).unwrap());
+    assert!(rx.try_recv().is_err());
+    c.rpush("jobs", ["j1", "j2"]).unwrap();
+    rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(w.try_take().unwrap().element, "j1");
+    assert_eq!(c.lrange("jobs", 0, -1).unwrap(), ["j2"]);
+    drop(w);
+    // Served but never taken: the element goes back to the head.
+    let w = c.pop_waiter(&["empty", "jobs"], Take::ListHead).unwrap();
+    drop(w);
+    assert_eq!(c.lrange("jobs", 0, -1).unwrap(), ["j2"]);
+    let w = c.pop_waiter(&["q2"], Take::ZMin).unwrap();
+    c.zadd("q2", [(3.0, "m")]).unwrap();
+    assert_eq!(c.zcard("q2").unwrap(), 0, "served to the waiter");
+    drop(w);
+    assert_eq!(
+        c.zscore("q2", "m").unwrap(),
+        Some(3.0),
+        "given back with its score"
+    );
+    assert_eq!(c.stats().blocked_clients, 0);
+}

@@ -180,9 +180,54 @@ impl Cache {
         })
     }
 
-    /// The blocking pop behind BLPOP, BRPOP, BLMOVE and BZPOPMIN/MAX: the first non-empty
-    /// key from the left, else the first element pushed to any of them before `timeout`
-    /// seconds (0: forever).
+    /// Registers a blocking pop on `keys` without blocking the calling thread: the
+    /// building block of BLPOP, BRPOP, BLMOVE and BZPOPMIN / BZPOPMAX, and what an async
+    /// runtime (the Node and Python bindings) awaits.
+    ///
+    /// If one of the keys has an element now, the first from the left is taken at once;
+    /// otherwise the waiter queues on every key and the first push to any of them serves
+    /// it. WRONGTYPE if a key holds a type that `take` cannot pop from.
+    ///
+    /// ```
+    /// use ferricache::{Cache, Take};
+    ///
+    /// let cache = Cache::new();
+    /// let waiter = cache.pop_waiter(&["jobs"], Take::ListTail).unwrap();
+    /// assert!(waiter.try_take().is_none());
+    /// cache.lpush("jobs", ["job-1"]).unwrap();
+    /// assert_eq!(waiter.try_take().unwrap().element, "job-1");
+    /// ```
+    pub fn pop_waiter<K: AsRef<[u8]>>(&self, keys: &[K], take: Take) -> Result<PopWaiter> {
+        let waiter = Arc::new(Waiter::new(take));
+        let mut pending = PopWaiter {
+            cache: self.clone(),
+            waiter: waiter.clone(),
+            keys: Vec::new(),
+        };
+        for k in keys {
+            if let Some(s) = self.pop_or_block(k.as_ref(), take, None)? {
+                waiter.claim();
+                waiter.serve(s);
+                return Ok(pending);
+            }
+        }
+        for k in keys {
+            match self.pop_or_block(k.as_ref(), take, Some(&waiter)) {
+                Ok(Some(s)) => {
+                    waiter.serve(s);
+                    break;
+                }
+                Ok(None) => pending.keys.push(Bytes::copy_from_slice(k.as_ref())),
+                // Dropping `pending` unregisters the keys queued so far and gives back
+                // anything served meanwhile.
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(pending)
+    }
+
+    /// A blocking pop: the first non-empty key from the left, else the first element
+    /// pushed to any of them before `timeout` seconds (0: forever).
     pub(crate) fn blocking_pop<K: AsRef<[u8]>>(
         &self,
         keys: &[K],
@@ -190,45 +235,65 @@ impl Cache {
         timeout: f64,
     ) -> Result<Option<Served>> {
         let deadline = timeout_deadline(timeout)?;
-        for k in keys {
-            if let Some(s) = self.pop_or_block(k.as_ref(), take, None)? {
-                return Ok(Some(s));
-            }
-        }
-        let waiter = Arc::new(Waiter::new(take));
-        let mut result = None;
-        let mut registered = 0;
-        for k in keys {
-            match self.pop_or_block(k.as_ref(), take, Some(&waiter)) {
-                Ok(Some(s)) => {
-                    result = Some(Ok(Some(s)));
-                    break;
-                }
-                Ok(None) => registered += 1,
-                Err(e) => {
-                    // Nobody can serve a waiter that is not queued yet; claim it so no
-                    // earlier registration does.
-                    if waiter.claim() {
-                        result = Some(Err(e));
-                    } else {
-                        result = Some(Ok(waiter.wait(None)));
-                    }
-                    break;
-                }
-            }
-        }
-        let result = result.unwrap_or_else(|| {
-            let blocked = &self.inner.ks.blocked_clients;
-            blocked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let served = waiter.wait(deadline);
-            blocked.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            Ok(served)
-        });
-        for k in &keys[..registered] {
-            self.inner
+        Ok(self.pop_waiter(keys, take)?.wait_until(deadline))
+    }
+}
+
+/// A blocking pop in progress (see [`Cache::pop_waiter`]). Wait for it on this thread, poll
+/// it, or have a callback tell you when it is ready. Dropping it leaves no trace: it leaves
+/// every queue, and an element it was served but never handed out goes back where it came
+/// from.
+pub struct PopWaiter {
+    cache: Cache,
+    waiter: Arc<Waiter>,
+    /// Keys on whose queues the waiter stands.
+    keys: Vec<Bytes>,
+}
+
+impl PopWaiter {
+    /// Blocks until an element arrives or `timeout` passes (`None`: forever).
+    pub fn wait(self, timeout: Option<Duration>) -> Option<Served> {
+        self.wait_until(timeout.map(|t| Instant::now() + t))
+    }
+
+    fn wait_until(self, deadline: Option<Instant>) -> Option<Served> {
+        let blocked = &self.cache.inner.ks.blocked_clients;
+        blocked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let served = self.waiter.wait(deadline);
+        blocked.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        served
+    }
+
+    /// The element, if one has arrived; never blocks.
+    pub fn try_take(&self) -> Option<Served> {
+        self.waiter.try_take()
+    }
+
+    /// Calls `f` once an element has arrived (at once if it already has). `f` runs on the
+    /// pushing thread while it holds a shard lock: it should only wake something (resolve a
+    /// future, signal an event loop), then [`PopWaiter::try_take`] collects the element.
+    pub fn on_ready(&self, f: impl FnOnce() + Send + 'static) {
+        self.waiter.on_ready(Box::new(f));
+    }
+}
+
+impl Drop for PopWaiter {
+    fn drop(&mut self) {
+        // Stop any further serving, then leave every queue.
+        self.waiter.claim();
+        for k in &self.keys {
+            self.cache
+                .inner
                 .ks
-                .with_shard(k.as_ref(), |d| d.unblock(k.as_ref(), &waiter));
+                .with_shard(k, |d| d.unblock(k, &self.waiter));
         }
-        result
+        // Served but never handed out: put it back where it was taken from.
+        if let Some(s) = self.waiter.try_take() {
+            let _ = match self.waiter.take {
+                Take::ListHead => self.cache.lpush(&s.key, [s.element]),
+                Take::ListTail => self.cache.rpush(&s.key, [s.element]),
+                Take::ZMin | Take::ZMax => self.cache.zadd(&s.key, [(s.score, s.element)]),
+            };
+        }
     }
 }

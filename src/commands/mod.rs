@@ -10,6 +10,7 @@ pub(crate) mod sets;
 pub(crate) mod strings;
 pub(crate) mod zsets;
 
+pub use coll::PopWaiter;
 pub use keys::{ExpireCondition, ScanOptions};
 pub use lists::{End, Position};
 pub use strings::{Expiry, SetCondition, SetOptions, SetOutcome};

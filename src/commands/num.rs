@@ -66,6 +66,40 @@ pub fn format_f64(v: f64) -> String {
     format!("{x}")
 }
 
+/// A sorted-set score as Redis 7 replies with it (`%.17g`): `0.1` is
+/// `0.10000000000000001`, `1e20` is `1e+20`, infinities are `inf` and `-inf`.
+pub fn format_score(v: f64) -> String {
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let sci = format!("{v:.16e}");
+    let (mantissa, exp) = sci.split_once('e').expect("exponent");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if (-4..17).contains(&exp) {
+        trim(&format!("{:.*}", (16 - exp) as usize, v))
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +127,26 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(bad)
             );
+        }
+    }
+
+    #[test]
+    fn scores_format_as_redis_7() {
+        // Replies recorded from Redis 7.0's ZRANGE ... WITHSCORES.
+        for (v, want) in [
+            (0.1, "0.10000000000000001"),
+            (1e20, "1e+20"),
+            (1.5, "1.5"),
+            (3.0, "3"),
+            (-2.25, "-2.25"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0000000000000001e-05"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (1e16, "10000000000000000"),
+        ] {
+            assert_eq!(format_score(v), want, "{v}");
         }
     }
 
