@@ -65,5 +65,99 @@ fn scan(cr: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, commands, scan);
+fn leaderboard(cr: &mut Criterion) {
+    const MEMBERS: usize = 1_000_000;
+    let c = Cache::new();
+    let members: Vec<String> = (0..MEMBERS).map(|i| format!("player:{i}")).collect();
+    for (i, m) in members.iter().enumerate() {
+        c.zadd("lb", [((i * 7919 % MEMBERS) as f64, m.clone())])
+            .unwrap();
+    }
+    let mut g = cr.benchmark_group("leaderboard (1M members)");
+    g.throughput(Throughput::Elements(1));
+    let mut i = 0;
+    g.bench_function("zrevrank", |b| {
+        b.iter(|| {
+            i = (i + 104_729) % MEMBERS;
+            black_box(c.zrevrank("lb", &members[i]).unwrap())
+        })
+    });
+    g.bench_function("zrevrange 0 9 withscores", |b| {
+        b.iter(|| black_box(c.zrevrange_withscores("lb", 0, 9).unwrap()))
+    });
+    g.bench_function("zincrby (existing member)", |b| {
+        b.iter(|| {
+            i = (i + 104_729) % MEMBERS;
+            black_box(c.zincrby("lb", 1.0, members[i].clone()).unwrap())
+        })
+    });
+    g.bench_function("zadd (new member)", |b| {
+        b.iter_custom(|iters| {
+            let fresh = Cache::new();
+            let names: Vec<String> = (0..iters).map(|i| format!("new:{i}")).collect();
+            let t = std::time::Instant::now();
+            for (k, n) in names.into_iter().enumerate() {
+                fresh.zadd("lb", [(k as f64, n)]).unwrap();
+            }
+            t.elapsed()
+        })
+    });
+    g.finish();
+}
+
+fn small_hashes(cr: &mut Criterion) {
+    let c = Cache::new();
+    let fields: Vec<(String, String)> = (0..10)
+        .map(|i| (format!("field{i}"), format!("value{i}")))
+        .collect();
+    for s in 0..10_000 {
+        c.hset(format!("session:{s}"), fields.clone()).unwrap();
+    }
+    let mut g = cr.benchmark_group("hash (10 fields)");
+    g.throughput(Throughput::Elements(1));
+    let mut s = 0;
+    g.bench_function("hset one field", |b| {
+        b.iter(|| {
+            s = (s + 1) % 10_000;
+            c.hset(format!("session:{s}"), [("field3", "changed")])
+                .unwrap()
+        })
+    });
+    g.bench_function("hgetall", |b| {
+        b.iter(|| {
+            s = (s + 1) % 10_000;
+            black_box(c.hgetall(format!("session:{s}")).unwrap())
+        })
+    });
+    g.finish();
+}
+
+fn handoff(cr: &mut Criterion) {
+    // Ping-pong between two threads through two lists: one iteration is two handoffs
+    // (LPUSH on one thread, BRPOP on the other), so handoff latency is half the time.
+    let c = Cache::new();
+    let echo = {
+        let c = c.clone();
+        std::thread::spawn(move || {
+            while let Some((_, v)) = c.brpop(&["ping"], 0.0).unwrap() {
+                if &v[..] == b"stop" {
+                    return;
+                }
+                c.lpush("pong", [v]).unwrap();
+            }
+        })
+    };
+    let mut g = cr.benchmark_group("queue");
+    g.bench_function("lpush + brpop round trip (2 handoffs)", |b| {
+        b.iter(|| {
+            c.lpush("ping", ["x"]).unwrap();
+            black_box(c.brpop(&["pong"], 0.0).unwrap())
+        })
+    });
+    g.finish();
+    c.lpush("ping", ["stop"]).unwrap();
+    echo.join().unwrap();
+}
+
+criterion_group!(benches, commands, scan, leaderboard, small_hashes, handoff);
 criterion_main!(benches);

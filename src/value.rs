@@ -24,6 +24,9 @@ pub(crate) const HASH_FIELD_OVERHEAD: usize = 80;
 pub(crate) const SET_MEMBER_OVERHEAD: usize = 48;
 /// A sorted-set member is held by the score map and by a skiplist node.
 pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 136;
+/// The box every collection lives in (quoted in the crate docs).
+#[cfg(test)]
+const COLL_BYTES: usize = 152;
 
 /// The type of a stored value, as Redis's TYPE command names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,4 +181,15 @@ impl Value {
     accessors!(as_hash, as_hash_mut, Hash, HashValue);
     accessors!(as_set, as_set_mut, Set, SetValue);
     accessors!(as_zset, as_zset_mut, ZSet, ZSet);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_quoted_in_the_crate_docs() {
+        assert_eq!(std::mem::size_of::<Value>(), 32);
+        assert_eq!(std::mem::size_of::<Coll>(), COLL_BYTES);
+    }
 }
