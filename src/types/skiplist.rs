@@ -9,39 +9,52 @@ const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;
 const HEAD: u32 = 0;
 
+/// One forward link. It carries what a search needs to decide whether to follow it (the
+/// next node's score) and where to continue (the next node's links), so a search step
+/// touches one cache line of the link arena and visits a node only to compare members of
+/// equal score.
 #[derive(Debug, Clone, Copy)]
 struct Link {
-    forward: u32,
-    /// Nodes skipped by following `forward` (1 for the next node at level 0).
+    /// The next node at this level (`NIL` at the end).
+    node: u32,
+    /// Nodes skipped by following this link (1 for the next node at level 0).
     span: u32,
+    /// Offset of the next node's links in the arena.
+    links: u32,
+    /// The next node's score.
+    score: f64,
 }
+
+const END: Link = Link {
+    node: NIL,
+    span: 0,
+    links: NIL,
+    score: 0.0,
+};
 
 #[derive(Debug, Clone)]
 struct Node {
     member: Bytes,
     score: f64,
     backward: u32,
-    levels: Vec<Link>,
+    /// Offset of this node's `height` links in the arena.
+    links: u32,
+    height: u8,
 }
 
 /// The ordered index of a sorted set.
 #[derive(Debug, Clone)]
 pub(crate) struct SkipList {
     nodes: Vec<Node>,
-    free: Vec<u32>,
+    free_nodes: Vec<u32>,
+    /// Every node's links, each node's contiguous; the head's come first.
+    links: Vec<Link>,
+    /// Freed link runs, by height.
+    free_links: Vec<Vec<u32>>,
     level: usize,
     len: usize,
     tail: u32,
     rng: u64,
-}
-
-/// (score, member) order, as Redis sorts sorted sets.
-fn before(score: f64, member: &[u8], other_score: f64, other_member: &[u8]) -> bool {
-    match score.partial_cmp(&other_score) {
-        Some(Ordering::Less) => true,
-        Some(Ordering::Equal) => member < other_member,
-        _ => false,
-    }
 }
 
 impl SkipList {
@@ -50,17 +63,14 @@ impl SkipList {
             member: Bytes::new(),
             score: 0.0,
             backward: NIL,
-            levels: vec![
-                Link {
-                    forward: NIL,
-                    span: 0
-                };
-                MAX_LEVEL
-            ],
+            links: 0,
+            height: MAX_LEVEL as u8,
         };
         SkipList {
             nodes: vec![head],
-            free: Vec::new(),
+            free_nodes: Vec::new(),
+            links: vec![END; MAX_LEVEL],
+            free_links: vec![Vec::new(); MAX_LEVEL + 1],
             level: 1,
             len: 0,
             tail: NIL,
@@ -87,8 +97,15 @@ impl SkipList {
         }
     }
 
-    fn fwd(&self, n: u32, i: usize) -> u32 {
-        self.nodes[n as usize].levels[i].forward
+    /// Whether the node behind link `l` sorts before (score, member).
+    #[inline]
+    fn link_before(&self, l: &Link, score: f64, member: &[u8]) -> bool {
+        l.node != NIL
+            && match l.score.partial_cmp(&score) {
+                Some(Ordering::Less) => true,
+                Some(Ordering::Equal) => &self.nodes[l.node as usize].member[..] < member,
+                _ => false,
+            }
     }
 
     /// The member and score of node `n`.
@@ -99,7 +116,7 @@ impl SkipList {
 
     /// The node after `n` in order, if any.
     pub fn next(&self, n: u32) -> Option<u32> {
-        Some(self.fwd(n, 0)).filter(|&x| x != NIL)
+        Some(self.links[self.nodes[n as usize].links as usize].node).filter(|&x| x != NIL)
     }
 
     /// The node before `n` in order, if any.
@@ -116,49 +133,71 @@ impl SkipList {
         Some(self.tail).filter(|&x| x != NIL)
     }
 
-    /// Inserts a member that is not present.
-    pub fn insert(&mut self, score: f64, member: Bytes) {
-        let mut update = [HEAD; MAX_LEVEL];
+    /// For each level, the offset of the links of the last node before (score, member),
+    /// and for `rank`, the rank of that node.
+    fn find_update(
+        &self,
+        score: f64,
+        member: &[u8],
+    ) -> ([u32; MAX_LEVEL], [u32; MAX_LEVEL], [u32; MAX_LEVEL]) {
+        let mut update = [0u32; MAX_LEVEL];
+        let mut update_node = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
-        let mut x = HEAD;
+        let (mut x, mut xl) = (HEAD, 0u32);
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
+                let l = self.links[(xl as usize) + i];
+                if !self.link_before(&l, score, member) {
                     break;
                 }
-                let fnode = &self.nodes[f as usize];
-                if !before(fnode.score, &fnode.member, score, &member) {
-                    break;
-                }
-                rank[i] += self.nodes[x as usize].levels[i].span;
-                x = f;
+                rank[i] += l.span;
+                x = l.node;
+                xl = l.links;
             }
-            update[i] = x;
+            update[i] = xl;
+            update_node[i] = x;
         }
+        (update, update_node, rank)
+    }
+
+    fn alloc_links(&mut self, height: usize) -> u32 {
+        match self.free_links[height].pop() {
+            Some(off) => off,
+            None => {
+                let off = self.links.len() as u32;
+                self.links.extend(std::iter::repeat_n(END, height));
+                off
+            }
+        }
+    }
+
+    /// Inserts a member that is not present.
+    pub fn insert(&mut self, score: f64, member: Bytes) {
+        let (mut update, mut update_node, mut rank) = self.find_update(score, &member);
         let lvl = self.random_level();
         if lvl > self.level {
             for i in self.level..lvl {
                 rank[i] = 0;
-                update[i] = HEAD;
-                self.nodes[HEAD as usize].levels[i].span = self.len as u32;
+                update[i] = 0;
+                update_node[i] = HEAD;
+                self.links[i].span = self.len as u32;
             }
             self.level = lvl;
         }
+        let off = self.alloc_links(lvl);
         let node = Node {
             member,
             score,
-            backward: if update[0] == HEAD { NIL } else { update[0] },
-            levels: vec![
-                Link {
-                    forward: NIL,
-                    span: 0
-                };
-                lvl
-            ],
+            backward: if update_node[0] == HEAD {
+                NIL
+            } else {
+                update_node[0]
+            },
+            links: off,
+            height: lvl as u8,
         };
-        let x = match self.free.pop() {
+        let x = match self.free_nodes.pop() {
             Some(slot) => {
                 self.nodes[slot as usize] = node;
                 slot
@@ -169,21 +208,23 @@ impl SkipList {
             }
         };
         for i in 0..lvl {
-            let u = update[i] as usize;
-            let ulink = self.nodes[u].levels[i];
-            self.nodes[x as usize].levels[i] = Link {
-                forward: ulink.forward,
-                span: ulink.span - (rank[0] - rank[i]),
+            let u = update[i] as usize + i;
+            let old = self.links[u];
+            self.links[off as usize + i] = Link {
+                span: old.span - (rank[0] - rank[i]),
+                ..old
             };
-            self.nodes[u].levels[i] = Link {
-                forward: x,
+            self.links[u] = Link {
+                node: x,
                 span: rank[0] - rank[i] + 1,
+                links: off,
+                score,
             };
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(lvl) {
-            self.nodes[u as usize].levels[i].span += 1;
+            self.links[u as usize + i].span += 1;
         }
-        match self.fwd(x, 0) {
+        match self.links[off as usize].node {
             NIL => self.tail = x,
             f => self.nodes[f as usize].backward = x,
         }
@@ -192,79 +233,63 @@ impl SkipList {
 
     /// Removes (score, member); false if it is not there.
     pub fn remove(&mut self, score: f64, member: &[u8]) -> bool {
-        let mut update = [HEAD; MAX_LEVEL];
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
-                    break;
-                }
-                let fnode = &self.nodes[f as usize];
-                if !before(fnode.score, &fnode.member, score, member) {
-                    break;
-                }
-                x = f;
-            }
-            update[i] = x;
-        }
-        let x = self.fwd(x, 0);
-        if x == NIL {
+        let (update, _, _) = self.find_update(score, member);
+        let l = self.links[update[0] as usize];
+        if l.node == NIL {
             return false;
         }
-        let node = &self.nodes[x as usize];
+        let node = &self.nodes[l.node as usize];
         if node.score != score || &node.member[..] != member {
             return false;
         }
-        self.unlink(x, &update);
+        self.unlink(l.node, &update);
         true
     }
 
     fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
+        let xoff = self.nodes[x as usize].links as usize;
         for (i, &u) in update.iter().enumerate().take(self.level) {
-            let u = u as usize;
-            if self.nodes[u].levels[i].forward == x {
-                let xl = self.nodes[x as usize].levels[i];
-                let ul = &mut self.nodes[u].levels[i];
-                ul.span = ul.span + xl.span - 1;
-                ul.forward = xl.forward;
+            let u = u as usize + i;
+            if self.links[u].node == x {
+                let xl = self.links[xoff + i];
+                let span = self.links[u].span + xl.span - 1;
+                self.links[u] = Link { span, ..xl };
             } else {
-                self.nodes[u].levels[i].span -= 1;
+                self.links[u].span -= 1;
             }
         }
         let backward = self.nodes[x as usize].backward;
-        match self.fwd(x, 0) {
+        match self.links[xoff].node {
             NIL => self.tail = backward,
             f => self.nodes[f as usize].backward = backward,
         }
-        while self.level > 1 && self.nodes[HEAD as usize].levels[self.level - 1].forward == NIL {
+        while self.level > 1 && self.links[self.level - 1].node == NIL {
             self.level -= 1;
         }
         self.len -= 1;
         let node = &mut self.nodes[x as usize];
         node.member = Bytes::new();
-        node.levels = Vec::new();
-        self.free.push(x);
+        self.free_links[node.height as usize].push(node.links);
+        self.free_nodes.push(x);
     }
 
     /// 0-based rank of (score, member), if present.
     pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
-        let mut x = HEAD;
+        let (mut x, mut xl) = (HEAD, 0u32);
         let mut rank = 0u64;
         for i in (0..self.level).rev() {
             loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
+                let l = self.links[xl as usize + i];
+                let follow = self.link_before(&l, score, member)
+                    || (l.node != NIL
+                        && l.score == score
+                        && &self.nodes[l.node as usize].member[..] == member);
+                if !follow {
                     break;
                 }
-                let fnode = &self.nodes[f as usize];
-                let le = before(fnode.score, &fnode.member, score, member)
-                    || (fnode.score == score && &fnode.member[..] == member);
-                if !le {
-                    break;
-                }
-                rank += self.nodes[x as usize].levels[i].span as u64;
-                x = f;
+                rank += l.span as u64;
+                x = l.node;
+                xl = l.links;
             }
             if x != HEAD {
                 let node = &self.nodes[x as usize];
@@ -279,17 +304,17 @@ impl SkipList {
     /// The node at 0-based `rank`.
     pub fn by_rank(&self, rank: usize) -> Option<u32> {
         let target = rank as u64 + 1;
-        let mut x = HEAD;
+        let (mut x, mut xl) = (HEAD, 0u32);
         let mut traversed = 0u64;
         for i in (0..self.level).rev() {
             loop {
-                let f = self.fwd(x, i);
-                let span = self.nodes[x as usize].levels[i].span as u64;
-                if f == NIL || traversed + span > target {
+                let l = self.links[xl as usize + i];
+                if l.node == NIL || traversed + l.span as u64 > target {
                     break;
                 }
-                traversed += span;
-                x = f;
+                traversed += l.span as u64;
+                x = l.node;
+                xl = l.links;
             }
             if traversed == target {
                 return Some(x);
@@ -298,43 +323,32 @@ impl SkipList {
         None
     }
 
-    /// The first node for which `below` is false (the list is ordered so that `below`
-    /// holds for a prefix), if any.
-    pub fn first_not(&self, below: impl Fn(f64, &[u8]) -> bool) -> Option<u32> {
-        let mut x = HEAD;
+    /// The last node for which `go(score, node)` holds, `go` holding for a prefix of the
+    /// list (`HEAD` if for none).
+    fn seek(&self, go: impl Fn(f64, u32) -> bool) -> u32 {
+        let (mut x, mut xl) = (HEAD, 0u32);
         for i in (0..self.level).rev() {
             loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
+                let l = self.links[xl as usize + i];
+                if l.node == NIL || !go(l.score, l.node) {
                     break;
                 }
-                let n = &self.nodes[f as usize];
-                if !below(n.score, &n.member) {
-                    break;
-                }
-                x = f;
+                x = l.node;
+                xl = l.links;
             }
         }
-        self.next(x)
+        x
     }
 
-    /// The last node for which `within` is true (`within` holds for a prefix), if any.
-    pub fn last_with(&self, within: impl Fn(f64, &[u8]) -> bool) -> Option<u32> {
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
-                    break;
-                }
-                let n = &self.nodes[f as usize];
-                if !within(n.score, &n.member) {
-                    break;
-                }
-                x = f;
-            }
-        }
-        (x != HEAD).then_some(x)
+    /// The first node for which `below(score, node)` is false (`below` holds for a prefix).
+    /// `node` lets a predicate look at the member (lex ranges); score ranges need not.
+    pub fn first_not(&self, below: impl Fn(f64, u32) -> bool) -> Option<u32> {
+        self.next(self.seek(below))
+    }
+
+    /// The last node for which `within(score, node)` holds (it holds for a prefix).
+    pub fn last_with(&self, within: impl Fn(f64, u32) -> bool) -> Option<u32> {
+        Some(self.seek(within)).filter(|&x| x != HEAD)
     }
 
     /// 0-based rank of node `n` (O(log n) through its key).

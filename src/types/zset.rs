@@ -194,11 +194,12 @@ impl ZSet {
     }
 
     fn lex_span(&self, min: &LexBound, max: &LexBound) -> Option<(u32, u32)> {
-        let first = self.list.first_not(|_, m| !min.above_min(m))?;
-        if !max.below_max(self.list.get(first).0) {
+        let member = |n: u32| &self.list.get(n).0[..];
+        let first = self.list.first_not(|_, n| !min.above_min(member(n)))?;
+        if !max.below_max(member(first)) {
             return None;
         }
-        let last = self.list.last_with(|_, m| max.below_max(m))?;
+        let last = self.list.last_with(|_, n| max.below_max(member(n)))?;
         Some((first, last))
     }
 
