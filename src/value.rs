@@ -22,11 +22,11 @@ pub(crate) type SetValue = indexmap::IndexSet<Bytes, ahash::RandomState>;
 pub(crate) const LIST_ELEMENT_OVERHEAD: usize = 32;
 pub(crate) const HASH_FIELD_OVERHEAD: usize = 80;
 pub(crate) const SET_MEMBER_OVERHEAD: usize = 48;
-/// A sorted-set member is held by the score map and by a skiplist node.
-pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 136;
+/// A sorted-set member is held by the score map and by the order-statistic index.
+pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 104;
 /// The box every collection lives in (quoted in the crate docs).
 #[cfg(test)]
-const COLL_BYTES: usize = 200;
+const COLL_BYTES: usize = 152;
 
 /// The type of a stored value, as Redis's TYPE command names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

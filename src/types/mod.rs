@@ -1,5 +1,6 @@
 //! The data structures behind Redis's collection types. Lists, hashes and sets are
-//! `VecDeque` and `indexmap` collections (see [`crate::value`]); sorted sets are here.
+//! `VecDeque` and `indexmap` collections (see [`crate::value`]); sorted sets and their
+//! order-statistic index are here.
 
-pub(crate) mod skiplist;
+pub(crate) mod ranked;
 pub(crate) mod zset;

@@ -1,14 +1,10 @@
-//! Sorted sets: a member-to-score map for O(1) ZSCORE plus a [`SkipList`] with spans for
-//! O(log n) rank and O(log n + m) ranges by rank, score and lex.
-//!
-//! Why a skiplist with spans: ZRANK / ZREVRANK on a leaderboard must not be O(n), and
-//! `crossbeam-skiplist` keeps no spans (no rank). Redis's own structure is this one; the
-//! arena layout (nodes in a `Vec`, links as `u32`) needs no `unsafe`.
+//! Sorted sets: a member-to-score map for O(1) ZSCORE plus an order-statistic index
+//! ([`Ranked`]) for O(log n) rank and O(log n + m) ranges by rank, score and lex.
 
 use bytes::Bytes;
 use hashbrown::HashMap;
 
-use super::skiplist::SkipList;
+use super::ranked::Ranked;
 use crate::value::ZSET_MEMBER_OVERHEAD;
 
 /// One end of a score range: `-inf` and `+inf` are `f64` infinities.
@@ -31,11 +27,6 @@ impl ScoreBound {
         match self {
             ScoreBound::Inclusive(m) => s <= m,
             ScoreBound::Exclusive(m) => s < m,
-        }
-    }
-    fn value(self) -> f64 {
-        match self {
-            ScoreBound::Inclusive(v) | ScoreBound::Exclusive(v) => v,
         }
     }
 }
@@ -72,17 +63,14 @@ impl LexBound {
     }
 }
 
-/// One step along the list: `SkipList::next` or `SkipList::prev`.
-type Step = fn(&SkipList, u32) -> Option<u32>;
-
 #[derive(Debug, Clone)]
 pub(crate) struct ZSet {
     scores: HashMap<Bytes, f64, ahash::RandomState>,
-    list: SkipList,
+    order: Ranked,
 }
 
 fn member_bytes(m: &[u8]) -> usize {
-    // The member is stored once and shared (`Bytes`) by the map and the list node.
+    // The member is stored once and shared (`Bytes`) by the map and the ordered index.
     ZSET_MEMBER_OVERHEAD + m.len()
 }
 
@@ -90,7 +78,7 @@ impl ZSet {
     pub fn new() -> ZSet {
         ZSet {
             scores: HashMap::default(),
-            list: SkipList::new(),
+            order: Ranked::new(),
         }
     }
 
@@ -113,15 +101,15 @@ impl ZSet {
                 let prev = *old;
                 if prev != score {
                     *old = score;
-                    self.list.remove(prev, &member);
-                    self.list.insert(score, member);
+                    self.order.remove(prev, &member);
+                    self.order.insert(score, member);
                 }
                 Some(prev)
             }
             None => {
                 *bytes += member_bytes(&member);
                 self.scores.insert(member.clone(), score);
-                self.list.insert(score, member);
+                self.order.insert(score, member);
                 None
             }
         }
@@ -130,7 +118,7 @@ impl ZSet {
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8], bytes: &mut usize) -> Option<f64> {
         let score = self.scores.remove(member)?;
-        self.list.remove(score, member);
+        self.order.remove(score, member);
         *bytes -= member_bytes(member);
         Some(score)
     }
@@ -138,7 +126,7 @@ impl ZSet {
     /// 0-based rank, from the lowest score (or the highest with `rev`).
     pub fn rank(&self, member: &[u8], rev: bool) -> Option<(usize, f64)> {
         let score = self.score(member)?;
-        let r = self.list.rank(score, member)?;
+        let r = self.order.rank(score, member)?;
         Some((if rev { self.len() - 1 - r } else { r }, score))
     }
 
@@ -149,58 +137,21 @@ impl ZSet {
             return Vec::new();
         }
         let end = end.min(self.len() - 1);
-        let (first, step): (usize, Step) = if rev {
-            (self.len() - 1 - start, SkipList::prev)
-        } else {
-            (start, SkipList::next)
-        };
-        self.walk(self.list.by_rank(first), end - start + 1, step)
+        let from = if rev { self.len() - 1 - start } else { start };
+        self.order.walk(from, end - start + 1, rev)
     }
 
-    fn walk(
-        &self,
-        from: Option<u32>,
-        n: usize,
-        step: fn(&SkipList, u32) -> Option<u32>,
-    ) -> Vec<(Bytes, f64)> {
-        let mut out = Vec::with_capacity(n.min(1024));
-        let mut cur = from;
-        while let Some(x) = cur {
-            if out.len() == n {
-                break;
-            }
-            let (m, s) = self.list.get(x);
-            out.push((m.clone(), s));
-            cur = step(&self.list, x);
-        }
-        out
+    /// Ranks `lo..hi` of the pairs with a score in the range.
+    fn score_span(&self, min: ScoreBound, max: ScoreBound) -> (usize, usize) {
+        let lo = self.order.lower_bound(|s, _| !min.above_min(s));
+        let hi = self.order.lower_bound(|s, _| max.below_max(s));
+        (lo, hi.max(lo))
     }
 
-    /// First and last node of a score range.
-    fn score_span(&self, min: ScoreBound, max: ScoreBound) -> Option<(u32, u32)> {
-        if min.value() > max.value()
-            || (min.value() == max.value()
-                && (matches!(min, ScoreBound::Exclusive(_))
-                    || matches!(max, ScoreBound::Exclusive(_))))
-        {
-            return None;
-        }
-        let first = self.list.first_not(|s, _| !min.above_min(s))?;
-        if !max.below_max(self.list.get(first).1) {
-            return None;
-        }
-        let last = self.list.last_with(|s, _| max.below_max(s))?;
-        Some((first, last))
-    }
-
-    fn lex_span(&self, min: &LexBound, max: &LexBound) -> Option<(u32, u32)> {
-        let member = |n: u32| &self.list.get(n).0[..];
-        let first = self.list.first_not(|_, n| !min.above_min(member(n)))?;
-        if !max.below_max(member(first)) {
-            return None;
-        }
-        let last = self.list.last_with(|_, n| max.below_max(member(n)))?;
-        Some((first, last))
+    fn lex_span(&self, min: &LexBound, max: &LexBound) -> (usize, usize) {
+        let lo = self.order.lower_bound(|_, m| !min.above_min(m));
+        let hi = self.order.lower_bound(|_, m| max.below_max(m));
+        (lo, hi.max(lo))
     }
 
     /// Members with a score in `[min, max]`, skipping `offset` and returning at most
@@ -229,44 +180,32 @@ impl ZSet {
 
     fn span_walk(
         &self,
-        span: Option<(u32, u32)>,
+        (lo, hi): (usize, usize),
         rev: bool,
         offset: usize,
         count: Option<usize>,
     ) -> Vec<(Bytes, f64)> {
-        let Some((first, last)) = span else {
-            return Vec::new();
-        };
-        let (lo, hi) = (self.list.rank_of(first), self.list.rank_of(last));
-        let n = hi - lo + 1;
+        let n = hi - lo;
         if offset >= n {
             return Vec::new();
         }
         let take = count.unwrap_or(usize::MAX).min(n - offset);
-        if rev {
-            self.walk(self.list.by_rank(hi - offset), take, SkipList::prev)
-        } else {
-            self.walk(self.list.by_rank(lo + offset), take, SkipList::next)
-        }
+        let from = if rev { hi - 1 - offset } else { lo + offset };
+        self.order.walk(from, take, rev)
     }
 
     pub fn count_score(&self, min: ScoreBound, max: ScoreBound) -> usize {
-        self.score_span(min, max)
-            .map_or(0, |(a, b)| self.list.rank_of(b) - self.list.rank_of(a) + 1)
+        let (lo, hi) = self.score_span(min, max);
+        hi - lo
     }
 
     pub fn count_lex(&self, min: &LexBound, max: &LexBound) -> usize {
-        self.lex_span(min, max)
-            .map_or(0, |(a, b)| self.list.rank_of(b) - self.list.rank_of(a) + 1)
+        let (lo, hi) = self.lex_span(min, max);
+        hi - lo
     }
 
-    /// Every member and score in order (for ZSCAN, unions and copies).
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, f64)> {
-        let mut cur = self.list.first();
-        std::iter::from_fn(move || {
-            let x = cur?;
-            cur = self.list.next(x);
-            Some(self.list.get(x))
-        })
+    /// Every member and score in order (for unions and copies).
+    pub fn iter(&self) -> impl Iterator<Item = (Bytes, f64)> {
+        self.order.walk(0, self.len(), false).into_iter()
     }
 }
