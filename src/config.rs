@@ -39,6 +39,19 @@ pub enum EvictionPolicy {
 }
 
 impl EvictionPolicy {
+    /// Every policy, Redis's eight first.
+    pub const ALL: [EvictionPolicy; 9] = [
+        EvictionPolicy::NoEviction,
+        EvictionPolicy::AllKeysLru,
+        EvictionPolicy::AllKeysLfu,
+        EvictionPolicy::AllKeysRandom,
+        EvictionPolicy::VolatileLru,
+        EvictionPolicy::VolatileLfu,
+        EvictionPolicy::VolatileRandom,
+        EvictionPolicy::VolatileTtl,
+        EvictionPolicy::S3Fifo,
+    ];
+
     /// The policy's name as CONFIG GET maxmemory-policy prints it.
     pub fn name(self) -> &'static str {
         match self {
@@ -76,18 +89,8 @@ impl FromStr for EvictionPolicy {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        const ALL: [EvictionPolicy; 9] = [
-            EvictionPolicy::NoEviction,
-            EvictionPolicy::AllKeysLru,
-            EvictionPolicy::AllKeysLfu,
-            EvictionPolicy::AllKeysRandom,
-            EvictionPolicy::VolatileLru,
-            EvictionPolicy::VolatileLfu,
-            EvictionPolicy::VolatileRandom,
-            EvictionPolicy::VolatileTtl,
-            EvictionPolicy::S3Fifo,
-        ];
-        ALL.into_iter()
+        Self::ALL
+            .into_iter()
             .find(|p| p.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| Error::InvalidConfig(format!("unknown eviction policy '{s}'")))
     }

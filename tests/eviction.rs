@@ -6,17 +6,7 @@ use common::T0;
 use ferricache::{Cache, Error, EvictionPolicy, MockClock, SetOptions};
 use std::time::Duration;
 
-const ALL: [EvictionPolicy; 9] = [
-    EvictionPolicy::NoEviction,
-    EvictionPolicy::AllKeysLru,
-    EvictionPolicy::AllKeysLfu,
-    EvictionPolicy::AllKeysRandom,
-    EvictionPolicy::VolatileLru,
-    EvictionPolicy::VolatileLfu,
-    EvictionPolicy::VolatileRandom,
-    EvictionPolicy::VolatileTtl,
-    EvictionPolicy::S3Fifo,
-];
+const ALL: [EvictionPolicy; 9] = EvictionPolicy::ALL;
 
 fn bounded(policy: EvictionPolicy, max_memory: usize, max_entries: usize) -> (Cache, MockClock) {
     let clock = MockClock::new(T0);

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use crate::blocking::{Served, Take, Waiter};
 use crate::error::{Error, Result};
 use crate::store::Tx;
-use crate::value::{Kind, Value, ValueType, LIST_ELEMENT_OVERHEAD};
+use crate::value::{Coll, Kind, Value, ValueType, LIST_ELEMENT_OVERHEAD};
 use crate::Cache;
 
 /// Resolves Redis's inclusive index range (negative from the end) against `len`;
@@ -133,6 +133,19 @@ impl Cache {
             tx.remove(i);
         }
         r
+    }
+
+    /// Replaces whatever `key` holds with a new collection charged `bytes` (the STORE
+    /// commands); an empty collection deletes the key instead.
+    pub(crate) fn store_coll(&self, tx: &mut Tx, key: &[u8], kind: Kind, bytes: usize) {
+        if let Some(i) = tx.find(key) {
+            tx.remove(i);
+        }
+        let value = Value::Coll(Box::new(Coll { kind, bytes }));
+        if !value.is_empty_coll() {
+            let deadline = self.default_deadline(tx);
+            tx.insert(key, value, deadline);
+        }
     }
 
     /// Runs `f` on the value at `key` (or `None`) under the read lock, as one command.

@@ -6,7 +6,7 @@ use super::hashes::random_picks;
 use crate::error::Result;
 use crate::glob::glob_match;
 use crate::store::MultiTx;
-use crate::value::{Kind, SetValue, Value, SET_MEMBER_OVERHEAD};
+use crate::value::{Kind, SetValue, SET_MEMBER_OVERHEAD};
 use crate::Cache;
 
 fn new_set() -> Kind {
@@ -228,19 +228,8 @@ impl Cache {
         self.inner.ks.write_many(&all, 64, |m| {
             let result = combine(m, &all, 1, op)?;
             let n = result.len();
-            let mut tx = m.key(0);
-            if let Some(i) = tx.find(dst) {
-                tx.remove(i);
-            }
-            if n > 0 {
-                let bytes = result.iter().map(|x| member_bytes(x)).sum();
-                let mut value = Value::new_coll(Kind::Set(result));
-                if let Value::Coll(c) = &mut value {
-                    c.bytes = bytes;
-                }
-                let deadline = self.default_deadline(&tx);
-                tx.insert(dst, value, deadline);
-            }
+            let bytes = result.iter().map(|x| member_bytes(x)).sum();
+            self.store_coll(&mut m.key(0), dst, Kind::Set(result), bytes);
             Ok(n)
         })
     }

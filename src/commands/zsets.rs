@@ -8,7 +8,7 @@ use crate::blocking::Take;
 use crate::error::{Error, Result};
 use crate::glob::glob_match;
 use crate::types::zset::{LexBound, ScoreBound, ZSet};
-use crate::value::{Kind, Value, ZSET_MEMBER_OVERHEAD};
+use crate::value::{Kind, ZSET_MEMBER_OVERHEAD};
 use crate::Cache;
 
 fn new_zset() -> Kind {
@@ -593,18 +593,7 @@ impl Cache {
                 }
             }
             let len = z.len();
-            let mut tx = m.key(0);
-            if let Some(i) = tx.find(dst) {
-                tx.remove(i);
-            }
-            if len > 0 {
-                let mut value = Value::new_coll(Kind::ZSet(z));
-                if let Value::Coll(c) = &mut value {
-                    c.bytes = bytes;
-                }
-                let deadline = self.default_deadline(&tx);
-                tx.insert(dst, value, deadline);
-            }
+            self.store_coll(&mut m.key(0), dst, Kind::ZSet(z), bytes);
             Ok(len)
         })
     }

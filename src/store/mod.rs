@@ -62,17 +62,7 @@ pub(crate) struct Keyspace {
     pub blocked_clients: AtomicUsize,
 }
 
-const POLICIES: [EvictionPolicy; 9] = [
-    EvictionPolicy::NoEviction,
-    EvictionPolicy::AllKeysLru,
-    EvictionPolicy::AllKeysLfu,
-    EvictionPolicy::AllKeysRandom,
-    EvictionPolicy::VolatileLru,
-    EvictionPolicy::VolatileLfu,
-    EvictionPolicy::VolatileRandom,
-    EvictionPolicy::VolatileTtl,
-    EvictionPolicy::S3Fifo,
-];
+const POLICIES: [EvictionPolicy; 9] = EvictionPolicy::ALL;
 
 /// A write in progress on one shard, with its lock held.
 pub(crate) struct Tx<'a> {
