@@ -149,6 +149,15 @@ fn grow_of(key: &[u8], value_len: usize) -> usize {
     ENTRY_OVERHEAD + key.len() + value_len
 }
 
+/// Refuses strings longer than Redis accepts (512 MiB).
+fn check_len(value: &Bytes) -> Result<()> {
+    if value.len() > MAX_STRING_LEN {
+        Err(Error::StringTooLong)
+    } else {
+        Ok(())
+    }
+}
+
 impl Cache {
     /// The deadline for a key created without an explicit TTL.
     pub(crate) fn default_deadline(&self, tx: &Tx) -> u64 {
@@ -195,6 +204,7 @@ impl Cache {
     #[inline]
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<()> {
         let (key, value) = (key.as_ref(), value.into());
+        check_len(&value)?;
         self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
             let deadline = self.default_deadline(tx);
             self.store(tx, key, value, deadline);
@@ -210,6 +220,7 @@ impl Cache {
         opts: &SetOptions,
     ) -> Result<SetOutcome> {
         let (key, value) = (key.as_ref(), value.into());
+        check_len(&value)?;
         if opts.expiry == Some(Expiry::Persist) {
             return Err(Error::Syntax);
         }
@@ -314,6 +325,7 @@ impl Cache {
         nx: bool,
     ) -> Result<bool> {
         let pairs: Vec<(K, Bytes)> = pairs.into_iter().map(|(k, v)| (k, v.into())).collect();
+        pairs.iter().try_for_each(|(_, v)| check_len(v))?;
         let keys: Vec<&[u8]> = pairs.iter().map(|(k, _)| k.as_ref()).collect();
         let grow = pairs
             .iter()
