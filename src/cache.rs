@@ -10,6 +10,7 @@ use bytes::Bytes;
 use crate::config::{CacheBuilder, Config, EvictionPolicy};
 use crate::error::{Error, Result};
 use crate::loader::{Flights, Role};
+use crate::pubsub::{Registry, Subscription};
 use crate::stats::Stats;
 use crate::store::Keyspace;
 
@@ -30,6 +31,8 @@ pub struct Cache {
 
 pub(crate) struct Inner {
     pub ks: Keyspace,
+    pub pubsub: Arc<Registry>,
+    pubsub_limit: usize,
     /// Default TTL in ms for keys written without one (0: none).
     pub default_ttl_ms: u64,
     flights: Arc<Flights>,
@@ -70,6 +73,8 @@ impl Cache {
         background_expiry: Option<Duration>,
     ) -> Result<Cache> {
         let inner = Arc::new(Inner {
+            pubsub: Arc::default(),
+            pubsub_limit: config.pubsub_queue_limit,
             ks: Keyspace::new(
                 config.shards,
                 config.clock,
@@ -107,6 +112,8 @@ impl Cache {
             misses,
             commands,
             blocked_clients: ks.blocked_clients.load(Relaxed),
+            pubsub_dropped: self.inner.pubsub.dropped.load(Relaxed),
+            pubsub_disconnected: self.inner.pubsub.disconnected.load(Relaxed),
             ..Stats::default()
         };
         for shard in ks.shards() {
@@ -146,6 +153,41 @@ impl Cache {
     /// Changes the eviction policy (CONFIG SET maxmemory-policy).
     pub fn set_eviction_policy(&self, policy: EvictionPolicy) {
         self.inner.ks.set_policy(policy);
+    }
+
+    /// PUBLISH: delivers `payload` to every subscription of `channel` and every matching
+    /// pattern subscription; returns how many received it.
+    pub fn publish(&self, channel: impl AsRef<[u8]>, payload: impl Into<Bytes>) -> usize {
+        self.inner.ks.counters.command();
+        self.inner.pubsub.publish(channel.as_ref(), &payload.into())
+    }
+
+    /// A new subscriber (SUBSCRIBE / PSUBSCRIBE through it).
+    pub fn subscriber(&self) -> Subscription {
+        Subscription::new(self.inner.pubsub.clone(), self.inner.pubsub_limit)
+    }
+
+    /// PUBSUB CHANNELS [pattern]: channels with at least one subscriber.
+    pub fn pubsub_channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
+        self.inner.pubsub.channels(pattern)
+    }
+
+    /// PUBSUB NUMSUB channel ...: subscribers of each channel.
+    pub fn pubsub_numsub<C: AsRef<[u8]>>(&self, channels: &[C]) -> Vec<(Bytes, usize)> {
+        channels
+            .iter()
+            .map(|c| {
+                (
+                    Bytes::copy_from_slice(c.as_ref()),
+                    self.inner.pubsub.numsub(c.as_ref()),
+                )
+            })
+            .collect()
+    }
+
+    /// PUBSUB NUMPAT: pattern subscriptions in all.
+    pub fn pubsub_numpat(&self) -> usize {
+        self.inner.pubsub.numpat()
     }
 
     /// Cache-aside in one call: the value of `key`, or else the loader's, stored with `ttl`.

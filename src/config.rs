@@ -102,6 +102,7 @@ pub(crate) struct Config {
     pub policy: EvictionPolicy,
     pub default_ttl: Option<Duration>,
     pub clock: Arc<dyn Clock>,
+    pub pubsub_queue_limit: usize,
 }
 
 /// Builds a [`Cache`]; every setting has a default.
@@ -127,6 +128,7 @@ pub struct CacheBuilder {
     default_ttl: Option<Duration>,
     clock: Arc<dyn Clock>,
     background_expiry: Option<Duration>,
+    pubsub_queue_limit: usize,
 }
 
 impl Default for CacheBuilder {
@@ -139,6 +141,7 @@ impl Default for CacheBuilder {
             default_ttl: None,
             clock: Arc::new(SystemClock),
             background_expiry: None,
+            pubsub_queue_limit: crate::pubsub::DEFAULT_QUEUE_LIMIT,
         }
     }
 }
@@ -190,6 +193,12 @@ impl CacheBuilder {
         self
     }
 
+    /// Messages a subscriber may have waiting before it is disconnected (default 65536).
+    pub fn pubsub_queue_limit(mut self, messages: usize) -> Self {
+        self.pubsub_queue_limit = messages;
+        self
+    }
+
     /// Checks the settings and builds the cache.
     pub fn build(self) -> Result<Cache> {
         let shards = match self.shards {
@@ -219,7 +228,13 @@ impl CacheBuilder {
                 ));
             }
         }
+        if self.pubsub_queue_limit == 0 {
+            return Err(Error::InvalidConfig(
+                "pub/sub queue limit must be positive".into(),
+            ));
+        }
         let config = Config {
+            pubsub_queue_limit: self.pubsub_queue_limit,
             shards,
             policy: self.policy,
             default_ttl: self.default_ttl,

@@ -37,6 +37,9 @@ pub enum Error {
     Invalid(&'static str),
     /// A builder or CONFIG value that is not acceptable.
     InvalidConfig(String),
+    /// A subscriber fell behind its queue limit and was disconnected, as Redis disconnects
+    /// a client over its pub/sub output-buffer limit.
+    Disconnected,
     /// The loader of [`Cache::get_or_set_with`](crate::Cache::get_or_set_with) failed;
     /// every waiter of the same flight receives the same error.
     Loader(Arc<dyn std::error::Error + Send + Sync>),
@@ -70,6 +73,9 @@ impl fmt::Display for Error {
             Error::InvalidCursor => f.write_str("ERR invalid cursor"),
             Error::Invalid(what) => write!(f, "ERR {what}"),
             Error::InvalidConfig(msg) => write!(f, "ERR {msg}"),
+            Error::Disconnected => {
+                f.write_str("ERR subscriber disconnected: its queue exceeded the pub/sub limit")
+            }
             Error::Loader(e) => write!(f, "ERR loader failed: {e}"),
         }
     }

@@ -11,6 +11,7 @@ mod eviction;
 mod expiry;
 mod glob;
 mod loader;
+mod pubsub;
 mod stats;
 mod store;
 mod types;
@@ -27,6 +28,7 @@ pub use commands::{
 pub use config::{CacheBuilder, EvictionPolicy};
 pub use error::{Error, Result};
 pub use glob::{glob_match, glob_match_nocase};
+pub use pubsub::{Message, Subscription};
 pub use stats::Stats;
 pub use types::zset::{LexBound, ScoreBound};
 pub use value::ValueType;

@@ -27,6 +27,10 @@ pub struct Stats {
     pub commands: u64,
     /// Clients waiting in a blocking command (BLPOP, BZPOPMIN, ...).
     pub blocked_clients: usize,
+    /// Pub/sub messages not delivered because a subscriber's queue was full.
+    pub pubsub_dropped: u64,
+    /// Subscribers disconnected for falling behind.
+    pub pubsub_disconnected: u64,
 }
 
 impl Stats {
