@@ -10,6 +10,7 @@ use bytes::Bytes;
 use crate::config::{CacheBuilder, Config, EvictionPolicy};
 use crate::error::{Error, Result};
 use crate::loader::{Flights, Role};
+use crate::patterns::lock::LockWaiters;
 use crate::pubsub::{Registry, Subscription};
 use crate::stats::Stats;
 use crate::store::Keyspace;
@@ -33,6 +34,7 @@ pub(crate) struct Inner {
     pub ks: Keyspace,
     pub pubsub: Arc<Registry>,
     pubsub_limit: usize,
+    pub locks: LockWaiters,
     /// Default TTL in ms for keys written without one (0: none).
     pub default_ttl_ms: u64,
     flights: Arc<Flights>,
@@ -75,6 +77,7 @@ impl Cache {
         let inner = Arc::new(Inner {
             pubsub: Arc::default(),
             pubsub_limit: config.pubsub_queue_limit,
+            locks: LockWaiters::default(),
             ks: Keyspace::new(
                 config.shards,
                 config.clock,

@@ -11,6 +11,7 @@ mod eviction;
 mod expiry;
 mod glob;
 mod loader;
+mod patterns;
 mod pubsub;
 mod stats;
 mod store;
@@ -28,6 +29,8 @@ pub use commands::{
 pub use config::{CacheBuilder, EvictionPolicy};
 pub use error::{Error, Result};
 pub use glob::{glob_match, glob_match_nocase};
+pub use patterns::lock::LockGuard;
+pub use patterns::rate_limit::RateLimit;
 pub use pubsub::{Message, Subscription};
 pub use stats::Stats;
 pub use types::zset::{LexBound, ScoreBound};

@@ -169,7 +169,7 @@ impl Cache {
 
     /// Stores `value` at `key` (with `deadline`, 0 for none) whatever it held before; a
     /// deadline already past deletes the key instead.
-    fn store(&self, tx: &mut Tx, key: &[u8], value: Bytes, deadline: u64) {
+    pub(crate) fn store(&self, tx: &mut Tx, key: &[u8], value: Bytes, deadline: u64) {
         let found = tx.find(key);
         if deadline != 0 && deadline <= tx.now() {
             if let Some(i) = found {
