@@ -1,6 +1,7 @@
 #![doc = include_str!("../docs/crate.md")]
 #![warn(missing_docs)]
 
+mod batch;
 mod blocking;
 mod cache;
 mod clock;
@@ -18,6 +19,7 @@ mod store;
 mod types;
 mod value;
 
+pub use batch::Batch;
 pub use blocking::{Served, Take};
 pub use cache::Cache;
 pub use clock::{Clock, MockClock, SystemClock};

@@ -316,3 +316,82 @@ fn a_panicking_loader_releases_its_waiters() {
         b"third"
     );
 }
+
+#[test]
+fn atomic_transfers_keep_the_total_for_every_observer() {
+    const ACCOUNTS: usize = 16;
+    let c = Cache::new();
+    let names: Vec<String> = (0..ACCOUNTS).map(|i| format!("account:{i}")).collect();
+    for n in &names {
+        c.set(n, "1000").unwrap();
+    }
+    let stop = Arc::new(AtomicUsize::new(0));
+    let auditor = {
+        let (c, names, stop) = (c.clone(), names.clone(), stop.clone());
+        thread::spawn(move || {
+            let mut audits = 0;
+            while stop.load(Ordering::Relaxed) == 0 {
+                let total: i64 = c
+                    .atomic(&names, |tx| {
+                        names
+                            .iter()
+                            .map(|n| {
+                                Ok(tx.get(n)?.map_or(0, |v| {
+                                    std::str::from_utf8(&v).unwrap().parse::<i64>().unwrap()
+                                }))
+                            })
+                            .sum()
+                    })
+                    .unwrap();
+                assert_eq!(
+                    total,
+                    1000 * ACCOUNTS as i64,
+                    "an audit saw a half-done transfer"
+                );
+                audits += 1;
+            }
+            audits
+        })
+    };
+    let movers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (c, names) = (c.clone(), names.clone());
+            thread::spawn(move || {
+                let mut x = 0x2545_F491u64 + t as u64;
+                for _ in 0..5_000 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let (a, b) = (
+                        (x % ACCOUNTS as u64) as usize,
+                        ((x >> 8) % ACCOUNTS as u64) as usize,
+                    );
+                    let amount = (x >> 16) as i64 % 50;
+                    c.atomic(&[&names[a], &names[b]], |tx| {
+                        tx.incr_by(&names[a], -amount)?;
+                        tx.incr_by(&names[b], amount)
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    movers.into_iter().for_each(|h| h.join().unwrap());
+    stop.store(1, Ordering::Relaxed);
+    assert!(auditor.join().unwrap() > 0);
+    let total: i64 = names
+        .iter()
+        .map(|n| {
+            std::str::from_utf8(&c.get(n).unwrap().unwrap())
+                .unwrap()
+                .parse::<i64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total, 1000 * ACCOUNTS as i64);
+    // Undeclared keys are refused.
+    let err = c
+        .atomic(&["account:0"], |tx| tx.get("account:1"))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "ERR key not declared in the atomic batch");
+}
