@@ -159,5 +159,106 @@ fn handoff(cr: &mut Criterion) {
     echo.join().unwrap();
 }
 
-criterion_group!(benches, commands, scan, leaderboard, small_hashes, handoff);
+fn pubsub(cr: &mut Criterion) {
+    let mut g = cr.benchmark_group("pubsub");
+    // Latency: ping-pong through two channels; one iteration is two deliveries.
+    let c = Cache::new();
+    let echo = {
+        let c = c.clone();
+        let mut sub = c.subscriber();
+        sub.subscribe(["ping"]);
+        std::thread::spawn(move || {
+            for m in sub.iter() {
+                if &m.payload[..] == b"stop" {
+                    return;
+                }
+                c.publish("pong", m.payload);
+            }
+        })
+    };
+    let mut pong = c.subscriber();
+    pong.subscribe(["pong"]);
+    g.bench_function("publish + receive round trip (2 deliveries)", |b| {
+        b.iter(|| {
+            c.publish("ping", "x");
+            black_box(
+                pong.recv_timeout(std::time::Duration::from_secs(5))
+                    .unwrap(),
+            )
+        })
+    });
+    c.publish("ping", "stop");
+    echo.join().unwrap();
+    // Throughput: publishing to 1 and 10 subscribers that drain on their own threads.
+    for subscribers in [1usize, 10] {
+        let c = Cache::new();
+        let drains: Vec<_> = (0..subscribers)
+            .map(|_| {
+                let mut sub = c.subscriber();
+                sub.subscribe(["quotes"]);
+                std::thread::spawn(move || {
+                    sub.iter().take_while(|m| &m.payload[..] != b"stop").count()
+                })
+            })
+            .collect();
+        g.throughput(Throughput::Elements(1));
+        g.bench_with_input(
+            BenchmarkId::new("publish to subscribers", subscribers),
+            &subscribers,
+            |b, _| b.iter(|| black_box(c.publish("quotes", "912.5"))),
+        );
+        c.publish("quotes", "stop");
+        drains.into_iter().for_each(|d| {
+            d.join().unwrap();
+        });
+    }
+    g.finish();
+}
+
+fn patterns(cr: &mut Criterion) {
+    let c = Cache::new();
+    let mut g = cr.benchmark_group("patterns");
+    g.bench_function("lock + release", |b| {
+        b.iter(|| {
+            c.lock("lock:job", std::time::Duration::from_secs(30))
+                .unwrap()
+                .unwrap()
+                .release()
+        })
+    });
+    g.bench_function("rate_limit_fixed", |b| {
+        b.iter(|| {
+            black_box(
+                c.rate_limit_fixed("rate:ip", u64::MAX, std::time::Duration::from_secs(60))
+                    .unwrap(),
+            )
+        })
+    });
+    g.bench_function("throttle (GCRA)", |b| {
+        b.iter(|| {
+            black_box(
+                c.throttle(
+                    "user:7",
+                    1_000_000,
+                    1_000_000,
+                    std::time::Duration::from_secs(1),
+                    1,
+                )
+                .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    commands,
+    scan,
+    leaderboard,
+    small_hashes,
+    handoff,
+    pubsub,
+    patterns
+);
 criterion_main!(benches);
