@@ -170,7 +170,7 @@ impl Cache {
         Subscription::new(self.inner.pubsub.clone(), self.inner.pubsub_limit)
     }
 
-    /// PUBSUB CHANNELS [pattern]: channels with at least one subscriber.
+    /// `PUBSUB CHANNELS [pattern]`: channels with at least one subscriber.
     pub fn pubsub_channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
         self.inner.pubsub.channels(pattern)
     }
