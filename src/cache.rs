@@ -74,8 +74,9 @@ impl Cache {
         max_entries: usize,
         background_expiry: Option<Duration>,
     ) -> Result<Cache> {
+        let pubsub: Arc<Registry> = Arc::default();
         let inner = Arc::new(Inner {
-            pubsub: Arc::default(),
+            pubsub: pubsub.clone(),
             pubsub_limit: config.pubsub_queue_limit,
             locks: LockWaiters::default(),
             ks: Keyspace::new(
@@ -84,6 +85,8 @@ impl Cache {
                 config.policy,
                 max_memory,
                 max_entries,
+                pubsub,
+                config.notify_keyspace_events,
             ),
             default_ttl_ms: config.default_ttl.map_or(0, |d| d.as_millis() as u64),
             flights: Arc::default(),
@@ -156,6 +159,19 @@ impl Cache {
     /// Changes the eviction policy (CONFIG SET maxmemory-policy).
     pub fn set_eviction_policy(&self, policy: EvictionPolicy) {
         self.inner.ks.set_policy(policy);
+    }
+
+    /// The `notify-keyspace-events` flags in force, as CONFIG GET prints them (`""`: off).
+    pub fn notify_keyspace_events(&self) -> String {
+        crate::notify::to_string(self.inner.ks.notify.load(Relaxed))
+    }
+
+    /// Sets `notify-keyspace-events` at run time (CONFIG SET): Redis's flags, for example
+    /// `"KEA"` for everything or `"Ex"` for expiry events on `__keyevent@0__:expired`.
+    pub fn set_notify_keyspace_events(&self, flags: &str) -> Result<()> {
+        let f = crate::notify::parse(flags)?;
+        self.inner.ks.notify.store(f, Relaxed);
+        Ok(())
     }
 
     /// PUBLISH: delivers `payload` to every subscription of `channel` and every matching

@@ -103,6 +103,7 @@ pub(crate) struct Config {
     pub default_ttl: Option<Duration>,
     pub clock: Arc<dyn Clock>,
     pub pubsub_queue_limit: usize,
+    pub notify_keyspace_events: u16,
 }
 
 /// Builds a [`Cache`]; every setting has a default.
@@ -129,6 +130,7 @@ pub struct CacheBuilder {
     clock: Arc<dyn Clock>,
     background_expiry: Option<Duration>,
     pubsub_queue_limit: usize,
+    notify_keyspace_events: String,
 }
 
 impl Default for CacheBuilder {
@@ -142,6 +144,7 @@ impl Default for CacheBuilder {
             clock: Arc::new(SystemClock),
             background_expiry: None,
             pubsub_queue_limit: crate::pubsub::DEFAULT_QUEUE_LIMIT,
+            notify_keyspace_events: String::new(),
         }
     }
 }
@@ -199,6 +202,13 @@ impl CacheBuilder {
         self
     }
 
+    /// Keyspace notifications, as Redis's `notify-keyspace-events` (`"KEA"`, `"Ex"`, ...;
+    /// empty, the default, is off).
+    pub fn notify_keyspace_events(mut self, flags: &str) -> Self {
+        self.notify_keyspace_events = flags.to_string();
+        self
+    }
+
     /// Checks the settings and builds the cache.
     pub fn build(self) -> Result<Cache> {
         let shards = match self.shards {
@@ -234,6 +244,7 @@ impl CacheBuilder {
             ));
         }
         let config = Config {
+            notify_keyspace_events: crate::notify::parse(&self.notify_keyspace_events)?,
             pubsub_queue_limit: self.pubsub_queue_limit,
             shards,
             policy: self.policy,

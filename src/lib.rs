@@ -12,6 +12,7 @@ mod eviction;
 mod expiry;
 mod glob;
 mod loader;
+mod notify;
 mod patterns;
 mod pubsub;
 mod stats;

@@ -8,9 +8,14 @@ use bytes::Bytes;
 
 use crate::blocking::{Served, Take, Waiter};
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::store::Tx;
 use crate::value::{Coll, Kind, Value, ValueType, LIST_ELEMENT_OVERHEAD};
 use crate::Cache;
+
+/// A command's keyspace event: its class, its name, and whether it fires on every success
+/// (HSET, LSET, LTRIM, ... as Redis signals them) rather than only on a change.
+pub(crate) type Ev = (u16, &'static str, bool);
 
 /// Resolves Redis's inclusive index range (negative from the end) against `len`;
 /// `None` when it selects nothing.
@@ -102,11 +107,12 @@ impl Cache {
         key: &[u8],
         grow: usize,
         make: Option<fn() -> Kind>,
+        event: Ev,
         f: impl FnOnce(Option<&mut Value>) -> Result<R>,
     ) -> Result<R> {
         self.inner
             .ks
-            .write(key, grow, |tx| self.coll_in(tx, key, make, f))
+            .write(key, grow, |tx| self.coll_in(tx, key, make, event, f))
     }
 
     /// [`Cache::coll_write`] inside a transaction already holding the key's shard.
@@ -115,36 +121,48 @@ impl Cache {
         tx: &mut Tx,
         key: &[u8],
         make: Option<fn() -> Kind>,
+        event: Ev,
         f: impl FnOnce(Option<&mut Value>) -> Result<R>,
     ) -> Result<R> {
-        let i = match (tx.find(key), make) {
-            (Some(i), _) => i,
+        let (i, before) = match (tx.find(key), make) {
+            (Some(i), _) => (i, Some(tx.entry(i).value.fingerprint())),
             (None, Some(make)) => {
                 let deadline = self.default_deadline(tx);
-                tx.insert(key, Value::new_coll(make()), deadline)
+                (tx.insert(key, Value::new_coll(make()), deadline), None)
             }
             (None, None) => return f(None),
         };
         let r = tx.update(i, |e| f(Some(&mut e.value)));
+        let value = &tx.entry(i).value;
+        // The command's event fires when it changed the collection (or, for the commands
+        // Redis always signals, whenever it succeeded on a key that is there).
+        let changed = before != Some(value.fingerprint());
+        if r.is_ok() && !(value.is_empty_coll() && before.is_none()) && (changed || event.2) {
+            tx.notify(event.0, event.1, key);
+        }
         if tx.data.has_blocked() {
             serve_blocked(tx, i, key);
         }
         if tx.entry(i).value.is_empty_coll() {
             tx.remove(i);
+            if before.is_some() {
+                tx.notify(notify::GENERIC, "del", key);
+            }
         }
         r
     }
 
     /// Replaces whatever `key` holds with a new collection charged `bytes` (the STORE
     /// commands); an empty collection deletes the key instead.
-    pub(crate) fn store_coll(&self, tx: &mut Tx, key: &[u8], kind: Kind, bytes: usize) {
-        if let Some(i) = tx.find(key) {
-            tx.remove(i);
-        }
+    pub(crate) fn store_coll(&self, tx: &mut Tx, key: &[u8], kind: Kind, bytes: usize, event: Ev) {
+        let existed = tx.find(key).map(|i| tx.remove(i)).is_some();
         let value = Value::Coll(Box::new(Coll { kind, bytes }));
         if !value.is_empty_coll() {
             let deadline = self.default_deadline(tx);
             tx.insert(key, value, deadline);
+            tx.notify(event.0, event.1, key);
+        } else if existed {
+            tx.notify(notify::GENERIC, "del", key);
         }
     }
 
@@ -173,6 +191,13 @@ impl Cache {
                 }
                 if waiter.is_none_or(|w| w.claim()) {
                     let popped = tx.update(i, |e| pop_for(&mut e.value, take));
+                    let (class, name) = match take {
+                        Take::ListHead => (notify::LIST, "lpop"),
+                        Take::ListTail => (notify::LIST, "rpop"),
+                        Take::ZMin => (notify::ZSET, "zpopmin"),
+                        Take::ZMax => (notify::ZSET, "zpopmax"),
+                    };
+                    tx.notify(class, name, key);
                     if tx.entry(i).value.is_empty_coll() {
                         tx.remove(i);
                     }

@@ -6,6 +6,7 @@ use super::num::{format_f64, format_i64, parse_f64, parse_i64};
 use crate::error::{Error, Result};
 use crate::eviction::random_u64;
 use crate::glob::glob_match;
+use crate::notify;
 use crate::value::{HashValue, Kind, HASH_FIELD_OVERHEAD};
 use crate::Cache;
 
@@ -51,13 +52,19 @@ impl Cache {
             .map(|(f, v)| (f.into(), v.into()))
             .collect();
         let grow = pairs.iter().map(|(f, v)| field_bytes(f, v)).sum();
-        self.coll_write(key.as_ref(), grow, Some(new_hash), |v| {
-            let (h, bytes) = v.expect("created").as_hash_mut()?;
-            Ok(pairs
-                .into_iter()
-                .map(|(f, v)| put(h, bytes, f, v) as usize)
-                .sum())
-        })
+        self.coll_write(
+            key.as_ref(),
+            grow,
+            Some(new_hash),
+            (notify::HASH, "hset", true),
+            |v| {
+                let (h, bytes) = v.expect("created").as_hash_mut()?;
+                Ok(pairs
+                    .into_iter()
+                    .map(|(f, v)| put(h, bytes, f, v) as usize)
+                    .sum())
+            },
+        )
     }
 
     /// HSETNX: sets the field only if it does not exist; true if it did.
@@ -72,6 +79,7 @@ impl Cache {
             key.as_ref(),
             field_bytes(&field, &value),
             Some(new_hash),
+            (notify::HASH, "hset", false),
             |v| {
                 let (h, bytes) = v.expect("created").as_hash_mut()?;
                 if h.contains_key(&field[..]) {
@@ -119,7 +127,7 @@ impl Cache {
 
     /// HDEL: removes fields; returns how many existed.
     pub fn hdel<F: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, fields: &[F]) -> Result<usize> {
-        self.coll_write(key.as_ref(), 0, None, |v| {
+        self.coll_write(key.as_ref(), 0, None, (notify::HASH, "hdel", false), |v| {
             let Some(v) = v else { return Ok(0) };
             let (h, bytes) = v.as_hash_mut()?;
             Ok(fields
@@ -171,6 +179,7 @@ impl Cache {
             key.as_ref(),
             field_bytes(&field, b"-9223372036854775808"),
             Some(new_hash),
+            (notify::HASH, "hincrby", true),
             |v| {
                 let (h, bytes) = v.expect("created").as_hash_mut()?;
                 let cur = match h.get(&field[..]) {
@@ -201,6 +210,7 @@ impl Cache {
             key.as_ref(),
             field_bytes(&field, &[0; 24]),
             Some(new_hash),
+            (notify::HASH, "hincrbyfloat", true),
             |v| {
                 let (h, bytes) = v.expect("created").as_hash_mut()?;
                 let cur = match h.get(&field[..]) {

@@ -6,6 +6,7 @@ use super::strings::Expiry;
 use crate::error::{Error, Result};
 use crate::eviction::random_u64;
 use crate::glob::glob_match;
+use crate::notify;
 use crate::store::entry::Entry;
 use crate::value::ValueType;
 use crate::Cache;
@@ -150,7 +151,11 @@ impl Cache {
                 .inner
                 .ks
                 .write(key, 0, |tx| {
-                    Ok(tx.find(key).map(|i| tx.remove(i)).is_some() as usize)
+                    let gone = tx.find(key).map(|i| tx.remove(i)).is_some();
+                    if gone {
+                        tx.notify(notify::GENERIC, "del", key);
+                    }
+                    Ok(gone as usize)
                 })
                 .unwrap_or(0);
         }
@@ -160,7 +165,11 @@ impl Cache {
                 Ok((0..keys.len())
                     .filter(|&k| {
                         let mut tx = m.key(k);
-                        tx.find(keys[k]).map(|i| tx.remove(i)).is_some()
+                        let gone = tx.find(keys[k]).map(|i| tx.remove(i)).is_some();
+                        if gone {
+                            tx.notify(notify::GENERIC, "del", keys[k]);
+                        }
+                        gone
                     })
                     .count())
             })
@@ -251,11 +260,19 @@ impl Cache {
                 let e = m.key(0).remove(i);
                 (e.value, e.expire_at)
             };
+            if !keep_src {
+                m.key(0).notify(notify::GENERIC, "rename_from", src);
+            }
             let mut tx = m.key(1);
             if let Some(j) = tx.find(dst) {
                 tx.remove(j);
             }
             tx.insert(dst, value, deadline);
+            tx.notify(
+                notify::GENERIC,
+                if keep_src { "copy_to" } else { "rename_to" },
+                dst,
+            );
             Ok(true)
         })
     }
@@ -308,8 +325,10 @@ impl Cache {
             }
             if deadline <= tx.now() {
                 tx.remove(i);
+                tx.notify(notify::GENERIC, "del", key);
             } else {
                 tx.set_expire(i, deadline);
+                tx.notify(notify::GENERIC, "expire", key);
             }
             Ok(true)
         })
@@ -369,6 +388,7 @@ impl Cache {
                     return Ok(false);
                 }
                 tx.set_expire(i, 0);
+                tx.notify(notify::GENERIC, "persist", key);
                 Ok(true)
             })
             .unwrap_or(false)

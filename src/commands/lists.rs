@@ -8,6 +8,7 @@ use bytes::Bytes;
 use super::coll::index_range;
 use crate::blocking::Take;
 use crate::error::{Error, Result};
+use crate::notify;
 use crate::value::{Kind, Value, LIST_ELEMENT_OVERHEAD};
 use crate::Cache;
 
@@ -18,6 +19,22 @@ pub enum End {
     Left,
     /// RIGHT: the tail.
     Right,
+}
+
+impl End {
+    fn push_event(self) -> &'static str {
+        match self {
+            End::Left => "lpush",
+            End::Right => "rpush",
+        }
+    }
+
+    fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
 }
 
 /// Where LINSERT puts the element.
@@ -75,10 +92,16 @@ impl Cache {
         let elements: Vec<Bytes> = elements.into_iter().map(Into::into).collect();
         let grow = elements.iter().map(|e| element_bytes(e)).sum();
         let make = (!only_if_exists).then_some(new_list as fn() -> Kind);
-        self.coll_write(key, grow, make, |v| match v {
-            Some(v) => push(v, end, elements),
-            None => Ok(0),
-        })
+        self.coll_write(
+            key,
+            grow,
+            make,
+            (notify::LIST, end.push_event(), false),
+            |v| match v {
+                Some(v) => push(v, end, elements),
+                None => Ok(0),
+            },
+        )
     }
 
     /// LPUSH: pushes each element to the head in turn (so the last ends up first); returns
@@ -149,7 +172,7 @@ impl Cache {
     }
 
     fn pop_impl(&self, key: &[u8], end: End, count: usize) -> Result<Option<Vec<Bytes>>> {
-        self.coll_write(key, 0, None, |v| {
+        self.coll_write(key, 0, None, (notify::LIST, end.pop_event(), false), |v| {
             v.map(|v| pop_n(v, end, count)).transpose()
         })
     }
@@ -191,21 +214,27 @@ impl Cache {
     /// LSET: replaces the element at `index`.
     pub fn lset(&self, key: impl AsRef<[u8]>, index: i64, element: impl Into<Bytes>) -> Result<()> {
         let element = element.into();
-        self.coll_write(key.as_ref(), element.len(), None, |v| {
-            let (list, bytes) = v.ok_or(Error::NoSuchKey)?.as_list_mut()?;
-            let i = if index < 0 {
-                list.len() as i64 + index
-            } else {
-                index
-            };
-            let slot = usize::try_from(i)
-                .ok()
-                .and_then(|i| list.get_mut(i))
-                .ok_or(Error::Invalid("index out of range"))?;
-            *bytes = *bytes - slot.len() + element.len();
-            *slot = element;
-            Ok(())
-        })
+        self.coll_write(
+            key.as_ref(),
+            element.len(),
+            None,
+            (notify::LIST, "lset", true),
+            |v| {
+                let (list, bytes) = v.ok_or(Error::NoSuchKey)?.as_list_mut()?;
+                let i = if index < 0 {
+                    list.len() as i64 + index
+                } else {
+                    index
+                };
+                let slot = usize::try_from(i)
+                    .ok()
+                    .and_then(|i| list.get_mut(i))
+                    .ok_or(Error::Invalid("index out of range"))?;
+                *bytes = *bytes - slot.len() + element.len();
+                *slot = element;
+                Ok(())
+            },
+        )
     }
 
     /// LREM: removes `count` occurrences of `element` from the head (`count > 0`), from the
@@ -217,7 +246,7 @@ impl Cache {
         element: impl AsRef<[u8]>,
     ) -> Result<usize> {
         let element = element.as_ref();
-        self.coll_write(key.as_ref(), 0, None, |v| {
+        self.coll_write(key.as_ref(), 0, None, (notify::LIST, "lrem", false), |v| {
             let Some(v) = v else { return Ok(0) };
             let (list, bytes) = v.as_list_mut()?;
             let limit = if count == 0 {
@@ -255,7 +284,7 @@ impl Cache {
 
     /// LTRIM: keeps only the elements from `start` to `stop` inclusive.
     pub fn ltrim(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<()> {
-        self.coll_write(key.as_ref(), 0, None, |v| {
+        self.coll_write(key.as_ref(), 0, None, (notify::LIST, "ltrim", true), |v| {
             let Some(v) = v else { return Ok(()) };
             let (list, bytes) = v.as_list_mut()?;
             let kept: VecDeque<Bytes> = match index_range(start, stop, list.len()) {
@@ -278,16 +307,22 @@ impl Cache {
         element: impl Into<Bytes>,
     ) -> Result<i64> {
         let (pivot, element) = (pivot.as_ref(), element.into());
-        self.coll_write(key.as_ref(), element_bytes(&element), None, |v| {
-            let Some(v) = v else { return Ok(0) };
-            let (list, bytes) = v.as_list_mut()?;
-            let Some(p) = list.iter().position(|e| &e[..] == pivot) else {
-                return Ok(-1);
-            };
-            *bytes += element_bytes(&element);
-            list.insert(if pos == Position::Before { p } else { p + 1 }, element);
-            Ok(list.len() as i64)
-        })
+        self.coll_write(
+            key.as_ref(),
+            element_bytes(&element),
+            None,
+            (notify::LIST, "linsert", false),
+            |v| {
+                let Some(v) = v else { return Ok(0) };
+                let (list, bytes) = v.as_list_mut()?;
+                let Some(p) = list.iter().position(|e| &e[..] == pivot) else {
+                    return Ok(-1);
+                };
+                *bytes += element_bytes(&element);
+                list.insert(if pos == Position::Before { p } else { p + 1 }, element);
+                Ok(list.len() as i64)
+            },
+        )
     }
 
     /// LPOS: positions of `element`. `rank` picks the n-th match (negative: from the tail),
@@ -351,15 +386,23 @@ impl Cache {
                     tx.entry(i).value.as_list()?;
                 }
             }
-            let popped = self.coll_in(&mut m.key(0), src, None, |v| {
-                v.map(|v| pop_n(v, from, 1)).transpose()
-            })?;
+            let popped = self.coll_in(
+                &mut m.key(0),
+                src,
+                None,
+                (notify::LIST, from.pop_event(), false),
+                |v| v.map(|v| pop_n(v, from, 1)).transpose(),
+            )?;
             let Some(element) = popped.and_then(|v| v.into_iter().next()) else {
                 return Ok(None);
             };
-            self.coll_in(&mut m.key(1), dst, Some(new_list), |v| {
-                push(v.expect("created"), to, vec![element.clone()])
-            })?;
+            self.coll_in(
+                &mut m.key(1),
+                dst,
+                Some(new_list),
+                (notify::LIST, to.push_event(), false),
+                |v| push(v.expect("created"), to, vec![element.clone()]),
+            )?;
             Ok(Some(element))
         })
     }

@@ -5,6 +5,7 @@ use bytes::Bytes;
 use super::hashes::random_picks;
 use crate::error::Result;
 use crate::glob::glob_match;
+use crate::notify;
 use crate::store::MultiTx;
 use crate::value::{Kind, SetValue, SET_MEMBER_OVERHEAD};
 use crate::Cache;
@@ -23,6 +24,16 @@ enum Op {
     Inter,
     Union,
     Diff,
+}
+
+impl Op {
+    fn store_event(self) -> &'static str {
+        match self {
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+            Op::Diff => "sdiffstore",
+        }
+    }
 }
 
 /// Reads the sets at `k` keys of `m` (missing keys are empty sets); WRONGTYPE if any holds
@@ -59,24 +70,30 @@ impl Cache {
     ) -> Result<usize> {
         let members: Vec<Bytes> = members.into_iter().map(Into::into).collect();
         let grow = members.iter().map(|m| member_bytes(m)).sum();
-        self.coll_write(key.as_ref(), grow, Some(new_set), |v| {
-            let (s, bytes) = v.expect("created").as_set_mut()?;
-            Ok(members
-                .into_iter()
-                .filter(|m| {
-                    let new = s.insert(m.clone());
-                    if new {
-                        *bytes += member_bytes(m);
-                    }
-                    new
-                })
-                .count())
-        })
+        self.coll_write(
+            key.as_ref(),
+            grow,
+            Some(new_set),
+            (notify::SET, "sadd", false),
+            |v| {
+                let (s, bytes) = v.expect("created").as_set_mut()?;
+                Ok(members
+                    .into_iter()
+                    .filter(|m| {
+                        let new = s.insert(m.clone());
+                        if new {
+                            *bytes += member_bytes(m);
+                        }
+                        new
+                    })
+                    .count())
+            },
+        )
     }
 
     /// SREM: removes members; returns how many existed.
     pub fn srem<V: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, members: &[V]) -> Result<usize> {
-        self.coll_write(key.as_ref(), 0, None, |v| {
+        self.coll_write(key.as_ref(), 0, None, (notify::SET, "srem", false), |v| {
             let Some(v) = v else { return Ok(0) };
             let (s, bytes) = v.as_set_mut()?;
             Ok(members
@@ -134,7 +151,7 @@ impl Cache {
 
     /// SPOP key count: removes and returns up to `count` random members.
     pub fn spop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<Bytes>> {
-        self.coll_write(key.as_ref(), 0, None, |v| {
+        self.coll_write(key.as_ref(), 0, None, (notify::SET, "spop", false), |v| {
             let Some(v) = v else { return Ok(Vec::new()) };
             let (s, bytes) = v.as_set_mut()?;
             let mut picks = random_picks(s.len(), count.min(i64::MAX as usize) as i64);
@@ -187,23 +204,35 @@ impl Cache {
                         tx.entry(i).value.as_set()?;
                     }
                 }
-                let moved = self.coll_in(&mut m.key(0), src, None, |v| {
-                    let Some(v) = v else { return Ok(false) };
-                    let (s, bytes) = v.as_set_mut()?;
-                    let gone = s.swap_remove(&member[..]);
-                    if gone {
-                        *bytes -= member_bytes(&member);
-                    }
-                    Ok(gone)
-                })?;
-                if moved {
-                    self.coll_in(&mut m.key(1), dst, Some(new_set), |v| {
-                        let (s, bytes) = v.expect("created").as_set_mut()?;
-                        if s.insert(member.clone()) {
-                            *bytes += member_bytes(&member);
+                let moved = self.coll_in(
+                    &mut m.key(0),
+                    src,
+                    None,
+                    (notify::SET, "srem", false),
+                    |v| {
+                        let Some(v) = v else { return Ok(false) };
+                        let (s, bytes) = v.as_set_mut()?;
+                        let gone = s.swap_remove(&member[..]);
+                        if gone {
+                            *bytes -= member_bytes(&member);
                         }
-                        Ok(())
-                    })?;
+                        Ok(gone)
+                    },
+                )?;
+                if moved {
+                    self.coll_in(
+                        &mut m.key(1),
+                        dst,
+                        Some(new_set),
+                        (notify::SET, "sadd", false),
+                        |v| {
+                            let (s, bytes) = v.expect("created").as_set_mut()?;
+                            if s.insert(member.clone()) {
+                                *bytes += member_bytes(&member);
+                            }
+                            Ok(())
+                        },
+                    )?;
                 }
                 Ok(moved)
             })
@@ -229,7 +258,13 @@ impl Cache {
             let result = combine(m, &all, 1, op)?;
             let n = result.len();
             let bytes = result.iter().map(|x| member_bytes(x)).sum();
-            self.store_coll(&mut m.key(0), dst, Kind::Set(result), bytes);
+            self.store_coll(
+                &mut m.key(0),
+                dst,
+                Kind::Set(result),
+                bytes,
+                (notify::SET, op.store_event(), true),
+            );
             Ok(n)
         })
     }

@@ -5,6 +5,7 @@ use bytes::{Bytes, BytesMut};
 use super::num::{format_f64, format_i64, parse_f64, parse_i64};
 use crate::error::{Error, Result};
 use crate::expiry::{deadline_after, deadline_at};
+use crate::notify;
 use crate::store::shard::ENTRY_OVERHEAD;
 use crate::store::Tx;
 use crate::value::Value;
@@ -208,6 +209,7 @@ impl Cache {
         self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
             let deadline = self.default_deadline(tx);
             self.store(tx, key, value, deadline);
+            tx.notify(notify::STRING, "set", key);
             Ok(())
         })
     }
@@ -246,6 +248,10 @@ impl Cache {
                     (None, None) => 0,
                 };
                 self.store(tx, key, value, deadline);
+                tx.notify(notify::STRING, "set", key);
+                if matches!(opts.expiry, Some(e) if e != Expiry::KeepTtl) {
+                    tx.notify(notify::GENERIC, "expire", key);
+                }
             }
             Ok(SetOutcome { written, previous })
         })
@@ -339,6 +345,7 @@ impl Cache {
                 let mut tx = multi.key(k);
                 let deadline = self.default_deadline(&tx);
                 self.store(&mut tx, key.as_ref(), value.clone(), deadline);
+                tx.notify(notify::STRING, "set", key.as_ref());
             }
             Ok(true)
         })
@@ -353,6 +360,7 @@ impl Cache {
             };
             let v = tx.entry(i).value.as_str()?.clone();
             tx.remove(i);
+            tx.notify(notify::GENERIC, "del", key);
             Ok(Some(v))
         })
     }
@@ -376,8 +384,17 @@ impl Cache {
             match deadline {
                 Some(d) if d != 0 && d <= tx.now() => {
                     tx.remove(i);
+                    tx.notify(notify::GENERIC, "del", key);
                 }
-                Some(d) => tx.set_expire(i, d),
+                Some(0) if tx.entry(i).expire_at != 0 => {
+                    tx.set_expire(i, 0);
+                    tx.notify(notify::GENERIC, "persist", key);
+                }
+                Some(0) => {}
+                Some(d) => {
+                    tx.set_expire(i, d);
+                    tx.notify(notify::GENERIC, "expire", key);
+                }
                 None => {}
             }
             Ok(Some(v))
@@ -392,11 +409,11 @@ impl Cache {
         &self,
         key: &[u8],
         grow: usize,
+        event: &'static str,
         f: impl FnOnce(Option<&mut Bytes>) -> Result<(Option<Bytes>, R)>,
     ) -> Result<R> {
-        self.inner
-            .ks
-            .write(key, grow_of(key, grow), |tx| match tx.find(key) {
+        self.inner.ks.write(key, grow_of(key, grow), |tx| {
+            let reply = match tx.find(key) {
                 Some(i) => {
                     tx.entry(i).value.as_str()?;
                     tx.update(i, |e| {
@@ -406,23 +423,25 @@ impl Cache {
                             *cur = new;
                         }
                         Ok(reply)
-                    })
+                    })?
                 }
                 None => {
                     let (new, reply) = f(None)?;
-                    if let Some(new) = new {
-                        let deadline = self.default_deadline(tx);
-                        tx.insert(key, Value::Str(new), deadline);
-                    }
-                    Ok(reply)
+                    let Some(new) = new else { return Ok(reply) };
+                    let deadline = self.default_deadline(tx);
+                    tx.insert(key, Value::Str(new), deadline);
+                    reply
                 }
-            })
+            };
+            tx.notify(notify::STRING, event, key);
+            Ok(reply)
+        })
     }
 
     /// APPEND: appends to the string (creating it); returns the new length.
     pub fn append(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<usize> {
         let value = value.as_ref();
-        self.rewrite(key.as_ref(), value.len(), |cur| {
+        self.rewrite(key.as_ref(), value.len(), "append", |cur| {
             let len = cur.as_ref().map_or(0, |b| b.len()) + value.len();
             if len > MAX_STRING_LEN {
                 return Err(Error::StringTooLong);
@@ -481,12 +500,15 @@ impl Cache {
         value: impl AsRef<[u8]>,
     ) -> Result<usize> {
         let value = value.as_ref();
+        if value.is_empty() {
+            // Nothing to write, nothing created, no event: only the length.
+            return self.strlen(key);
+        }
         if offset.saturating_add(value.len()) > MAX_STRING_LEN {
             return Err(Error::StringTooLong);
         }
-        self.rewrite(key.as_ref(), offset + value.len(), |cur| {
+        self.rewrite(key.as_ref(), offset + value.len(), "setrange", |cur| {
             Ok(match cur {
-                _ if value.is_empty() => (None, cur.map_or(0, |b| b.len())),
                 Some(b) => {
                     *b = splice(std::mem::take(b), offset, value);
                     (None, b.len())
@@ -521,7 +543,7 @@ impl Cache {
     /// INCRBY: adds `by`; a non-integer value or an overflow is an error that changes
     /// nothing.
     pub fn incr_by(&self, key: impl AsRef<[u8]>, by: i64) -> Result<i64> {
-        self.rewrite(key.as_ref(), 20, |cur| {
+        self.rewrite(key.as_ref(), 20, "incrby", |cur| {
             let cur = match cur {
                 Some(b) => parse_i64(b)?,
                 None => 0,
@@ -537,7 +559,7 @@ impl Cache {
         if by.is_nan() {
             return Err(Error::NotFloat);
         }
-        self.rewrite(key.as_ref(), 24, |cur| {
+        self.rewrite(key.as_ref(), 24, "incrbyfloat", |cur| {
             let cur = match cur {
                 Some(b) => parse_f64(b)?,
                 None => 0.0,

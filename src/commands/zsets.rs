@@ -7,6 +7,7 @@ use super::hashes::random_picks;
 use crate::blocking::Take;
 use crate::error::{Error, Result};
 use crate::glob::glob_match;
+use crate::notify;
 use crate::types::zset::{LexBound, ScoreBound, ZSet};
 use crate::value::{Kind, ZSET_MEMBER_OVERHEAD};
 use crate::Cache;
@@ -141,19 +142,25 @@ impl Cache {
             .iter()
             .map(|(_, m)| ZSET_MEMBER_OVERHEAD + m.len())
             .sum();
-        self.coll_write(key.as_ref(), grow, Some(new_zset), |v| {
-            let (z, bytes) = v.expect("created").as_zset_mut()?;
-            let mut n = 0;
-            for (score, member) in members {
-                let (added, changed, _) = zadd_one(z, bytes, member, score, false, opts)?;
-                n += if opts.ch {
-                    changed as usize
-                } else {
-                    added as usize
-                };
-            }
-            Ok(n)
-        })
+        self.coll_write(
+            key.as_ref(),
+            grow,
+            Some(new_zset),
+            (notify::ZSET, "zadd", false),
+            |v| {
+                let (z, bytes) = v.expect("created").as_zset_mut()?;
+                let mut n = 0;
+                for (score, member) in members {
+                    let (added, changed, _) = zadd_one(z, bytes, member, score, false, opts)?;
+                    n += if opts.ch {
+                        changed as usize
+                    } else {
+                        added as usize
+                    };
+                }
+                Ok(n)
+            },
+        )
     }
 
     /// ZADD ... INCR: adds `increment` to the member's score (as ZINCRBY) subject to the
@@ -172,6 +179,15 @@ impl Cache {
             key.as_ref(),
             ZSET_MEMBER_OVERHEAD + member.len(),
             Some(new_zset),
+            (
+                notify::ZSET,
+                if opts == ZAddOptions::default() {
+                    "zincr"
+                } else {
+                    "zadd"
+                },
+                false,
+            ),
             |v| {
                 let (z, bytes) = v.expect("created").as_zset_mut()?;
                 Ok(zadd_one(z, bytes, member, increment, true, opts)?.2)
@@ -380,7 +396,7 @@ impl Cache {
 
     /// ZREM: removes members; returns how many existed.
     pub fn zrem<M: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, members: &[M]) -> Result<usize> {
-        self.coll_write(key.as_ref(), 0, None, |v| {
+        self.coll_write(key.as_ref(), 0, None, (notify::ZSET, "zrem", false), |v| {
             let Some(v) = v else { return Ok(0) };
             let (z, bytes) = v.as_zset_mut()?;
             Ok(members
@@ -391,7 +407,12 @@ impl Cache {
     }
 
     fn zrem_range(&self, key: &[u8], by: RangeBy) -> Result<usize> {
-        self.coll_write(key, 0, None, |v| {
+        let event = match by {
+            RangeBy::Index(..) => "zremrangebyrank",
+            RangeBy::Score(..) => "zremrangebyscore",
+            RangeBy::Lex(..) => "zremrangebylex",
+        };
+        self.coll_write(key, 0, None, (notify::ZSET, event, false), |v| {
             let Some(v) = v else { return Ok(0) };
             let (z, bytes) = v.as_zset_mut()?;
             let doomed = match &by {
@@ -434,7 +455,8 @@ impl Cache {
     }
 
     fn zpop(&self, key: &[u8], count: usize, max: bool) -> Result<Vec<(Bytes, f64)>> {
-        self.coll_write(key, 0, None, |v| {
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        self.coll_write(key, 0, None, (notify::ZSET, event, false), |v| {
             let Some(v) = v else { return Ok(Vec::new()) };
             let (z, bytes) = v.as_zset_mut()?;
             if count == 0 || z.is_empty() {
@@ -593,7 +615,17 @@ impl Cache {
                 }
             }
             let len = z.len();
-            self.store_coll(&mut m.key(0), dst, Kind::ZSet(z), bytes);
+            self.store_coll(
+                &mut m.key(0),
+                dst,
+                Kind::ZSet(z),
+                bytes,
+                (
+                    notify::ZSET,
+                    if inter { "zinterstore" } else { "zunionstore" },
+                    true,
+                ),
+            );
             Ok(len)
         })
     }

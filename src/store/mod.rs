@@ -23,7 +23,10 @@ pub(crate) mod key;
 pub(crate) mod shard;
 
 use std::cell::Cell;
-use std::sync::atomic::AtomicU8;
+use std::sync::atomic::{AtomicU16, AtomicU8};
+use std::sync::Arc;
+
+use bytes::Bytes;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -33,6 +36,8 @@ use crate::clock::Clock;
 use crate::config::EvictionPolicy;
 use crate::error::{Error, Result};
 use crate::eviction;
+use crate::notify::{self, Event};
+use crate::pubsub::Registry;
 use crate::stats::Counters;
 use crate::value::Value;
 use entry::{Entry, NIL};
@@ -60,6 +65,10 @@ pub(crate) struct Keyspace {
     pub counters: Counters,
     /// Clients waiting in a blocking command right now.
     pub blocked_clients: AtomicUsize,
+    /// Where keyspace notifications are published.
+    pub pubsub: Arc<Registry>,
+    /// `notify-keyspace-events` flags (see [`crate::notify`]).
+    pub notify: AtomicU16,
 }
 
 const POLICIES: [EvictionPolicy; 9] = EvictionPolicy::ALL;
@@ -74,9 +83,24 @@ pub(crate) struct Tx<'a> {
     policy: EvictionPolicy,
     /// The slot this write created or changed last; eviction spares it.
     pub written: u32,
+    /// Keyspace events of this write, published once the lock is released.
+    events: &'a mut Vec<Event>,
+    notify: u16,
 }
 
 impl Tx<'_> {
+    /// Records a keyspace event for `key`, if its class is enabled.
+    #[inline]
+    pub fn notify(&mut self, class: u16, name: &'static str, key: &[u8]) {
+        if notify::wanted(self.notify, class) {
+            self.events.push(Event {
+                class,
+                name,
+                key: Bytes::copy_from_slice(key),
+            });
+        }
+    }
+
     /// The time of this write, in ms since the epoch.
     #[inline]
     pub fn now(&self) -> u64 {
@@ -119,6 +143,7 @@ impl Tx<'_> {
         let meta = eviction::initial_meta(self.policy, self.policy_now());
         let i = self.data.insert(self.hash, key, value, expire_at, meta);
         self.written = i;
+        self.notify(notify::NEW, "new", key);
         i
     }
 
@@ -156,6 +181,8 @@ pub(crate) struct MultiTx<'a> {
     clock: &'a dyn Clock,
     now: u64,
     policy: EvictionPolicy,
+    events: Vec<Event>,
+    notify: u16,
 }
 
 impl MultiTx<'_> {
@@ -168,6 +195,8 @@ impl MultiTx<'_> {
             now: Cell::new(self.now),
             policy: self.policy,
             written: NIL,
+            events: &mut self.events,
+            notify: self.notify,
         }
     }
 }
@@ -179,6 +208,8 @@ impl Keyspace {
         policy: EvictionPolicy,
         max_memory: usize,
         max_entries: usize,
+        pubsub: Arc<Registry>,
+        notify: u16,
     ) -> Keyspace {
         let hasher = ahash::RandomState::new();
         let now = clock.now_ms();
@@ -197,6 +228,8 @@ impl Keyspace {
             evict_cursor: AtomicUsize::new(0),
             counters: Counters::new(),
             blocked_clients: AtomicUsize::new(0),
+            pubsub,
+            notify: AtomicU16::new(notify),
         }
     }
 
@@ -284,16 +317,33 @@ impl Keyspace {
         r
     }
 
+    /// Write-locks shard `si`, telling it whether to report expired and evicted keys.
+    fn lock(&self, si: usize) -> RwLockWriteGuard<'_, ShardData> {
+        let mut data = self.shards[si].data.write();
+        data.log_removals =
+            notify::wanted(self.notify.load(Relaxed), notify::EXPIRED | notify::EVICTED);
+        data
+    }
+
+    /// Publishes keyspace events collected under a lock that is now released.
+    fn publish(&self, events: Vec<Event>) {
+        if !events.is_empty() {
+            notify::publish(&self.pubsub, self.notify.load(Relaxed), events);
+        }
+    }
+
     /// Removes `key` if it is past its deadline (after a read found it so).
     fn reclaim(&self, hash: u64, key: &[u8]) {
-        let shard = &self.shards[self.shard_of(hash)];
-        let mut data = shard.data.write();
+        let mut data = self.lock(self.shard_of(hash));
         let now = self.now();
         let before = (data.bytes(), data.len());
         if let Some(i) = data.find(hash, key) {
             data.expire_if_due(i, now);
         }
         self.settle(&data, before);
+        let removed = std::mem::take(&mut data.removed);
+        drop(data);
+        self.publish(removed);
     }
 
     /// Adds a shard's change in bytes and keys since `before` to the global totals.
@@ -334,9 +384,9 @@ impl Keyspace {
         let si = self.shard_of(hash);
         self.admit(grow)?;
         self.counters.command();
-        let shard = &self.shards[si];
-        let mut data = shard.data.write();
+        let mut data = self.lock(si);
         let before = (data.bytes(), data.len());
+        let mut events = Vec::new();
         let mut tx = Tx {
             data: &mut data,
             hash,
@@ -344,6 +394,8 @@ impl Keyspace {
             now: Cell::new(0),
             policy: self.policy(),
             written: NIL,
+            events: &mut events,
+            notify: self.notify.load(Relaxed),
         };
         if tx.data.has_timers() {
             let now = tx.now();
@@ -353,7 +405,9 @@ impl Keyspace {
         let (protect, now) = (tx.written, tx.policy_now());
         let still_over = self.evict_local(&mut data, before, protect, now);
         self.settle(&data, before);
+        events.append(&mut data.removed);
         drop(data);
+        self.publish(events);
         if still_over {
             self.evict_global(si, self.now(), Some((si, protect)));
         }
@@ -374,8 +428,7 @@ impl Keyspace {
         ids.sort_unstable();
         ids.dedup();
         self.counters.command();
-        let guards: Vec<RwLockWriteGuard<ShardData>> =
-            ids.iter().map(|&i| self.shards[i].data.write()).collect();
+        let guards: Vec<RwLockWriteGuard<ShardData>> = ids.iter().map(|&i| self.lock(i)).collect();
         let now = self.now();
         let befores: Vec<(usize, usize)> = guards.iter().map(|g| (g.bytes(), g.len())).collect();
         let mut multi = MultiTx {
@@ -388,6 +441,8 @@ impl Keyspace {
             clock: &*self.clock,
             now,
             policy: self.policy(),
+            events: Vec::new(),
+            notify: self.notify.load(Relaxed),
         };
         let result = f(&mut multi);
         let mut still_over = false;
@@ -397,7 +452,12 @@ impl Keyspace {
         for (g, before) in multi.guards.iter().zip(&befores) {
             self.settle(g, *before);
         }
+        let mut events = std::mem::take(&mut multi.events);
+        for g in multi.guards.iter_mut() {
+            events.append(&mut g.removed);
+        }
         drop(multi);
+        self.publish(events);
         if still_over {
             self.evict_global(ids[0], now, None);
         }
@@ -476,7 +536,8 @@ impl Keyspace {
                 return false;
             }
             let si = (start + k) % n;
-            let data = &mut *self.shards[si].data.write();
+            let mut guard = self.lock(si);
+            let data = &mut *guard;
             k += 1;
             let spare = protect.filter(|p| p.0 == si).map_or(NIL, |p| p.1);
             let mut evicted = 0;
@@ -491,6 +552,9 @@ impl Keyspace {
                 self.entries.fetch_sub(l - data.len(), Relaxed);
             }
             fruitless = if evicted == 0 { fruitless + 1 } else { 0 };
+            let removed = std::mem::take(&mut data.removed);
+            drop(guard);
+            self.publish(removed);
         }
         true
     }
@@ -506,11 +570,14 @@ impl Keyspace {
     pub fn expire_all(&self, budget: usize) -> usize {
         let now = self.now();
         let mut total = 0;
-        for shard in self.shards.iter() {
-            let mut data = shard.data.write();
+        for si in 0..self.shards.len() {
+            let mut data = self.lock(si);
             let before = (data.bytes(), data.len());
             total += data.expire_due(now, budget);
             self.settle(&data, before);
+            let removed = std::mem::take(&mut data.removed);
+            drop(data);
+            self.publish(removed);
         }
         total
     }

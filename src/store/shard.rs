@@ -19,6 +19,7 @@ use crate::blocking::{Take, Waiter};
 use crate::config::EvictionPolicy;
 use crate::eviction::{self, s3fifo::S3Fifo};
 use crate::expiry::wheel::{Timer, Wheel};
+use crate::notify::{self, Event};
 use crate::value::Value;
 
 /// Bytes of bookkeeping per entry: its slab slot and its share of the index
@@ -69,6 +70,10 @@ pub(crate) struct ShardData {
     volatile: usize,
     pub expired: u64,
     pub evicted: u64,
+    /// Set by the keyspace while expired and evicted keys are to be reported as events.
+    pub log_removals: bool,
+    /// Keys expired or evicted under the current lock, for keyspace notifications.
+    pub removed: Vec<Event>,
     /// Clients blocked on keys of this shard, first come first served.
     blocked: hashbrown::HashMap<Box<[u8]>, VecDeque<Arc<Waiter>>, ahash::RandomState>,
 }
@@ -90,6 +95,19 @@ impl ShardData {
             expired: 0,
             evicted: 0,
             blocked: Default::default(),
+            log_removals: false,
+            removed: Vec::new(),
+        }
+    }
+
+    /// Records a removal for keyspace notifications, when asked to.
+    fn log(&mut self, class: u16, name: &'static str, entry: &Entry) {
+        if self.log_removals {
+            self.removed.push(Event {
+                class,
+                name,
+                key: bytes::Bytes::copy_from_slice(entry.key.as_bytes()),
+            });
         }
     }
 
@@ -298,7 +316,8 @@ impl ShardData {
             match e.expire_at {
                 0 => e.timer = false,
                 at if at <= now_ms => {
-                    self.remove(t.slot);
+                    let entry = self.remove(t.slot);
+                    self.log(notify::EXPIRED, "expired", &entry);
                     removed += 1;
                 }
                 at if at != t.deadline => {
@@ -330,7 +349,8 @@ impl ShardData {
     /// Removes `i` if it is past its deadline (lazy expiry); true if it did.
     pub fn expire_if_due(&mut self, i: u32, now_ms: u64) -> bool {
         if self.entry(i).is_expired(now_ms) {
-            self.remove(i);
+            let entry = self.remove(i);
+            self.log(notify::EXPIRED, "expired", &entry);
             self.expired += 1;
             true
         } else {
@@ -356,6 +376,7 @@ impl ShardData {
             return false;
         };
         let entry = self.remove(i);
+        self.log(notify::EVICTED, "evicted", &entry);
         if to_ghost {
             self.fifo
                 .remember(self.hasher.hash_one(entry.key.as_bytes()) as u32);

@@ -67,6 +67,8 @@ impl LexBound {
 pub(crate) struct ZSet {
     scores: HashMap<Bytes, f64, ahash::RandomState>,
     order: Ranked,
+    /// Bumped by every change, so callers can tell a score update (same size) happened.
+    version: u64,
 }
 
 fn member_bytes(m: &[u8]) -> usize {
@@ -79,6 +81,7 @@ impl ZSet {
         ZSet {
             scores: HashMap::default(),
             order: Ranked::new(),
+            version: 0,
         }
     }
 
@@ -88,6 +91,11 @@ impl ZSet {
 
     pub fn is_empty(&self) -> bool {
         self.scores.is_empty()
+    }
+
+    /// Changes so far (see `version`).
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
@@ -100,6 +108,7 @@ impl ZSet {
             Some(old) => {
                 let prev = *old;
                 if prev != score {
+                    self.version += 1;
                     *old = score;
                     self.order.remove(prev, &member);
                     self.order.insert(score, member);
@@ -107,6 +116,7 @@ impl ZSet {
                 Some(prev)
             }
             None => {
+                self.version += 1;
                 *bytes += member_bytes(&member);
                 self.scores.insert(member.clone(), score);
                 self.order.insert(score, member);
@@ -118,6 +128,7 @@ impl ZSet {
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8], bytes: &mut usize) -> Option<f64> {
         let score = self.scores.remove(member)?;
+        self.version += 1;
         self.order.remove(score, member);
         *bytes -= member_bytes(member);
         Some(score)
