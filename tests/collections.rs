@@ -164,7 +164,10 @@ fn hashes() {
     distinct.sort();
     distinct.dedup();
     assert_eq!(distinct.len(), 3);
-    assert_eq!(c.hscan("h", Some(b"n*")).unwrap().1.len(), 1);
+    assert_eq!(
+        c.hscan("h", 0, Some(b"n*"), 100).unwrap(),
+        (0, vec![(Bytes::from("new"), Bytes::from("y"))])
+    );
     assert_eq!(c.hdel("h", &["f", "g", "new", "z", "nope"]).unwrap(), 4);
     assert_eq!(c.exists(&["h"]), 0);
 }
@@ -452,4 +455,45 @@ fn leaderboard_scenario() {
     for (r, (m, _)) in all.iter().enumerate().step_by(97) {
         assert_eq!(c.zrevrank("lb", m).unwrap(), Some(r));
     }
+}
+
+#[test]
+fn hscan_and_sscan_return_every_stable_element_while_the_collection_changes() {
+    let c = Cache::new();
+    let stable: Vec<String> = (0..300).map(|i| format!("stable{i}")).collect();
+    c.hset("h", stable.iter().map(|f| (f.clone(), "v")))
+        .unwrap();
+    c.sadd("s", stable.clone()).unwrap();
+    c.hset("h", (0..300).map(|i| (format!("churn{i}"), "v")))
+        .unwrap();
+    c.sadd("s", (0..300).map(|i| format!("churn{i}"))).unwrap();
+    let (mut hc, mut sc, mut calls) = (0u64, 0u64, 0);
+    let (mut hseen, mut sseen) = (Vec::new(), Vec::new());
+    loop {
+        let (next_h, fields) = c.hscan("h", hc, None, 7).unwrap();
+        let (next_s, members) = c.sscan("s", sc, None, 7).unwrap();
+        hseen.extend(fields.into_iter().map(|(f, _)| f));
+        sseen.extend(members);
+        calls += 1;
+        // Between calls, remove some churn elements (swap-removal moves others) and add new.
+        let gone = [
+            format!("churn{}", calls * 3 % 300),
+            format!("churn{}", calls * 7 % 300),
+        ];
+        c.hdel("h", &gone).unwrap();
+        c.srem("s", &gone).unwrap();
+        c.hset("h", [(format!("new{calls}"), "v")]).unwrap();
+        c.sadd("s", [format!("new{calls}")]).unwrap();
+        (hc, sc) = (next_h, next_s);
+        if hc == 0 && sc == 0 {
+            break;
+        }
+    }
+    for f in &stable {
+        assert!(hseen.iter().any(|x| x == f.as_str()), "HSCAN missed {f}");
+        assert!(sseen.iter().any(|x| x == f.as_str()), "SSCAN missed {f}");
+    }
+    assert_eq!(c.sscan("missing", 0, None, 10).unwrap(), (0, vec![]));
+    let (_, first) = c.sscan("s", 0, Some(b"stable1?"), 1000).unwrap();
+    assert_eq!(first.len(), 10);
 }

@@ -30,6 +30,24 @@ pub(crate) fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, us
     (start <= end && start < len && end >= 0).then_some((start as usize, end as usize))
 }
 
+/// One step of HSCAN / SSCAN over an insertion-ordered collection of `len` elements: the
+/// indices to visit for `cursor` (0: start) and `count`, and the cursor to pass next (0:
+/// done).
+///
+/// The walk goes from the last index down. Removal swaps the last element into the hole,
+/// and that element is either already visited or still ahead; additions land past the end.
+/// So every element present for the whole scan is returned at least once, as SCAN
+/// promises.
+pub(crate) fn scan_step(len: usize, cursor: u64, count: usize) -> (std::ops::Range<usize>, u64) {
+    let start = if cursor == 0 {
+        len
+    } else {
+        (cursor as usize).min(len)
+    };
+    let lo = start.saturating_sub(count.max(1));
+    (lo..start, lo as u64)
+}
+
 /// A blocking command's timeout in seconds (0: forever) as a deadline.
 pub(crate) fn timeout_deadline(seconds: f64) -> Result<Option<Instant>> {
     if seconds.is_nan() || seconds.is_infinite() {

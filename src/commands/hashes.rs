@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 
+use super::coll::scan_step;
 use super::num::{format_f64, format_i64, parse_f64, parse_i64};
 use crate::error::{Error, Result};
 use crate::eviction::random_u64;
@@ -261,20 +262,30 @@ impl Cache {
         })
     }
 
-    /// HSCAN: fields and values matching `pattern` (all of them, in one call: the cursor
-    /// returned is always 0, which keeps SCAN's guarantee trivially).
+    /// HSCAN key cursor [MATCH pattern] [COUNT count]: fields and values, about `count` at
+    /// a time; start with cursor 0, stop when it comes back 0. Every field present for
+    /// the whole scan is returned at least once.
     pub fn hscan(
         &self,
         key: impl AsRef<[u8]>,
+        cursor: u64,
         pattern: Option<&[u8]>,
+        count: usize,
     ) -> Result<(u64, Vec<(Bytes, Bytes)>)> {
-        let all = self.hgetall(key)?;
-        Ok((
-            0,
-            all.into_iter()
+        self.coll_read(key.as_ref(), |v| {
+            let Some(v) = v else {
+                return Ok((0, Vec::new()));
+            };
+            let h = v.as_hash()?;
+            let (range, next) = scan_step(h.len(), cursor, count);
+            let fields = range
+                .rev()
+                .filter_map(|i| h.get_index(i))
                 .filter(|(f, _)| pattern.is_none_or(|p| glob_match(p, f)))
-                .collect(),
-        ))
+                .map(|(f, v)| (f.clone(), v.clone()))
+                .collect();
+            Ok((next, fields))
+        })
     }
 }
 

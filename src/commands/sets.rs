@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 
+use super::coll::scan_step;
 use super::hashes::random_picks;
 use crate::error::Result;
 use crate::glob::glob_match;
@@ -306,18 +307,29 @@ impl Cache {
         Ok(if limit == 0 { n } else { n.min(limit) })
     }
 
-    /// SSCAN: members matching `pattern`, all in one call (the cursor returned is 0).
+    /// SSCAN key cursor [MATCH pattern] [COUNT count]: members, about `count` at a time;
+    /// start with cursor 0, stop when it comes back 0. Every member present for the whole
+    /// scan is returned at least once.
     pub fn sscan(
         &self,
         key: impl AsRef<[u8]>,
+        cursor: u64,
         pattern: Option<&[u8]>,
+        count: usize,
     ) -> Result<(u64, Vec<Bytes>)> {
-        let all = self.smembers(key)?;
-        Ok((
-            0,
-            all.into_iter()
-                .filter(|m| pattern.is_none_or(|p| glob_match(p, m)))
-                .collect(),
-        ))
+        self.with_set(
+            key.as_ref(),
+            |s| {
+                let (range, next) = scan_step(s.len(), cursor, count);
+                let members = range
+                    .rev()
+                    .filter_map(|i| s.get_index(i))
+                    .filter(|m| pattern.is_none_or(|p| glob_match(p, m)))
+                    .cloned()
+                    .collect();
+                (next, members)
+            },
+            (0, Vec::new()),
+        )
     }
 }
