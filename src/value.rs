@@ -23,10 +23,10 @@ pub(crate) const LIST_ELEMENT_OVERHEAD: usize = 32;
 pub(crate) const HASH_FIELD_OVERHEAD: usize = 80;
 pub(crate) const SET_MEMBER_OVERHEAD: usize = 48;
 /// A sorted-set member is held by the score map and by the order-statistic index.
-pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 104;
+pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 112;
 /// The box every collection lives in (quoted in the crate docs).
 #[cfg(test)]
-const COLL_BYTES: usize = 160;
+const COLL_BYTES: usize = 184;
 
 /// The type of a stored value, as Redis's TYPE command names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -368,7 +368,7 @@ fn sorted_sets_by_lex_and_rank_removal() {
     assert_eq!(c.zremrangebyrank("lex", 0, 1).unwrap(), 2);
     assert_eq!(strs(c.zrange("lex", 0, -1).unwrap()), ["c", "d", "e"]);
     assert_eq!(c.zrandmember_count("lex", -5).unwrap().len(), 5);
-    assert_eq!(c.zscan("lex", Some(b"[cd]")).unwrap().1.len(), 2);
+    assert_eq!(c.zscan("lex", 0, Some(b"[cd]"), 100).unwrap().1.len(), 2);
 }
 
 #[test]
@@ -458,7 +458,7 @@ fn leaderboard_scenario() {
 }
 
 #[test]
-fn hscan_and_sscan_return_every_stable_element_while_the_collection_changes() {
+fn hscan_sscan_and_zscan_return_every_stable_element_while_the_collection_changes() {
     let c = Cache::new();
     let stable: Vec<String> = (0..300).map(|i| format!("stable{i}")).collect();
     c.hset("h", stable.iter().map(|f| (f.clone(), "v")))
@@ -467,13 +467,19 @@ fn hscan_and_sscan_return_every_stable_element_while_the_collection_changes() {
     c.hset("h", (0..300).map(|i| (format!("churn{i}"), "v")))
         .unwrap();
     c.sadd("s", (0..300).map(|i| format!("churn{i}"))).unwrap();
-    let (mut hc, mut sc, mut calls) = (0u64, 0u64, 0);
-    let (mut hseen, mut sseen) = (Vec::new(), Vec::new());
+    c.zadd("z", stable.iter().map(|m| (1.0, m.clone())))
+        .unwrap();
+    c.zadd("z", (0..300).map(|i| (2.0, format!("churn{i}"))))
+        .unwrap();
+    let (mut hc, mut sc, mut zc, mut calls) = (0u64, 0u64, 0u64, 0);
+    let (mut hseen, mut sseen, mut zseen) = (Vec::new(), Vec::new(), Vec::new());
     loop {
         let (next_h, fields) = c.hscan("h", hc, None, 7).unwrap();
         let (next_s, members) = c.sscan("s", sc, None, 7).unwrap();
+        let (next_z, scored) = c.zscan("z", zc, None, 7).unwrap();
         hseen.extend(fields.into_iter().map(|(f, _)| f));
         sseen.extend(members);
+        zseen.extend(scored.into_iter().map(|(m, _)| m));
         calls += 1;
         // Between calls, remove some churn elements (swap-removal moves others) and add new.
         let gone = [
@@ -482,16 +488,19 @@ fn hscan_and_sscan_return_every_stable_element_while_the_collection_changes() {
         ];
         c.hdel("h", &gone).unwrap();
         c.srem("s", &gone).unwrap();
+        c.zrem("z", &gone).unwrap();
         c.hset("h", [(format!("new{calls}"), "v")]).unwrap();
         c.sadd("s", [format!("new{calls}")]).unwrap();
-        (hc, sc) = (next_h, next_s);
-        if hc == 0 && sc == 0 {
+        c.zadd("z", [(0.5, format!("new{calls}"))]).unwrap();
+        (hc, sc, zc) = (next_h, next_s, next_z);
+        if hc == 0 && sc == 0 && zc == 0 {
             break;
         }
     }
     for f in &stable {
         assert!(hseen.iter().any(|x| x == f.as_str()), "HSCAN missed {f}");
         assert!(sseen.iter().any(|x| x == f.as_str()), "SSCAN missed {f}");
+        assert!(zseen.iter().any(|x| x == f.as_str()), "ZSCAN missed {f}");
     }
     assert_eq!(c.sscan("missing", 0, None, 10).unwrap(), (0, vec![]));
     let (_, first) = c.sscan("s", 0, Some(b"stable1?"), 1000).unwrap();

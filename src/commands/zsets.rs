@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::coll::index_range;
+use super::coll::{index_range, scan_step};
 use super::hashes::random_picks;
 use crate::blocking::Take;
 use crate::error::{Error, Result};
@@ -530,19 +530,30 @@ impl Cache {
             .map(|(m, _)| m))
     }
 
-    /// ZSCAN: members and scores matching `pattern`, all in one call (cursor 0).
+    /// ZSCAN key cursor [MATCH pattern] [COUNT count]: members and scores, about `count` at
+    /// a time; start with cursor 0, stop when it comes back 0. Every member present for the
+    /// whole scan is returned at least once.
     pub fn zscan(
         &self,
         key: impl AsRef<[u8]>,
+        cursor: u64,
         pattern: Option<&[u8]>,
+        count: usize,
     ) -> Result<(u64, Vec<(Bytes, f64)>)> {
-        let all = self.zrange_withscores(key, 0, -1)?;
-        Ok((
-            0,
-            all.into_iter()
-                .filter(|(m, _)| pattern.is_none_or(|p| glob_match(p, m)))
-                .collect(),
-        ))
+        self.with_zset(
+            key.as_ref(),
+            |z| {
+                let (range, next) = scan_step(z.len(), cursor, count);
+                let members = range
+                    .rev()
+                    .filter_map(|i| z.at(i))
+                    .filter(|(m, _)| pattern.is_none_or(|p| glob_match(p, m)))
+                    .map(|(m, s)| (m.clone(), s))
+                    .collect();
+                (next, members)
+            },
+            (0, Vec::new()),
+        )
     }
 
     fn zstore<K: AsRef<[u8]>>(

@@ -2,7 +2,7 @@
 //! ([`Ranked`]) for O(log n) rank and O(log n + m) ranges by rank, score and lex.
 
 use bytes::Bytes;
-use hashbrown::HashMap;
+use indexmap::IndexMap;
 
 use super::ranked::Ranked;
 use crate::value::ZSET_MEMBER_OVERHEAD;
@@ -65,7 +65,8 @@ impl LexBound {
 
 #[derive(Debug, Clone)]
 pub(crate) struct ZSet {
-    scores: HashMap<Bytes, f64, ahash::RandomState>,
+    /// Member -> score, insertion-ordered with swap-removal so ZSCAN can walk it by index.
+    scores: IndexMap<Bytes, f64, ahash::RandomState>,
     order: Ranked,
     /// Bumped by every change, so callers can tell a score update (same size) happened.
     version: u64,
@@ -79,7 +80,7 @@ fn member_bytes(m: &[u8]) -> usize {
 impl ZSet {
     pub fn new() -> ZSet {
         ZSet {
-            scores: HashMap::default(),
+            scores: IndexMap::default(),
             order: Ranked::new(),
             version: 0,
         }
@@ -91,6 +92,11 @@ impl ZSet {
 
     pub fn is_empty(&self) -> bool {
         self.scores.is_empty()
+    }
+
+    /// The member and score at `index` of the insertion-ordered map (ZSCAN's walk).
+    pub fn at(&self, index: usize) -> Option<(&Bytes, f64)> {
+        self.scores.get_index(index).map(|(m, s)| (m, *s))
     }
 
     /// Changes so far (see `version`).
@@ -127,7 +133,7 @@ impl ZSet {
 
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8], bytes: &mut usize) -> Option<f64> {
-        let score = self.scores.remove(member)?;
+        let score = self.scores.swap_remove(member)?;
         self.version += 1;
         self.order.remove(score, member);
         *bytes -= member_bytes(member);
