@@ -115,16 +115,20 @@ impl Ranked {
         self.before_block(b - 1) + i
     }
 
-    /// The position (block, offset) where (score, member) is or would go.
-    fn find(&self, score: f64, member: &[u8]) -> (usize, usize) {
-        // The last block starting at or below the key; members are compared only on equal
-        // scores.
+    /// The block where (score, member) is or would go: the last one starting at or below
+    /// it. Members are compared only on equal scores.
+    fn find_block(&self, score: f64, member: &[u8]) -> Option<(usize, &Block)> {
         let p = partition(self.blocks.len(), |j| {
             let f = self.firsts[j];
             f < score || (f == score && &self.blocks[j].members[0][..] <= member)
         });
         let b = p.saturating_sub(1);
-        let Some(blk) = self.blocks.get(b) else {
+        self.blocks.get(b).map(|blk| (b, blk))
+    }
+
+    /// The position (block, offset) where (score, member) is or would go.
+    fn find(&self, score: f64, member: &[u8]) -> (usize, usize) {
+        let Some((b, blk)) = self.find_block(score, member) else {
             return (0, 0);
         };
         let i = partition(blk.scores.len(), |i| {
@@ -134,11 +138,23 @@ impl Ranked {
     }
 
     /// 0-based rank of (score, member), if present.
+    ///
+    /// Members are compared only where scores tie: a score that occurs once in the block
+    /// that must hold the pair identifies it from the contiguous score array alone, sparing
+    /// the two cache misses of reading a member. The caller takes `score` from the member
+    /// map, so the pair is known to be present.
     pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
-        let (b, i) = self.find(score, member);
-        let blk = self.blocks.get(b)?;
-        (i < blk.scores.len() && blk.scores[i] == score && &blk.members[i][..] == member)
-            .then(|| self.before_block(b) + i)
+        let (b, _) = self.find_block(score, member)?;
+        let blk = &self.blocks[b];
+        let lo = partition(blk.scores.len(), |i| blk.scores[i] < score);
+        let ties = blk.scores[lo..].iter().take_while(|&&s| s == score).count();
+        let i = match ties {
+            0 => return None,
+            1 => lo,
+            _ => lo + blk.members[lo..lo + ties].iter().position(|m| &m[..] == member)?,
+        };
+        debug_assert_eq!(&blk.members[i][..], member);
+        Some(self.before_block(b) + i)
     }
 
     /// The pair at 0-based `rank`.
