@@ -35,6 +35,9 @@ pub enum Error {
     /// Any other `ERR` reply; the text is Redis's (for example options that contradict each
     /// other, or `decrement would overflow`).
     Invalid(&'static str),
+    /// An `ERR` reply whose text names the arguments (an unknown command or option, a wrong
+    /// number of arguments), as the command dispatcher reports them.
+    Command(String),
     /// A builder or CONFIG value that is not acceptable.
     InvalidConfig(String),
     /// A subscriber fell behind its queue limit and was disconnected, as Redis disconnects
@@ -72,7 +75,7 @@ impl fmt::Display for Error {
             Error::OffsetOutOfRange => f.write_str("ERR offset is out of range"),
             Error::InvalidCursor => f.write_str("ERR invalid cursor"),
             Error::Invalid(what) => write!(f, "ERR {what}"),
-            Error::InvalidConfig(msg) => write!(f, "ERR {msg}"),
+            Error::Command(msg) | Error::InvalidConfig(msg) => write!(f, "ERR {msg}"),
             Error::Disconnected => {
                 f.write_str("ERR subscriber disconnected: its queue exceeded the pub/sub limit")
             }

@@ -7,6 +7,7 @@ mod cache;
 mod clock;
 mod commands;
 mod config;
+mod dispatch;
 mod error;
 mod eviction;
 mod expiry;
@@ -30,6 +31,7 @@ pub use commands::{
     SetOptions, SetOutcome, ZAddOptions,
 };
 pub use config::{CacheBuilder, EvictionPolicy};
+pub use dispatch::{command_names, Reply};
 pub use error::{Error, Result};
 pub use glob::{glob_match, glob_match_nocase};
 pub use patterns::lock::LockGuard;

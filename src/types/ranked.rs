@@ -151,7 +151,11 @@ impl Ranked {
         let i = match ties {
             0 => return None,
             1 => lo,
-            _ => lo + blk.members[lo..lo + ties].iter().position(|m| &m[..] == member)?,
+            _ => {
+                lo + blk.members[lo..lo + ties]
+                    .iter()
+                    .position(|m| &m[..] == member)?
+            }
         };
         debug_assert_eq!(&blk.members[i][..], member);
         Some(self.before_block(b) + i)

@@ -1,0 +1,151 @@
+//! Key commands: existence, types, renames, TTLs and iteration.
+
+use super::args::{cursor, int, is, owned, Args};
+use super::reply::{bool_int, bulks, int as integer, opt_bulk, scan_page, status, Reply};
+use crate::error::{Error, Result};
+use crate::{Cache, ExpireCondition, Expiry, ScanOptions, ValueType};
+
+pub(super) fn del(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.del(a)))
+}
+
+pub(super) fn unlink(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.unlink(a)))
+}
+
+pub(super) fn exists(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.exists(a)))
+}
+
+pub(super) fn touch(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.touch(a)))
+}
+
+pub(super) fn type_(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(status(c.key_type(a[0]).map_or("none", ValueType::name)))
+}
+
+pub(super) fn rename(c: &Cache, a: Args) -> Result<Reply> {
+    c.rename(a[0], a[1]).map(|_| Reply::OK)
+}
+
+pub(super) fn renamenx(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(bool_int(c.renamenx(a[0], a[1])?))
+}
+
+pub(super) fn copy(c: &Cache, a: Args) -> Result<Reply> {
+    let mut replace = false;
+    let mut rest = &a[2..];
+    while let [opt, tail @ ..] = rest {
+        if is(opt, "REPLACE") {
+            replace = true;
+            rest = tail;
+        } else if let (true, [db, tail @ ..]) = (is(opt, "DB"), tail) {
+            // One database: DB 0 is this one; Redis refuses COPY to the same key and db.
+            if int(db)? != 0 {
+                return Err(Error::Invalid("DB index is out of range"));
+            }
+            rest = tail;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok(bool_int(c.copy(a[0], a[1], replace)?))
+}
+
+fn expire_family(c: &Cache, a: Args, when: fn(i64) -> Expiry) -> Result<Reply> {
+    let mut cond = ExpireCondition::new();
+    for opt in &a[2..] {
+        cond = if is(opt, "NX") {
+            cond.nx()
+        } else if is(opt, "XX") {
+            cond.xx()
+        } else if is(opt, "GT") {
+            cond.gt()
+        } else if is(opt, "LT") {
+            cond.lt()
+        } else {
+            return Err(Error::Command(format!(
+                "Unsupported option {}",
+                String::from_utf8_lossy(opt)
+            )));
+        };
+    }
+    Ok(bool_int(c.expire_with(a[0], when(int(a[1])?), cond)?))
+}
+
+pub(super) fn expire(c: &Cache, a: Args) -> Result<Reply> {
+    expire_family(c, a, Expiry::Ex)
+}
+
+pub(super) fn pexpire(c: &Cache, a: Args) -> Result<Reply> {
+    expire_family(c, a, Expiry::Px)
+}
+
+pub(super) fn expireat(c: &Cache, a: Args) -> Result<Reply> {
+    expire_family(c, a, Expiry::ExAt)
+}
+
+pub(super) fn pexpireat(c: &Cache, a: Args) -> Result<Reply> {
+    expire_family(c, a, Expiry::PxAt)
+}
+
+pub(super) fn ttl(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Integer(c.ttl(a[0])?))
+}
+
+pub(super) fn pttl(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Integer(c.pttl(a[0])))
+}
+
+pub(super) fn expiretime(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Integer(c.expiretime(a[0])))
+}
+
+pub(super) fn pexpiretime(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Integer(c.pexpiretime(a[0])))
+}
+
+pub(super) fn persist(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(bool_int(c.persist(a[0])))
+}
+
+pub(super) fn keys(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(bulks(c.keys(a[0])))
+}
+
+pub(super) fn scan(c: &Cache, a: Args) -> Result<Reply> {
+    let cur = cursor(a[0])?;
+    let mut opts = ScanOptions::new();
+    let mut rest = &a[1..];
+    while let [opt, value, tail @ ..] = rest {
+        if is(opt, "MATCH") {
+            opts = opts.pattern(owned(value));
+        } else if is(opt, "COUNT") {
+            let n = int(value)?;
+            if n < 1 {
+                return Err(Error::Syntax);
+            }
+            opts = opts.count(n as usize);
+        } else if is(opt, "TYPE") {
+            let name = std::str::from_utf8(value).map_err(|_| Error::Syntax)?;
+            match ValueType::from_name(name) {
+                Some(t) => opts = opts.value_type(t),
+                // Redis answers an unknown type with an empty page, cursor and all.
+                None => return Ok(scan_page(0, Reply::Array(Vec::new()))),
+            }
+        } else {
+            return Err(Error::Syntax);
+        }
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return Err(Error::Syntax);
+    }
+    let (next, keys) = c.scan(cur, &opts);
+    Ok(scan_page(next, bulks(keys)))
+}
+
+pub(super) fn randomkey(c: &Cache, _: Args) -> Result<Reply> {
+    Ok(opt_bulk(c.randomkey()))
+}

@@ -1,0 +1,311 @@
+//! Server commands: PING, ECHO, TIME, DBSIZE, FLUSHALL, INFO, CONFIG, PUBLISH, PUBSUB.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+
+use super::args::{is, owned, Args};
+use super::reply::{bulk, bulks, int as integer, status, Reply};
+use crate::error::{Error, Result};
+use crate::{glob_match_nocase, Cache, EvictionPolicy};
+
+pub(super) fn ping(_: &Cache, a: Args) -> Result<Reply> {
+    match a {
+        [] => Ok(status("PONG")),
+        [msg] => Ok(bulk(owned(msg))),
+        _ => Err(Error::Command(
+            "wrong number of arguments for 'ping' command".into(),
+        )),
+    }
+}
+
+pub(super) fn echo(_: &Cache, a: Args) -> Result<Reply> {
+    Ok(bulk(owned(a[0])))
+}
+
+pub(super) fn time(_: &Cache, _: Args) -> Result<Reply> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Ok(bulks([
+        Bytes::from(now.as_secs().to_string()),
+        Bytes::from(now.subsec_micros().to_string()),
+    ]))
+}
+
+pub(super) fn dbsize(c: &Cache, _: Args) -> Result<Reply> {
+    Ok(integer(c.dbsize()))
+}
+
+/// FLUSHALL / FLUSHDB [ASYNC | SYNC]: one database, so both empty the cache.
+pub(super) fn flushall(c: &Cache, a: Args) -> Result<Reply> {
+    match a {
+        [] => {}
+        [mode] if is(mode, "ASYNC") || is(mode, "SYNC") => {}
+        _ => return Err(Error::Syntax),
+    }
+    c.flushall();
+    Ok(Reply::OK)
+}
+
+/// SELECT: there is one database, 0.
+pub(super) fn select(_: &Cache, a: Args) -> Result<Reply> {
+    match super::args::int(a[0]) {
+        Ok(0) => Ok(Reply::OK),
+        Ok(_) => Err(Error::Invalid("DB index is out of range")),
+        Err(_) => Err(Error::NotInteger),
+    }
+}
+
+pub(super) fn publish(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.publish(a[0], owned(a[1]))))
+}
+
+pub(super) fn pubsub(c: &Cache, a: Args) -> Result<Reply> {
+    let sub = a[0];
+    if is(sub, "CHANNELS") && a.len() <= 2 {
+        Ok(bulks(c.pubsub_channels(a.get(1).copied())))
+    } else if is(sub, "NUMSUB") {
+        let counts = c.pubsub_numsub(&a[1..]);
+        Ok(Reply::Array(
+            counts
+                .into_iter()
+                .flat_map(|(ch, n)| [Reply::Bulk(ch), integer(n)])
+                .collect(),
+        ))
+    } else if is(sub, "NUMPAT") && a.len() == 1 {
+        Ok(integer(c.pubsub_numpat()))
+    } else {
+        Err(unknown_subcommand(sub, "PUBSUB"))
+    }
+}
+
+fn unknown_subcommand(sub: &[u8], cmd: &str) -> Error {
+    Error::Command(format!(
+        "unknown subcommand '{}'. Try {cmd} HELP.",
+        String::from_utf8_lossy(sub)
+    ))
+}
+
+/// The settings CONFIG GET and SET know, in the order CONFIG GET * lists them.
+const SETTINGS: [&str; 3] = ["maxmemory", "maxmemory-policy", "notify-keyspace-events"];
+
+fn setting(c: &Cache, name: &str) -> String {
+    match name {
+        "maxmemory" => c.max_memory().to_string(),
+        "maxmemory-policy" => c.eviction_policy().name().to_string(),
+        _ => c.notify_keyspace_events(),
+    }
+}
+
+/// A memory size as redis.conf writes them: `100`, `1k` (1000), `1kb` (1024), `5mb`, `1gb`.
+fn parse_memory(s: &str) -> Option<usize> {
+    let lower = s.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let mul: usize = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1 << 10,
+        "m" => 1_000_000,
+        "mb" => 1 << 20,
+        "g" => 1_000_000_000,
+        "gb" => 1 << 30,
+        _ => return None,
+    };
+    digits.parse::<usize>().ok()?.checked_mul(mul)
+}
+
+fn config_failed(name: &str, why: &str) -> Error {
+    Error::Command(format!(
+        "CONFIG SET failed (possibly related to argument '{name}') - {why}"
+    ))
+}
+
+/// What a CONFIG SET will apply, validated before anything changes.
+enum Change {
+    MaxMemory(usize),
+    Policy(EvictionPolicy),
+    Notify(String),
+}
+
+fn parse_change(name: &str, value: &[u8]) -> Result<Change> {
+    let text =
+        std::str::from_utf8(value).map_err(|_| config_failed(name, "argument must be text"))?;
+    match name {
+        "maxmemory" => parse_memory(text)
+            .map(Change::MaxMemory)
+            .ok_or_else(|| config_failed(name, "argument must be a memory value")),
+        "maxmemory-policy" => text.parse().map(Change::Policy).map_err(|_| {
+            let names: Vec<&str> = EvictionPolicy::ALL.iter().map(|p| p.name()).collect();
+            config_failed(
+                name,
+                &format!(
+                    "argument(s) must be one of the following: {}",
+                    names.join(", ")
+                ),
+            )
+        }),
+        _ => {
+            crate::notify::parse(text).map_err(|_| {
+                config_failed(
+                    name,
+                    "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.",
+                )
+            })?;
+            Ok(Change::Notify(text.to_string()))
+        }
+    }
+}
+
+pub(super) fn config(c: &Cache, a: Args) -> Result<Reply> {
+    let sub = a[0];
+    let arity = |name: &str| {
+        Error::Command(format!(
+            "wrong number of arguments for 'config|{name}' command"
+        ))
+    };
+    if is(sub, "GET") {
+        if a.len() < 2 {
+            return Err(arity("get"));
+        }
+        let mut out = Vec::new();
+        for name in SETTINGS {
+            // Redis echoes a name given without wildcards as the caller spelt it.
+            let Some(p) = a[1..]
+                .iter()
+                .find(|p| glob_match_nocase(p, name.as_bytes()))
+            else {
+                continue;
+            };
+            let literal = !p.iter().any(|b| b"*?[\\".contains(b));
+            out.push(Reply::Bulk(if literal {
+                owned(p)
+            } else {
+                Bytes::from_static(name.as_bytes())
+            }));
+            out.push(Reply::Bulk(Bytes::from(setting(c, name))));
+        }
+        Ok(Reply::Array(out))
+    } else if is(sub, "SET") {
+        if a.len() < 3 {
+            return Err(arity("set"));
+        }
+        let mut changes = Vec::new();
+        for pair in a[1..].chunks(2) {
+            let known = std::str::from_utf8(pair[0])
+                .ok()
+                .and_then(|n| SETTINGS.iter().find(|s| s.eq_ignore_ascii_case(n)));
+            match (known, pair) {
+                (Some(name), [_, value]) => changes.push(parse_change(name, value)?),
+                _ => {
+                    return Err(Error::Command(format!(
+                        "Unknown option or number of arguments for CONFIG SET - '{}'",
+                        String::from_utf8_lossy(pair[0])
+                    )))
+                }
+            }
+        }
+        for change in changes {
+            match change {
+                Change::MaxMemory(n) => c.set_max_memory(n),
+                Change::Policy(p) => c.set_eviction_policy(p),
+                Change::Notify(flags) => c.set_notify_keyspace_events(&flags)?,
+            }
+        }
+        Ok(Reply::OK)
+    } else {
+        Err(unknown_subcommand(sub, "CONFIG"))
+    }
+}
+
+/// Bytes as Redis's INFO prints `*_human` fields.
+fn human(bytes: usize) -> String {
+    let b = bytes as f64;
+    match bytes {
+        0..1024 => format!("{bytes}B"),
+        1024..1_048_576 => format!("{:.2}K", b / 1024.0),
+        1_048_576..1_073_741_824 => format!("{:.2}M", b / 1_048_576.0),
+        _ => format!("{:.2}G", b / 1_073_741_824.0),
+    }
+}
+
+/// INFO [section ...]: the sections ferricache has (server, clients, memory, stats,
+/// keyspace), in Redis's `field:value` format.
+pub(super) fn info(c: &Cache, a: Args) -> Result<Reply> {
+    let s = c.stats();
+    let wanted = |section: &str| {
+        a.is_empty()
+            || a.iter()
+                .any(|w| is(w, section) || is(w, "all") || is(w, "default") || is(w, "everything"))
+    };
+    let mut out = String::new();
+    let mut section = |name: &str, fields: Vec<(&str, String)>| {
+        if wanted(name) {
+            if !out.is_empty() {
+                out.push_str("\r\n");
+            }
+            let mut title = name.to_string();
+            title[..1].make_ascii_uppercase();
+            out.push_str(&format!("# {title}\r\n"));
+            for (k, v) in fields {
+                out.push_str(&format!("{k}:{v}\r\n"));
+            }
+        }
+    };
+    section(
+        "server",
+        vec![
+            ("redis_version", "7.0.0".into()),
+            ("ferricache_version", env!("CARGO_PKG_VERSION").into()),
+            ("redis_mode", "embedded".into()),
+            ("process_id", std::process::id().to_string()),
+            ("arch_bits", (usize::BITS).to_string()),
+        ],
+    );
+    section(
+        "clients",
+        vec![("blocked_clients", s.blocked_clients.to_string())],
+    );
+    let max = c.max_memory();
+    section(
+        "memory",
+        vec![
+            ("used_memory", s.used_memory.to_string()),
+            ("used_memory_human", human(s.used_memory)),
+            ("maxmemory", max.to_string()),
+            ("maxmemory_human", human(max)),
+            ("maxmemory_policy", c.eviction_policy().name().into()),
+            ("max_entries", c.max_entries().to_string()),
+        ],
+    );
+    section(
+        "stats",
+        vec![
+            ("total_commands_processed", s.commands.to_string()),
+            ("keyspace_hits", s.hits.to_string()),
+            ("keyspace_misses", s.misses.to_string()),
+            ("expired_keys", s.expirations.to_string()),
+            ("evicted_keys", s.evictions.to_string()),
+            ("pubsub_channels", c.pubsub_channels(None).len().to_string()),
+            ("pubsub_patterns", c.pubsub_numpat().to_string()),
+            ("pubsub_dropped_messages", s.pubsub_dropped.to_string()),
+            (
+                "pubsub_disconnected_clients",
+                s.pubsub_disconnected.to_string(),
+            ),
+        ],
+    );
+    let keyspace = if s.keys > 0 {
+        vec![(
+            "db0",
+            format!("keys={},expires={},avg_ttl=0", s.keys, s.keys_with_ttl),
+        )]
+    } else {
+        Vec::new()
+    };
+    section("keyspace", keyspace);
+    Ok(bulk(Bytes::from(out)))
+}

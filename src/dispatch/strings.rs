@@ -1,0 +1,166 @@
+//! String commands.
+
+use super::args::{float, int, is, owned, Args};
+use super::reply::{bool_int, bulk, int as integer, opt_bulk, opt_bulks, Reply};
+use crate::commands::num::format_f64;
+use crate::error::{Error, Result};
+use crate::{Cache, Expiry, SetCondition, SetOptions};
+
+pub(super) fn get(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(opt_bulk(c.get(a[0])?))
+}
+
+/// One of EX / PX / EXAT / PXAT with its value, if `opt` names one.
+fn expiry_option(opt: &[u8], value: Option<&&[u8]>) -> Result<Option<Expiry>> {
+    let make: fn(i64) -> Expiry = if is(opt, "EX") {
+        Expiry::Ex
+    } else if is(opt, "PX") {
+        Expiry::Px
+    } else if is(opt, "EXAT") {
+        Expiry::ExAt
+    } else if is(opt, "PXAT") {
+        Expiry::PxAt
+    } else {
+        return Ok(None);
+    };
+    let value = value.ok_or(Error::Syntax)?;
+    Ok(Some(make(int(value)?)))
+}
+
+pub(super) fn set(c: &Cache, a: Args) -> Result<Reply> {
+    let mut opts = SetOptions::new();
+    let mut i = 2;
+    while i < a.len() {
+        let opt = a[i];
+        if let Some(e) = expiry_option(opt, a.get(i + 1))? {
+            if opts.expiry.is_some() {
+                return Err(Error::Syntax);
+            }
+            opts.expiry = Some(e);
+            i += 1;
+        } else if is(opt, "KEEPTTL") && opts.expiry.is_none() {
+            opts.expiry = Some(Expiry::KeepTtl);
+        } else if is(opt, "NX") && opts.condition != SetCondition::Xx {
+            opts.condition = SetCondition::Nx;
+        } else if is(opt, "XX") && opts.condition != SetCondition::Nx {
+            opts.condition = SetCondition::Xx;
+        } else if is(opt, "GET") {
+            opts.get = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    let out = c.set_with(a[0], owned(a[1]), &opts)?;
+    Ok(match (opts.get, out.written) {
+        (true, _) => opt_bulk(out.previous),
+        (false, true) => Reply::OK,
+        (false, false) => Reply::Nil,
+    })
+}
+
+pub(super) fn setnx(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(bool_int(c.set_nx(a[0], owned(a[1]))?))
+}
+
+/// SETEX / PSETEX: SET with a TTL, reporting the command's own name on a bad TTL.
+fn set_expiring(c: &Cache, a: Args, expiry: Expiry, cmd: &'static str) -> Result<Reply> {
+    let opts = SetOptions {
+        expiry: Some(expiry),
+        ..SetOptions::new()
+    };
+    match c.set_with(a[0], owned(a[2]), &opts) {
+        Err(Error::InvalidExpireTime(_)) => Err(Error::InvalidExpireTime(cmd)),
+        r => r.map(|_| Reply::OK),
+    }
+}
+
+pub(super) fn setex(c: &Cache, a: Args) -> Result<Reply> {
+    set_expiring(c, a, Expiry::Ex(int(a[1])?), "setex")
+}
+
+pub(super) fn psetex(c: &Cache, a: Args) -> Result<Reply> {
+    set_expiring(c, a, Expiry::Px(int(a[1])?), "psetex")
+}
+
+pub(super) fn getset(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(opt_bulk(c.getset(a[0], owned(a[1]))?))
+}
+
+pub(super) fn getdel(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(opt_bulk(c.getdel(a[0])?))
+}
+
+pub(super) fn getex(c: &Cache, a: Args) -> Result<Reply> {
+    let expiry = match &a[1..] {
+        [] => None,
+        [opt] if is(opt, "PERSIST") => Some(Expiry::Persist),
+        [opt, value] => Some(expiry_option(opt, Some(value))?.ok_or(Error::Syntax)?),
+        _ => return Err(Error::Syntax),
+    };
+    Ok(opt_bulk(c.getex(a[0], expiry)?))
+}
+
+pub(super) fn mget(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(opt_bulks(c.mget(a)))
+}
+
+fn pairs_of<'a>(
+    a: Args<'a>,
+    arity: &'static str,
+) -> Result<impl Iterator<Item = (&'a [u8], bytes::Bytes)>> {
+    if a.len() % 2 != 0 {
+        return Err(Error::Invalid(arity));
+    }
+    Ok(a.chunks_exact(2).map(|p| (p[0], owned(p[1]))))
+}
+
+pub(super) fn mset(c: &Cache, a: Args) -> Result<Reply> {
+    c.mset(pairs_of(a, "wrong number of arguments for 'mset' command")?)
+        .map(|_| Reply::OK)
+}
+
+pub(super) fn msetnx(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(bool_int(c.msetnx(pairs_of(
+        a,
+        "wrong number of arguments for 'msetnx' command",
+    )?)?))
+}
+
+pub(super) fn append(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.append(a[0], a[1])?))
+}
+
+pub(super) fn strlen(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.strlen(a[0])?))
+}
+
+pub(super) fn getrange(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(bulk(c.getrange(a[0], int(a[1])?, int(a[2])?)?))
+}
+
+pub(super) fn setrange(c: &Cache, a: Args) -> Result<Reply> {
+    let offset = usize::try_from(int(a[1])?).map_err(|_| Error::OffsetOutOfRange)?;
+    Ok(integer(c.setrange(a[0], offset, a[2])?))
+}
+
+pub(super) fn incr(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Integer(c.incr(a[0])?))
+}
+
+pub(super) fn decr(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Integer(c.decr(a[0])?))
+}
+
+pub(super) fn incrby(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Integer(c.incr_by(a[0], int(a[1])?)?))
+}
+
+pub(super) fn decrby(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Integer(c.decr_by(a[0], int(a[1])?)?))
+}
+
+pub(super) fn incrbyfloat(c: &Cache, a: Args) -> Result<Reply> {
+    let v = c.incr_by_float(a[0], float(a[1])?)?;
+    Ok(bulk(format_f64(v).into()))
+}

@@ -1,0 +1,346 @@
+//! Sorted-set commands. Scores come back as [`Reply::Double`].
+
+use super::args::{
+    cursor, float, int, is, lex_bound, numkeys, owned, positive, scan_options, score_bound,
+    timeout, Args,
+};
+use super::reply::{int as integer, opt_bulk, scan_page, scored, Reply};
+use crate::error::{Error, Result};
+use crate::{Aggregate, Cache, RangeBy, ZAddOptions};
+
+const BYLEX_WITHSCORES: Error =
+    Error::Invalid("syntax error, WITHSCORES not supported in combination with BYLEX");
+
+pub(super) fn zadd(c: &Cache, a: Args) -> Result<Reply> {
+    let mut opts = ZAddOptions::default();
+    let mut incr = false;
+    let mut i = 1;
+    while let Some(opt) = a.get(i) {
+        match () {
+            _ if is(opt, "NX") => opts.nx = true,
+            _ if is(opt, "XX") => opts.xx = true,
+            _ if is(opt, "GT") => opts.gt = true,
+            _ if is(opt, "LT") => opts.lt = true,
+            _ if is(opt, "CH") => opts.ch = true,
+            _ if is(opt, "INCR") => incr = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    let rest = &a[i..];
+    if rest.is_empty() || rest.len() % 2 != 0 {
+        return Err(Error::Syntax);
+    }
+    let pairs = rest
+        .chunks_exact(2)
+        .map(|p| Ok((float(p[0])?, owned(p[1]))))
+        .collect::<Result<Vec<_>>>()?;
+    if incr {
+        let [(by, member)] = <[_; 1]>::try_from(pairs)
+            .map_err(|_| Error::Invalid("INCR option supports a single increment-element pair"))?;
+        return Ok(c
+            .zadd_incr(a[0], by, member, opts)?
+            .map_or(Reply::Nil, Reply::Double));
+    }
+    Ok(integer(c.zadd_with(a[0], pairs, opts)?))
+}
+
+pub(super) fn zincrby(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(Reply::Double(c.zincrby(a[0], float(a[1])?, owned(a[2]))?))
+}
+
+pub(super) fn zscore(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(c.zscore(a[0], a[1])?.map_or(Reply::Nil, Reply::Double))
+}
+
+pub(super) fn zmscore(c: &Cache, a: Args) -> Result<Reply> {
+    let scores = c.zmscore(a[0], &a[1..])?;
+    Ok(Reply::Array(
+        scores
+            .into_iter()
+            .map(|s| s.map_or(Reply::Nil, Reply::Double))
+            .collect(),
+    ))
+}
+
+pub(super) fn zcard(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.zcard(a[0])?))
+}
+
+fn rank(c: &Cache, a: Args, rev: bool) -> Result<Reply> {
+    let withscore = match &a[2..] {
+        [] => false,
+        [opt] if is(opt, "WITHSCORE") => true,
+        _ => return Err(Error::Syntax),
+    };
+    Ok(match c.zrank_withscore(a[0], a[1], rev)? {
+        None => Reply::Nil,
+        Some((r, s)) if withscore => Reply::Array(vec![integer(r), Reply::Double(s)]),
+        Some((r, _)) => integer(r),
+    })
+}
+
+pub(super) fn zrank(c: &Cache, a: Args) -> Result<Reply> {
+    rank(c, a, false)
+}
+
+pub(super) fn zrevrank(c: &Cache, a: Args) -> Result<Reply> {
+    rank(c, a, true)
+}
+
+/// The options after a range: WITHSCORES and LIMIT offset count, in any order.
+fn range_options(mut rest: Args) -> Result<(bool, Option<(i64, i64)>)> {
+    let (mut withscores, mut limit) = (false, None);
+    while let [opt, tail @ ..] = rest {
+        if is(opt, "WITHSCORES") {
+            withscores = true;
+            rest = tail;
+        } else if let (true, [off, count, tail @ ..]) = (is(opt, "LIMIT"), tail) {
+            limit = Some((int(off)?, int(count)?));
+            rest = tail;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok((withscores, limit))
+}
+
+/// A score or lex range in argument order (`first`, `second`), as `RangeBy` wants it
+/// (min first); reversed commands give max first.
+fn by_score(first: &[u8], second: &[u8], rev: bool) -> Result<RangeBy> {
+    let (a, b) = (score_bound(first)?, score_bound(second)?);
+    Ok(if rev {
+        RangeBy::Score(b, a)
+    } else {
+        RangeBy::Score(a, b)
+    })
+}
+
+fn by_lex(first: &[u8], second: &[u8], rev: bool) -> Result<RangeBy> {
+    let (a, b) = (lex_bound(first)?, lex_bound(second)?);
+    Ok(if rev {
+        RangeBy::Lex(b, a)
+    } else {
+        RangeBy::Lex(a, b)
+    })
+}
+
+pub(super) fn zrange(c: &Cache, a: Args) -> Result<Reply> {
+    let (mut score, mut lex, mut rev, mut withscores, mut limit) =
+        (false, false, false, false, None);
+    let mut rest = &a[3..];
+    while let [opt, tail @ ..] = rest {
+        rest = tail;
+        match () {
+            _ if is(opt, "BYSCORE") => score = true,
+            _ if is(opt, "BYLEX") => lex = true,
+            _ if is(opt, "REV") => rev = true,
+            _ if is(opt, "WITHSCORES") => withscores = true,
+            _ if is(opt, "LIMIT") => match tail {
+                [off, count, tail @ ..] => {
+                    limit = Some((int(off)?, int(count)?));
+                    rest = tail;
+                }
+                _ => return Err(Error::Syntax),
+            },
+            _ => return Err(Error::Syntax),
+        }
+    }
+    if score && lex {
+        return Err(Error::Syntax);
+    }
+    if lex && withscores {
+        return Err(BYLEX_WITHSCORES);
+    }
+    let by = if score {
+        by_score(a[1], a[2], rev)?
+    } else if lex {
+        by_lex(a[1], a[2], rev)?
+    } else {
+        RangeBy::Index(int(a[1])?, int(a[2])?)
+    };
+    Ok(scored(c.zrange_by(a[0], &by, rev, limit)?, withscores))
+}
+
+fn range_by(c: &Cache, a: Args, lex: bool, rev: bool) -> Result<Reply> {
+    let (withscores, limit) = range_options(&a[3..])?;
+    if lex && withscores {
+        return Err(BYLEX_WITHSCORES);
+    }
+    let by = if lex {
+        by_lex(a[1], a[2], rev)?
+    } else {
+        by_score(a[1], a[2], rev)?
+    };
+    Ok(scored(c.zrange_by(a[0], &by, rev, limit)?, withscores))
+}
+
+pub(super) fn zrangebyscore(c: &Cache, a: Args) -> Result<Reply> {
+    range_by(c, a, false, false)
+}
+
+pub(super) fn zrevrangebyscore(c: &Cache, a: Args) -> Result<Reply> {
+    range_by(c, a, false, true)
+}
+
+pub(super) fn zrangebylex(c: &Cache, a: Args) -> Result<Reply> {
+    range_by(c, a, true, false)
+}
+
+pub(super) fn zrevrangebylex(c: &Cache, a: Args) -> Result<Reply> {
+    range_by(c, a, true, true)
+}
+
+pub(super) fn zrevrange(c: &Cache, a: Args) -> Result<Reply> {
+    let withscores = match &a[3..] {
+        [] => false,
+        [opt] if is(opt, "WITHSCORES") => true,
+        _ => return Err(Error::Syntax),
+    };
+    let by = RangeBy::Index(int(a[1])?, int(a[2])?);
+    Ok(scored(c.zrange_by(a[0], &by, true, None)?, withscores))
+}
+
+pub(super) fn zcount(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.zcount(
+        a[0],
+        score_bound(a[1])?,
+        score_bound(a[2])?,
+    )?))
+}
+
+pub(super) fn zlexcount(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.zlexcount(
+        a[0],
+        lex_bound(a[1])?,
+        lex_bound(a[2])?,
+    )?))
+}
+
+pub(super) fn zrem(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.zrem(a[0], &a[1..])?))
+}
+
+pub(super) fn zremrangebyrank(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.zremrangebyrank(a[0], int(a[1])?, int(a[2])?)?))
+}
+
+pub(super) fn zremrangebyscore(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.zremrangebyscore(
+        a[0],
+        score_bound(a[1])?,
+        score_bound(a[2])?,
+    )?))
+}
+
+pub(super) fn zremrangebylex(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(integer(c.zremrangebylex(
+        a[0],
+        lex_bound(a[1])?,
+        lex_bound(a[2])?,
+    )?))
+}
+
+fn pop(c: &Cache, a: Args, max: bool) -> Result<Reply> {
+    let count = match &a[1..] {
+        [] => 1,
+        [n] => positive(n)?,
+        _ => return Err(Error::Syntax),
+    };
+    let popped = if max {
+        c.zpopmax(a[0], count)?
+    } else {
+        c.zpopmin(a[0], count)?
+    };
+    Ok(scored(popped, true))
+}
+
+pub(super) fn zpopmin(c: &Cache, a: Args) -> Result<Reply> {
+    pop(c, a, false)
+}
+
+pub(super) fn zpopmax(c: &Cache, a: Args) -> Result<Reply> {
+    pop(c, a, true)
+}
+
+fn blocking_pop(c: &Cache, a: Args, max: bool) -> Result<Reply> {
+    let (keys, t) = a.split_at(a.len() - 1);
+    let t = timeout(t[0])?;
+    let popped = if max {
+        c.bzpopmax(keys, t)?
+    } else {
+        c.bzpopmin(keys, t)?
+    };
+    Ok(popped.map_or(Reply::Nil, |(k, m, s)| {
+        Reply::Array(vec![Reply::Bulk(k), Reply::Bulk(m), Reply::Double(s)])
+    }))
+}
+
+pub(super) fn bzpopmin(c: &Cache, a: Args) -> Result<Reply> {
+    blocking_pop(c, a, false)
+}
+
+pub(super) fn bzpopmax(c: &Cache, a: Args) -> Result<Reply> {
+    blocking_pop(c, a, true)
+}
+
+pub(super) fn zrandmember(c: &Cache, a: Args) -> Result<Reply> {
+    match a {
+        [key] => Ok(opt_bulk(c.zrandmember(key)?)),
+        [key, count, rest @ ..] => {
+            let withscores = match rest {
+                [] => false,
+                [opt] if is(opt, "WITHSCORES") => true,
+                _ => return Err(Error::Syntax),
+            };
+            Ok(scored(c.zrandmember_count(key, int(count)?)?, withscores))
+        }
+        [] => Err(Error::Syntax),
+    }
+}
+
+fn store(c: &Cache, a: Args, cmd: &'static str) -> Result<Reply> {
+    let (keys, mut rest) = numkeys(&a[1..], cmd)?;
+    let (mut weights, mut aggregate) = (None, Aggregate::Sum);
+    while let [opt, tail @ ..] = rest {
+        if is(opt, "WEIGHTS") && tail.len() >= keys.len() {
+            let w = tail[..keys.len()]
+                .iter()
+                .map(|w| float(w).map_err(|_| Error::Invalid("weight value is not a float")))
+                .collect::<Result<Vec<_>>>()?;
+            weights = Some(w);
+            rest = &tail[keys.len()..];
+        } else if let (true, [agg, tail @ ..]) = (is(opt, "AGGREGATE"), tail) {
+            aggregate = match () {
+                _ if is(agg, "SUM") => Aggregate::Sum,
+                _ if is(agg, "MIN") => Aggregate::Min,
+                _ if is(agg, "MAX") => Aggregate::Max,
+                _ => return Err(Error::Syntax),
+            };
+            rest = tail;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let n = if cmd == "zunionstore" {
+        c.zunionstore(a[0], keys, weights.as_deref(), aggregate)?
+    } else {
+        c.zinterstore(a[0], keys, weights.as_deref(), aggregate)?
+    };
+    Ok(integer(n))
+}
+
+pub(super) fn zunionstore(c: &Cache, a: Args) -> Result<Reply> {
+    store(c, a, "zunionstore")
+}
+
+pub(super) fn zinterstore(c: &Cache, a: Args) -> Result<Reply> {
+    store(c, a, "zinterstore")
+}
+
+pub(super) fn zscan(c: &Cache, a: Args) -> Result<Reply> {
+    let cur = cursor(a[1])?;
+    let (pattern, count) = scan_options(&a[2..])?;
+    let (next, page) = c.zscan(a[0], cur, pattern.as_deref(), count)?;
+    Ok(scan_page(next, scored(page, true)))
+}
