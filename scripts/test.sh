@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project, layer by layer. The README names this script and
-# .ci/run calls it. Layers for the C ABI and the Python and Node bindings join here as
-# they land.
+# .ci/run calls it. Layers for the Python and Node bindings join here as they land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +17,12 @@ cargo test
 
 step "core: many-thread stress tests, optimised"
 cargo test --release --test concurrency
+
+step "C ABI: Rust-side tests"
+cargo test -p ferricache-c
+
+step "C ABI: C11 and C++17 programs, static and shared, ASan+UBSan, Valgrind"
+bash scripts/test-c.sh
 
 step "examples and benchmarks build, and the tour runs"
 cargo build --release --workspace --all-targets

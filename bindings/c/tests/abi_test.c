@@ -1,0 +1,352 @@
+/*
+ * The C ABI's test program. It is written in the common subset of C11 and C++17 and
+ * compiled as both (scripts/test-c.sh), linked against the static and the shared library,
+ * and run plainly, under AddressSanitizer + UndefinedBehaviorSanitizer, and under Valgrind.
+ * It ends with "N passed, N failed" and exits non-zero on any failure.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferricache.h"
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (cond) {                                                              \
+            passed++;                                                            \
+        } else {                                                                 \
+            failed++;                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n",       \
+                    __FILE__, __LINE__, #cond, fc_last_error());                 \
+        }                                                                        \
+    } while (0)
+
+/* Runs a command given as NUL-terminated strings, ended by NULL; the reply is the
+ * caller's to free. */
+static fc_reply *cmd_list(fc_cache *c, ...) {
+    const uint8_t *argv[16];
+    size_t lens[16];
+    size_t argc = 0;
+    va_list ap;
+    va_start(ap, c);
+    for (const char *a = va_arg(ap, const char *); a != NULL && argc < 16; a = va_arg(ap, const char *)) {
+        argv[argc] = (const uint8_t *)a;
+        lens[argc++] = strlen(a);
+    }
+    va_end(ap);
+    fc_reply *r = NULL;
+    if (fc_command(c, argc, argv, lens, &r) != FC_OK) {
+        fprintf(stderr, "fc_command failed: %s\n", fc_last_error());
+        return NULL;
+    }
+    return r;
+}
+
+#define CMD(c, ...) cmd_list((c), __VA_ARGS__, (const char *)NULL)
+
+static int is_str(const fc_reply *r, fc_reply_type t, const char *text) {
+    return r && r->type == t && r->len == strlen(text) && memcmp(r->str, text, r->len) == 0;
+}
+
+static int is_int(const fc_reply *r, int64_t v) {
+    return r && r->type == FC_REPLY_INTEGER && r->integer == v;
+}
+
+/* Checks a reply and frees it. */
+#define EXPECT_STR(c, t, text, ...) do { fc_reply *r_ = CMD(c, __VA_ARGS__); CHECK(is_str(r_, t, text)); fc_reply_free(r_); } while (0)
+#define EXPECT_INT(c, v, ...) do { fc_reply *r_ = CMD(c, __VA_ARGS__); CHECK(is_int(r_, v)); fc_reply_free(r_); } while (0)
+#define EXPECT_NIL(c, ...) do { fc_reply *r_ = CMD(c, __VA_ARGS__); CHECK(r_ && r_->type == FC_REPLY_NIL); fc_reply_free(r_); } while (0)
+#define EXPECT_ERR(c, prefix, ...) do { fc_reply *r_ = CMD(c, __VA_ARGS__); \
+    CHECK(r_ && r_->type == FC_REPLY_ERROR && strncmp(r_->str, prefix, strlen(prefix)) == 0); fc_reply_free(r_); } while (0)
+
+static void test_families(fc_cache *c) {
+    /* strings and keys */
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "SET", "greeting", "hello");
+    EXPECT_STR(c, FC_REPLY_STRING, "hello", "get", "greeting");
+    EXPECT_INT(c, 2, "APPEND", "counter", "41");
+    EXPECT_ERR(c, "ERR value is not an integer", "INCR", "greeting");
+    EXPECT_INT(c, 1, "EXPIRE", "greeting", "100");
+    EXPECT_INT(c, 100, "TTL", "greeting");
+    EXPECT_STR(c, FC_REPLY_STATUS, "string", "TYPE", "greeting");
+    EXPECT_INT(c, 1, "DEL", "greeting");
+    EXPECT_NIL(c, "GET", "greeting");
+    /* lists */
+    EXPECT_INT(c, 3, "RPUSH", "jobs", "a", "b", "c");
+    EXPECT_STR(c, FC_REPLY_STRING, "a", "LPOP", "jobs");
+    {
+        fc_reply *r = CMD(c, "BRPOP", "jobs", "0.1");
+        CHECK(r && r->type == FC_REPLY_ARRAY && r->elements == 2);
+        CHECK(r && is_str(r->element[0], FC_REPLY_STRING, "jobs") && is_str(r->element[1], FC_REPLY_STRING, "c"));
+        fc_reply_free(r);
+    }
+    EXPECT_ERR(c, "WRONGTYPE", "GET", "jobs");
+    /* hashes */
+    EXPECT_INT(c, 2, "HSET", "session:1", "user", "ada", "cart", "3");
+    EXPECT_INT(c, 5, "HINCRBY", "session:1", "cart", "2");
+    {
+        fc_reply *r = CMD(c, "HGETALL", "session:1");
+        CHECK(r && r->type == FC_REPLY_ARRAY && r->elements == 4);
+        fc_reply_free(r);
+    }
+    /* sets */
+    EXPECT_INT(c, 2, "SADD", "tags", "x", "y", "x");
+    EXPECT_INT(c, 1, "SISMEMBER", "tags", "y");
+    EXPECT_INT(c, 2, "SCARD", "tags");
+    /* sorted sets: scores are doubles with Redis's text */
+    EXPECT_INT(c, 3, "ZADD", "lb", "50", "alice", "70", "bob", "1.5", "carol");
+    {
+        fc_reply *r = CMD(c, "ZSCORE", "lb", "carol");
+        CHECK(r && r->type == FC_REPLY_DOUBLE && r->dval == 1.5 && is_str(r, FC_REPLY_DOUBLE, "1.5"));
+        fc_reply_free(r);
+        r = CMD(c, "ZREVRANGE", "lb", "0", "1", "WITHSCORES");
+        CHECK(r && r->type == FC_REPLY_ARRAY && r->elements == 4);
+        CHECK(r && is_str(r->element[0], FC_REPLY_STRING, "bob") && r->element[1]->dval == 70.0);
+        fc_reply_free(r);
+    }
+    EXPECT_INT(c, 0, "ZREVRANK", "lb", "bob");
+    EXPECT_ERR(c, "ERR min or max is not a float", "ZCOUNT", "lb", "x", "+inf");
+    /* server and pub/sub */
+    EXPECT_STR(c, FC_REPLY_STATUS, "PONG", "PING");
+    EXPECT_INT(c, 0, "PUBLISH", "news", "hi");
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+    {
+        fc_reply *r = CMD(c, "INFO", "keyspace");
+        CHECK(r && r->type == FC_REPLY_STRING && strstr(r->str, "db0:keys=") != NULL);
+        fc_reply_free(r);
+    }
+}
+
+static void test_typed(fc_cache *c) {
+    const char *k = "user:1";
+    bool written = false, flag = false;
+    CHECK(fc_set(c, (const uint8_t *)k, strlen(k), (const uint8_t *)"ada", 3, 0, 0, &written) == FC_OK && written);
+    CHECK(fc_set(c, (const uint8_t *)k, strlen(k), (const uint8_t *)"bob", 3, 0, FC_SET_NX, &written) == FC_OK && !written);
+    CHECK(fc_set(c, (const uint8_t *)"nokey", 5, (const uint8_t *)"v", 1, 0, FC_SET_XX, &written) == FC_OK && !written);
+    CHECK(fc_set(c, (const uint8_t *)k, strlen(k), (const uint8_t *)"x", 1, -5, 0, NULL) == FC_INVALID_ARGUMENT);
+    CHECK(fc_set(c, (const uint8_t *)k, strlen(k), (const uint8_t *)"x", 1, 0, FC_SET_NX | FC_SET_XX, NULL) == FC_INVALID_ARGUMENT);
+    CHECK(fc_set(c, (const uint8_t *)k, strlen(k), (const uint8_t *)"x", 1, 0, 0x100, NULL) == FC_INVALID_ARGUMENT);
+
+    char buf[8];
+    size_t len = 0;
+    CHECK(fc_get(c, (const uint8_t *)k, strlen(k), (uint8_t *)buf, sizeof buf, &len) == FC_OK && len == 3 && memcmp(buf, "ada", 3) == 0);
+    CHECK(fc_get(c, (const uint8_t *)k, strlen(k), (uint8_t *)buf, 2, &len) == FC_BUFFER_TOO_SMALL && len == 3);
+    CHECK(fc_get(c, (const uint8_t *)k, strlen(k), NULL, 0, &len) == FC_BUFFER_TOO_SMALL && len == 3);
+    CHECK(fc_get(c, (const uint8_t *)"nokey", 5, (uint8_t *)buf, sizeof buf, &len) == FC_NOT_FOUND);
+    uint8_t *owned = NULL;
+    CHECK(fc_get_owned(c, (const uint8_t *)k, strlen(k), &owned, &len) == FC_OK && len == 3 && strcmp((const char *)owned, "ada") == 0);
+    fc_bytes_free(owned);
+    fc_bytes_free(NULL);
+
+    /* binary-safe values and keys */
+    const uint8_t bkey[] = {'b', 0, 0xff};
+    const uint8_t bval[] = {0, 1, 0, 0xfe, 0xff};
+    CHECK(fc_set(c, bkey, sizeof bkey, bval, sizeof bval, 0, 0, NULL) == FC_OK);
+    CHECK(fc_get(c, bkey, sizeof bkey, (uint8_t *)buf, sizeof buf, &len) == FC_OK && len == sizeof bval && memcmp(buf, bval, len) == 0);
+    CHECK(fc_set(c, (const uint8_t *)"empty", 5, NULL, 0, 0, 0, NULL) == FC_OK);
+    CHECK(fc_get(c, (const uint8_t *)"empty", 5, NULL, 0, &len) == FC_OK && len == 0);
+
+    int64_t ttl = 0;
+    CHECK(fc_set(c, (const uint8_t *)"temp", 4, (const uint8_t *)"v", 1, 60000, 0, NULL) == FC_OK);
+    CHECK(fc_ttl(c, (const uint8_t *)"temp", 4, &ttl) == FC_OK && ttl > 59000 && ttl <= 60000);
+    CHECK(fc_ttl(c, (const uint8_t *)k, strlen(k), &ttl) == FC_OK && ttl == -1);
+    CHECK(fc_ttl(c, (const uint8_t *)"nokey", 5, &ttl) == FC_OK && ttl == -2);
+    CHECK(fc_expire(c, (const uint8_t *)k, strlen(k), 5000, &flag) == FC_OK && flag);
+    CHECK(fc_expire(c, (const uint8_t *)"nokey", 5, 5000, &flag) == FC_OK && !flag);
+    CHECK(fc_exists(c, (const uint8_t *)k, strlen(k), &flag) == FC_OK && flag);
+    CHECK(fc_del(c, (const uint8_t *)k, strlen(k), &flag) == FC_OK && flag);
+    CHECK(fc_exists(c, (const uint8_t *)k, strlen(k), &flag) == FC_OK && !flag);
+
+    int64_t n = 0;
+    CHECK(fc_incr(c, (const uint8_t *)"hits", 4, 5, &n) == FC_OK && n == 5);
+    CHECK(fc_incr(c, (const uint8_t *)"hits", 4, INT64_MAX, &n) == FC_NOT_INTEGER && n == 5);
+    CHECK(strstr(fc_last_error(), "overflow") != NULL);
+    CHECK(fc_incr(c, (const uint8_t *)"temp", 4, 1, NULL) == FC_NOT_INTEGER);
+
+    double score = 0;
+    uint64_t rank = 99;
+    CHECK(fc_zadd(c, (const uint8_t *)"board", 5, 10.0, (const uint8_t *)"ann", 3, &flag) == FC_OK && flag);
+    CHECK(fc_zadd(c, (const uint8_t *)"board", 5, 20.0, (const uint8_t *)"ben", 3, &flag) == FC_OK && flag);
+    CHECK(fc_zadd(c, (const uint8_t *)"board", 5, 30.0, (const uint8_t *)"ann", 3, &flag) == FC_OK && !flag);
+    CHECK(fc_zadd(c, (const uint8_t *)"board", 5, NAN, (const uint8_t *)"x", 1, NULL) == FC_INVALID_ARGUMENT);
+    CHECK(fc_zscore(c, (const uint8_t *)"board", 5, (const uint8_t *)"ann", 3, &score) == FC_OK && score == 30.0);
+    CHECK(fc_zscore(c, (const uint8_t *)"board", 5, (const uint8_t *)"zed", 3, &score) == FC_NOT_FOUND);
+    CHECK(fc_zrevrank(c, (const uint8_t *)"board", 5, (const uint8_t *)"ben", 3, &rank) == FC_OK && rank == 1);
+    CHECK(fc_zrevrank(c, (const uint8_t *)"hits", 4, (const uint8_t *)"ben", 3, &rank) == FC_WRONG_TYPE);
+    CHECK(strncmp(fc_last_error(), "WRONGTYPE", 9) == 0);
+}
+
+static void test_misuse(fc_cache *c) {
+    const uint8_t *argv[2] = {(const uint8_t *)"GET", (const uint8_t *)"k"};
+    size_t lens[2] = {3, 1};
+    fc_reply *r = NULL;
+    size_t len = 0;
+    CHECK(fc_command(NULL, 2, argv, lens, &r) == FC_NULL_ARGUMENT && r == NULL);
+    CHECK(fc_command(c, 2, NULL, lens, &r) == FC_NULL_ARGUMENT && r == NULL);
+    CHECK(fc_command(c, 2, argv, NULL, &r) == FC_NULL_ARGUMENT && r == NULL);
+    CHECK(fc_command(c, 2, argv, lens, NULL) == FC_NULL_ARGUMENT);
+    CHECK(fc_command(c, 0, argv, lens, &r) == FC_INVALID_ARGUMENT && r == NULL);
+    CHECK(strlen(fc_last_error()) > 0);
+    /* a NULL argument with a length is refused; with length 0 it is an empty string */
+    const uint8_t *with_null[2] = {(const uint8_t *)"GET", NULL};
+    CHECK(fc_command(c, 2, with_null, lens, &r) == FC_NULL_ARGUMENT);
+    size_t zero[2] = {3, 0};
+    CHECK(fc_command(c, 2, with_null, zero, &r) == FC_OK && r->type == FC_REPLY_NIL);
+    fc_reply_free(r);
+    /* non-UTF-8 and zero-length arguments, wrong arity, unknown command */
+    const uint8_t bad[] = {0xff, 0xfe, 0x00};
+    const uint8_t *odd[3] = {(const uint8_t *)"SET", bad, (const uint8_t *)""};
+    size_t oddlens[3] = {3, 3, 0};
+    CHECK(fc_command(c, 3, odd, oddlens, &r) == FC_OK && r->type == FC_REPLY_STATUS);
+    fc_reply_free(r);
+    const uint8_t *incr[3] = {(const uint8_t *)"INCRBY", bad, bad};
+    size_t incrlens[3] = {6, 3, 3};
+    CHECK(fc_command(c, 3, incr, incrlens, &r) == FC_OK && r->type == FC_REPLY_ERROR);
+    fc_reply_free(r);
+    const uint8_t *nan[5] = {(const uint8_t *)"ZADD", (const uint8_t *)"z", (const uint8_t *)"nan", (const uint8_t *)"m"};
+    size_t nanlens[4] = {4, 1, 3, 1};
+    CHECK(fc_command(c, 4, nan, nanlens, &r) == FC_OK && r->type == FC_REPLY_ERROR);
+    fc_reply_free(r);
+    EXPECT_ERR(c, "ERR wrong number of arguments for 'get' command", "GET");
+    EXPECT_ERR(c, "ERR unknown command 'NOPE'", "NOPE", "x");
+    EXPECT_ERR(c, "ERR syntax error", "SET", "k", "v", "BOGUS");
+    /* typed paths */
+    CHECK(fc_get(NULL, (const uint8_t *)"k", 1, NULL, 0, &len) == FC_NULL_ARGUMENT);
+    CHECK(fc_get(c, NULL, 5, NULL, 0, &len) == FC_NULL_ARGUMENT);
+    CHECK(fc_get(c, (const uint8_t *)"k", 1, NULL, 0, NULL) == FC_NULL_ARGUMENT);
+    CHECK(fc_get(c, (const uint8_t *)"k", SIZE_MAX, NULL, 0, &len) == FC_INVALID_ARGUMENT);
+    CHECK(fc_zscore(c, (const uint8_t *)"z", 1, (const uint8_t *)"m", 1, NULL) == FC_NULL_ARGUMENT);
+    CHECK(fc_cache_new(NULL, NULL) == FC_NULL_ARGUMENT);
+    fc_options bad_opts;
+    memset(&bad_opts, 0, sizeof bad_opts);
+    bad_opts.eviction_policy = "no-such-policy";
+    fc_cache *never = NULL;
+    CHECK(fc_cache_new(&bad_opts, &never) == FC_INVALID_ARGUMENT && never == NULL);
+    CHECK(strstr(fc_last_error(), "no-such-policy") != NULL);
+    CHECK(strcmp(fc_status_str(FC_WRONG_TYPE), "wrong type") == 0);
+    CHECK(strcmp(fc_status_str(12345), "unknown status") == 0);
+    /* every free accepts NULL */
+    fc_reply_free(NULL);
+    fc_cache_free(NULL);
+    fc_subscriber_free(NULL);
+    fc_message_free(NULL);
+}
+
+#define THREADS 8
+#define ROUNDS 20000
+
+static void *hammer(void *arg) {
+    fc_cache *c = (fc_cache *)arg;
+    for (int i = 0; i < ROUNDS; i++) {
+        if (fc_incr(c, (const uint8_t *)"shared", 6, 1, NULL) != FC_OK) {
+            return (void *)1;
+        }
+        if (i % 100 == 0) {
+            fc_reply *r = CMD(c, "INCRBY", "shared2", "2");
+            fc_reply_free(r);
+        }
+    }
+    return NULL;
+}
+
+static void test_threads(fc_cache *c) {
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        pthread_create(&t[i], NULL, hammer, c);
+    }
+    int errors = 0;
+    for (int i = 0; i < THREADS; i++) {
+        void *res = NULL;
+        pthread_join(t[i], &res);
+        errors += res != NULL;
+    }
+    CHECK(errors == 0);
+    int64_t total = 0;
+    CHECK(fc_incr(c, (const uint8_t *)"shared", 6, 0, &total) == FC_OK && total == THREADS * ROUNDS);
+    EXPECT_INT(c, THREADS * (ROUNDS / 100) * 2, "INCRBY", "shared2", "0");
+}
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int received;
+    char last[32];
+} inbox;
+
+static void on_message(void *userdata, const fc_message *m) {
+    inbox *box = (inbox *)userdata;
+    pthread_mutex_lock(&box->lock);
+    size_t n = m->payload_len < sizeof box->last - 1 ? m->payload_len : sizeof box->last - 1;
+    memcpy(box->last, m->payload, n);
+    box->last[n] = 0;
+    box->received++;
+    pthread_cond_signal(&box->cond);
+    pthread_mutex_unlock(&box->lock);
+}
+
+static void test_pubsub(fc_cache *c) {
+    fc_subscriber *sub = NULL;
+    CHECK(fc_subscriber_new(c, &sub) == FC_OK && sub != NULL);
+    CHECK(fc_subscribe(sub, (const uint8_t *)"orders", 6) == FC_OK);
+    CHECK(fc_psubscribe(sub, (const uint8_t *)"price:*", 7) == FC_OK);
+    size_t receivers = 0;
+    CHECK(fc_publish(c, (const uint8_t *)"orders", 6, (const uint8_t *)"o-1", 3, &receivers) == FC_OK && receivers == 1);
+    fc_message *m = NULL;
+    CHECK(fc_subscriber_poll(sub, 1000, &m) == FC_OK && m != NULL);
+    CHECK(m && m->payload_len == 3 && memcmp(m->payload, "o-1", 3) == 0 && m->pattern == NULL);
+    fc_message_free(m);
+    CHECK(fc_publish(c, (const uint8_t *)"price:ACME", 10, (const uint8_t *)"12.5", 4, NULL) == FC_OK);
+    CHECK(fc_subscriber_poll(sub, 1000, &m) == FC_OK && m != NULL);
+    CHECK(m && m->pattern_len == 7 && memcmp(m->pattern, "price:*", 7) == 0);
+    fc_message_free(m);
+    m = (fc_message *)1;
+    CHECK(fc_subscriber_poll(sub, 0, &m) == FC_OK && m == NULL);
+    CHECK(fc_subscriber_poll(sub, -7, &m) == FC_INVALID_ARGUMENT);
+
+    inbox box;
+    pthread_mutex_init(&box.lock, NULL);
+    pthread_cond_init(&box.cond, NULL);
+    box.received = 0;
+    box.last[0] = 0;
+    CHECK(fc_subscriber_set_callback(sub, on_message, &box) == FC_OK);
+    for (int i = 0; i < 100; i++) {
+        char payload[16];
+        snprintf(payload, sizeof payload, "msg-%d", i);
+        fc_publish(c, (const uint8_t *)"orders", 6, (const uint8_t *)payload, strlen(payload), NULL);
+    }
+    pthread_mutex_lock(&box.lock);
+    while (box.received < 100) {
+        pthread_cond_wait(&box.cond, &box.lock);
+    }
+    pthread_mutex_unlock(&box.lock);
+    CHECK(box.received == 100 && strcmp(box.last, "msg-99") == 0);
+    CHECK(fc_unsubscribe(sub, (const uint8_t *)"orders", 6) == FC_OK);
+    CHECK(fc_publish(c, (const uint8_t *)"orders", 6, (const uint8_t *)"late", 4, &receivers) == FC_OK && receivers == 0);
+    fc_subscriber_free(sub);
+    pthread_cond_destroy(&box.cond);
+    pthread_mutex_destroy(&box.lock);
+}
+
+int main(void) {
+    fc_cache *c = NULL;
+    fc_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.max_memory = 64u << 20;
+    opts.eviction_policy = "allkeys-lru";
+    if (fc_cache_new(&opts, &c) != FC_OK) {
+        fprintf(stderr, "fc_cache_new: %s\n", fc_last_error());
+        return 1;
+    }
+    test_families(c);
+    test_typed(c);
+    test_misuse(c);
+    test_threads(c);
+    test_pubsub(c);
+    fc_cache_free(c);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
