@@ -24,6 +24,9 @@ cargo test -p ferricache-c
 step "C ABI: C11 and C++17 programs, static and shared, ASan+UBSan, Valgrind"
 bash scripts/test-c.sh
 
+step "C ABI: fuzzing fc_command's argv (cargo-fuzz, ${FUZZ_SECONDS:-20} s)"
+bash scripts/fuzz-c.sh
+
 step "examples and benchmarks build, and the tour runs"
 cargo build --release --workspace --all-targets
 cargo run --release --example tour > /dev/null
