@@ -53,4 +53,9 @@ run c11-shared $vg
 run cxx17-static $vg
 
 make --no-print-directory -s -C examples/c clean all run
+# The README's C example compiles and runs.
+awk '/^```c$/ {on = 1; next} /^```$/ {on = 0} on' README.md > "$out/readme_example.c"
+# shellcheck disable=SC2086
+gcc -std=c11 $warn $cflags "$out/readme_example.c" $shared -o "$out/readme_example"
+"$out/readme_example"
 echo "C ABI: all test programs passed"
