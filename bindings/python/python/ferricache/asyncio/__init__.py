@@ -1,0 +1,296 @@
+"""``ferricache.asyncio``: the same API as coroutines, in the shape of ``redis.asyncio``.
+
+Ordinary commands run inline (they take well under a microsecond and never wait). Blocking
+pops and pub/sub waits never block the event loop: the engine signals readiness through a
+socket that the loop watches.
+
+>>> import asyncio, ferricache.asyncio
+>>> async def main():
+...     r = ferricache.asyncio.Cache(decode_responses=True)
+...     await r.rpush("jobs", "job-1")
+...     return await r.blpop("jobs", timeout=1)
+>>> asyncio.run(main())
+('jobs', 'job-1')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import socket
+from typing import Any, AsyncIterator, Awaitable, Callable, Optional
+
+from ferricache.client import Cache as SyncCache
+from ferricache.pubsub import PubSub as SyncPubSub
+
+__all__ = ["Cache", "PubSub", "Redis", "StrictRedis"]
+
+
+async def _readable(sock: socket.socket, timeout: Optional[float]) -> bool:
+    """Waits until ``sock`` has a byte (True) or ``timeout`` passes (False)."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def on_readable() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(sock.fileno(), on_readable)
+    try:
+        await asyncio.wait_for(ready, timeout)
+        return True
+    except asyncio.TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(sock.fileno())
+
+
+async def _await_waiter(waiter: Any, timeout: float) -> Any:
+    """The result of a native blocking pop, awaited without blocking the loop."""
+    got = waiter.try_take()
+    if got is not None:
+        return got
+    rsock, wsock = socket.socketpair()
+    try:
+        rsock.setblocking(False)
+        waiter.notify_fd(wsock.fileno())
+        if await _readable(rsock, timeout or None):
+            got = waiter.try_take()
+        return got
+    finally:
+        if got is None:
+            waiter.cancel()
+        rsock.close()
+        wsock.close()
+
+
+def _timeout(timeout: Any) -> float:
+    if timeout is None:
+        return 0.0
+    if hasattr(timeout, "total_seconds"):
+        return float(timeout.total_seconds())
+    return float(timeout)
+
+
+class Cache:
+    """``redis.asyncio.Redis``'s API over a ferricache engine. Every command method of
+    :class:`ferricache.Cache` is here as a coroutine with the same parameters.
+
+    Pass the same options as to :class:`ferricache.Cache`, or ``Cache(cache=sync_cache)``
+    to share an engine with synchronous code.
+    """
+
+    def __init__(self, *, cache: Optional[SyncCache] = None, **kwargs: Any) -> None:
+        self._sync = cache if cache is not None else SyncCache(**kwargs)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> "Cache":
+        return cls(**kwargs)
+
+    @property
+    def sync(self) -> SyncCache:
+        """The synchronous cache this one runs on (same data)."""
+        return self._sync
+
+    @property
+    def decode_responses(self) -> bool:
+        return self._sync.decode_responses
+
+    async def __aenter__(self) -> "Cache":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """As ``redis.asyncio.Redis.aclose``: nothing to close."""
+
+    async def close(self) -> None:
+        """Deprecated alias of ``aclose`` in redis-py; kept for old code."""
+
+    async def initialize(self) -> "Cache":
+        return self
+
+    def pubsub(self, ignore_subscribe_messages: bool = False) -> "PubSub":
+        return PubSub(self._sync, ignore_subscribe_messages=ignore_subscribe_messages)
+
+    async def _pop(self, keys: Any, timeout: Any, take: str) -> Any:
+        waiter = self._sync._pop_waiter(keys, take)
+        return await _await_waiter(waiter, _timeout(timeout))
+
+    async def blpop(self, keys: Any, timeout: Any = 0) -> Any:
+        return await self._pop(keys, timeout, "lhead")
+
+    async def brpop(self, keys: Any, timeout: Any = 0) -> Any:
+        return await self._pop(keys, timeout, "ltail")
+
+    async def bzpopmin(self, keys: Any, timeout: Any = 0) -> Any:
+        return await self._pop(keys, timeout, "zmin")
+
+    async def bzpopmax(self, keys: Any, timeout: Any = 0) -> Any:
+        return await self._pop(keys, timeout, "zmax")
+
+    async def blmove(self, first_list: Any, second_list: Any, timeout: Any, src: str = "LEFT", dest: str = "RIGHT") -> Any:
+        moved = self._sync.lmove(first_list, second_list, src, dest)
+        if moved is not None:
+            return moved
+        got = await self._pop([first_list], timeout, "lhead" if src.upper() == "LEFT" else "ltail")
+        if got is None:
+            return None
+        _, element = got
+        try:
+            (self._sync.lpush if dest.upper() == "LEFT" else self._sync.rpush)(second_list, element)
+        except Exception:
+            (self._sync.lpush if src.upper() == "LEFT" else self._sync.rpush)(first_list, element)
+            raise
+        return element
+
+    async def brpoplpush(self, src: Any, dst: Any, timeout: Any = 0) -> Any:
+        return await self.blmove(src, dst, timeout, "RIGHT", "LEFT")
+
+    async def scan_iter(self, match: Any = None, count: Optional[int] = None, _type: Optional[str] = None, **kwargs: Any) -> AsyncIterator[Any]:
+        for key in self._sync.scan_iter(match=match, count=count, _type=_type):
+            yield key
+
+    async def hscan_iter(self, name: Any, match: Any = None, count: Optional[int] = None, no_values: Optional[bool] = None) -> AsyncIterator[Any]:
+        for item in self._sync.hscan_iter(name, match=match, count=count, no_values=no_values):
+            yield item
+
+    async def sscan_iter(self, name: Any, match: Any = None, count: Optional[int] = None) -> AsyncIterator[Any]:
+        for item in self._sync.sscan_iter(name, match=match, count=count):
+            yield item
+
+    async def zscan_iter(self, name: Any, match: Any = None, count: Optional[int] = None, score_cast_func: Any = float) -> AsyncIterator[Any]:
+        for item in self._sync.zscan_iter(name, match=match, count=count, score_cast_func=score_cast_func):
+            yield item
+
+
+# Every other command of the synchronous client, as a coroutine with the same signature.
+_SPECIAL = set(vars(Cache)) | {"pubsub", "close", "from_url", "stats", "execute"}
+
+
+def _coroutine(name: str) -> Callable[..., Awaitable[Any]]:
+    method = getattr(SyncCache, name)
+
+    async def call(self: Cache, *args: Any, **kwargs: Any) -> Any:
+        return method(self._sync, *args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = method.__doc__
+    try:
+        call.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):  # pragma: no cover - every method has one today
+        pass
+    return call
+
+
+COMMANDS = sorted(
+    n
+    for n in dir(SyncCache)
+    if not n.startswith("_") and n not in _SPECIAL and callable(getattr(SyncCache, n))
+)
+for _name in COMMANDS:
+    setattr(Cache, _name, _coroutine(_name))
+
+
+async def _maybe_await(result: Any) -> None:
+    if inspect.isawaitable(result):
+        await result
+
+
+class PubSub:
+    """``redis.asyncio.client.PubSub``: coroutines for subscribing and reading; handlers
+    may be plain functions or coroutine functions."""
+
+    def __init__(self, cache: SyncCache, ignore_subscribe_messages: bool = False) -> None:
+        self._sub = SyncPubSub(cache, ignore_subscribe_messages=ignore_subscribe_messages)
+        self._rsock, self._wsock = socket.socketpair()
+        self._rsock.setblocking(False)
+        self._sub._native.notify_fd(self._wsock.fileno())
+
+    @property
+    def channels(self) -> dict[Any, Any]:
+        return self._sub.channels
+
+    @property
+    def patterns(self) -> dict[Any, Any]:
+        return self._sub.patterns
+
+    @property
+    def subscribed(self) -> bool:
+        return self._sub.subscribed
+
+    async def __aenter__(self) -> "PubSub":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        self._sub.reset()
+        self._rsock.close()
+        self._wsock.close()
+
+    async def reset(self) -> None:
+        await self.aclose()
+
+    async def subscribe(self, *args: Any, **kwargs: Any) -> None:
+        self._sub.subscribe(*args, **kwargs)
+
+    async def psubscribe(self, *args: Any, **kwargs: Any) -> None:
+        self._sub.psubscribe(*args, **kwargs)
+
+    async def unsubscribe(self, *args: Any) -> None:
+        self._sub.unsubscribe(*args)
+
+    async def punsubscribe(self, *args: Any) -> None:
+        self._sub.punsubscribe(*args)
+
+    async def get_message(self, ignore_subscribe_messages: bool = False, timeout: Optional[float] = 0.0) -> Optional[dict[str, Any]]:
+        """The next message, waiting up to ``timeout`` seconds (None: until one comes)
+        without blocking the loop."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            message = self._sub._next(0.0)
+            if message is not None:
+                kind = message["type"]
+                handler = None
+                if kind == "message":
+                    handler = self._sub.channels.get(message["channel"])
+                elif kind == "pmessage":
+                    handler = self._sub.patterns.get(message["pattern"])
+                if handler is not None:
+                    await _maybe_await(handler(message))
+                    return None
+                return self._sub.handle_message(message, ignore_subscribe_messages)
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return None
+            if await _readable(self._rsock, left):
+                try:
+                    self._rsock.recv(4096)
+                except BlockingIOError:
+                    pass
+
+    async def listen(self) -> AsyncIterator[dict[str, Any]]:
+        while self.subscribed:
+            message = await self.get_message(timeout=None)
+            if message is not None:
+                yield message
+
+    async def run(self, *, exception_handler: Optional[Callable[..., Any]] = None, poll_timeout: float = 1.0) -> None:
+        """Delivers messages to their handlers until cancelled."""
+        while True:
+            try:
+                await self.get_message(ignore_subscribe_messages=True, timeout=poll_timeout)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as e:
+                if exception_handler is None:
+                    raise
+                await _maybe_await(exception_handler(e, self))
+
+
+Redis = Cache
+StrictRedis = Cache

@@ -1,0 +1,680 @@
+//! `NativeCache`: the engine handle behind `ferricache.Cache`. It runs any command through
+//! the dispatcher (`execute`) and implements the hottest redis-py methods directly, with
+//! redis-py's signatures, so that they cost one native call.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use bytes::Bytes;
+use ferricache::{Cache, End, EvictionPolicy, Expiry, SetCondition, SetOptions, Take};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
+
+use crate::args::{encode, timeout_seconds};
+use crate::errors::{from_error, DataError};
+use crate::pubsub::NativeSubscription;
+use crate::reply::{bytes_obj, to_py};
+use crate::waiter::NativeWaiter;
+
+/// redis-py connection options: accepted so that `Redis(...)` arguments carry over, and
+/// ignored, since there is no connection.
+const CONNECTION_OPTIONS: &[&str] = &[
+    "host",
+    "port",
+    "db",
+    "password",
+    "username",
+    "socket_timeout",
+    "socket_connect_timeout",
+    "socket_keepalive",
+    "socket_keepalive_options",
+    "connection_pool",
+    "unix_socket_path",
+    "encoding",
+    "encoding_errors",
+    "retry_on_timeout",
+    "retry_on_error",
+    "ssl",
+    "ssl_keyfile",
+    "ssl_certfile",
+    "ssl_cert_reqs",
+    "ssl_ca_certs",
+    "ssl_ca_path",
+    "ssl_ca_data",
+    "ssl_check_hostname",
+    "ssl_password",
+    "ssl_validate_ocsp",
+    "max_connections",
+    "single_connection_client",
+    "health_check_interval",
+    "client_name",
+    "lib_name",
+    "lib_version",
+    "protocol",
+    "retry",
+    "redis_connect_func",
+    "credential_provider",
+    "auto_close_connection_pool",
+    "errors",
+    "charset",
+    "cache_config",
+];
+
+/// Commands that wait: run through the waiter path, which releases the GIL.
+const BLOCKING: &[&str] = &[
+    "blpop",
+    "brpop",
+    "bzpopmin",
+    "bzpopmax",
+    "blmove",
+    "brpoplpush",
+];
+
+/// Long operations that walk the whole keyspace: run with the GIL released.
+const LONG: &[&str] = &["keys", "flushall", "flushdb", "info"];
+
+#[pyclass(subclass, frozen, module = "ferricache._native")]
+pub struct NativeCache {
+    pub(crate) cache: Cache,
+    decode: bool,
+}
+
+fn encode_all(items: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u8>>> {
+    // A single str or bytes is one key, as redis-py's `list_or_args` has it.
+    if items.is_instance_of::<PyString>() || items.is_instance_of::<PyBytes>() {
+        return Ok(vec![encode(items)?.into_owned()]);
+    }
+    items
+        .try_iter()?
+        .map(|i| Ok(encode(&i?)?.into_owned()))
+        .collect()
+}
+
+fn keys_and_args(keys: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<Vec<Vec<u8>>> {
+    let mut all = encode_all(keys)?;
+    for a in args.iter() {
+        all.push(encode(&a)?.into_owned());
+    }
+    Ok(all)
+}
+
+/// An int, or a `timedelta` / `datetime` converted with `f` (seconds or milliseconds).
+fn time_arg(obj: &Bound<'_, PyAny>, what: &str, millis: bool) -> PyResult<i64> {
+    if let Ok(i) = obj.extract::<i64>() {
+        if obj.is_instance_of::<pyo3::types::PyBool>() {
+            return Err(DataError::new_err(format!(
+                "{what} must be an int, timedelta or datetime"
+            )));
+        }
+        return Ok(i);
+    }
+    let secs: f64 = if obj.hasattr("total_seconds")? {
+        obj.call_method0("total_seconds")?.extract()?
+    } else if obj.hasattr("timestamp")? {
+        obj.call_method0("timestamp")?.extract()?
+    } else {
+        return Err(DataError::new_err(format!(
+            "{what} must be an int, timedelta or datetime"
+        )));
+    };
+    Ok(if millis {
+        (secs * 1000.0) as i64
+    } else {
+        secs as i64
+    })
+}
+
+impl NativeCache {
+    fn run(&self, py: Python<'_>, argv: &[&[u8]]) -> PyResult<Py<PyAny>> {
+        let name = argv
+            .first()
+            .map(|n| n.to_ascii_lowercase())
+            .unwrap_or_default();
+        let name = std::str::from_utf8(&name).unwrap_or("");
+        if BLOCKING.contains(&name) {
+            return self.blocking_argv(py, argv);
+        }
+        let reply = if LONG.contains(&name) {
+            py.detach(|| self.cache.execute_slices(argv))
+        } else {
+            self.cache.execute_slices(argv)
+        };
+        to_py(py, &reply, self.decode)
+    }
+
+    /// BLPOP, BRPOP, BZPOPMIN, BZPOPMAX, BLMOVE, BRPOPLPUSH given as argv: validated by
+    /// the dispatcher's rules, then waited for on the waiter path.
+    fn blocking_argv(&self, py: Python<'_>, argv: &[&[u8]]) -> PyResult<Py<PyAny>> {
+        let name = String::from_utf8_lossy(argv[0]).to_ascii_lowercase();
+        let arity_error = || {
+            crate::errors::ResponseError::new_err(format!(
+                "wrong number of arguments for '{name}' command"
+            ))
+        };
+        let timeout = |arg: &[u8]| -> PyResult<f64> {
+            let t: f64 = std::str::from_utf8(arg)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .filter(|t: &f64| t.is_finite())
+                .ok_or_else(|| {
+                    crate::errors::ResponseError::new_err("timeout is not a float or out of range")
+                })?;
+            if t < 0.0 {
+                return Err(crate::errors::ResponseError::new_err("timeout is negative"));
+            }
+            Ok(t)
+        };
+        let end = |arg: &[u8]| -> PyResult<End> {
+            match arg.to_ascii_uppercase().as_slice() {
+                b"LEFT" => Ok(End::Left),
+                b"RIGHT" => Ok(End::Right),
+                _ => Err(crate::errors::ResponseError::new_err("syntax error")),
+            }
+        };
+        let flat = |v: Option<Py<PyAny>>| v.unwrap_or_else(|| py.None());
+        match name.as_str() {
+            "blpop" | "brpop" | "bzpopmin" | "bzpopmax" => {
+                if argv.len() < 3 {
+                    return Err(arity_error());
+                }
+                let t = timeout(argv[argv.len() - 1])?;
+                let take = match name.as_str() {
+                    "blpop" => Take::ListHead,
+                    "brpop" => Take::ListTail,
+                    "bzpopmin" => Take::ZMin,
+                    _ => Take::ZMax,
+                };
+                let keys = &argv[1..argv.len() - 1];
+                let w = NativeWaiter::new(
+                    self.cache.pop_waiter(keys, take).map_err(from_error)?,
+                    take,
+                    self.decode,
+                );
+                // Through execute_command the reply is a list, as on the wire.
+                Ok(flat(self.served_list(py, w.wait_served(py, t)?, take)?))
+            }
+            "blmove" if argv.len() == 6 => {
+                let (from, to, t) = (end(argv[3])?, end(argv[4])?, timeout(argv[5])?);
+                self.move_blocking(py, argv[1], argv[2], from, to, t)
+            }
+            "brpoplpush" if argv.len() == 4 => {
+                let t = timeout(argv[3])?;
+                self.move_blocking(py, argv[1], argv[2], End::Right, End::Left, t)
+            }
+            _ => Err(arity_error()),
+        }
+    }
+
+    fn served_list(
+        &self,
+        py: Python<'_>,
+        s: Option<ferricache::Served>,
+        take: Take,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let Some(s) = s else { return Ok(None) };
+        let mut items = vec![
+            bytes_obj(py, &s.key, self.decode)?,
+            bytes_obj(py, &s.element, self.decode)?,
+        ];
+        if matches!(take, Take::ZMin | Take::ZMax) {
+            items.push(s.score.into_py_any(py)?);
+        }
+        Ok(Some(items.into_py_any(py)?))
+    }
+
+    /// BLMOVE: LMOVE at once if the source has an element, else wait for one on the source
+    /// and push it to the destination.
+    fn move_blocking(
+        &self,
+        py: Python<'_>,
+        src: &[u8],
+        dst: &[u8],
+        from: End,
+        to: End,
+        timeout: f64,
+    ) -> PyResult<Py<PyAny>> {
+        if let Some(v) = self.cache.lmove(src, dst, from, to).map_err(from_error)? {
+            return bytes_obj(py, &v, self.decode);
+        }
+        let take = if from == End::Left {
+            Take::ListHead
+        } else {
+            Take::ListTail
+        };
+        let w = NativeWaiter::new(
+            self.cache.pop_waiter(&[src], take).map_err(from_error)?,
+            take,
+            self.decode,
+        );
+        let Some(s) = w.wait_served(py, timeout)? else {
+            return Ok(py.None());
+        };
+        let pushed = match to {
+            End::Left => self.cache.lpush(dst, [s.element.clone()]),
+            End::Right => self.cache.rpush(dst, [s.element.clone()]),
+        };
+        if let Err(e) = pushed {
+            // Give the element back where it came from, then report.
+            let _ = match from {
+                End::Left => self.cache.lpush(src, [s.element]),
+                End::Right => self.cache.rpush(src, [s.element]),
+            };
+            return Err(from_error(e));
+        }
+        bytes_obj(py, &s.element, self.decode)
+    }
+
+    fn blocking_pop(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        take: Take,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let keys = encode_all(keys)?;
+        let t = timeout_seconds(timeout)?;
+        let w = NativeWaiter::new(
+            self.cache.pop_waiter(&keys, take).map_err(from_error)?,
+            take,
+            self.decode,
+        );
+        let served = w.wait_served(py, t)?;
+        served
+            .map(|s| {
+                let (k, e) = (
+                    bytes_obj(py, &s.key, self.decode)?,
+                    bytes_obj(py, &s.element, self.decode)?,
+                );
+                if matches!(take, Take::ZMin | Take::ZMax) {
+                    (k, e, s.score).into_py_any(py)
+                } else {
+                    (k, e).into_py_any(py)
+                }
+            })
+            .transpose()
+    }
+}
+
+fn opt<'a, 'py>(o: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
+    o.filter(|o| !o.is_none())
+}
+
+#[pymethods]
+impl NativeCache {
+    #[new]
+    #[pyo3(signature = (*, max_memory=None, max_entries=None, eviction_policy=None, default_ttl=None,
+                        notify_keyspace_events=None, shards=None, pubsub_queue_limit=None,
+                        decode_responses=false, **connection))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        max_memory: Option<usize>,
+        max_entries: Option<usize>,
+        eviction_policy: Option<&str>,
+        default_ttl: Option<&Bound<'_, PyAny>>,
+        notify_keyspace_events: Option<&str>,
+        shards: Option<usize>,
+        pubsub_queue_limit: Option<usize>,
+        decode_responses: bool,
+        connection: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        if let Some(c) = connection {
+            for k in c.keys() {
+                let k: String = k.extract()?;
+                if !CONNECTION_OPTIONS.contains(&k.as_str()) {
+                    return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                        "Cache() got an unexpected keyword argument '{k}'"
+                    )));
+                }
+            }
+        }
+        let mut b = Cache::builder();
+        if let Some(m) = max_memory {
+            b = b.max_memory(m);
+        }
+        if let Some(n) = max_entries {
+            b = b.max_entries(n);
+        }
+        if let Some(p) = eviction_policy {
+            b = b.eviction_policy(
+                p.parse::<EvictionPolicy>()
+                    .map_err(|e| DataError::new_err(e.to_string()))?,
+            );
+        }
+        if let Some(t) = opt(default_ttl) {
+            // Seconds, as an int, a float or a timedelta.
+            let secs = timeout_seconds(Some(t))
+                .ok()
+                .filter(|s| *s > 0.0)
+                .ok_or_else(|| {
+                    DataError::new_err("default_ttl must be a positive number of seconds")
+                })?;
+            b = b.default_ttl(Duration::from_secs_f64(secs));
+        }
+        if let Some(f) = notify_keyspace_events {
+            b = b.notify_keyspace_events(f);
+        }
+        if let Some(s) = shards {
+            b = b.shards(s);
+        }
+        if let Some(l) = pubsub_queue_limit {
+            b = b.pubsub_queue_limit(l);
+        }
+        let cache = b.build().map_err(|e| DataError::new_err(e.to_string()))?;
+        Ok(NativeCache {
+            cache,
+            decode: decode_responses,
+        })
+    }
+
+    /// Whether replies are `str` (True) or `bytes`.
+    #[getter]
+    fn decode_responses(&self) -> bool {
+        self.decode
+    }
+
+    /// Runs one command given as arguments (`"ZADD", "lb", 50, "alice"`) and returns the
+    /// raw reply.
+    #[pyo3(signature = (*args))]
+    fn execute(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let encoded: Vec<Cow<'_, [u8]>> = args
+            .iter()
+            .map(|a| encode(&a).map(|c| Cow::Owned(c.into_owned())))
+            .collect::<PyResult<_>>()?;
+        if encoded.is_empty() {
+            return Err(DataError::new_err("a command needs at least its name"));
+        }
+        let argv: Vec<&[u8]> = encoded.iter().map(|c| &c[..]).collect();
+        self.run(py, &argv)
+    }
+
+    /// GET.
+    fn get(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let key = encode(name)?;
+        match self.cache.get(&key[..]).map_err(from_error)? {
+            Some(v) => Ok(Some(bytes_obj(py, &v, self.decode)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// SET with redis-py's options: True when written, None when NX/XX prevented it, the
+    /// previous value with `get=True`.
+    #[pyo3(signature = (name, value, ex=None, px=None, nx=false, xx=false, keepttl=false, get=false, exat=None, pxat=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn set(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        ex: Option<&Bound<'_, PyAny>>,
+        px: Option<&Bound<'_, PyAny>>,
+        nx: bool,
+        xx: bool,
+        keepttl: bool,
+        get: bool,
+        exat: Option<&Bound<'_, PyAny>>,
+        pxat: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let key = encode(name)?;
+        let value = Bytes::copy_from_slice(&encode(value)?);
+        let mut expiries = Vec::new();
+        if let Some(e) = opt(ex) {
+            expiries.push(Expiry::Ex(time_arg(e, "ex", false)?));
+        }
+        if let Some(p) = opt(px) {
+            expiries.push(Expiry::Px(time_arg(p, "px", true)?));
+        }
+        if let Some(e) = opt(exat) {
+            expiries.push(Expiry::ExAt(time_arg(e, "exat", false)?));
+        }
+        if let Some(p) = opt(pxat) {
+            expiries.push(Expiry::PxAt(time_arg(p, "pxat", true)?));
+        }
+        if keepttl {
+            expiries.push(Expiry::KeepTtl);
+        }
+        if expiries.len() > 1 {
+            return Err(DataError::new_err(
+                "``ex``, ``px``, ``exat``, ``pxat`` and ``keepttl`` are mutually exclusive.",
+            ));
+        }
+        if nx && xx {
+            return Err(DataError::new_err(
+                "``nx`` and ``xx`` are mutually exclusive.",
+            ));
+        }
+        let opts = SetOptions {
+            expiry: expiries.pop(),
+            condition: if nx {
+                SetCondition::Nx
+            } else if xx {
+                SetCondition::Xx
+            } else {
+                SetCondition::Always
+            },
+            get,
+        };
+        let out = self
+            .cache
+            .set_with(&key[..], value, &opts)
+            .map_err(from_error)?;
+        if get {
+            return out
+                .previous
+                .map(|p| bytes_obj(py, &p, self.decode))
+                .transpose();
+        }
+        out.written.then(|| true.into_py_any(py)).transpose()
+    }
+
+    /// INCRBY (redis-py's `incr(name, amount=1)`).
+    #[pyo3(signature = (name, amount=1))]
+    fn incr(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
+        self.cache
+            .incr_by(&encode(name)?[..], amount)
+            .map_err(from_error)
+    }
+
+    /// INCRBY.
+    #[pyo3(signature = (name, amount=1))]
+    fn incrby(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
+        self.incr(name, amount)
+    }
+
+    /// DECRBY (redis-py's `decr(name, amount=1)`).
+    #[pyo3(signature = (name, amount=1))]
+    fn decr(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
+        self.cache
+            .decr_by(&encode(name)?[..], amount)
+            .map_err(from_error)
+    }
+
+    /// DECRBY.
+    #[pyo3(signature = (name, amount=1))]
+    fn decrby(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
+        self.decr(name, amount)
+    }
+
+    /// DEL: how many of the keys existed.
+    #[pyo3(signature = (*names))]
+    fn delete(&self, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        let keys = names
+            .iter()
+            .map(|n| Ok(encode(&n)?.into_owned()))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(self.cache.del(&keys))
+    }
+
+    /// EXISTS: how many of the keys exist (repeats counted).
+    #[pyo3(signature = (*names))]
+    fn exists(&self, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        let keys = names
+            .iter()
+            .map(|n| Ok(encode(&n)?.into_owned()))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(self.cache.exists(&keys))
+    }
+
+    /// MGET: a list with None for missing keys.
+    #[pyo3(signature = (keys, *args))]
+    fn mget(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<Vec<Option<Py<PyAny>>>> {
+        let keys = keys_and_args(keys, args)?;
+        self.cache
+            .mget(&keys)
+            .into_iter()
+            .map(|v| v.map(|v| bytes_obj(py, &v, self.decode)).transpose())
+            .collect()
+    }
+
+    /// GET as bytes whatever `decode_responses` says (for pickled payloads).
+    fn _get_bytes(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let v = self.cache.get(&encode(name)?[..]).map_err(from_error)?;
+        v.map(|v| bytes_obj(py, &v, false)).transpose()
+    }
+
+    /// HGET.
+    fn hget(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let v = self
+            .cache
+            .hget(&encode(name)?[..], &encode(key)?[..])
+            .map_err(from_error)?;
+        v.map(|v| bytes_obj(py, &v, self.decode)).transpose()
+    }
+
+    /// TTL in seconds: -2 for a missing key, -1 for a key without TTL.
+    fn ttl(&self, name: &Bound<'_, PyAny>) -> PyResult<i64> {
+        self.cache.ttl(&encode(name)?[..]).map_err(from_error)
+    }
+
+    /// BLPOP: `(key, value)` from the first non-empty list, waiting up to `timeout`
+    /// seconds (0: forever) with the GIL released; None on timeout.
+    #[pyo3(signature = (keys, timeout=None))]
+    fn blpop(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        self.blocking_pop(py, keys, timeout, Take::ListHead)
+    }
+
+    /// BRPOP, as BLPOP from the tail.
+    #[pyo3(signature = (keys, timeout=None))]
+    fn brpop(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        self.blocking_pop(py, keys, timeout, Take::ListTail)
+    }
+
+    /// BZPOPMIN: `(key, member, score)`, or None on timeout.
+    #[pyo3(signature = (keys, timeout=None))]
+    fn bzpopmin(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        self.blocking_pop(py, keys, timeout, Take::ZMin)
+    }
+
+    /// BZPOPMAX.
+    #[pyo3(signature = (keys, timeout=None))]
+    fn bzpopmax(
+        &self,
+        py: Python<'_>,
+        keys: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        self.blocking_pop(py, keys, timeout, Take::ZMax)
+    }
+
+    /// BLMOVE.
+    #[pyo3(signature = (first_list, second_list, timeout, src="LEFT", dest="RIGHT"))]
+    fn blmove(
+        &self,
+        py: Python<'_>,
+        first_list: &Bound<'_, PyAny>,
+        second_list: &Bound<'_, PyAny>,
+        timeout: &Bound<'_, PyAny>,
+        src: &str,
+        dest: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let end = |s: &str| match s.to_ascii_uppercase().as_str() {
+            "LEFT" => Ok(End::Left),
+            "RIGHT" => Ok(End::Right),
+            _ => Err(DataError::new_err("src and dest must be LEFT or RIGHT")),
+        };
+        let t = timeout_seconds(Some(timeout))?;
+        self.move_blocking(
+            py,
+            &encode(first_list)?,
+            &encode(second_list)?,
+            end(src)?,
+            end(dest)?,
+            t,
+        )
+    }
+
+    /// BRPOPLPUSH.
+    #[pyo3(signature = (src, dst, timeout=None))]
+    fn brpoplpush(
+        &self,
+        py: Python<'_>,
+        src: &Bound<'_, PyAny>,
+        dst: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let t = timeout_seconds(timeout)?;
+        self.move_blocking(py, &encode(src)?, &encode(dst)?, End::Right, End::Left, t)
+    }
+
+    /// A blocking pop that does not wait here: asyncio awaits it through `notify_fd`.
+    /// `take` is "lhead", "ltail", "zmin" or "zmax".
+    fn _pop_waiter(&self, keys: &Bound<'_, PyAny>, take: &str) -> PyResult<NativeWaiter> {
+        let take = match take {
+            "lhead" => Take::ListHead,
+            "ltail" => Take::ListTail,
+            "zmin" => Take::ZMin,
+            "zmax" => Take::ZMax,
+            _ => return Err(DataError::new_err("unknown pop kind")),
+        };
+        let keys = encode_all(keys)?;
+        let w = self.cache.pop_waiter(&keys, take).map_err(from_error)?;
+        Ok(NativeWaiter::new(w, take, self.decode))
+    }
+
+    /// A new subscription (the engine of `pubsub()`).
+    fn _subscription(&self) -> NativeSubscription {
+        NativeSubscription::new(self.cache.subscriber(), self.decode)
+    }
+
+    /// The engine's counters: hits, misses, keys, used_memory, evictions, expirations, ...
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.cache.stats();
+        let d = PyDict::new(py);
+        d.set_item("hits", s.hits)?;
+        d.set_item("misses", s.misses)?;
+        d.set_item("hit_ratio", s.hit_ratio())?;
+        d.set_item("keys", s.keys)?;
+        d.set_item("keys_with_ttl", s.keys_with_ttl)?;
+        d.set_item("used_memory", s.used_memory)?;
+        d.set_item("evictions", s.evictions)?;
+        d.set_item("expirations", s.expirations)?;
+        d.set_item("commands", s.commands)?;
+        d.set_item("blocked_clients", s.blocked_clients)?;
+        Ok(d)
+    }
+}

@@ -1,0 +1,24 @@
+//! The native module of the `ferricache` Python package (`ferricache._native`).
+//!
+//! A thin translation layer: Python arguments become bytes, commands run through the
+//! core's typed API or its dispatcher, replies become Python objects. redis-py's method
+//! surface (names, keyword arguments, return shapes) is built in Python on top of this, in
+//! `python/ferricache/`. Blocking pops and pub/sub waits release the GIL.
+
+use pyo3::prelude::*;
+
+mod args;
+mod cache;
+mod errors;
+mod pubsub;
+mod reply;
+mod waiter;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<cache::NativeCache>()?;
+    m.add_class::<waiter::NativeWaiter>()?;
+    m.add_class::<pubsub::NativeSubscription>()?;
+    errors::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! Replies as Python objects: None, int, float, bytes (or str with decode_responses), lists.
+
+use ferricache::Reply;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3::IntoPyObjectExt;
+
+use crate::errors::from_reply_text;
+
+pub(crate) fn bytes_obj(py: Python<'_>, b: &[u8], decode: bool) -> PyResult<Py<PyAny>> {
+    if decode {
+        let s = std::str::from_utf8(b).map_err(|e| {
+            pyo3::exceptions::PyUnicodeDecodeError::new_err(format!(
+                "'utf-8' codec can't decode the reply: {e}"
+            ))
+        })?;
+        Ok(PyString::new(py, s).into_any().unbind())
+    } else {
+        Ok(PyBytes::new(py, b).into_any().unbind())
+    }
+}
+
+/// A reply as a Python object; an error reply raises redis-py's exception for it.
+pub(crate) fn to_py(py: Python<'_>, reply: &Reply, decode: bool) -> PyResult<Py<PyAny>> {
+    Ok(match reply {
+        Reply::Nil => py.None(),
+        Reply::Integer(i) => i.into_py_any(py)?,
+        Reply::Double(d) => d.into_py_any(py)?,
+        Reply::Bulk(b) => bytes_obj(py, b, decode)?,
+        Reply::Status(s) => bytes_obj(py, s.as_bytes(), decode)?,
+        Reply::Error(e) => return Err(from_reply_text(e)),
+        Reply::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                // Errors inside arrays (none today) would raise here too.
+                list.append(to_py(py, item, decode)?)?;
+            }
+            list.into_any().unbind()
+        }
+        other => {
+            return Err(crate::errors::ResponseError::new_err(format!(
+                "unsupported reply {other:?}"
+            )))
+        }
+    })
+}

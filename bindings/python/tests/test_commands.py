@@ -1,0 +1,244 @@
+"""redis-py's API surface: names, parameters and return shapes for every family."""
+
+import datetime
+
+import pytest
+
+import ferricache
+from ferricache.exceptions import DataError, OutOfMemoryError, RedisError, ResponseError
+
+
+def test_bytes_by_default_and_str_when_decoding(rb, r):
+    assert rb.set("k", "v") is True
+    assert rb.get("k") == b"v"
+    assert r.set("k", "v") is True
+    assert r.get("k") == "v"
+    assert rb.get("missing") is None
+
+
+def test_inputs_encode_as_redis_py_does(rb):
+    rb.set("int", 42)
+    rb.set("float", 1.5)
+    rb.set("bytes", b"\x00\xff")
+    rb.set("view", memoryview(b"mv"))
+    rb.set("array", bytearray(b"ba"))
+    assert rb.mget("int", "float", "bytes", "view", "array") == [b"42", b"1.5", b"\x00\xff", b"mv", b"ba"]
+    for bad in ({"a": 1}, None, True, [1]):
+        with pytest.raises(DataError):
+            rb.set("k", bad)
+    assert rb.get("k") is None  # nothing was written
+
+
+def test_set_options(r):
+    assert r.set("k", "1", nx=True) is True
+    assert r.set("k", "2", nx=True) is None
+    assert r.set("other", "1", xx=True) is None
+    assert r.set("k", "3", get=True) == "1"
+    assert r.set("k", "4", ex=100) is True and 99 <= r.ttl("k") <= 100
+    assert r.set("k", "5", px=datetime.timedelta(seconds=50)) is True and r.pttl("k") <= 50000
+    assert r.set("k", "6", keepttl=True) and r.ttl("k") > 0
+    at = datetime.datetime.now() + datetime.timedelta(seconds=30)
+    assert r.set("k", "7", exat=at) and 28 <= r.ttl("k") <= 30
+    with pytest.raises(DataError):
+        r.set("k", "8", ex=1, px=1)
+    with pytest.raises(DataError):
+        r.set("k", "8", nx=True, xx=True)
+    with pytest.raises(ResponseError, match="invalid expire time"):
+        r.set("k", "9", ex=0)
+    assert r.get("k") == "7"
+
+
+def test_strings(r):
+    assert r.setex("a", 10, "x") is True and r.ttl("a") == 10
+    assert r.psetex("b", datetime.timedelta(seconds=5), "y") is True
+    assert r.setnx("a", "z") is False
+    assert r.getset("a", "new") == "x"
+    assert r.getdel("a") == "new" and r.get("a") is None
+    assert r.mset({"m1": "1", "m2": "2"}) is True
+    assert r.msetnx({"m1": "x", "m3": "3"}) is False
+    assert r.mget(["m1", "m2", "nope"]) == ["1", "2", None]
+    assert r.append("m1", "23") == 3 and r.strlen("m1") == 3
+    assert r.getrange("m1", 0, 1) == "12" and r.setrange("m1", 1, "X") == 3
+    assert r.incr("n") == 1 and r.incr("n", 10) == 11 and r.incrby("n", 2) == 13
+    assert r.decr("n") == 12 and r.decrby("n", 2) == 10
+    assert r.incrbyfloat("f", 0.1) == pytest.approx(0.1)
+    assert r.getex("m2", ex=100) == "2" and r.ttl("m2") == 100
+    assert r.getex("m2", persist=True) == "2" and r.ttl("m2") == -1
+    with pytest.raises(ResponseError, match="^value is not an integer or out of range$"):
+        r.incr("m1")
+
+
+def test_keys_and_ttls(r):
+    r.set("a", 1)
+    r.set("b", 2)
+    assert r.exists("a", "b", "c", "a") == 3
+    assert r.type("a") == "string" and r.type("nope") == "none"
+    assert r.expire("a", 100) is True and r.expire("a", 50, gt=True) is False
+    assert r.expire("nope", 10) is False
+    assert r.pexpire("a", datetime.timedelta(seconds=20)) is True and r.pttl("a") <= 20000
+    assert r.expireat("b", datetime.datetime.now() + datetime.timedelta(minutes=1)) is True
+    assert r.expiretime("b") > 0 and r.pexpiretime("nope") == -2
+    assert r.persist("b") is True and r.ttl("b") == -1
+    assert r.rename("b", "c") is True and r.renamenx("c", "a") is False
+    assert r.copy("c", "d") is True and r.get("d") == "2"
+    assert r.touch("a", "zz") == 1 and r.unlink("d") == 1 and r.delete("a", "zz") == 1
+    assert sorted(r.keys("*")) == ["c"]
+    assert r.dbsize() == 1 and r.randomkey() == "c"
+    assert r.flushall() is True and r.dbsize() == 0
+
+
+def test_scan_family(r):
+    for i in range(50):
+        r.set(f"user:{i}", i)
+        r.set(f"car:{i}", i)
+    cursor, keys = r.scan(0, match="user:*", count=10)
+    assert isinstance(cursor, int)
+    seen = set(r.scan_iter(match="user:*", count=7))
+    assert seen == {f"user:{i}" for i in range(50)}
+    assert set(r.scan_iter(_type="string")) >= seen
+    r.hset("h", mapping={f"f{i}": i for i in range(30)})
+    assert dict(r.hscan_iter("h")) == {f"f{i}": str(i) for i in range(30)}
+    cursor, page = r.hscan("h", 0, count=100)
+    assert cursor == 0 and len(page) == 30
+    r.sadd("s", *range(30))
+    assert set(r.sscan_iter("s")) == {str(i) for i in range(30)}
+    r.zadd("z", {f"m{i}": i for i in range(30)})
+    assert dict(r.zscan_iter("z")) == {f"m{i}": float(i) for i in range(30)}
+
+
+def test_lists(r):
+    assert r.rpush("l", "a", "b", "c") == 3 and r.lpush("l", "z") == 4
+    assert r.lpushx("nope", "x") == 0 and r.rpushx("l", "d") == 5
+    assert r.lrange("l", 0, -1) == ["z", "a", "b", "c", "d"]
+    assert r.llen("l") == 5 and r.lindex("l", -1) == "d"
+    assert r.lset("l", 0, "Z") is True
+    assert r.linsert("l", "BEFORE", "b", "bb") == 6
+    assert r.lpos("l", "b") == 3 and r.lpos("l", "b", count=0) == [3]
+    assert r.lrem("l", 0, "bb") == 1 and r.ltrim("l", 0, 3) is True
+    assert r.lpop("l") == "Z" and r.rpop("l", 2) == ["c", "b"]
+    assert r.lpop("nope", 2) is None
+    assert r.lmove("l", "l2") == "a" and r.rpoplpush("l2", "l3") == "a"
+    with pytest.raises(ResponseError, match="no such key"):
+        r.lset("nope", 0, "x")
+
+
+def test_hashes(r):
+    assert r.hset("h", "f", "v") == 1
+    assert r.hset("h", mapping={"a": 1, "b": 2}, items=["c", 3]) == 3
+    assert r.hsetnx("h", "f", "x") == 0
+    assert r.hget("h", "f") == "v" and r.hmget("h", ["a", "nope"]) == ["1", None]
+    assert r.hgetall("h") == {"f": "v", "a": "1", "b": "2", "c": "3"}
+    assert r.hgetall("nope") == {}
+    assert r.hexists("h", "a") is True and r.hlen("h") == 4
+    assert sorted(r.hkeys("h")) == ["a", "b", "c", "f"] and len(r.hvals("h")) == 4
+    assert r.hstrlen("h", "f") == 1 and r.hdel("h", "a", "zz") == 1
+    assert r.hincrby("h", "b", 5) == 7 and r.hincrbyfloat("h", "x", 1.5) == 1.5
+    assert r.hrandfield("h") in r.hkeys("h")
+    assert len(r.hrandfield("h", 2, withvalues=True)) == 4
+    assert r.hmset("h2", {"k": "v"}) is True
+    with pytest.raises(DataError):
+        r.hset("h")
+
+
+def test_sets(r):
+    assert r.sadd("s1", "a", "b", "c") == 3 and r.sadd("s2", "b", "c", "d") == 3
+    assert r.smembers("s1") == {"a", "b", "c"} and r.smembers("nope") == set()
+    assert r.sismember("s1", "a") == 1 and r.smismember("s1", ["a", "z"]) == [1, 0]
+    assert r.scard("s1") == 3
+    assert r.sinter("s1", "s2") == {"b", "c"} and r.sunion(["s1", "s2"]) == {"a", "b", "c", "d"}
+    assert r.sdiff("s1", "s2") == {"a"}
+    assert r.sinterstore("d", ["s1", "s2"]) == 2 and r.sunionstore("u", "s1", "s2") == 4
+    assert r.sdiffstore("x", "s1", "s2") == 1
+    assert r.sintercard(2, ["s1", "s2"]) == 2 and r.sintercard(2, ["s1", "s2"], limit=1) == 1
+    assert r.smove("s1", "s2", "a") is True and r.srem("s2", "a", "q") == 1
+    assert r.spop("s1") in {"b", "c"} and len(r.srandmember("s2", 2)) == 2
+    assert r.spop("nope") is None and r.spop("nope", 2) == []
+
+
+def test_sorted_sets(r):
+    assert r.zadd("z", {"a": 1, "b": 2, "c": 3}) == 3
+    assert r.zadd("z", {"a": 10}, xx=True, ch=True) == 1
+    assert r.zadd("z", {"d": 4}, nx=True) == 1
+    assert r.zadd("z", {"b": 5}, incr=True) == 7.0
+    assert r.zadd("z", {"b": 1}, gt=True, ch=True) == 0
+    assert r.zincrby("z", 1.5, "c") == 4.5 and r.zscore("z", "c") == 4.5 and r.zscore("z", "x") is None
+    assert r.zmscore("z", ["a", "x"]) == [10.0, None]
+    assert r.zcard("z") == 4 and r.zrank("z", "d") == 0 and r.zrevrank("z", "a") == 0
+    assert r.zrank("z", "d", withscore=True) == [0, 4.0]
+    assert r.zrange("z", 0, -1) == ["d", "c", "b", "a"]
+    assert r.zrange("z", 0, 1, withscores=True) == [("d", 4.0), ("c", 4.5)]
+    assert r.zrange("z", 0, 1, desc=True) == ["a", "b"]
+    assert r.zrange("z", "(4", "+inf", byscore=True, offset=0, num=2) == ["c", "b"]
+    assert r.zrange("z", 0, -1, withscores=True, score_cast_func=int) == [("d", 4), ("c", 4), ("b", 7), ("a", 10)]
+    assert r.zrevrange("z", 0, 0, withscores=True) == [("a", 10.0)]
+    assert r.zrangebyscore("z", 4, 7) == ["d", "c", "b"]
+    assert r.zrangebyscore("z", "-inf", "+inf", start=1, num=1, withscores=True) == [("c", 4.5)]
+    assert r.zrevrangebyscore("z", "+inf", 7) == ["a", "b"]
+    assert r.zcount("z", "-inf", "(7") == 2
+    r.zadd("lex", {m: 0 for m in "abcde"})
+    assert r.zrangebylex("lex", "[b", "(d") == ["b", "c"]
+    assert r.zrevrangebylex("lex", "+", "[d") == ["e", "d"]
+    assert r.zlexcount("lex", "-", "+") == 5
+    assert r.zremrangebylex("lex", "-", "(b") == 1 and r.zremrangebyrank("lex", 0, 0) == 1
+    assert r.zremrangebyscore("z", 0, 4) == 1 and r.zrem("z", "c", "q") == 1
+    assert r.zpopmin("z") == [("b", 7.0)] and r.zpopmax("z", 5) == [("a", 10.0)]
+    r.zadd("z1", {"a": 1, "b": 2})
+    r.zadd("z2", {"b": 10, "c": 20})
+    assert r.zunionstore("out", ["z1", "z2"]) == 3
+    assert r.zrange("out", 0, -1, withscores=True) == [("a", 1.0), ("b", 12.0), ("c", 20.0)]
+    assert r.zinterstore("out", {"z1": 2, "z2": 1}, aggregate="MAX") == 1
+    assert r.zrange("out", 0, -1, withscores=True) == [("b", 10.0)]
+    assert r.zrandmember("z1") in ("a", "b") and len(r.zrandmember("z1", 2, withscores=True)) == 4
+    with pytest.raises(ResponseError, match="not a valid float"):
+        r.zadd("z", {"x": float("nan")})
+    with pytest.raises(DataError):
+        r.zadd("z", {"a": 1, "b": 2}, incr=True)
+
+
+def test_server_commands(r):
+    assert r.ping() is True and r.echo("hi") == "hi"
+    secs, micros = r.time()
+    assert secs > 1_700_000_000 and 0 <= micros < 1_000_000
+    r.set("a", 1)
+    info = r.info()
+    assert info["db0"]["keys"] == 1 and "used_memory" in info
+    assert r.info("stats")["keyspace_hits"] >= 0
+    assert r.config_set("maxmemory", "1mb") is True
+    assert r.config_get("maxmemory") == {"maxmemory": "1048576"}
+    assert r.execute_command("SET", "x", "1") is True
+    assert r.execute_command("ZADD", "z", 1, "m") == 1
+    assert r.execute_command("CONFIG GET", "maxmemory-policy") == {"maxmemory-policy": "s3-fifo"}
+    with pytest.raises(ResponseError, match="unknown command"):
+        r.execute_command("NOPE")
+
+
+def test_errors_follow_redis_py(r):
+    r.rpush("l", "a")
+    with pytest.raises(ResponseError) as e:
+        r.get("l")
+    assert str(e.value).startswith("WRONGTYPE")
+    assert issubclass(ResponseError, RedisError) and issubclass(OutOfMemoryError, ResponseError)
+    small = ferricache.Cache(max_memory=1, eviction_policy="noeviction")
+    with pytest.raises(OutOfMemoryError):
+        small.set("k", "v" * 1000)
+
+
+def test_constructor_options():
+    c = ferricache.Cache(max_entries=10, eviction_policy="allkeys-lru", default_ttl=60, shards=2)
+    for i in range(100):
+        c.set(i, i)
+    assert c.dbsize() <= 10
+    assert 0 < c.ttl(99) <= 60
+    assert ferricache.Cache.from_url("redis://localhost:6379/0").ping()
+    with pytest.raises(TypeError):
+        ferricache.Cache(max_memroy=5)
+    with pytest.raises(DataError):
+        ferricache.Cache(eviction_policy="bogus")
+    stats = c.stats()
+    assert stats["keys"] <= 10 and stats["evictions"] >= 90
+
+
+def test_redis_aliases_and_context_manager():
+    assert ferricache.Redis is ferricache.Cache and ferricache.StrictRedis is ferricache.Cache
+    with ferricache.Cache() as c:
+        assert c.set("a", 1)
