@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project, layer by layer. The README names this script and
-# .ci/run calls it. Layers for the Python and Node bindings join here as they land.
+# .ci/run calls it. The Node binding's layer joins here when it lands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,9 @@ bash scripts/test-c.sh
 
 step "C ABI: fuzzing fc_command's argv (cargo-fuzz, ${FUZZ_SECONDS:-20} s)"
 bash scripts/fuzz-c.sh
+
+step "Python binding: build, type stubs, pytest"
+bash scripts/test-python.sh
 
 step "examples and benchmarks build, and the tour runs"
 cargo build --release --workspace --all-targets

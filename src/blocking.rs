@@ -102,6 +102,20 @@ impl Waiter {
         self.state.lock().served.take()
     }
 
+    /// Waits until served or `until`, without giving up: on timeout the waiter stays
+    /// queued, so a caller can wait in slices (to check for signals between them).
+    pub fn wait_a_while(&self, until: Instant) -> Option<Served> {
+        let mut st = self.state.lock();
+        loop {
+            if let Some(s) = st.served.take() {
+                return Some(s);
+            }
+            if self.ready.wait_until(&mut st, until).timed_out() {
+                return st.served.take();
+            }
+        }
+    }
+
     /// Sleeps until served or `deadline` (`None`: forever). On timeout the waiter claims
     /// itself, so no pusher can serve it afterwards; if a pusher claimed it first, its
     /// element is on the way and is waited for.

@@ -320,6 +320,29 @@ impl PopWaiter {
         served
     }
 
+    /// Waits up to `timeout` for the element without giving up: on `None` the pop is
+    /// still queued and can be waited for again. Bindings wait in slices this way, to
+    /// check for signals (Python's Ctrl-C) between them. Counts as a blocked client while
+    /// it waits.
+    ///
+    /// ```
+    /// use ferricache::{Cache, Take};
+    /// use std::time::Duration;
+    ///
+    /// let cache = Cache::new();
+    /// let waiter = cache.pop_waiter(&["jobs"], Take::ListHead).unwrap();
+    /// assert!(waiter.wait_for(Duration::from_millis(1)).is_none());
+    /// cache.rpush("jobs", ["job-1"]).unwrap();
+    /// assert_eq!(waiter.wait_for(Duration::from_secs(1)).unwrap().element, "job-1");
+    /// ```
+    pub fn wait_for(&self, timeout: Duration) -> Option<Served> {
+        let blocked = &self.cache.inner.ks.blocked_clients;
+        blocked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let served = self.waiter.wait_a_while(Instant::now() + timeout);
+        blocked.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        served
+    }
+
     /// The element, if one has arrived; never blocks.
     pub fn try_take(&self) -> Option<Served> {
         self.waiter.try_take()

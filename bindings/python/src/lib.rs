@@ -20,5 +20,18 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<waiter::NativeWaiter>()?;
     m.add_class::<pubsub::NativeSubscription>()?;
     errors::register(m)?;
+    m.add(
+        "__all__",
+        [
+            "DataError",
+            "NativeCache",
+            "NativeSubscription",
+            "NativeWaiter",
+            "OutOfMemoryError",
+            "PubSubError",
+            "RedisError",
+            "ResponseError",
+        ],
+    )?;
     Ok(())
 }

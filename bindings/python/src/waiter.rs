@@ -121,11 +121,28 @@ impl NativeWaiter {
 
     pub(crate) fn wait_served(&self, py: Python<'_>, timeout: f64) -> PyResult<Option<Served>> {
         let deadline = (timeout > 0.0).then(|| Instant::now() + Duration::from_secs_f64(timeout));
-        if wait_ready(py, &self.ready, deadline)? {
-            return Ok(self.take());
+        loop {
+            let slice = match deadline {
+                Some(d) => d
+                    .saturating_duration_since(Instant::now())
+                    .min(SIGNAL_SLICE),
+                None => SIGNAL_SLICE,
+            };
+            // The GIL is released while waiting; a push from any thread serves us.
+            let got = py.detach(|| self.waiter.lock().as_ref().and_then(|w| w.wait_for(slice)));
+            if let Some(s) = got {
+                self.waiter.lock().take();
+                return Ok(Some(s));
+            }
+            if let Err(e) = py.check_signals() {
+                self.cancel();
+                return Err(e);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                self.cancel();
+                return Ok(None);
+            }
         }
-        self.cancel();
-        Ok(None)
     }
 
     fn served_to_py(&self, py: Python<'_>, s: Served) -> PyResult<Py<PyAny>> {

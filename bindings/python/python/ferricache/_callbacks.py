@@ -10,7 +10,7 @@ def _str(x: Any) -> Any:
 
 
 def bool_ok(r: Any, **_: Any) -> bool:
-    return _str(r) == "OK"
+    return bool(_str(r) == "OK")
 
 
 def _bool(r: Any, **_: Any) -> bool:

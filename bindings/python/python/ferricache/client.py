@@ -23,11 +23,8 @@ ResponseT = Any
 
 
 def _list_or_args(keys: Any, args: Sequence[Any]) -> list[Any]:
-    if isinstance(keys, (bytes, str, memoryview)):
-        keys = [keys]
-    else:
-        keys = list(keys)
-    return keys + list(args)
+    items: list[Any] = [keys] if isinstance(keys, (bytes, str, memoryview)) else list(keys)
+    return items + list(args)
 
 
 def _seconds(t: ExpiryT) -> int:

@@ -165,7 +165,17 @@ class PubSub:
             if timeout:
                 time.sleep(timeout)
             return None
-        return self.handle_message(self._next(timeout), ignore_subscribe_messages)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            message = self._next(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if message is None:
+                return None
+            handled = self.handle_message(message, ignore_subscribe_messages)
+            # A skipped confirmation or a handled message: look for the next one in time.
+            if handled is not None or message["type"] in self.PUBLISH_MESSAGE_TYPES:
+                return handled
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
 
     def listen(self) -> Iterator[dict[str, Any]]:
         """Messages as they come, until unsubscribed from everything."""

@@ -22,7 +22,7 @@ import pickle
 import threading
 from typing import Any, Iterable, Optional
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache  # type: ignore[import-untyped]
 
 from ferricache.client import Cache
 
@@ -53,7 +53,7 @@ def _loads(raw: Optional[bytes]) -> Any:
         return pickle.loads(raw)
 
 
-class FerriCache(BaseCache):
+class FerriCache(BaseCache):  # type: ignore[misc]
     """``django.core.cache`` backend: ``BACKEND = "ferricache.contrib.django.FerriCache"``."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:

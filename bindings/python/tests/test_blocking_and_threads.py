@@ -1,0 +1,94 @@
+"""Blocking pops release the GIL and honour timeouts; many threads share one cache."""
+
+import threading
+import time
+
+import ferricache
+
+
+def test_blocking_pop_times_out(r):
+    t = time.monotonic()
+    assert r.blpop("empty", timeout=0.2) is None
+    assert 0.15 < time.monotonic() - t < 2
+    assert r.bzpopmin(["z"], timeout=0.05) is None
+
+
+def test_blocking_pop_is_served_by_another_thread(r):
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(r.brpop(["a", "jobs"], timeout=5)))
+    waiter.start()
+    while r.stats()["blocked_clients"] == 0 and not got:
+        time.sleep(0.001)
+    r.lpush("jobs", "job-1")
+    waiter.join(5)
+    assert got == [("jobs", "job-1")]
+
+
+def test_blocking_move_and_zset_pops(r):
+    r.zadd("z", {"low": 1, "high": 2})
+    assert r.bzpopmax("z", 1) == ("z", "high", 2.0)
+    assert r.execute_command("BZPOPMIN", "z", 1) == ("z", "low", 1.0)
+    done = []
+    t = threading.Thread(target=lambda: done.append(r.blmove("src", "dst", 5, "LEFT", "RIGHT")))
+    t.start()
+    time.sleep(0.05)
+    r.rpush("src", "x")
+    t.join(5)
+    assert done == ["x"] and r.lrange("dst", 0, -1) == ["x"]
+    r.rpush("src", "y")
+    assert r.brpoplpush("src", "dst", 1) == "y" and r.lrange("dst", 0, -1) == ["y", "x"]
+
+
+def test_the_gil_is_released_while_waiting(r):
+    # While one thread waits in BLPOP, another runs Python code freely.
+    waiter = threading.Thread(target=lambda: r.blpop("never", timeout=0.5))
+    waiter.start()
+    t, n = time.monotonic(), 0
+    while time.monotonic() - t < 0.2:
+        n += 1
+    waiter.join()
+    assert n > 10_000
+
+
+def test_threads_hammering_one_cache_lose_nothing():
+    c = ferricache.Cache()
+    threads, rounds = 8, 5_000
+
+    def work(i):
+        for j in range(rounds):
+            c.incr("counter")
+            c.hincrby("per-thread", str(i), 1)
+            c.set(f"k:{i}:{j % 10}", j)
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert int(c.get("counter")) == threads * rounds
+    assert {k: int(v) for k, v in c.hgetall("per-thread").items()} == {str(i).encode(): rounds for i in range(threads)}
+
+
+def test_producer_consumer_queue_across_threads(r):
+    n, consumers = 2000, 4
+    received = []
+    lock = threading.Lock()
+
+    def consume():
+        while True:
+            item = r.brpop("queue", timeout=2)
+            if item is None or item[1] == "stop":
+                return
+            with lock:
+                received.append(int(item[1]))
+
+    ts = [threading.Thread(target=consume) for _ in range(consumers)]
+    for t in ts:
+        t.start()
+    for i in range(n):
+        r.lpush("queue", i)
+    for _ in range(consumers):
+        r.lpush("queue", "stop")
+    for t in ts:
+        t.join(10)
+    assert sorted(received) == list(range(n))
