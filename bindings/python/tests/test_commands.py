@@ -242,3 +242,17 @@ def test_redis_aliases_and_context_manager():
     assert ferricache.Redis is ferricache.Cache and ferricache.StrictRedis is ferricache.Cache
     with ferricache.Cache() as c:
         assert c.set("a", 1)
+
+
+def test_pipeline_runs_queued_commands_in_order(r):
+    with r.pipeline() as pipe:
+        pipe.set("a", 1).incr("a").get("a")
+        pipe.lpush("a", "x")  # WRONGTYPE, reported after all ran
+        assert len(pipe) == 4
+        results = pipe.execute(raise_on_error=False)
+    assert results[:3] == [True, 2, "2"]
+    assert isinstance(results[3], ferricache.exceptions.ResponseError)
+    pipe = r.pipeline()
+    pipe.lpush("a", "x")
+    with pytest.raises(ResponseError):
+        pipe.execute()

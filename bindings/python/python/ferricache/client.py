@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from ferricache._callbacks import CALLBACKS
 from ferricache._native import NativeCache
-from ferricache.exceptions import DataError
+from ferricache.exceptions import DataError, RedisError
 
 KeyT = Union[bytes, str, memoryview]
 EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
@@ -87,6 +87,12 @@ class Cache(NativeCache):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> "Pipeline":
+        """redis-py's ``Pipeline``: commands queue and run on ``execute()``, in order.
+        There is no round trip to save in-process; it exists so that pipeline code runs
+        unchanged. It is not a MULTI/EXEC transaction: other threads may interleave."""
+        return Pipeline(self)
 
     def pubsub(self, ignore_subscribe_messages: bool = False) -> "PubSub":
         """A redis-py ``PubSub`` object for this cache."""
@@ -717,9 +723,59 @@ class Cache(NativeCache):
         return self.execute_command("PUBSUB NUMPAT")
 
 
+class Pipeline:
+    """Queues commands (each method returns the pipeline, so calls chain) and runs them
+    on ``execute()``, returning their results in order."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+        self._queue: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.reset()
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or not callable(getattr(self._cache, name, None)):
+            raise AttributeError(name)
+
+        def queue(*args: Any, **kwargs: Any) -> "Pipeline":
+            self._queue.append((name, args, kwargs))
+            return self
+
+        return queue
+
+    def multi(self) -> None:
+        """Accepted for redis-py code; the queue is run in order by ``execute()``."""
+
+    def reset(self) -> None:
+        self._queue.clear()
+
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
+        """Runs the queued commands in order; with ``raise_on_error`` the first error is
+        raised after all have run (as redis-py does), otherwise errors are returned."""
+        results: list[Any] = []
+        for name, args, kwargs in self._queue:
+            try:
+                results.append(getattr(self._cache, name)(*args, **kwargs))
+            except RedisError as e:
+                results.append(e)
+        self._queue.clear()
+        if raise_on_error:
+            for r in results:
+                if isinstance(r, RedisError):
+                    raise r
+        return results
+
+
 Redis = Cache
 StrictRedis = Cache
 
 from ferricache.pubsub import PubSub  # noqa: E402  (PubSub imports Cache's module)
 
-__all__ = ["Cache", "Redis", "StrictRedis", "PubSub"]
+__all__ = ["Cache", "Pipeline", "Redis", "StrictRedis", "PubSub"]
