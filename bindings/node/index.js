@@ -1,0 +1,144 @@
+'use strict';
+// ferricache for Node: a synchronous Cache (node-redis's method names, results returned
+// directly) and createClient(), a client shaped like node-redis v4's.
+
+const { NativeCache } = require('./native.js');
+const { commandOptions } = require('@redis/client');
+const { COMMANDS, BLOCKING, execute, blockingPop, transformCommandArguments, transformCommandReply, ErrorReply } = require('./commands');
+const { FerriClient } = require('./client');
+
+function engineOptions(options = {}) {
+  const { maxMemory, maxEntries, evictionPolicy, defaultTtl, notifyKeyspaceEvents, shards } = options;
+  return { maxMemory, maxEntries, evictionPolicy, defaultTtl, notifyKeyspaceEvents, shards };
+}
+
+function wrapError(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof ErrorReply ? e : new ErrorReply(e.message);
+  }
+}
+
+/**
+ * An in-process cache with node-redis's method names, answering synchronously:
+ * `cache.set('k', 'v', { EX: 60 })` returns 'OK', `cache.zRangeWithScores('lb', 0, -1)`
+ * returns `[{ value, score }]`. Blocking pops (blPop, brPop, ...) return promises.
+ */
+class Cache {
+  constructor(options = {}) {
+    this._native = new NativeCache(engineOptions(options));
+  }
+
+  /** Any command as argv, as node-redis's sendCommand (synchronous here). */
+  sendCommand(args, options) {
+    const name = String(args[0]).toUpperCase();
+    if (name in BLOCKING) return blockingPop(this._native, args, options?.returnBuffers);
+    return execute(this._native, args, options?.returnBuffers);
+  }
+
+  // Fast paths for the hottest calls: one native call, no argument transformation.
+  get(key, ...rest) {
+    if (typeof key !== 'string' || rest.length) return this._run(COMMANDS.GET, [key, ...rest]);
+    return wrapError(() => this._native.get(key));
+  }
+
+  getBuffer(key) {
+    return wrapError(() => this._native.getBuffer(key));
+  }
+
+  set(key, value, options) {
+    if (typeof key === 'string' && (typeof value === 'string' || Buffer.isBuffer(value))) {
+      if (options === undefined) {
+        wrapError(() => this._native.set(key, value));
+        return 'OK';
+      }
+    }
+    return this._run(COMMANDS.SET, options === undefined ? [key, value] : [key, value, options]);
+  }
+
+  del(keys) {
+    if (typeof keys === 'string') return this._native.del(keys);
+    return this._run(COMMANDS.DEL, [keys]);
+  }
+
+  exists(keys) {
+    if (typeof keys === 'string') return this._native.exists(keys);
+    return this._run(COMMANDS.EXISTS, [keys]);
+  }
+
+  incr(key) {
+    if (typeof key !== 'string') return this._run(COMMANDS.INCR, [key]);
+    return wrapError(() => this._native.incrBy(key, 1));
+  }
+
+  incrBy(key, by) {
+    if (typeof key !== 'string' || !Number.isSafeInteger(by)) return this._run(COMMANDS.INCRBY, [key, by]);
+    return wrapError(() => this._native.incrBy(key, by));
+  }
+
+  hGet(key, field) {
+    if (typeof key !== 'string' || typeof field !== 'string') return this._run(COMMANDS.HGET, [key, field]);
+    return wrapError(() => this._native.hget(key, field));
+  }
+
+  zScore(key, member) {
+    if (typeof key !== 'string' || typeof member !== 'string') return this._run(COMMANDS.ZSCORE, [key, member]);
+    return wrapError(() => this._native.zscore(key, member));
+  }
+
+  *scanIterator(options) {
+    let cursor = 0;
+    do {
+      const reply = this.scan(cursor, options);
+      cursor = reply.cursor;
+      yield* reply.keys;
+    } while (cursor !== 0);
+  }
+
+  /** The engine's counters. */
+  stats() {
+    const [hits, misses, keys, usedMemory, evictions, expirations, blockedClients] = this._native.stats();
+    return { hits, misses, keys, usedMemory, evictions, expirations, blockedClients, hitRatio: hits + misses ? hits / (hits + misses) : 0 };
+  }
+
+  _run(command, args) {
+    const { args: redisArgs, options } = transformCommandArguments(command, args);
+    const name = String(redisArgs[0]).toUpperCase();
+    if (name in BLOCKING) {
+      return blockingPop(this._native, redisArgs, options?.returnBuffers).then((reply) =>
+        transformCommandReply(command, reply, redisArgs.preserve));
+    }
+    const reply = execute(this._native, redisArgs, options?.returnBuffers);
+    return transformCommandReply(command, reply, redisArgs.preserve);
+  }
+}
+
+// Every other node-redis command, synchronous.
+for (const [name, command] of Object.entries(COMMANDS)) {
+  if (name in Cache.prototype) continue;
+  Object.defineProperty(Cache.prototype, name, {
+    value: function (...args) { return this._run(command, args); },
+    writable: true,
+    configurable: true,
+  });
+}
+
+let sharedCache = null;
+
+/**
+ * A client shaped like node-redis v4's createClient(). Clients share one in-process cache
+ * by default, as clients of one server share its data; `{ cache }` attaches to a given
+ * Cache. node-redis's socket and URL options are accepted and ignored; the engine options
+ * (maxMemory, ...) configure the shared cache when it is first made.
+ */
+function createClient(options = {}) {
+  let cache = options.cache;
+  if (!cache) {
+    sharedCache ??= new Cache(engineOptions(options));
+    cache = sharedCache;
+  }
+  return new FerriClient(cache, options);
+}
+
+module.exports = { Cache, createClient, commandOptions, ErrorReply };

@@ -1,0 +1,217 @@
+//! `NativeCache`: the engine handle behind `Cache` and `createClient`.
+
+use std::time::Duration;
+
+use ferricache::{Cache, EvictionPolicy, Take};
+use napi::bindgen_prelude::Buffer;
+use napi::{Error, Result};
+use napi_derive::napi;
+
+use crate::reply::{arg_bytes, arg_owned, engine_error, to_js, Arg, JsReply};
+use crate::subscriber::NativeSubscriber;
+use crate::waiter::{NativeWaiter, Notify};
+
+/// Engine options (all optional).
+#[napi(object)]
+pub struct CacheOptions {
+    /// Memory bound in bytes.
+    pub max_memory: Option<f64>,
+    /// Bound on the number of keys.
+    pub max_entries: Option<f64>,
+    /// Redis's policy names, or "s3-fifo" (the default).
+    pub eviction_policy: Option<String>,
+    /// TTL in seconds for keys written without one.
+    pub default_ttl: Option<f64>,
+    /// Redis's notify-keyspace-events flags.
+    pub notify_keyspace_events: Option<String>,
+    /// Lock stripes.
+    pub shards: Option<u32>,
+}
+
+#[napi]
+pub struct NativeCache {
+    cache: Cache,
+}
+
+fn bound(v: Option<f64>, what: &str) -> Result<Option<usize>> {
+    match v {
+        None => Ok(None),
+        Some(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 => Ok(Some(x as usize)),
+        Some(x) => Err(Error::from_reason(format!(
+            "{what} must be a non-negative integer, not {x}"
+        ))),
+    }
+}
+
+#[napi]
+impl NativeCache {
+    #[napi(constructor)]
+    pub fn new(options: Option<CacheOptions>) -> Result<Self> {
+        let mut b = Cache::builder();
+        if let Some(o) = options {
+            if let Some(m) = bound(o.max_memory, "maxMemory")? {
+                b = b.max_memory(m);
+            }
+            if let Some(n) = bound(o.max_entries, "maxEntries")? {
+                b = b.max_entries(n);
+            }
+            if let Some(p) = o.eviction_policy {
+                b = b.eviction_policy(p.parse::<EvictionPolicy>().map_err(engine_error)?);
+            }
+            if let Some(t) = o.default_ttl {
+                if !(t.is_finite() && t > 0.0) {
+                    return Err(Error::from_reason(
+                        "defaultTtl must be a positive number of seconds",
+                    ));
+                }
+                b = b.default_ttl(Duration::from_secs_f64(t));
+            }
+            if let Some(f) = o.notify_keyspace_events {
+                b = b.notify_keyspace_events(&f);
+            }
+            if let Some(s) = o.shards {
+                b = b.shards(s as usize);
+            }
+        }
+        Ok(NativeCache {
+            cache: b.build().map_err(engine_error)?,
+        })
+    }
+
+    /// GET as a string (null if missing).
+    #[napi]
+    pub fn get(&self, key: String) -> Result<Option<String>> {
+        let v = self.cache.get(key.as_bytes()).map_err(engine_error)?;
+        Ok(v.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// GET as a Buffer.
+    #[napi]
+    pub fn get_buffer(&self, key: Arg) -> Result<Option<Buffer>> {
+        let v = self.cache.get(arg_bytes(&key)).map_err(engine_error)?;
+        Ok(v.map(|v| v.to_vec().into()))
+    }
+
+    /// SET without options.
+    #[napi]
+    pub fn set(&self, key: String, value: Arg) -> Result<()> {
+        self.cache
+            .set(key.as_bytes(), arg_owned(value))
+            .map_err(engine_error)
+    }
+
+    /// SET with a TTL in milliseconds.
+    #[napi]
+    pub fn set_px(&self, key: String, value: Arg, ms: f64) -> Result<()> {
+        if !(ms.is_finite() && ms >= 1.0) {
+            return Err(Error::from_reason(
+                "ERR invalid expire time in 'set' command",
+            ));
+        }
+        self.cache
+            .pset_ex(key.as_bytes(), ms as u64, arg_owned(value))
+            .map_err(engine_error)
+    }
+
+    /// DEL of one key: 1 if it existed.
+    #[napi]
+    pub fn del(&self, key: String) -> u32 {
+        self.cache.del(&[key.as_bytes()]) as u32
+    }
+
+    /// EXISTS of one key.
+    #[napi]
+    pub fn exists(&self, key: String) -> u32 {
+        self.cache.exists(&[key.as_bytes()]) as u32
+    }
+
+    /// INCRBY.
+    #[napi]
+    pub fn incr_by(&self, key: String, by: i64) -> Result<f64> {
+        self.cache
+            .incr_by(key.as_bytes(), by)
+            .map(|v| v as f64)
+            .map_err(engine_error)
+    }
+
+    /// HGET as a string.
+    #[napi]
+    pub fn hget(&self, key: String, field: String) -> Result<Option<String>> {
+        let v = self
+            .cache
+            .hget(key.as_bytes(), field.as_bytes())
+            .map_err(engine_error)?;
+        Ok(v.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// ZSCORE as a number.
+    #[napi]
+    pub fn zscore(&self, key: String, member: String) -> Result<Option<f64>> {
+        self.cache
+            .zscore(key.as_bytes(), member.as_bytes())
+            .map_err(engine_error)
+    }
+
+    /// Any command as argv; the reply as node-redis's `sendCommand` gives it (strings, or
+    /// Buffers with `buffers`). Blocking commands are refused here: they go through
+    /// `popWaiter`, which never blocks the thread.
+    #[napi]
+    pub fn execute(&self, args: Vec<Arg>, buffers: Option<bool>) -> Result<JsReply> {
+        let argv: Vec<&[u8]> = args.iter().map(arg_bytes).collect();
+        if let Some(name) = argv.first() {
+            let lower = name.to_ascii_lowercase();
+            if matches!(
+                &lower[..],
+                b"blpop" | b"brpop" | b"blmove" | b"brpoplpush" | b"bzpopmin" | b"bzpopmax"
+            ) {
+                return Err(Error::from_reason(
+                    "ERR blocking commands go through the client's blPop / brPop / blMove / bzPopMin / bzPopMax",
+                ));
+            }
+        }
+        to_js(self.cache.execute_slices(&argv), buffers.unwrap_or(false))
+    }
+
+    /// Registers a blocking pop on `keys` (`take`: "lhead", "ltail", "zmin", "zmax");
+    /// `ready` is called on the JS thread once the element is there.
+    #[napi]
+    pub fn pop_waiter(
+        &self,
+        keys: Vec<Arg>,
+        take: String,
+        buffers: bool,
+        ready: Notify,
+    ) -> Result<NativeWaiter> {
+        let take = match take.as_str() {
+            "lhead" => Take::ListHead,
+            "ltail" => Take::ListTail,
+            "zmin" => Take::ZMin,
+            "zmax" => Take::ZMax,
+            _ => return Err(Error::from_reason("unknown pop kind")),
+        };
+        let keys: Vec<&[u8]> = keys.iter().map(arg_bytes).collect();
+        let w = self.cache.pop_waiter(&keys, take).map_err(engine_error)?;
+        Ok(NativeWaiter::new(w, take, buffers, ready))
+    }
+
+    /// A subscriber whose `ready` callback runs on the JS thread when messages arrive.
+    #[napi]
+    pub fn subscriber(&self, buffers: bool, ready: Notify) -> NativeSubscriber {
+        NativeSubscriber::new(self.cache.subscriber(), buffers, ready)
+    }
+
+    /// The engine's counters.
+    #[napi]
+    pub fn stats(&self) -> Vec<f64> {
+        let s = self.cache.stats();
+        vec![
+            s.hits as f64,
+            s.misses as f64,
+            s.keys as f64,
+            s.used_memory as f64,
+            s.evictions as f64,
+            s.expirations as f64,
+            s.blocked_clients as f64,
+        ]
+    }
+}
