@@ -1,0 +1,85 @@
+// Type definitions for ferricache's Node package.
+import type { RedisClientOptions, RedisClientType, commandOptions as redisCommandOptions } from '@redis/client';
+
+/** Engine options: bounds, eviction, default TTL, keyspace notifications. */
+export interface EngineOptions {
+  /** Memory bound in bytes. */
+  maxMemory?: number;
+  /** Bound on the number of keys. */
+  maxEntries?: number;
+  /** Redis's policy names ("allkeys-lru", "volatile-ttl", ...) or "s3-fifo" (the default). */
+  evictionPolicy?: string;
+  /** TTL in seconds for keys written without one. */
+  defaultTtl?: number;
+  /** Redis's notify-keyspace-events flags, for example "KEA". */
+  notifyKeyspaceEvents?: string;
+  /** Lock stripes. */
+  shards?: number;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  hitRatio: number;
+  keys: number;
+  usedMemory: number;
+  evictions: number;
+  expirations: number;
+  blockedClients: number;
+}
+
+type Client = RedisClientType;
+type Lifecycle =
+  | 'connect' | 'quit' | 'disconnect' | 'duplicate' | 'sendCommand' | 'multi' | 'MULTI'
+  | 'scanIterator' | 'hScanIterator' | 'sScanIterator' | 'zScanIterator'
+  | 'subscribe' | 'SUBSCRIBE' | 'pSubscribe' | 'PSUBSCRIBE' | 'unsubscribe' | 'UNSUBSCRIBE'
+  | 'pUnsubscribe' | 'PUNSUBSCRIBE' | 'sSubscribe' | 'SSUBSCRIBE' | 'sUnsubscribe' | 'SUNSUBSCRIBE'
+  | 'executeIsolated' | 'executeFunction' | 'executeScript' | 'commandsExecutor' | 'ref' | 'unref';
+type Blocking = 'blPop' | 'BLPOP' | 'brPop' | 'BRPOP' | 'blMove' | 'BLMOVE' | 'brPopLPush' | 'BRPOPLPUSH'
+  | 'bzPopMin' | 'BZPOPMIN' | 'bzPopMax' | 'BZPOPMAX';
+
+/** node-redis's command methods, answering synchronously. */
+export type SyncCommands = {
+  [K in Exclude<keyof Client, Lifecycle | Blocking>]: Client[K] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => R
+    : never;
+};
+
+/** Blocking pops stay asynchronous on the synchronous Cache (they wait for a push). */
+export type BlockingCommands = { [K in Blocking & keyof Client]: Client[K] };
+
+export interface Cache extends SyncCommands, BlockingCommands {}
+
+/**
+ * An in-process cache with node-redis's method names, answering synchronously.
+ *
+ * ```js
+ * const { Cache } = require('ferricache');
+ * const cache = new Cache({ maxMemory: 64 << 20 });
+ * cache.set('user:1', 'Ada', { EX: 60 });   // 'OK'
+ * cache.get('user:1');                      // 'Ada'
+ * ```
+ */
+export declare class Cache {
+  constructor(options?: EngineOptions);
+  /** Any command as argv; blocking pops return promises. */
+  sendCommand(args: Array<string | Buffer>, options?: { returnBuffers?: boolean }): unknown;
+  /** GET as a Buffer. */
+  getBuffer(key: string | Buffer): Buffer | null;
+  /** SCAN as a synchronous iterator. */
+  scanIterator(options?: { MATCH?: string; COUNT?: number; TYPE?: string }): IterableIterator<string>;
+  /** The engine's counters. */
+  stats(): CacheStats;
+}
+
+/** The client createClient() returns: node-redis v4's RedisClientType, plus its cache. */
+export type FerriClient = RedisClientType & { readonly cache: Cache };
+
+/**
+ * A node-redis v4 style client over the in-process engine. Clients share one cache by
+ * default; `{ cache }` attaches to a given one. Socket and URL options are ignored.
+ */
+export declare function createClient(options?: RedisClientOptions & EngineOptions & { cache?: Cache }): FerriClient;
+
+export declare const commandOptions: typeof redisCommandOptions;
+export { ErrorReply } from '@redis/client/dist/lib/errors';

@@ -1,0 +1,105 @@
+'use strict';
+// createClient(): node-redis v4's shapes, lifecycle, blocking pops and pub/sub.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { Cache, createClient } = require('..');
+
+async function open(cache = new Cache()) {
+  const client = createClient({ socket: { host: 'ignored', port: 1 }, cache });
+  await client.connect();
+  return client;
+}
+
+test('lifecycle and events as node-redis', async () => {
+  const client = createClient({ url: 'redis://localhost:6379', cache: new Cache() });
+  const events = [];
+  for (const e of ['connect', 'ready', 'end']) client.on(e, () => events.push(e));
+  assert.equal(client.isOpen, false);
+  await assert.rejects(client.get('k'), /The client is closed/);
+  assert.equal(await client.connect(), client);
+  assert.equal(client.isOpen && client.isReady, true);
+  assert.equal(await client.ping(), 'PONG');
+  assert.equal(await client.quit(), 'OK');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events, ['connect', 'ready', 'end']);
+  assert.equal(client.isOpen, false);
+});
+
+test('clients share one cache by default, as clients of one server do', async () => {
+  const a = createClient();
+  const b = createClient();
+  await a.connect();
+  await b.connect();
+  await a.set('shared:key', 'from a');
+  assert.equal(await b.get('shared:key'), 'from a');
+  const dup = a.duplicate();
+  await dup.connect();
+  assert.equal(await dup.get('shared:key'), 'from a');
+  await Promise.all([a.quit(), b.quit(), dup.quit()]);
+});
+
+test('reply shapes of node-redis v4', async () => {
+  const c = await open();
+  assert.equal(await c.set('k', 'v', { NX: true }), 'OK');
+  assert.equal(await c.set('k', 'v', { NX: true }), null);
+  assert.equal(await c.expire('k', 10), true);
+  assert.deepEqual(await c.scan(0), { cursor: 0, keys: ['k'] });
+  await c.zAdd('lb', [{ score: 1, value: 'a' }, { score: 2, value: 'b' }]);
+  assert.deepEqual(await c.zRangeWithScores('lb', 0, -1), [{ value: 'a', score: 1 }, { value: 'b', score: 2 }]);
+  assert.equal(await c.zRevRank('lb', 'a'), 1);
+  assert.deepEqual(await c.sendCommand(['ZSCORE', 'lb', 'b']), '2');
+  await c.hSet('h', { f: 'v' });
+  assert.deepEqual({ ...(await c.hGetAll('h')) }, { f: 'v' });
+  const keys = [];
+  for await (const key of c.scanIterator({ MATCH: '*', COUNT: 1 })) keys.push(key);
+  assert.deepEqual(keys.sort(), ['h', 'k', 'lb']);
+  assert.deepEqual(await c.multi().set('m', '1').incr('m').get('m').exec(), ['OK', 2, '2']);
+  await assert.rejects(c.incr('h'), /WRONGTYPE/);
+  await c.quit();
+});
+
+test('blocking pops resolve from pushes in other async code, in FIFO order', async () => {
+  const c = await open();
+  const waiting = [c.brPop('queue', 5), c.brPop(['other', 'queue'], 5), c.blPop('queue', 5)];
+  await new Promise((r) => setTimeout(r, 20));
+  await c.lPush('queue', ['1', '2', '3']);
+  const got = await Promise.all(waiting);
+  assert.deepEqual(got.map((g) => g.element), ['1', '2', '3']);
+  assert.equal(await c.brPop('queue', 0.05), null);
+  await c.zAdd('z', { score: 5, value: 'm' });
+  assert.deepEqual(await c.bzPopMin('z', 1), { key: 'z', value: 'm', score: 5 });
+  setTimeout(() => c.rPush('src', 'x'), 10);
+  assert.equal(await c.blMove('src', 'dst', 'LEFT', 'RIGHT', 1), 'x');
+  assert.deepEqual(await c.lRange('dst', 0, -1), ['x']);
+  await c.quit();
+});
+
+test('pub/sub on a duplicated client, patterns and keyspace notifications', async () => {
+  const cache = new Cache({ notifyKeyspaceEvents: 'KEA' });
+  const c = await open(cache);
+  const sub = c.duplicate();
+  await sub.connect();
+  const got = [];
+  const done = new Promise((resolve) => {
+    sub.subscribe('news', (message, channel) => { got.push([channel, message]); });
+    sub.pSubscribe('__keyspace@0__:user:*', (message, channel) => {
+      got.push([channel, message]);
+      if (got.length === 3) resolve();
+    });
+  });
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(await c.publish('news', 'hello'), 1);
+  await c.set('user:1', 'ada');
+  await c.del('user:1');
+  await done;
+  assert.deepEqual(got, [['news', 'hello'], ['__keyspace@0__:user:1', 'set'], ['__keyspace@0__:user:1', 'del']]);
+  const buffers = [];
+  await sub.subscribe('bin', (message) => buffers.push(message), true);
+  await c.publish('bin', Buffer.from([1, 2]));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(Buffer.isBuffer(buffers[0]));
+  await sub.unsubscribe();
+  await sub.pUnsubscribe();
+  assert.equal(await c.publish('news', 'late'), 0);
+  await Promise.all([sub.quit(), c.quit()]);
+});
