@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project, layer by layer. The README names this script and
-# .ci/run calls it. The Node binding's layer joins here when it lands.
+# .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +29,9 @@ bash scripts/fuzz-c.sh
 
 step "Python binding: build, type stubs, pytest"
 bash scripts/test-python.sh
+
+step "Node binding: build, TypeScript definitions, node --test"
+bash scripts/test-node.sh
 
 step "examples and benchmarks build, and the tour runs"
 cargo build --release --workspace --all-targets

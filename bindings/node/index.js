@@ -2,7 +2,8 @@
 // ferricache for Node: a synchronous Cache (node-redis's method names, results returned
 // directly) and createClient(), a client shaped like node-redis v4's.
 
-const { NativeCache } = require('./native.js');
+const native = require('./native.js');
+const { NativeCache } = native;
 const { commandOptions } = require('@redis/client');
 const { COMMANDS, BLOCKING, execute, blockingPop, transformCommandArguments, transformCommandReply, ErrorReply } = require('./commands');
 const { FerriClient } = require('./client');
@@ -25,9 +26,14 @@ function wrapError(fn) {
  * `cache.set('k', 'v', { EX: 60 })` returns 'OK', `cache.zRangeWithScores('lb', 0, -1)`
  * returns `[{ value, score }]`. Blocking pops (blPop, brPop, ...) return promises.
  */
+// Slots of collected caches are released (see src/fast.rs).
+const slots = new FinalizationRegistry((slot) => native.release(slot));
+
 class Cache {
   constructor(options = {}) {
     this._native = new NativeCache(engineOptions(options));
+    this._slot = this._native.register();
+    slots.register(this, this._slot);
   }
 
   /** Any command as argv, as node-redis's sendCommand (synchronous here). */
@@ -40,7 +46,7 @@ class Cache {
   // Fast paths for the hottest calls: one native call, no argument transformation.
   get(key, ...rest) {
     if (typeof key !== 'string' || rest.length) return this._run(COMMANDS.GET, [key, ...rest]);
-    return wrapError(() => this._native.get(key));
+    return wrapError(() => native.fastGet(this._slot, key));
   }
 
   getBuffer(key) {
@@ -50,7 +56,7 @@ class Cache {
   set(key, value, options) {
     if (typeof key === 'string' && (typeof value === 'string' || Buffer.isBuffer(value))) {
       if (options === undefined) {
-        wrapError(() => this._native.set(key, value));
+        wrapError(() => native.fastSet(this._slot, key, value));
         return 'OK';
       }
     }
@@ -58,33 +64,33 @@ class Cache {
   }
 
   del(keys) {
-    if (typeof keys === 'string') return this._native.del(keys);
+    if (typeof keys === 'string') return native.fastDel(this._slot, keys);
     return this._run(COMMANDS.DEL, [keys]);
   }
 
   exists(keys) {
-    if (typeof keys === 'string') return this._native.exists(keys);
+    if (typeof keys === 'string') return native.fastExists(this._slot, keys);
     return this._run(COMMANDS.EXISTS, [keys]);
   }
 
   incr(key) {
     if (typeof key !== 'string') return this._run(COMMANDS.INCR, [key]);
-    return wrapError(() => this._native.incrBy(key, 1));
+    return wrapError(() => native.fastIncrBy(this._slot, key, 1));
   }
 
   incrBy(key, by) {
     if (typeof key !== 'string' || !Number.isSafeInteger(by)) return this._run(COMMANDS.INCRBY, [key, by]);
-    return wrapError(() => this._native.incrBy(key, by));
+    return wrapError(() => native.fastIncrBy(this._slot, key, by));
   }
 
   hGet(key, field) {
     if (typeof key !== 'string' || typeof field !== 'string') return this._run(COMMANDS.HGET, [key, field]);
-    return wrapError(() => this._native.hget(key, field));
+    return wrapError(() => native.fastHget(this._slot, key, field));
   }
 
   zScore(key, member) {
     if (typeof key !== 'string' || typeof member !== 'string') return this._run(COMMANDS.ZSCORE, [key, member]);
-    return wrapError(() => this._native.zscore(key, member));
+    return wrapError(() => native.fastZscore(this._slot, key, member));
   }
 
   *scanIterator(options) {

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::Buffer;
 use napi::{Error, Result};
 use napi_derive::napi;
 
-use crate::reply::{arg_bytes, arg_owned, engine_error, to_js, Arg, JsReply};
+use crate::reply::{arg_bytes, engine_error, to_js, Arg, JsReply};
 use crate::subscriber::NativeSubscriber;
 use crate::waiter::{NativeWaiter, Notify};
 
@@ -78,11 +78,11 @@ impl NativeCache {
         })
     }
 
-    /// GET as a string (null if missing).
+    /// Registers this cache for the fast functions (`fastGet`, ...), which name it by the
+    /// returned slot instead of unwrapping `this`; `release` frees the slot.
     #[napi]
-    pub fn get(&self, key: String) -> Result<Option<String>> {
-        let v = self.cache.get(key.as_bytes()).map_err(engine_error)?;
-        Ok(v.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    pub fn register(&self) -> u32 {
+        crate::fast::register(self.cache.clone())
     }
 
     /// GET as a Buffer.
@@ -90,66 +90,6 @@ impl NativeCache {
     pub fn get_buffer(&self, key: Arg) -> Result<Option<Buffer>> {
         let v = self.cache.get(arg_bytes(&key)).map_err(engine_error)?;
         Ok(v.map(|v| v.to_vec().into()))
-    }
-
-    /// SET without options.
-    #[napi]
-    pub fn set(&self, key: String, value: Arg) -> Result<()> {
-        self.cache
-            .set(key.as_bytes(), arg_owned(value))
-            .map_err(engine_error)
-    }
-
-    /// SET with a TTL in milliseconds.
-    #[napi]
-    pub fn set_px(&self, key: String, value: Arg, ms: f64) -> Result<()> {
-        if !(ms.is_finite() && ms >= 1.0) {
-            return Err(Error::from_reason(
-                "ERR invalid expire time in 'set' command",
-            ));
-        }
-        self.cache
-            .pset_ex(key.as_bytes(), ms as u64, arg_owned(value))
-            .map_err(engine_error)
-    }
-
-    /// DEL of one key: 1 if it existed.
-    #[napi]
-    pub fn del(&self, key: String) -> u32 {
-        self.cache.del(&[key.as_bytes()]) as u32
-    }
-
-    /// EXISTS of one key.
-    #[napi]
-    pub fn exists(&self, key: String) -> u32 {
-        self.cache.exists(&[key.as_bytes()]) as u32
-    }
-
-    /// INCRBY.
-    #[napi]
-    pub fn incr_by(&self, key: String, by: i64) -> Result<f64> {
-        self.cache
-            .incr_by(key.as_bytes(), by)
-            .map(|v| v as f64)
-            .map_err(engine_error)
-    }
-
-    /// HGET as a string.
-    #[napi]
-    pub fn hget(&self, key: String, field: String) -> Result<Option<String>> {
-        let v = self
-            .cache
-            .hget(key.as_bytes(), field.as_bytes())
-            .map_err(engine_error)?;
-        Ok(v.map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-
-    /// ZSCORE as a number.
-    #[napi]
-    pub fn zscore(&self, key: String, member: String) -> Result<Option<f64>> {
-        self.cache
-            .zscore(key.as_bytes(), member.as_bytes())
-            .map_err(engine_error)
     }
 
     /// Any command as argv; the reply as node-redis's `sendCommand` gives it (strings, or

@@ -10,6 +10,7 @@
 #![deny(clippy::all)]
 
 mod cache;
+mod fast;
 mod reply;
 mod subscriber;
 mod waiter;
