@@ -12,15 +12,17 @@ use bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::types::zset::ZSet;
 
-/// Insertion-ordered hash map and set with O(1) random access (HRANDFIELD, SRANDMEMBER,
-/// SPOP) and O(1) removal by swapping with the last element.
-pub(crate) type HashValue = indexmap::IndexMap<Bytes, Bytes, ahash::RandomState>;
+pub(crate) use crate::types::hash::HashValue;
+
+/// Insertion-ordered set with O(1) random access (SRANDMEMBER, SPOP) and O(1) removal by
+/// swapping with the last element.
 pub(crate) type SetValue = indexmap::IndexSet<Bytes, ahash::RandomState>;
 
 /// Bytes charged per element beyond its payload: the `Bytes` handle(s) and the share of
 /// the structure's index.
 pub(crate) const LIST_ELEMENT_OVERHEAD: usize = 32;
-pub(crate) const HASH_FIELD_OVERHEAD: usize = 80;
+/// The most a hash field costs beyond its payload (a hash table's; packed hashes cost 2).
+pub(crate) const HASH_FIELD_OVERHEAD: usize = crate::types::hash::TABLE_FIELD_OVERHEAD;
 pub(crate) const SET_MEMBER_OVERHEAD: usize = 48;
 /// A sorted-set member is held by the score map and by the order-statistic index.
 pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 112;

@@ -21,18 +21,7 @@ fn field_bytes(f: &[u8], v: &[u8]) -> usize {
 
 /// Sets `field` to `value`; true if the field is new.
 fn put(h: &mut HashValue, bytes: &mut usize, field: Bytes, value: Bytes) -> bool {
-    match h.get_mut(&field[..]) {
-        Some(slot) => {
-            *bytes = *bytes + value.len() - slot.len();
-            *slot = value;
-            false
-        }
-        None => {
-            *bytes += field_bytes(&field, &value);
-            h.insert(field, value);
-            true
-        }
-    }
+    h.set(bytes, field, value)
 }
 
 impl Cache {
@@ -83,7 +72,7 @@ impl Cache {
             (notify::HASH, "hset", false),
             |v| {
                 let (h, bytes) = v.expect("created").as_hash_mut()?;
-                if h.contains_key(&field[..]) {
+                if h.contains(&field[..]) {
                     return Ok(false);
                 }
                 Ok(put(h, bytes, field, value))
@@ -95,7 +84,7 @@ impl Cache {
     pub fn hget(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
         self.coll_read(key.as_ref(), |v| match v {
             None => Ok(None),
-            Some(v) => Ok(v.as_hash()?.get(field.as_ref()).cloned()),
+            Some(v) => Ok(v.as_hash()?.get_bytes(field.as_ref())),
         })
     }
 
@@ -109,7 +98,7 @@ impl Cache {
             None => Ok(vec![None; fields.len()]),
             Some(v) => {
                 let h = v.as_hash()?;
-                Ok(fields.iter().map(|f| h.get(f.as_ref()).cloned()).collect())
+                Ok(fields.iter().map(|f| h.get_bytes(f.as_ref())).collect())
             }
         })
     }
@@ -118,11 +107,7 @@ impl Cache {
     pub fn hgetall(&self, key: impl AsRef<[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
         self.coll_read(key.as_ref(), |v| match v {
             None => Ok(Vec::new()),
-            Some(v) => Ok(v
-                .as_hash()?
-                .iter()
-                .map(|(f, v)| (f.clone(), v.clone()))
-                .collect()),
+            Some(v) => Ok(v.as_hash()?.to_pairs()),
         })
     }
 
@@ -133,13 +118,7 @@ impl Cache {
             let (h, bytes) = v.as_hash_mut()?;
             Ok(fields
                 .iter()
-                .filter(|f| match h.swap_remove_entry(f.as_ref()) {
-                    Some((f, v)) => {
-                        *bytes -= field_bytes(&f, &v);
-                        true
-                    }
-                    None => false,
-                })
+                .filter(|f| h.remove(bytes, f.as_ref()))
                 .count())
         })
     }
@@ -147,7 +126,7 @@ impl Cache {
     /// HEXISTS.
     pub fn hexists(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<bool> {
         self.coll_read(key.as_ref(), |v| {
-            v.map_or(Ok(false), |v| Ok(v.as_hash()?.contains_key(field.as_ref())))
+            v.map_or(Ok(false), |v| Ok(v.as_hash()?.contains(field.as_ref())))
         })
     }
 
@@ -254,10 +233,7 @@ impl Cache {
             let picks = random_picks(h.len(), count);
             Ok(picks
                 .into_iter()
-                .map(|i| {
-                    let (f, v) = h.get_index(i).expect("index in range");
-                    (f.clone(), v.clone())
-                })
+                .map(|i| h.pair_at(i).expect("index in range"))
                 .collect())
         })
     }
@@ -277,12 +253,21 @@ impl Cache {
                 return Ok((0, Vec::new()));
             };
             let h = v.as_hash()?;
+            let matches = |f: &[u8]| pattern.is_none_or(|p| glob_match(p, f));
+            if !h.scans_by_index() {
+                // A packed hash comes back whole in one page, as Redis returns a listpack.
+                let all = h
+                    .to_pairs()
+                    .into_iter()
+                    .filter(|(f, _)| matches(f))
+                    .collect();
+                return Ok((0, all));
+            }
             let (range, next) = scan_step(h.len(), cursor, count);
             let fields = range
                 .rev()
-                .filter_map(|i| h.get_index(i))
-                .filter(|(f, _)| pattern.is_none_or(|p| glob_match(p, f)))
-                .map(|(f, v)| (f.clone(), v.clone()))
+                .filter_map(|i| h.pair_at(i))
+                .filter(|(f, _)| matches(f))
                 .collect();
             Ok((next, fields))
         })

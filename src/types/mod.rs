@@ -1,6 +1,7 @@
-//! The data structures behind Redis's collection types. Lists, hashes and sets are
-//! `VecDeque` and `indexmap` collections (see [`crate::value`]); sorted sets and their
-//! order-statistic index are here.
+//! The data structures behind Redis's collection types. Lists and sets are `VecDeque` and
+//! `indexmap` collections (see [`crate::value`]); hashes (packed while small), sorted sets
+//! and their order-statistic index are here.
 
+pub(crate) mod hash;
 pub(crate) mod ranked;
 pub(crate) mod zset;

@@ -10,7 +10,7 @@
 #![deny(clippy::all)]
 
 mod cache;
-mod fast;
+pub mod fast;
 mod reply;
 mod subscriber;
 mod waiter;
