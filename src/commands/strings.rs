@@ -201,6 +201,28 @@ impl Cache {
         })
     }
 
+    /// GET without taking a handle on the value: `f` sees the bytes in place, under the
+    /// shard's read lock, so it should be quick (copy them out, parse them). It saves the
+    /// reference-count traffic of [`Cache::get`] where the value is consumed at once, as
+    /// the C ABI's `fc_get` does.
+    ///
+    /// ```
+    /// let cache = ferricache::Cache::new();
+    /// cache.set("n", "42").unwrap();
+    /// let n: Option<i64> = cache.get_with("n", |v| std::str::from_utf8(v).unwrap().parse().unwrap()).unwrap();
+    /// assert_eq!(n, Some(42));
+    /// ```
+    #[inline]
+    pub fn get_with<R>(
+        &self,
+        key: impl AsRef<[u8]>,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>> {
+        self.inner.ks.read(key.as_ref(), true, |e| {
+            e.map(|e| e.value.as_str().map(|b| f(b))).transpose()
+        })
+    }
+
     /// SET without options: stores the value, clearing any TTL (or setting the default TTL).
     #[inline]
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<()> {

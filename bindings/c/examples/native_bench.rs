@@ -1,5 +1,6 @@
 //! The Rust side of the ABI overhead benchmark: the same work as `bench/abi_bench.c`
-//! (GET hits into a buffer and SET of 16-byte values on 1,000 keys) through the Rust API.
+//! (GET hits copied into a buffer with `get_with`, as `fc_get` does, and SET of 16-byte
+//! values on 1,000 keys) through the Rust API.
 //! Prints one line per operation: name and the median ns per call over 15 rounds.
 //! Run by `scripts/bench-c.sh`.
 
@@ -31,11 +32,16 @@ fn main() {
         let mut sum = 0;
         let t0 = Instant::now();
         for i in 0..ITERS {
-            // As fc_get: look up, then copy into the caller's buffer.
-            let v = cache.get(black_box(&keys[i % KEYS])).unwrap().unwrap();
-            buf[..v.len()].copy_from_slice(&v);
+            // As fc_get: look up and copy into the caller's buffer under the read lock.
+            let n = cache
+                .get_with(black_box(&keys[i % KEYS]), |v| {
+                    buf[..v.len()].copy_from_slice(v);
+                    v.len()
+                })
+                .unwrap()
+                .unwrap();
             black_box(&buf);
-            sum += v.len();
+            sum += n;
         }
         assert_eq!(sum, ITERS * 16);
         t0.elapsed().as_nanos() as f64 / ITERS as f64

@@ -49,20 +49,30 @@ pub unsafe extern "C" fn fc_get(
                 out_required(len, "len")?,
             )
         };
-        let value = cache.cache.get(key)?.ok_or_else(|| not_found("key"))?;
-        if value.len() > buflen || (buf.is_null() && !value.is_empty()) {
-            *len = value.len();
-            return Err(Fail(
-                FC_BUFFER_TOO_SMALL,
-                format!("the value needs {} bytes", value.len()),
-            ));
-        }
-        if !value.is_empty() {
-            // SAFETY: `buf` is non-NULL and writable for `buflen >= value.len()` bytes, by
-            // contract, and cannot overlap the cache's own copy.
-            unsafe { ptr::copy_nonoverlapping(value.as_ptr(), buf, value.len()) };
-        }
-        *len = value.len();
+        // Copy under the read lock: no reference-count traffic on the value.
+        let copied = cache.cache.get_with(key, |value| {
+            if value.len() > buflen || (buf.is_null() && !value.is_empty()) {
+                return Err(value.len());
+            }
+            if !value.is_empty() {
+                // SAFETY: `buf` is non-NULL and writable for `buflen >= value.len()` bytes,
+                // by contract, and cannot overlap the cache's own copy.
+                unsafe { ptr::copy_nonoverlapping(value.as_ptr(), buf, value.len()) };
+            }
+            Ok(value.len())
+        })?;
+        let n = match copied {
+            None => return Err(not_found("key")),
+            Some(Err(needed)) => {
+                *len = needed;
+                return Err(Fail(
+                    FC_BUFFER_TOO_SMALL,
+                    format!("the value needs {needed} bytes"),
+                ));
+            }
+            Some(Ok(n)) => n,
+        };
+        *len = n;
         Ok(())
     })
 }
