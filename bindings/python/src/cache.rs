@@ -656,6 +656,45 @@ impl NativeCache {
         Ok(NativeWaiter::new(w, take, self.decode))
     }
 
+    /// Takes the lock `name` for `ttl_ms`; `wait` in seconds (None: one try, negative:
+    /// forever). None if not taken.
+    #[pyo3(signature = (name, ttl_ms, wait=None))]
+    fn _lock(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        ttl_ms: u64,
+        wait: Option<f64>,
+    ) -> PyResult<Option<crate::patterns::NativeLock>> {
+        crate::patterns::lock(py, &self.cache, &encode(name)?, ttl_ms, wait)
+    }
+
+    /// A rate limiter: `kind` is "fixed" or "sliding" (`limit` per `period_ms`) or "gcra"
+    /// (redis-cell's CL.THROTTLE: `limit` is max_burst, `count` per `period_ms`, weighing
+    /// `quantity`).
+    #[pyo3(signature = (kind, key, limit, period_ms, count=0, quantity=1))]
+    fn _rate_limit(
+        &self,
+        kind: &str,
+        key: &Bound<'_, PyAny>,
+        limit: u64,
+        period_ms: u64,
+        count: u64,
+        quantity: u64,
+    ) -> PyResult<crate::patterns::Answer> {
+        let key = encode(key)?;
+        let period = Duration::from_millis(period_ms);
+        let r = match kind {
+            "fixed" => self.cache.rate_limit_fixed(&key[..], limit, period),
+            "sliding" => self.cache.rate_limit_sliding(&key[..], limit, period),
+            "gcra" => self
+                .cache
+                .throttle(&key[..], limit, count, period, quantity),
+            _ => return Err(DataError::new_err("unknown limiter")),
+        };
+        r.map(crate::patterns::answer).map_err(from_error)
+    }
+
     /// A new subscription (the engine of `pubsub()`).
     fn _subscription(&self) -> NativeSubscription {
         NativeSubscription::new(self.cache.subscriber(), self.decode)

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod args;
 mod cache;
 mod errors;
+mod patterns;
 mod pubsub;
 mod reply;
 mod waiter;
@@ -19,12 +20,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cache::NativeCache>()?;
     m.add_class::<waiter::NativeWaiter>()?;
     m.add_class::<pubsub::NativeSubscription>()?;
+    m.add_class::<patterns::NativeLock>()?;
     errors::register(m)?;
     m.add(
         "__all__",
         [
             "DataError",
             "NativeCache",
+            "NativeLock",
             "NativeSubscription",
             "NativeWaiter",
             "OutOfMemoryError",

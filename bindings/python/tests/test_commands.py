@@ -256,3 +256,56 @@ def test_pipeline_runs_queued_commands_in_order(r):
     pipe.lpush("a", "x")
     with pytest.raises(ResponseError):
         pipe.execute()
+
+
+def test_locks_as_redis_py(r):
+    lock = r.lock("lock:order:42", timeout=5, blocking_timeout=0.05)
+    assert lock.acquire() is True and lock.locked() and lock.owned()
+    other = r.lock("lock:order:42", timeout=5, blocking_timeout=0.05)
+    assert other.acquire() is False
+    with pytest.raises(ferricache.exceptions.LockError):
+        with other:
+            pass
+    assert lock.extend(5) is True and r.pttl("lock:order:42") > 5000
+    lock.release()
+    assert not lock.locked()
+    with pytest.raises(ferricache.exceptions.LockError):
+        lock.release()
+    with r.lock("lock:order:42", timeout=1) as held:
+        assert held.owned()
+    expiring = r.lock("short", timeout=0.05)
+    assert expiring.acquire()
+    import time
+
+    time.sleep(0.1)
+    assert r.lock("short", timeout=1).acquire(blocking=False)
+    with pytest.raises(ferricache.exceptions.LockNotOwnedError):
+        expiring.release()
+
+
+def test_a_waiting_lock_is_woken_by_the_release(r):
+    import threading
+    import time
+
+    held = r.lock("job", timeout=10)
+    assert held.acquire()
+    got = []
+    t = threading.Thread(target=lambda: got.append(r.lock("job", timeout=10).acquire(blocking_timeout=5)))
+    t.start()
+    time.sleep(0.05)
+    start = time.monotonic()
+    held.release()
+    t.join(5)
+    assert got == [True] and time.monotonic() - start < 1
+
+
+def test_rate_limiters(r):
+    for _ in range(3):
+        assert r.rate_limit_fixed("rl", 3, 60).allowed
+    refused = r.rate_limit_fixed("rl", 3, 60)
+    assert not refused.allowed and refused.retry_after is not None and refused.remaining == 0
+    assert r.rate_limit_sliding("sl", 2, 60).allowed
+    g = r.throttle("user:7", 15, 30, 60)
+    assert g.allowed and (g.limit, g.remaining) == (16, 15)
+    with pytest.raises(DataError):
+        r.throttle("user:7", 1, 1, 0)

@@ -9,7 +9,7 @@ blocking pops) are native; the rest build the command's arguments and run them t
 from __future__ import annotations
 
 import datetime
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, Union
 
 from ferricache._callbacks import CALLBACKS
 from ferricache._native import NativeCache
@@ -20,6 +20,9 @@ EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
 ExpiryT = Union[int, datetime.timedelta]
 AbsExpiryT = Union[int, datetime.datetime]
 ResponseT = Any
+
+if TYPE_CHECKING:
+    from ferricache.lock import Lock
 
 
 def _list_or_args(keys: Any, args: Sequence[Any]) -> list[Any]:
@@ -39,6 +42,22 @@ def _unix(t: AbsExpiryT, millis: bool = False) -> int:
     if isinstance(t, datetime.datetime):
         return int(t.timestamp() * 1000) if millis else int(t.timestamp())
     return t
+
+
+def _period_ms(seconds: float) -> int:
+    if seconds <= 0:
+        raise DataError("a rate-limit period must be positive")
+    return max(1, int(seconds * 1000))
+
+
+class RateLimit(NamedTuple):
+    """A rate limiter's answer."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: Optional[float]
+    reset_after: float
 
 
 def _expire_flags(nx: bool, xx: bool, gt: bool, lt: bool) -> list[str]:
@@ -93,6 +112,37 @@ class Cache(NativeCache):
         There is no round trip to save in-process; it exists so that pipeline code runs
         unchanged. It is not a MULTI/EXEC transaction: other threads may interleave."""
         return Pipeline(self)
+
+    def lock(
+        self,
+        name: KeyT,
+        timeout: Optional[float] = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Optional[float] = None,
+        lock_class: Any = None,
+        thread_local: bool = True,
+    ) -> "Lock":
+        """redis-py's ``lock()``: a :class:`ferricache.lock.Lock` on ``name``."""
+        from ferricache.lock import Lock
+
+        cls = lock_class or Lock
+        return cls(self, name, timeout=timeout, sleep=sleep, blocking=blocking,
+                   blocking_timeout=blocking_timeout, thread_local=thread_local)
+
+    def rate_limit_fixed(self, key: KeyT, limit: int, window: float) -> "RateLimit":
+        """Fixed window: at most ``limit`` requests per ``window`` seconds (INCR and EXPIRE
+        in one atomic step)."""
+        return RateLimit(*self._rate_limit("fixed", key, limit, _period_ms(window)))
+
+    def rate_limit_sliding(self, key: KeyT, limit: int, window: float) -> "RateLimit":
+        """Sliding window: at most ``limit`` requests in any ``window`` seconds."""
+        return RateLimit(*self._rate_limit("sliding", key, limit, _period_ms(window)))
+
+    def throttle(self, key: KeyT, max_burst: int, count: int, period: float, quantity: int = 1) -> "RateLimit":
+        """GCRA, as redis-cell's ``CL.THROTTLE``: ``count`` requests per ``period`` seconds,
+        bursts of up to ``max_burst + 1``."""
+        return RateLimit(*self._rate_limit("gcra", key, max_burst, _period_ms(period), count, quantity))
 
     def pubsub(self, ignore_subscribe_messages: bool = False) -> "PubSub":
         """A redis-py ``PubSub`` object for this cache."""
@@ -778,4 +828,4 @@ StrictRedis = Cache
 
 from ferricache.pubsub import PubSub  # noqa: E402  (PubSub imports Cache's module)
 
-__all__ = ["Cache", "Pipeline", "Redis", "StrictRedis", "PubSub"]
+__all__ = ["Cache", "Pipeline", "RateLimit", "Redis", "StrictRedis", "PubSub"]

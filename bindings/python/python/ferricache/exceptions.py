@@ -34,7 +34,11 @@ class WatchError(RedisError):
 
 
 class LockError(RedisError, ValueError):
-    """A lock could not be released or extended (redis-py's ``Lock`` errors)."""
+    """A lock could not be taken, released or extended (redis-py's ``Lock`` errors)."""
+
+
+class LockNotOwnedError(LockError):
+    """The lock expired or changed hands before release or extend."""
 
 
 __all__ = [
@@ -43,6 +47,7 @@ __all__ = [
     "DataError",
     "InvalidResponse",
     "LockError",
+    "LockNotOwnedError",
     "OutOfMemoryError",
     "PubSubError",
     "RedisError",

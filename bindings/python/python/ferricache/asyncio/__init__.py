@@ -166,7 +166,7 @@ class Cache:
 
 
 # Every other command of the synchronous client, as a coroutine with the same signature.
-_SPECIAL = set(vars(Cache)) | {"pubsub", "pipeline", "close", "from_url", "stats", "execute"}
+_SPECIAL = set(vars(Cache)) | {"pubsub", "pipeline", "lock", "close", "from_url", "stats", "execute"}
 
 
 def _coroutine(name: str) -> Callable[..., Awaitable[Any]]:
