@@ -695,6 +695,34 @@ impl NativeCache {
         r.map(crate::patterns::answer).map_err(from_error)
     }
 
+    /// Runs a transaction's commands as one atomic batch (see `patterns::atomic`); each
+    /// result is the command's value or the exception it raised.
+    fn _atomic(&self, py: Python<'_>, ops: &Bound<'_, PyAny>) -> PyResult<Vec<Py<PyAny>>> {
+        use crate::patterns::Out;
+        let mut plain = Vec::new();
+        for op in ops.try_iter()? {
+            let op = op?;
+            let name: String = op.get_item(0)?.extract()?;
+            let args = op
+                .get_item(1)?
+                .try_iter()?
+                .map(|a| Ok(encode(&a?)?.into_owned()))
+                .collect::<PyResult<Vec<_>>>()?;
+            plain.push((name, args));
+        }
+        let outs = crate::patterns::atomic(&self.cache, plain).map_err(from_error)?;
+        outs.into_iter()
+            .map(|o| match o {
+                Out::Nil => Ok(py.None()),
+                Out::Int(i) => i.into_py_any(py),
+                Out::Bool(b) => b.into_py_any(py),
+                Out::Bytes(b) => bytes_obj(py, &b, self.decode),
+                Out::Done => true.into_py_any(py),
+                Out::Failed(e) => Ok(from_error(e).into_value(py).into_any()),
+            })
+            .collect()
+    }
+
     /// A new subscription (the engine of `pubsub()`).
     fn _subscription(&self) -> NativeSubscription {
         NativeSubscription::new(self.cache.subscriber(), self.decode)

@@ -89,3 +89,59 @@ pub(crate) fn answer(r: RateLimit) -> Answer {
         r.reset_after.as_secs_f64(),
     )
 }
+
+/// One command's result inside an atomic batch, converted to Python after the batch.
+pub(crate) enum Out {
+    Nil,
+    Int(i64),
+    Bool(bool),
+    Bytes(bytes::Bytes),
+    Done,
+    Failed(ferricache::Error),
+}
+
+/// Runs `ops` (`("GET", key)`, `("SET", key, value)`, `("SETEX", key, seconds, value)`,
+/// `("DEL", key)`, `("EXISTS", key)`, `("INCRBY", key, n)`, `("EXPIRE", key, seconds)`,
+/// `("PTTL", key)`) as one atomic batch: no other command interleaves. As EXEC, each
+/// command succeeds or fails on its own and nothing is rolled back.
+pub(crate) fn atomic(
+    cache: &ferricache::Cache,
+    ops: Vec<(String, Vec<Vec<u8>>)>,
+) -> ferricache::Result<Vec<Out>> {
+    let mut keys: Vec<Vec<u8>> = ops.iter().filter_map(|(_, a)| a.first().cloned()).collect();
+    keys.sort();
+    keys.dedup();
+    let int = |b: &[u8]| {
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse::<i64>().ok())
+            .ok_or(ferricache::Error::NotInteger)
+    };
+    cache.atomic(&keys, |batch| {
+        Ok(ops
+            .iter()
+            .map(|(name, a)| {
+                let r = match (name.as_str(), &a[..]) {
+                    ("GET", [k]) => batch.get(k).map(|v| v.map_or(Out::Nil, Out::Bytes)),
+                    ("SET", [k, v]) => batch
+                        .set(k, bytes::Bytes::copy_from_slice(v))
+                        .map(|_| Out::Done),
+                    ("SETEX", [k, s, v]) => int(s).and_then(|s| {
+                        let s = u64::try_from(s)
+                            .map_err(|_| ferricache::Error::InvalidExpireTime("setex"))?;
+                        batch
+                            .set_ex(k, s, bytes::Bytes::copy_from_slice(v))
+                            .map(|_| Out::Done)
+                    }),
+                    ("DEL", [k]) => batch.del(k).map(|d| Out::Int(d as i64)),
+                    ("EXISTS", [k]) => batch.exists(k).map(|e| Out::Int(e as i64)),
+                    ("INCRBY", [k, n]) => int(n).and_then(|n| batch.incr_by(k, n)).map(Out::Int),
+                    ("EXPIRE", [k, s]) => int(s).and_then(|s| batch.expire(k, s)).map(Out::Bool),
+                    ("PTTL", [k]) => batch.pttl(k).map(Out::Int),
+                    _ => Err(ferricache::Error::Syntax),
+                };
+                r.unwrap_or_else(Out::Failed)
+            })
+            .collect())
+    })
+}

@@ -92,3 +92,39 @@ def test_producer_consumer_queue_across_threads(r):
     for t in ts:
         t.join(10)
     assert sorted(received) == list(range(n))
+
+
+def test_transactions_are_atomic_against_other_threads():
+    # Transfers between two accounts in pipelines, audited by another thread that must
+    # never see the money in neither or both.
+    c = ferricache.Cache()
+    c.set("a", 1000)
+    c.set("b", 0)
+    stop = threading.Event()
+    bad = []
+
+    def audit():
+        while not stop.is_set():
+            with c.pipeline() as p:
+                a, b = p.get("a").get("b").execute()
+            if int(a) + int(b) != 1000:
+                bad.append((a, b))
+
+    auditor = threading.Thread(target=audit)
+    auditor.start()
+    for _ in range(2000):
+        with c.pipeline() as p:
+            p.decrby("a", 1).incrby("b", 1).execute()
+    stop.set()
+    auditor.join()
+    assert not bad and c.get("b") == b"2000"
+
+
+def test_transaction_errors_are_per_command_as_with_exec():
+    c = ferricache.Cache(decode_responses=True)
+    c.rpush("list", "x")
+    with c.pipeline() as p:
+        p.set("k", "v", ex=100).incr("list").get("k").pttl("k").exists("k", "list", "nope")
+        results = p.execute(raise_on_error=False)
+    assert results[0] is True and isinstance(results[1], ferricache.exceptions.ResponseError)
+    assert results[2] == "v" and 99_000 < results[3] <= 100_000 and results[4] == 2

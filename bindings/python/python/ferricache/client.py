@@ -108,10 +108,12 @@ class Cache(NativeCache):
         self.close()
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> "Pipeline":
-        """redis-py's ``Pipeline``: commands queue and run on ``execute()``, in order.
-        There is no round trip to save in-process; it exists so that pipeline code runs
-        unchanged. It is not a MULTI/EXEC transaction: other threads may interleave."""
-        return Pipeline(self)
+        """redis-py's ``Pipeline``: commands queue and run on ``execute()``, in order. With
+        ``transaction`` (the default) a pipeline made only of GET, SET (plain or with
+        ``ex``), SETEX, DELETE, EXISTS, INCR / INCRBY / DECR / DECRBY, EXPIRE and PTTL runs
+        as one atomic batch, as MULTI/EXEC would: no other thread's command interleaves.
+        Pipelines with other commands run in order without that guarantee."""
+        return Pipeline(self, transaction)
 
     def lock(
         self,
@@ -773,12 +775,38 @@ class Cache(NativeCache):
         return self.execute_command("PUBSUB NUMPAT")
 
 
+def _batch_op(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Optional[list[tuple[str, tuple[Any, ...]]]]:
+    """A queued call as engine batch operations, or None if the batch cannot run it."""
+    if name == "get" and len(args) == 1 and not kwargs:
+        return [("GET", args)]
+    if name == "set" and len(args) == 2:
+        if not kwargs:
+            return [("SET", args)]
+        if set(kwargs) == {"ex"} and kwargs["ex"] is not None:
+            return [("SETEX", (args[0], _seconds(kwargs["ex"]), args[1]))]
+        return None
+    if name == "setex" and len(args) == 3 and not kwargs:
+        return [("SETEX", (args[0], _seconds(args[1]), args[2]))]
+    if name in ("delete", "exists") and args and not kwargs:
+        return [("DEL" if name == "delete" else "EXISTS", (k,)) for k in args]
+    if name in ("incr", "incrby", "decr", "decrby") and 1 <= len(args) + len(kwargs) <= 2:
+        amount = args[1] if len(args) > 1 else kwargs.get("amount", 1)
+        sign = -1 if name.startswith("decr") else 1
+        return [("INCRBY", (args[0], sign * int(amount)))]
+    if name == "expire" and len(args) == 2 and not kwargs:
+        return [("EXPIRE", (args[0], _seconds(args[1])))]
+    if name == "pttl" and len(args) == 1 and not kwargs:
+        return [("PTTL", args)]
+    return None
+
+
 class Pipeline:
     """Queues commands (each method returns the pipeline, so calls chain) and runs them
-    on ``execute()``, returning their results in order."""
+    on ``execute()``, returning their results in order (see :meth:`Cache.pipeline`)."""
 
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: Cache, transaction: bool = True) -> None:
         self._cache = cache
+        self._transaction = transaction
         self._queue: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
 
     def __enter__(self) -> "Pipeline":
@@ -801,20 +829,41 @@ class Pipeline:
         return queue
 
     def multi(self) -> None:
-        """Accepted for redis-py code; the queue is run in order by ``execute()``."""
+        """Accepted for redis-py code; ``execute()`` runs the queue."""
 
     def reset(self) -> None:
         self._queue.clear()
 
-    def execute(self, raise_on_error: bool = True) -> list[Any]:
-        """Runs the queued commands in order; with ``raise_on_error`` the first error is
-        raised after all have run (as redis-py does), otherwise errors are returned."""
+    def _run_atomic(self) -> Optional[list[Any]]:
+        plans = [_batch_op(n, a, k) for n, a, k in self._queue]
+        if not self._transaction or any(p is None for p in plans):
+            return None
+        ops = [op for plan in plans if plan is not None for op in plan]
+        raw = iter(self._cache._atomic(ops))
         results: list[Any] = []
-        for name, args, kwargs in self._queue:
-            try:
-                results.append(getattr(self._cache, name)(*args, **kwargs))
-            except RedisError as e:
-                results.append(e)
+        for (name, _, _), plan in zip(self._queue, plans):
+            assert plan is not None
+            parts = [next(raw) for _ in plan]
+            error = next((p for p in parts if isinstance(p, RedisError)), None)
+            if error is not None:
+                results.append(error)
+            elif name in ("delete", "exists"):
+                results.append(sum(parts))
+            else:
+                results.append(parts[0])
+        return results
+
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
+        """Runs the queued commands; with ``raise_on_error`` the first error is raised
+        after all have run (as redis-py does), otherwise errors are returned in place."""
+        results = self._run_atomic()
+        if results is None:
+            results = []
+            for name, args, kwargs in self._queue:
+                try:
+                    results.append(getattr(self._cache, name)(*args, **kwargs))
+                except RedisError as e:
+                    results.append(e)
         self._queue.clear()
         if raise_on_error:
             for r in results:
