@@ -87,15 +87,19 @@ impl Counters {
         self.stripe().commands.fetch_add(1, Relaxed);
     }
 
-    /// A read found (or missed) its key.
+    /// A command (if `command`) and a lookup's outcome (if any), on one visit to the
+    /// thread's stripe.
     #[inline]
-    pub fn lookup(&self, hit: bool) {
+    pub fn record(&self, command: bool, hit: Option<bool>) {
         let s = self.stripe();
-        if hit {
-            s.hits.fetch_add(1, Relaxed);
-        } else {
-            s.misses.fetch_add(1, Relaxed);
+        if command {
+            s.commands.fetch_add(1, Relaxed);
         }
+        match hit {
+            Some(true) => s.hits.fetch_add(1, Relaxed),
+            Some(false) => s.misses.fetch_add(1, Relaxed),
+            None => 0,
+        };
     }
 
     /// (hits, misses, commands) over all threads.

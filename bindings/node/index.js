@@ -44,9 +44,13 @@ class Cache {
   }
 
   // Fast paths for the hottest calls: one native call, no argument transformation.
-  get(key, ...rest) {
-    if (typeof key !== 'string' || rest.length) return this._run(COMMANDS.GET, [key, ...rest]);
-    return wrapError(() => native.fastGet(this._slot, key));
+  get(key) {
+    if (arguments.length !== 1 || typeof key !== 'string') return this._run(COMMANDS.GET, [...arguments]);
+    try {
+      return native.rawGet(this._slot, key);
+    } catch (e) {
+      throw new ErrorReply(e.message);
+    }
   }
 
   getBuffer(key) {

@@ -279,13 +279,23 @@ impl Keyspace {
     /// way is reclaimed after the read lock is released.
     #[inline]
     pub fn read<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
-        self.counters.command();
-        self.peek(key, lookup, f)
+        self.look(key, lookup, true, f)
     }
 
     /// As [`Keyspace::read`], without counting a command (one key of a multi-key read).
     #[inline]
     pub fn peek<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
+        self.look(key, lookup, false, f)
+    }
+
+    #[inline]
+    fn look<R>(
+        &self,
+        key: &[u8],
+        lookup: bool,
+        command: bool,
+        f: impl FnOnce(Option<&Entry>) -> R,
+    ) -> R {
         let hash = self.hash(key);
         let shard = &self.shards[self.shard_of(hash)];
         let data = shard.data.read();
@@ -298,9 +308,9 @@ impl Keyspace {
             now = self.now();
             e.expire_at > now
         });
-        if lookup {
-            self.counters.lookup(live.is_some());
-        }
+        // One visit to this thread's stripe counts both (its lookup is a TLS access).
+        self.counters
+            .record(command, lookup.then_some(live.is_some()));
         if let Some(e) = live {
             let policy = self.policy();
             if now == 0 && eviction::needs_time(policy) {

@@ -30,7 +30,7 @@ pub fn register(cache: Cache) -> u32 {
     }
 }
 
-fn with<R>(slot: u32, f: impl FnOnce(&Cache) -> Result<R>) -> Result<R> {
+pub(crate) fn with<R>(slot: u32, f: impl FnOnce(&Cache) -> Result<R>) -> Result<R> {
     let slots = SLOTS.read();
     match slots.get(slot as usize).and_then(Option::as_ref) {
         Some(c) => f(c),
