@@ -11,7 +11,7 @@
 
 mod cache;
 pub mod fast;
-mod raw;
+pub mod raw;
 mod reply;
 mod subscriber;
 mod waiter;
