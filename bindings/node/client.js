@@ -2,8 +2,51 @@
 // createClient(): a client shaped like node-redis v4's, over the in-process engine.
 
 const EventEmitter = require('node:events');
-const { ClientClosedError } = require('@redis/client/dist/lib/errors');
+const { ClientClosedError, ErrorReply } = require('@redis/client/dist/lib/errors');
 const { COMMANDS, BLOCKING, execute, blockingPop, transformCommandArguments, transformCommandReply } = require('./commands');
+
+/** A queued call as engine batch operations, or null if the batch cannot run it. */
+function batchOp(name, args) {
+  const key = args[0];
+  if (typeof key !== 'string' && !Buffer.isBuffer(key)) return null;
+  const n = name.toLowerCase();
+  if (n === 'get' && args.length === 1) return [['GET', key]];
+  if (n === 'set' && args.length === 2) return [['SET', key, args[1]]];
+  if (n === 'set' && args.length === 3 && args[2] && Object.keys(args[2]).join() === 'EX') {
+    return [['SETEX', key, String(args[2].EX), args[1]]];
+  }
+  if (n === 'setex' && args.length === 3) return [['SETEX', key, String(args[1]), args[2]]];
+  if ((n === 'del' || n === 'exists') && args.length === 1) {
+    const keys = Array.isArray(key) ? key : [key];
+    return keys.map((k) => [n === 'del' ? 'DEL' : 'EXISTS', k]);
+  }
+  if ((n === 'incr' || n === 'decr') && args.length === 1) return [['INCRBY', key, n === 'incr' ? '1' : '-1']];
+  if ((n === 'incrby' || n === 'decrby') && args.length === 2) {
+    return [['INCRBY', key, String(n === 'incrby' ? args[1] : -args[1])]];
+  }
+  if (n === 'expire' && args.length === 2) return [['EXPIRE', key, String(args[1])]];
+  if (n === 'pttl' && args.length === 1) return [['PTTL', key]];
+  return null;
+}
+
+function batchOps(queue) {
+  const plans = queue.map(([name, args]) => batchOp(name, args));
+  return plans.every((p) => p !== null) ? plans : null;
+}
+
+function atomicExec(cache, queue, plans) {
+  const raw = cache._native.atomic(plans.flat().map((op) => op.map((a) => (Buffer.isBuffer(a) ? a : String(a)))));
+  let i = 0;
+  return queue.map(([name], q) => {
+    const parts = raw.slice(i, (i += plans[q].length));
+    const error = parts.find((p) => p instanceof Error);
+    if (error) return new ErrorReply(error.message);
+    const n = name.toLowerCase();
+    if (n === 'del' || n === 'exists') return parts.reduce((a, b) => a + b, 0);
+    if (n === 'expire') return parts[0] === 1;
+    return parts[0];
+  });
+}
 
 class FerriClient extends EventEmitter {
   #cache;
@@ -111,7 +154,12 @@ class FerriClient extends EventEmitter {
     } while (cursor !== 0);
   }
 
-  /** MULTI: queued commands run in order on exec() (not atomic against other clients). */
+  /**
+   * MULTI: queued commands run on exec(). A transaction made only of get, set (plain or
+   * with EX), setEx, del, exists, incr/incrBy/decr/decrBy, expire and pTTL runs as one
+   * atomic batch (no other client's command interleaves, as with MULTI/EXEC); others run
+   * in order without that guarantee. Errors come back in place, as ErrorReply objects.
+   */
   multi() {
     const queue = [];
     const client = this;
@@ -119,8 +167,17 @@ class FerriClient extends EventEmitter {
       get(_, name) {
         if (name === 'exec' || name === 'execAsPipeline') {
           return async () => {
+            if (!client.#open) throw new ClientClosedError();
+            const atomic = name === 'exec' && batchOps(queue);
+            if (atomic) return atomicExec(client.#cache, queue, atomic);
             const out = [];
-            for (const [cmd, args] of queue) out.push(await client[cmd](...args));
+            for (const [cmd, args] of queue) {
+              try {
+                out.push(await client[cmd](...args));
+              } catch (e) {
+                out.push(e);
+              }
+            }
             return out;
           };
         }

@@ -70,6 +70,34 @@ export declare class Cache {
   scanIterator(options?: { MATCH?: string; COUNT?: number; TYPE?: string }): IterableIterator<string>;
   /** The engine's counters. */
   stats(): CacheStats;
+  /** Tries once to take a lock for `ttlMs`; null if another holder has it. */
+  tryLock(name: string | Buffer, ttlMs: number): CacheLock | null;
+  /** Fixed window: at most `limit` requests per `windowSeconds`. */
+  rateLimitFixed(key: string | Buffer, limit: number, windowSeconds: number): RateLimit;
+  /** Sliding window: at most `limit` requests in any `windowSeconds`. */
+  rateLimitSliding(key: string | Buffer, limit: number, windowSeconds: number): RateLimit;
+  /** GCRA, as redis-cell's CL.THROTTLE. */
+  throttle(key: string | Buffer, maxBurst: number, count: number, periodSeconds: number, quantity?: number): RateLimit;
+}
+
+/** A held lock. */
+export interface CacheLock {
+  readonly token: string | null;
+  /** Compare-and-delete; false if the lock expired or changed hands. */
+  release(): boolean;
+  /** Sets the TTL to `ms` from now if the lock is still ours. */
+  extend(ms: number): boolean;
+}
+
+/** A rate limiter's answer. */
+export interface RateLimit {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until a retry can succeed (null when allowed). */
+  retryAfter: number | null;
+  /** Seconds until the full allowance is back. */
+  resetAfter: number;
 }
 
 /** The client createClient() returns: node-redis v4's RedisClientType, plus its cache. */

@@ -106,6 +106,29 @@ class Cache {
     } while (cursor !== 0);
   }
 
+  /**
+   * Tries once to take the lock `name` for `ttlMs` (SET NX PX with a random token); a
+   * lock object with `token`, `release()` (compare-and-delete) and `extend(ms)`, or null.
+   */
+  tryLock(name, ttlMs) {
+    return wrapError(() => this._native.tryLock(name, ttlMs));
+  }
+
+  /** Fixed window: at most `limit` requests per `windowSeconds`. */
+  rateLimitFixed(key, limit, windowSeconds) {
+    return wrapError(() => this._native.rateLimit('fixed', key, limit, windowSeconds * 1000));
+  }
+
+  /** Sliding window: at most `limit` requests in any `windowSeconds`. */
+  rateLimitSliding(key, limit, windowSeconds) {
+    return wrapError(() => this._native.rateLimit('sliding', key, limit, windowSeconds * 1000));
+  }
+
+  /** GCRA, as redis-cell's CL.THROTTLE: `count` per `periodSeconds`, bursts of `maxBurst + 1`. */
+  throttle(key, maxBurst, count, periodSeconds, quantity = 1) {
+    return wrapError(() => this._native.rateLimit('gcra', key, maxBurst, periodSeconds * 1000, count, quantity));
+  }
+
   /** The engine's counters. */
   stats() {
     const [hits, misses, keys, usedMemory, evictions, expirations, blockedClients] = this._native.stats();

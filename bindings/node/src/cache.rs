@@ -140,6 +140,63 @@ impl NativeCache {
         NativeSubscriber::new(self.cache.subscriber(), buffers, ready)
     }
 
+    /// Tries once to take the lock `name` for `ttl_ms`; null if another holder has it.
+    #[napi]
+    pub fn try_lock(&self, name: Arg, ttl_ms: f64) -> Result<Option<crate::patterns::NativeLock>> {
+        let g = self
+            .cache
+            .lock(arg_bytes(&name), crate::patterns::millis(ttl_ms)?)
+            .map_err(engine_error)?;
+        Ok(g.map(crate::patterns::NativeLock::new))
+    }
+
+    /// A rate limiter: "fixed" or "sliding" (`limit` per `period_ms`), or "gcra" (redis-cell's
+    /// CL.THROTTLE: `limit` is max_burst, `count` per `period_ms`, weighing `quantity`).
+    #[napi]
+    pub fn rate_limit(
+        &self,
+        kind: String,
+        key: Arg,
+        limit: f64,
+        period_ms: f64,
+        count: Option<f64>,
+        quantity: Option<f64>,
+    ) -> Result<crate::patterns::RateLimitReply> {
+        let (key, period) = (arg_bytes(&key), crate::patterns::millis(period_ms)?);
+        let n = |x: f64| -> Result<u64> {
+            if x.is_finite() && x >= 0.0 && x.fract() == 0.0 {
+                Ok(x as u64)
+            } else {
+                Err(Error::from_reason(
+                    "ERR limits and counts must be non-negative integers",
+                ))
+            }
+        };
+        let r = match kind.as_str() {
+            "fixed" => self.cache.rate_limit_fixed(key, n(limit)?, period),
+            "sliding" => self.cache.rate_limit_sliding(key, n(limit)?, period),
+            "gcra" => self.cache.throttle(
+                key,
+                n(limit)?,
+                n(count.unwrap_or(0.0))?,
+                period,
+                n(quantity.unwrap_or(1.0))?,
+            ),
+            _ => return Err(Error::from_reason("unknown limiter")),
+        };
+        r.map(crate::patterns::reply).map_err(engine_error)
+    }
+
+    /// Runs batch operations as one atomic batch (see `patterns::atomic`).
+    #[napi]
+    pub fn atomic(
+        &self,
+        ops: Vec<Vec<Arg>>,
+        buffers: Option<bool>,
+    ) -> Result<Vec<napi::bindgen_prelude::Either<JsReply, Error>>> {
+        crate::patterns::atomic(&self.cache, ops, buffers.unwrap_or(false))
+    }
+
     /// The engine's counters.
     #[napi]
     pub fn stats(&self) -> Vec<f64> {

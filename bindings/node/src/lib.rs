@@ -11,6 +11,7 @@
 
 mod cache;
 pub mod fast;
+mod patterns;
 pub mod raw;
 mod reply;
 mod subscriber;

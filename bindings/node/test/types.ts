@@ -32,3 +32,8 @@ async function client(): Promise<void> {
 const store = new FerriStore({ cache, prefix: 'sess:', ttl: 3600 });
 const keyv = new KeyvFerricache(cache);
 void [ok, value, n, ranked, rank, hash, buf, popped, hits, client, store, keyv];
+
+const held = cache.tryLock('lock', 1000);
+if (held) held.release();
+const limited: boolean = cache.rateLimitFixed('rl', 10, 60).allowed;
+void limited;
