@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "setup: what the tests need and the machine lacks"
+bash scripts/setup.sh
+
 step "format"
 cargo fmt --all -- --check
 

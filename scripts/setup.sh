@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the tests need and the machine may lack, only when it is missing: a C and
+# C++ compiler, make, pkg-config and Valgrind (C ABI), python3-venv (Python binding), from
+# Debian's packages. Rust tools (cbindgen, cargo-fuzz) and pip / npm packages are installed
+# by the scripts that use them. Node 20 and npm must be on the machine (Debian's own nodejs
+# is older).
+set -euo pipefail
+
+# The Rust toolchain ships rustfmt and clippy; fail early and clearly if not.
+cargo fmt --version > /dev/null
+cargo clippy --version > /dev/null
+
+packages=()
+for tool in gcc g++ make pkg-config valgrind; do
+    command -v "$tool" > /dev/null || packages+=("$tool")
+done
+if ! python3 -c 'import ensurepip, venv' 2> /dev/null; then
+    packages+=(python3-venv)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+    echo "installing with apt-get: ${packages[*]}"
+    apt-get update -qq
+    apt-get install -y -qq "${packages[@]}"
+fi
+
+node --version > /dev/null || { echo "Node 20 and npm are needed for the Node binding's tests" >&2; exit 1; }
+npm --version > /dev/null
