@@ -33,6 +33,7 @@ class Cache {
   constructor(options = {}) {
     this._native = new NativeCache(engineOptions(options));
     this._slot = this._native.register();
+    this._get = native.rawGetter(this._slot);
     slots.register(this, this._slot);
   }
 
@@ -47,7 +48,7 @@ class Cache {
   get(key) {
     if (arguments.length !== 1 || typeof key !== 'string') return this._run(COMMANDS.GET, [...arguments]);
     try {
-      return native.rawGet(this._slot, key);
+      return this._get(key);
     } catch (e) {
       throw new ErrorReply(e.message);
     }

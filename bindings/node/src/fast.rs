@@ -53,14 +53,6 @@ pub fn release(slot: u32) {
     }
 }
 
-/// GET as a string.
-#[napi]
-pub fn fast_get(slot: u32, key: String) -> Result<Option<String>> {
-    with(slot, |c| {
-        c.get(key.as_bytes()).map(text).map_err(engine_error)
-    })
-}
-
 /// SET without options.
 #[napi]
 pub fn fast_set(slot: u32, key: String, value: Arg) -> Result<()> {

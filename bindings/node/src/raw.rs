@@ -2,20 +2,28 @@
 //!
 //! napi-rs's generated callbacks cost several hundred nanoseconds per call here (argument
 //! scopes, borrow tracking, a heap `String` for the key and another for the value). This
-//! one callback does the minimum: it reads the slot and the key (into a stack buffer when
-//! short), and makes the JS string straight from the stored bytes while the shard's read
+//! one callback does the minimum. `rawGetter(slot)` makes a JS function that carries its
+//! engine as the callback's data (so a call needs no slot lookup, no lock on the slot
+//! table and one argument only); the function reads the key into a stack buffer when
+//! short, and makes the JS string straight from the stored bytes while the shard's read
 //! lock is held, so nothing is allocated on the Rust side.
 
+use std::borrow::Cow;
 use std::ffi::CString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use napi::bindgen_prelude::Object;
+use ferricache::Cache;
+use napi::bindgen_prelude::{FromNapiValue, Object, Unknown};
 use napi::{sys, Env, JsValue, Result};
 use napi_derive::napi;
 
-/// Keys up to this many bytes are read without allocating.
-const KEY_INLINE: usize = 256;
+/// ASCII keys shorter than this many characters are read without allocating.
+const KEY_INLINE: usize = 128;
+/// Values up to this many bytes are copied out under the lock and made into a string
+/// after it is released: making a string writes to V8's young generation, and releasing
+/// the lock (an atomic) would otherwise wait for those writes.
+const VALUE_INLINE: usize = 512;
 
 /// Throws a JS Error with `msg` and returns the value a throwing callback returns.
 ///
@@ -28,105 +36,119 @@ unsafe fn throw(env: sys::napi_env, msg: &str) -> sys::napi_value {
     ptr::null_mut()
 }
 
-/// `rawGet(slot, key)`: the value as a string, or null.
+/// The UTF-8 bytes of the JS string `value`: into `buf` for a short ASCII string (read as
+/// UTF-16, which V8 copies without encoding), else into a new `Vec`.
 ///
 /// # Safety
-/// Called by Node-API only, with a live `env` and `info` for this call.
+/// `env` must be the live environment of the current callback and `value` one of its values.
+unsafe fn key_bytes<'b>(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    buf: &'b mut [u8; KEY_INLINE],
+) -> Option<Cow<'b, [u8]>> {
+    let mut wide = [0u16; KEY_INLINE];
+    let mut len = 0usize;
+    // SAFETY: `env` and `value` are live (the caller's contract); `wide` holds KEY_INLINE
+    // units, the size passed.
+    let read = unsafe {
+        sys::napi_get_value_string_utf16(env, value, wide.as_mut_ptr(), KEY_INLINE, &mut len)
+    };
+    if read != sys::Status::napi_ok {
+        return None;
+    }
+    if len + 1 < KEY_INLINE && wide[..len].iter().all(|&c| c < 0x80) {
+        for (b, &c) in buf.iter_mut().zip(&wide[..len]) {
+            *b = c as u8;
+        }
+        return Some(Cow::Borrowed(&buf[..len]));
+    }
+    let mut full = 0usize;
+    // SAFETY: as above; a NULL buffer asks for the length only, and the second call gets a
+    // buffer of `full + 1` bytes.
+    unsafe {
+        sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut full);
+        let mut v = vec![0u8; full + 1];
+        sys::napi_get_value_string_utf8(env, value, v.as_mut_ptr().cast(), full + 1, &mut len);
+        v.truncate(len);
+        Some(Cow::Owned(v))
+    }
+}
+
+/// Makes a JS string of `bytes` (Latin-1 when ASCII, which V8 copies without decoding).
+///
+/// # Safety
+/// `env` must be the live environment of the current callback.
+unsafe fn make_string(env: sys::napi_env, bytes: &[u8], out: &mut sys::napi_value) -> bool {
+    let (p, n) = (bytes.as_ptr().cast(), bytes.len() as isize);
+    // SAFETY: `env` is live (the caller's contract); `bytes` is valid for `n` bytes and
+    // V8 copies them.
+    let status = unsafe {
+        if bytes.is_ascii() {
+            sys::napi_create_string_latin1(env, p, n, out)
+        } else {
+            sys::napi_create_string_utf8(env, p, n, out)
+        }
+    };
+    status == sys::Status::napi_ok
+}
+
+/// What a read of the value left: a copy on the stack, or the string itself.
+enum Read {
+    Copied(usize),
+    Made(bool),
+}
+
+/// A getter's `key => value | null`.
+///
+/// # Safety
+/// Called by Node-API only, with a live `env` and `info` for this call, on a function made
+/// by [`raw_getter`], whose data is a `Box<Cache>` that lives as long as the function.
 unsafe extern "C" fn raw_get(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let body = || -> std::result::Result<sys::napi_value, String> {
-        let mut argc = 2usize;
-        let mut argv = [ptr::null_mut(); 2];
-        let mut slot = 0u32;
-        let mut key_buf = [0u8; KEY_INLINE];
-        let mut len = 0usize;
-        // SAFETY: `env` and `info` are the live ones of this call; the out-pointers are
-        // valid locals sized as the calls require (argv holds `argc` = 2 values, the key
-        // buffer KEY_INLINE bytes).
-        unsafe {
-            if sys::napi_get_cb_info(
-                env,
-                info,
-                &mut argc,
-                argv.as_mut_ptr(),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            ) != sys::Status::napi_ok
-                || argc < 2
-            {
-                return Err("rawGet(slot, key) takes two arguments".into());
-            }
-            if sys::napi_get_value_uint32(env, argv[0], &mut slot) != sys::Status::napi_ok {
-                return Err("rawGet: the slot must be a number".into());
-            }
-            if sys::napi_get_value_string_utf8(
-                env,
-                argv[1],
-                key_buf.as_mut_ptr().cast(),
-                KEY_INLINE,
-                &mut len,
-            ) != sys::Status::napi_ok
-            {
-                return Err("rawGet: the key must be a string".into());
-            }
-        }
-        let long_key;
-        let key: &[u8] = if len + 1 < KEY_INLINE {
-            &key_buf[..len]
-        } else {
-            // Possibly cut short: ask for the full length, then read it all.
-            let mut full = 0usize;
-            // SAFETY: as above; a NULL buffer asks for the length only, and the second
-            // call gets a buffer of `full + 1` bytes.
-            long_key = unsafe {
-                sys::napi_get_value_string_utf8(env, argv[1], ptr::null_mut(), 0, &mut full);
-                let mut v = vec![0u8; full + 1];
-                sys::napi_get_value_string_utf8(
-                    env,
-                    argv[1],
-                    v.as_mut_ptr().cast(),
-                    full + 1,
-                    &mut len,
-                );
-                v.truncate(len);
-                v
-            };
-            &long_key
+        let mut argc = 1usize;
+        let mut arg = ptr::null_mut();
+        let mut data = ptr::null_mut();
+        // SAFETY: `env` and `info` are the live ones of this call; `arg` holds `argc` = 1
+        // value.
+        let ok = unsafe {
+            sys::napi_get_cb_info(env, info, &mut argc, &mut arg, ptr::null_mut(), &mut data)
         };
+        if ok != sys::Status::napi_ok || argc < 1 {
+            return Err("get(key) takes one argument".into());
+        }
+        let mut key_buf = [0u8; KEY_INLINE];
+        // SAFETY: `env` is live and `arg` is this call's argument.
+        let key =
+            unsafe { key_bytes(env, arg, &mut key_buf) }.ok_or("get: the key must be a string")?;
+        // SAFETY: the function's data is the `Box<Cache>` that `raw_getter` attached, freed
+        // only by the function's finalizer, which cannot run while the function is being
+        // called.
+        let cache: &Cache = unsafe { &*data.cast::<Cache>() };
         let mut out = ptr::null_mut();
-        let found = crate::fast::with(slot, |c| {
-            c.get_with(key, |v| {
-                // SAFETY: `env` is live; `v` is valid for `v.len()` bytes while the read
-                // lock is held, which covers this call; V8 copies them. ASCII is valid
-                // Latin-1, which V8 copies without decoding.
-                unsafe {
-                    if v.is_ascii() {
-                        sys::napi_create_string_latin1(
-                            env,
-                            v.as_ptr().cast(),
-                            v.len() as isize,
-                            &mut out,
-                        )
-                    } else {
-                        sys::napi_create_string_utf8(
-                            env,
-                            v.as_ptr().cast(),
-                            v.len() as isize,
-                            &mut out,
-                        )
-                    }
+        let mut copy = [0u8; VALUE_INLINE];
+        let read = cache
+            .get_with(&key, |v| {
+                if v.len() <= VALUE_INLINE {
+                    copy[..v.len()].copy_from_slice(v);
+                    Read::Copied(v.len())
+                } else {
+                    // SAFETY: `env` is live; `v` is valid while the read lock is held,
+                    // which covers this call.
+                    Read::Made(unsafe { make_string(env, v, &mut out) })
                 }
             })
-            .map_err(crate::reply::engine_error)
-        })
-        .map_err(|e| e.reason.clone())?;
-        match found {
-            Some(sys::Status::napi_ok) => Ok(out),
-            Some(_) => Err("rawGet: could not make the string".into()),
-            None => {
-                // SAFETY: `env` is live; `out` is a valid out-pointer.
-                unsafe { sys::napi_get_null(env, &mut out) };
-                Ok(out)
-            }
+            .map_err(|e| crate::reply::engine_error(e).reason.clone())?;
+        let made = match read {
+            // SAFETY: `env` is live; `copy` holds the `n` bytes read.
+            Some(Read::Copied(n)) => unsafe { make_string(env, &copy[..n], &mut out) },
+            Some(Read::Made(made)) => made,
+            // SAFETY: `env` is live; `out` is a valid out-pointer.
+            None => unsafe { sys::napi_get_null(env, &mut out) == sys::Status::napi_ok },
+        };
+        if made {
+            Ok(out)
+        } else {
+            Err("get: could not make the string".into())
         }
     };
     match catch_unwind(AssertUnwindSafe(body)) {
@@ -134,23 +156,107 @@ unsafe extern "C" fn raw_get(env: sys::napi_env, info: sys::napi_callback_info) 
         // SAFETY: `env` is the live environment of this call.
         Ok(Err(msg)) => unsafe { throw(env, &msg) },
         // SAFETY: as above.
-        Err(_) => unsafe { throw(env, "rawGet: internal error (panic caught)") },
+        Err(_) => unsafe { throw(env, "get: internal error (panic caught)") },
     }
 }
 
-/// Adds `rawGet` to the module's exports.
+/// `echo(key)`: the key back as a new string, read and made as a getter reads keys and
+/// makes values. It measures the Node-API round trip a getter cannot avoid (the benchmark
+/// prints it beside `get`).
+///
+/// # Safety
+/// Called by Node-API only, with a live `env` and `info` for this call.
+unsafe extern "C" fn raw_echo(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let mut argc = 1usize;
+    let mut arg = ptr::null_mut();
+    let mut out = ptr::null_mut();
+    let mut key_buf = [0u8; KEY_INLINE];
+    // SAFETY: `env` and `info` are the live ones of this call; `arg` holds `argc` = 1 value;
+    // `env` is live for the string calls.
+    unsafe {
+        let ok = sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            &mut arg,
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
+        if ok != sys::Status::napi_ok || argc < 1 {
+            return throw(env, "echo(key) takes one argument");
+        }
+        match key_bytes(env, arg, &mut key_buf) {
+            Some(key) if make_string(env, &key, &mut out) => out,
+            _ => throw(env, "echo: the key must be a string"),
+        }
+    }
+}
+
+/// Drops the engine handle of a collected getter.
+///
+/// # Safety
+/// Called by Node-API once, when the function made by [`raw_getter`] is collected; `data`
+/// is the `Box<Cache>` it carried.
+unsafe extern "C" fn drop_cache(
+    _env: sys::napi_env,
+    data: *mut std::ffi::c_void,
+    _hint: *mut std::ffi::c_void,
+) {
+    // SAFETY: `data` came from `Box::into_raw` in `raw_getter` and is freed only here.
+    drop(unsafe { Box::from_raw(data.cast::<Cache>()) });
+}
+
+/// `rawGetter(slot)`: a function `key => value | null` bound to the slot's engine.
+#[napi(ts_return_type = "(key: string) => string | null")]
+pub fn raw_getter(env: &Env, slot: u32) -> Result<Unknown<'_>> {
+    let cache = Box::into_raw(Box::new(crate::fast::with(slot, |c| Ok(c.clone()))?));
+    let mut f = ptr::null_mut();
+    let name = c"get";
+    // SAFETY: `env` is live; `raw_get` has the callback signature Node-API expects and
+    // reads its data as the `Box<Cache>` passed here; the finalizer frees that box once,
+    // when the function is collected. If either call fails the box is freed here instead.
+    unsafe {
+        let made = sys::napi_create_function(
+            env.raw(),
+            name.as_ptr(),
+            name.to_bytes().len() as isize,
+            Some(raw_get),
+            cache.cast(),
+            &mut f,
+        );
+        if made != sys::Status::napi_ok
+            || sys::napi_add_finalizer(
+                env.raw(),
+                f,
+                cache.cast(),
+                Some(drop_cache),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            ) != sys::Status::napi_ok
+        {
+            drop(Box::from_raw(cache));
+            return Err(napi::Error::from_reason("could not make the getter"));
+        }
+        Unknown::from_napi_value(env.raw(), f)
+    }
+}
+
+/// Adds `echo` to the module's exports.
 #[napi(module_exports)]
 pub fn init(exports: Object, env: Env) -> Result<()> {
     let mut f = ptr::null_mut();
-    let name = c"rawGet";
-    // SAFETY: `env` is the live environment of module initialisation; `raw_get` has the
+    let name = c"echo";
+    // SAFETY: `env` is the live environment of module initialisation; `raw_echo` has the
     // callback signature Node-API expects; `f` and the name are valid.
     unsafe {
         napi::check_status!(sys::napi_create_function(
             env.raw(),
             name.as_ptr(),
             name.to_bytes().len() as isize,
-            Some(raw_get),
+            Some(raw_echo),
             ptr::null_mut(),
             &mut f,
         ))?;

@@ -29,6 +29,21 @@ test('strings, with options and buffers', () => {
   assert.deepEqual(c.get(commandOptions({ returnBuffers: true }), 'bin'), bin);
 });
 
+test('get reads every key and value shape exactly', () => {
+  const c = new Cache();
+  // Keys: short ASCII (the stack path), non-ASCII, and longer than the stack buffer; values:
+  // ASCII, UTF-8, empty, and larger than the stack copy.
+  const keys = ['k', 'clé', 'ключ🔑', 'x'.repeat(127), 'y'.repeat(128), 'z'.repeat(5000), 'é'.repeat(300)];
+  const values = ['v', 'héllo wörld', '', 'a'.repeat(512), 'b'.repeat(513), '€'.repeat(400)];
+  for (const [i, k] of keys.entries()) c.set(k, values[i % values.length]);
+  for (const [i, k] of keys.entries()) assert.equal(c.get(k), values[i % values.length], k.slice(0, 8));
+  assert.equal(c.get('cl\u00e8'), null, 'a Latin-1 neighbour of a UTF-8 key is another key');
+  assert.equal(c.get(Buffer.from('clé')), 'héllo wörld', 'Buffer keys take the general path');
+  c.lPush('list', 'x');
+  assert.throws(() => c.get('list'), (e) => e instanceof ErrorReply && /^WRONGTYPE/.test(e.message));
+  assert.equal(c.get('k'), 'v', 'a failed get loses nothing');
+});
+
 test('keys, TTLs and SCAN', () => {
   const c = new Cache();
   for (let i = 0; i < 30; i++) c.set(`user:${i}`, String(i));
