@@ -8,12 +8,13 @@ use crate::blocking::Take;
 use crate::error::{Error, Result};
 use crate::glob::glob_match;
 use crate::notify;
+use crate::types::zset::member_bytes;
 use crate::types::zset::{LexBound, ScoreBound, ZSet};
-use crate::value::{Kind, ZSET_MEMBER_OVERHEAD};
+use crate::value::Kind;
 use crate::Cache;
 
 fn new_zset() -> Kind {
-    Kind::ZSet(ZSet::new())
+    Kind::ZSet(Box::new(ZSet::new()))
 }
 
 /// ZADD's options.
@@ -138,10 +139,7 @@ impl Cache {
             .into_iter()
             .map(|(s, m)| Ok((check_score(s)?, m.into())))
             .collect::<Result<_>>()?;
-        let grow = members
-            .iter()
-            .map(|(_, m)| ZSET_MEMBER_OVERHEAD + m.len())
-            .sum();
+        let grow = members.iter().map(|(_, m)| member_bytes(m)).sum();
         self.coll_write(
             key.as_ref(),
             grow,
@@ -177,7 +175,7 @@ impl Cache {
         let member = member.into();
         self.coll_write(
             key.as_ref(),
-            ZSET_MEMBER_OVERHEAD + member.len(),
+            member_bytes(&member),
             Some(new_zset),
             (
                 notify::ZSET,
@@ -629,7 +627,7 @@ impl Cache {
             self.store_coll(
                 &mut m.key(0),
                 dst,
-                Kind::ZSet(z),
+                Kind::ZSet(Box::new(z)),
                 bytes,
                 (
                     notify::ZSET,

@@ -34,6 +34,15 @@ impl Key {
         }
     }
 
+    /// Heap bytes a key of these bytes would own beyond its inline size.
+    pub fn heap_size_of(bytes: &[u8]) -> usize {
+        if bytes.len() <= INLINE {
+            0
+        } else {
+            bytes.len()
+        }
+    }
+
     /// Heap bytes this key owns beyond its inline size.
     pub fn heap_size(&self) -> usize {
         match self {

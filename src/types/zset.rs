@@ -2,9 +2,10 @@
 //! ([`Ranked`]) for O(log n) rank and O(log n + m) ranges by rank, score and lex.
 
 use bytes::Bytes;
-use indexmap::IndexMap;
+use hashbrown::HashTable;
 
 use super::ranked::Ranked;
+use crate::store::key::Key;
 use crate::value::ZSET_MEMBER_OVERHEAD;
 
 /// One end of a score range: `-inf` and `+inf` are `f64` infinities.
@@ -63,40 +64,64 @@ impl LexBound {
     }
 }
 
+/// A member's entry in the score map: the member inline when short (so a lookup compares
+/// it without another cache miss), its score, and its place in `ZSet::members`.
+#[derive(Debug, Clone)]
+struct Slot {
+    member: Key,
+    score: f64,
+    index: u32,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct ZSet {
-    /// Member -> score, insertion-ordered with swap-removal so ZSCAN can walk it by index.
-    scores: IndexMap<Bytes, f64, ahash::RandomState>,
+    /// Member -> score. A ZSCORE is a probe of the control bytes and one bucket: two cache
+    /// misses at a million members, where a map of indices into an entry array takes three
+    /// and a member behind a pointer four.
+    scores: HashTable<Slot>,
+    hasher: ahash::RandomState,
+    /// The members in insertion order with swap-removal, so ZSCAN can walk them by index
+    /// (see `scan_step`); each slot knows its member's index here.
+    members: Vec<Bytes>,
     order: Ranked,
     /// Bumped by every change, so callers can tell a score update (same size) happened.
     version: u64,
 }
 
-fn member_bytes(m: &[u8]) -> usize {
-    // The member is stored once and shared (`Bytes`) by the map and the ordered index.
-    ZSET_MEMBER_OVERHEAD + m.len()
+/// What a member is charged: [`ZSET_MEMBER_OVERHEAD`] and its bytes, twice when too long
+/// to sit inline in the score map's slot.
+pub(crate) fn member_bytes(m: &[u8]) -> usize {
+    ZSET_MEMBER_OVERHEAD + m.len() + Key::heap_size_of(m)
 }
 
 impl ZSet {
     pub fn new() -> ZSet {
         ZSet {
-            scores: IndexMap::default(),
+            scores: HashTable::new(),
+            hasher: ahash::RandomState::new(),
+            members: Vec::new(),
             order: Ranked::new(),
             version: 0,
         }
     }
 
     pub fn len(&self) -> usize {
-        self.scores.len()
+        self.members.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.scores.is_empty()
+        self.members.is_empty()
     }
 
-    /// The member and score at `index` of the insertion-ordered map (ZSCAN's walk).
+    fn slot(&self, member: &[u8]) -> Option<&Slot> {
+        let hash = self.hasher.hash_one(member);
+        self.scores.find(hash, |s| s.member.as_bytes() == member)
+    }
+
+    /// The member and score at `index` of the insertion-ordered members (ZSCAN's walk).
     pub fn at(&self, index: usize) -> Option<(&Bytes, f64)> {
-        self.scores.get_index(index).map(|(m, s)| (m, *s))
+        let m = self.members.get(index)?;
+        Some((m, self.slot(m)?.score))
     }
 
     /// Changes so far (see `version`).
@@ -105,39 +130,63 @@ impl ZSet {
     }
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        self.scores.get(member).copied()
+        self.slot(member).map(|s| s.score)
     }
 
     /// Sets `member`'s score; returns the previous one. Keeps `bytes` up to date.
     pub fn set(&mut self, member: Bytes, score: f64, bytes: &mut usize) -> Option<f64> {
-        match self.scores.get_mut(&member[..]) {
-            Some(old) => {
-                let prev = *old;
-                if prev != score {
-                    self.version += 1;
-                    *old = score;
-                    self.order.remove(prev, &member);
-                    self.order.insert(score, member);
-                }
-                Some(prev)
-            }
-            None => {
+        let hash = self.hasher.hash_one(&member[..]);
+        let found = self
+            .scores
+            .find_mut(hash, |s| s.member.as_bytes() == &member[..]);
+        if let Some(slot) = found {
+            let prev = slot.score;
+            if prev != score {
+                slot.score = score;
                 self.version += 1;
-                *bytes += member_bytes(&member);
-                self.scores.insert(member.clone(), score);
+                self.order.remove(prev, &member);
                 self.order.insert(score, member);
-                None
             }
+            return Some(prev);
         }
+        self.version += 1;
+        *bytes += member_bytes(&member);
+        let slot = Slot {
+            member: Key::new(&member),
+            score,
+            index: self.members.len() as u32,
+        };
+        let hasher = &self.hasher;
+        self.scores
+            .insert_unique(hash, slot, |s| hasher.hash_one(s.member.as_bytes()));
+        self.members.push(member.clone());
+        self.order.insert(score, member);
+        None
     }
 
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8], bytes: &mut usize) -> Option<f64> {
-        let score = self.scores.swap_remove(member)?;
+        let hash = self.hasher.hash_one(member);
+        let entry = self
+            .scores
+            .find_entry(hash, |s| s.member.as_bytes() == member)
+            .ok()?;
+        let (slot, _) = entry.remove();
+        let index = slot.index as usize;
+        self.members.swap_remove(index);
+        if let Some(moved) = self.members.get(index) {
+            let moved_hash = self.hasher.hash_one(&moved[..]);
+            if let Some(s) = self
+                .scores
+                .find_mut(moved_hash, |s| s.member.as_bytes() == &moved[..])
+            {
+                s.index = index as u32;
+            }
+        }
         self.version += 1;
-        self.order.remove(score, member);
+        self.order.remove(slot.score, member);
         *bytes -= member_bytes(member);
-        Some(score)
+        Some(slot.score)
     }
 
     /// 0-based rank, from the lowest score (or the highest with `rev`).
