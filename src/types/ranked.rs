@@ -13,26 +13,27 @@
 //! and an emptied one goes, rebuilding the small per-block arrays (amortised over at least
 //! `MAX_BLOCK / 2` inserts or the removal of a whole block).
 
-use std::cmp::Ordering;
-
 use bytes::Bytes;
 
 /// Pairs per block at most; a fuller block splits in two.
-const MAX_BLOCK: usize = 256;
+const MAX_BLOCK: usize = 128;
+/// Scores per block slot of the arena: room for a block one past full (before it splits),
+/// rounded up to whole cache lines.
+const STRIDE: usize = (MAX_BLOCK + 1).next_multiple_of(8);
 /// Blocks per entry of `Ranked::coarse`.
 const FANOUT: usize = 64;
 
-/// (score, member) order, as Redis sorts sorted sets.
-fn cmp(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
-    s1.partial_cmp(&s2)
-        .unwrap_or(Ordering::Equal)
-        .then_with(|| m1.cmp(m2))
-}
-
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Ranked {
-    /// Each block's scores in order; `members[b][i]` goes with `scores[b][i]`.
-    scores: Vec<Vec<f64>>,
+    /// Every block's scores, each block in a fixed `STRIDE`-long slot, NaN past its end
+    /// (NaN is below nothing, so a count over the whole slot is a count over the block).
+    /// A slot's place follows from its number, so a rank reads no block header.
+    arena: Vec<f64>,
+    /// The arena slot of each block, in order.
+    slots: Vec<u32>,
+    /// Slots of removed blocks, for reuse.
+    free: Vec<u32>,
+    /// Each block's members; `members[b][i]` goes with score `i` of block `b`.
     members: Vec<Vec<Bytes>>,
     /// First score of each block.
     firsts: Vec<f64>,
@@ -56,15 +57,40 @@ impl Ranked {
     }
 
     fn blocks(&self) -> usize {
-        self.scores.len()
+        self.members.len()
+    }
+
+    /// Where block `b`'s slot starts in the arena.
+    fn start(&self, b: usize) -> usize {
+        self.slots[b] as usize * STRIDE
+    }
+
+    /// Block `b`'s whole slot, NaN past the block's end.
+    fn slot(&self, b: usize) -> &[f64] {
+        let s = self.start(b);
+        &self.arena[s..s + STRIDE]
+    }
+
+    /// Block `b`'s scores.
+    fn scores(&self, b: usize) -> &[f64] {
+        &self.slot(b)[..self.members[b].len()]
+    }
+
+    /// A slot for a new block: a free one, or a new one at the arena's end.
+    fn take_slot(&mut self) -> u32 {
+        self.free.pop().unwrap_or_else(|| {
+            let n = self.arena.len() / STRIDE;
+            self.arena.resize(self.arena.len() + STRIDE, f64::NAN);
+            n as u32
+        })
     }
 
     fn rebuild(&mut self) {
-        self.firsts = self.scores.iter().map(|b| b[0]).collect();
+        self.firsts = (0..self.blocks()).map(|b| self.slot(b)[0]).collect();
         self.coarse = self.firsts.iter().step_by(FANOUT).copied().collect();
         let n = self.blocks();
         self.fenwick = vec![0; n + 1];
-        for (i, b) in self.scores.iter().enumerate() {
+        for (i, b) in self.members.iter().enumerate() {
             let mut j = i + 1;
             while j <= n {
                 self.fenwick[j] += b.len() as u32;
@@ -120,7 +146,7 @@ impl Ranked {
         if b == 0 {
             return 0;
         }
-        let (scores, members) = (&self.scores[b - 1], &self.members[b - 1]);
+        let (scores, members) = (self.scores(b - 1), &self.members[b - 1]);
         let i = partition(scores.len(), |i| below(scores[i], &members[i]));
         self.before_block(b - 1) + i
     }
@@ -146,7 +172,7 @@ impl Ranked {
 
     /// Sets block `b`'s first score (after an insert or removal at its front).
     fn set_first(&mut self, b: usize) {
-        let first = self.scores[b][0];
+        let first = self.slot(b)[0];
         self.firsts[b] = first;
         if b % FANOUT == 0 {
             self.coarse[b / FANOUT] = first;
@@ -158,28 +184,30 @@ impl Ranked {
         let Some(b) = self.find_block(score, member) else {
             return (0, 0);
         };
-        let (scores, members) = (&self.scores[b], &self.members[b]);
-        let i = partition(scores.len(), |i| {
-            cmp(scores[i], &members[i], score, member) == Ordering::Less
-        });
+        // As in `rank`: count the lower scores, and compare members among ties only.
+        let slot = self.slot(b);
+        prefetch(slot);
+        let lo = count_below(slot, score);
+        let ties = slot[lo..].iter().take_while(|&&s| s == score).count();
+        let i = lo + partition(ties, |t| &self.members[b][lo + t][..] < member);
         (b, i)
     }
 
     /// 0-based rank of (score, member), if present.
     ///
     /// Within the block the pairs below `score` are counted, not binary-searched: the
-    /// loads of a count do not depend on each other, so a cold block costs about one
-    /// memory round trip where a binary search pays one for each of its first probes.
-    /// Members are compared only where scores tie: a score that occurs once in the block
-    /// identifies the pair from the scores alone, sparing the cache misses of reading a
-    /// member. The caller takes `score` from the member map, so the pair is known to be
-    /// present.
+    /// loads of a count do not depend on each other, and all are asked for at once, so a
+    /// cold block costs about one memory round trip where a binary search pays one for
+    /// each of its first probes. Members are compared only where scores tie: a score that
+    /// occurs once in the block identifies the pair from the scores alone, sparing the
+    /// cache misses of reading a member. The caller takes `score` from the member map, so
+    /// the pair is known to be present.
     pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
         let b = self.find_block(score, member)?;
-        let scores = &self.scores[b];
-        prefetch(scores);
-        let lo = count_below(scores, score);
-        let ties = scores[lo..].iter().take_while(|&&s| s == score).count();
+        let slot = self.slot(b);
+        prefetch(slot);
+        let lo = count_below(slot, score);
+        let ties = slot[lo..].iter().take_while(|&&s| s == score).count();
         let i = match ties {
             0 => return None,
             1 => lo,
@@ -197,7 +225,7 @@ impl Ranked {
     #[cfg(test)]
     pub fn get(&self, rank: usize) -> Option<(&Bytes, f64)> {
         let (b, i) = self.locate(rank)?;
-        Some((&self.members[b][i], self.scores[b][i]))
+        Some((&self.members[b][i], self.slot(b)[i]))
     }
 
     /// Pairs from rank `from`, walking forwards (or backwards with `rev`), at most `n`.
@@ -206,21 +234,24 @@ impl Ranked {
         let Some((mut b, mut i)) = self.locate(from) else {
             return out;
         };
+        let mut scores = self.scores(b);
         while out.len() < n {
-            out.push((self.members[b][i].clone(), self.scores[b][i]));
+            out.push((self.members[b][i].clone(), scores[i]));
             if rev {
                 if i > 0 {
                     i -= 1;
                 } else if b > 0 {
                     b -= 1;
-                    i = self.scores[b].len() - 1;
+                    scores = self.scores(b);
+                    i = scores.len() - 1;
                 } else {
                     break;
                 }
-            } else if i + 1 < self.scores[b].len() {
+            } else if i + 1 < scores.len() {
                 i += 1;
             } else if b + 1 < self.blocks() {
                 b += 1;
+                scores = self.scores(b);
                 i = 0;
             } else {
                 break;
@@ -231,22 +262,29 @@ impl Ranked {
 
     /// Inserts a pair that is not present.
     pub fn insert(&mut self, score: f64, member: Bytes) {
-        if self.scores.is_empty() {
-            self.scores.push(vec![score]);
+        if self.members.is_empty() {
+            let slot = self.take_slot();
+            self.arena[slot as usize * STRIDE] = score;
+            self.slots.push(slot);
             self.members.push(vec![member]);
             self.len = 1;
             self.rebuild();
             return;
         }
         let (b, i) = self.find(score, &member);
-        self.scores[b].insert(i, score);
+        let (s, len) = (self.start(b), self.members[b].len());
+        self.arena.copy_within(s + i..s + len, s + i + 1);
+        self.arena[s + i] = score;
         self.members[b].insert(i, member);
         self.len += 1;
-        if self.scores[b].len() > MAX_BLOCK {
-            let half = self.scores[b].len() / 2;
-            let tail_scores = self.scores[b].split_off(half);
+        if len + 1 > MAX_BLOCK {
+            let half = (len + 1) / 2;
+            let tail = self.take_slot();
+            let t = tail as usize * STRIDE;
+            self.arena.copy_within(s + half..s + len + 1, t);
+            self.arena[s + half..s + len + 1].fill(f64::NAN);
             let tail_members = self.members[b].split_off(half);
-            self.scores.insert(b + 1, tail_scores);
+            self.slots.insert(b + 1, tail);
             self.members.insert(b + 1, tail_members);
             self.rebuild();
         } else {
@@ -260,27 +298,31 @@ impl Ranked {
     /// Removes (score, member); false if it is not there.
     pub fn remove(&mut self, score: f64, member: &[u8]) -> bool {
         let (b, i) = self.find(score, member);
-        let Some(scores) = self.scores.get(b) else {
+        let Some(members) = self.members.get(b) else {
             return false;
         };
-        if i >= scores.len() || scores[i] != score || &self.members[b][i][..] != member {
+        if i >= members.len() || self.slot(b)[i] != score || &members[i][..] != member {
             return false;
         }
-        self.scores[b].remove(i);
+        let (s, len) = (self.start(b), members.len());
+        self.arena.copy_within(s + i + 1..s + len, s + i);
+        self.arena[s + len - 1] = f64::NAN;
         self.members[b].remove(i);
         self.len -= 1;
-        let len = self.scores[b].len();
+        let len = len - 1;
         let mergeable = len < MAX_BLOCK / 8
             && b + 1 < self.blocks()
-            && len + self.scores[b + 1].len() <= MAX_BLOCK;
+            && len + self.members[b + 1].len() <= MAX_BLOCK;
         if len == 0 {
-            self.scores.remove(b);
+            self.free.push(self.slots.remove(b));
             self.members.remove(b);
             self.rebuild();
         } else if mergeable {
-            let next_scores = self.scores.remove(b + 1);
+            let (n, next_len) = (self.start(b + 1), self.members[b + 1].len());
+            self.arena.copy_within(n..n + next_len, s + len);
+            self.arena[n..n + next_len].fill(f64::NAN);
+            self.free.push(self.slots.remove(b + 1));
             let next_members = self.members.remove(b + 1);
-            self.scores[b].extend(next_scores);
             self.members[b].extend(next_members);
             self.rebuild();
         } else {
@@ -328,6 +370,14 @@ fn partition(n: usize, below: impl Fn(usize) -> bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Ordering;
+
+    /// (score, member) order, as Redis sorts sorted sets.
+    fn cmp(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
+        s1.partial_cmp(&s2)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| m1.cmp(m2))
+    }
     use proptest::prelude::*;
 
     /// Enough pairs for hundreds of blocks (several `coarse` groups), with runs of tied
@@ -362,6 +412,30 @@ mod tests {
             assert_eq!(r.rank(*s, m), Some(k));
         }
         assert_eq!(r.rank(0.5, b"absent"), None);
+        // Emptied and merged blocks give their slots back; new blocks reuse them.
+        let (kept, gone): (Vec<_>, Vec<_>) = model
+            .into_iter()
+            .enumerate()
+            .partition(|(k, _)| k % 10 == 0 || (k / 3000) % 2 == 0);
+        for (_, (s, m)) in &gone {
+            assert!(r.remove(*s, m));
+        }
+        assert!(!r.free.is_empty());
+        let mut model: Vec<(f64, Vec<u8>)> = kept.into_iter().map(|(_, p)| p).collect();
+        for (_, (s, m)) in gone.into_iter().rev() {
+            let (s, m) = (s + 0.5, [b"x".as_slice(), &m].concat());
+            r.insert(s, Bytes::from(m.clone()));
+            model.push((s, m));
+        }
+        model.sort_by(|a, b| cmp(a.0, &a.1, b.0, &b.1));
+        assert_eq!(r.len(), model.len());
+        for (k, (s, m)) in model.iter().enumerate() {
+            assert_eq!(r.rank(*s, m), Some(k));
+            assert_eq!(
+                r.get(k).map(|(m, s)| (m.to_vec(), s)),
+                Some((m.clone(), *s))
+            );
+        }
     }
 
     proptest! {

@@ -270,20 +270,64 @@ fn memory_child(peer: &str) {
 
 /// Memory of 100k small hashes (10 fields of short strings), the case where Redis's compact
 /// listpack encoding shines: compare with redis-server's INFO memory after the same HSETs.
-fn hash_memory() {
-    let c = ferricache::Cache::new();
-    let fields: Vec<(String, String)> = (0..10)
-        .map(|i| (format!("f{i}"), format!("value{i}")))
-        .collect();
-    let before = resident_bytes();
-    for i in 1..=100_000 {
-        c.hset(format!("session:{i}"), fields.clone()).unwrap();
+/// `used_memory` and resident bytes per collection (or per member) for the shapes the
+/// lesson stores: sessions as small hashes, tags as small sets, small sorted sets, and
+/// one leaderboard of 1M members.
+fn collection_memory() {
+    fn measure(what: &str, n: usize, fill: impl Fn(&ferricache::Cache)) {
+        let c = ferricache::Cache::new();
+        let before = resident_bytes();
+        fill(&c);
+        let after = resident_bytes();
+        println!(
+            "| {what} | {} | {} |",
+            c.stats().used_memory / n,
+            (after - before) / n
+        );
     }
-    let after = resident_bytes();
-    println!(
-        "100k hashes of 10 short fields: used_memory {} B per hash, resident {} B per hash",
-        c.stats().used_memory / 100_000,
-        (after - before) / 100_000
+    let short = |p: &str| (0..10).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
+    println!("| shape | used_memory, bytes per item | resident, bytes per item |");
+    println!("|---|---:|---:|");
+    measure("100k hashes of 10 short fields, per hash", 100_000, |c| {
+        let fields: Vec<(String, String)> = (0..10)
+            .map(|i| (format!("f{i}"), format!("value{i}")))
+            .collect();
+        for i in 1..=100_000 {
+            c.hset(format!("session:{i}"), fields.clone()).unwrap();
+        }
+    });
+    measure("100k sets of 10 short members, per set", 100_000, |c| {
+        let members = short("tag");
+        for i in 1..=100_000 {
+            c.sadd(format!("tags:{i}"), members.clone()).unwrap();
+        }
+    });
+    measure(
+        "100k sorted sets of 10 short members, per set",
+        100_000,
+        |c| {
+            let members = short("m");
+            for i in 1..=100_000 {
+                let pairs = members
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| (k as f64, m.clone()));
+                c.zadd(format!("z:{i}"), pairs).unwrap();
+            }
+        },
+    );
+    measure(
+        "one sorted set of 1M members (player:N), per member",
+        1_000_000,
+        |c| {
+            for i in 0..1_000_000usize {
+                c.zadd(
+                    "lb",
+                    [((i * 7919 % 1_000_000) as f64, format!("player:{i}"))],
+                )
+                .unwrap();
+            }
+        },
     );
 }
 
@@ -293,8 +337,8 @@ fn main() {
         memory_child(&args[2]);
         return;
     }
-    if args.get(1).map(String::as_str) == Some("hash-memory") {
-        hash_memory();
+    if args.get(1).map(String::as_str) == Some("memory") {
+        collection_memory();
         return;
     }
     let quick = args.iter().any(|a| a == "quick");
