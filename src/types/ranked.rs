@@ -278,11 +278,12 @@ impl Ranked {
         self.members[b].insert(i, member);
         self.len += 1;
         if len + 1 > MAX_BLOCK {
-            let half = (len + 1) / 2;
+            let now = len + 1;
+            let half = now / 2;
             let tail = self.take_slot();
             let t = tail as usize * STRIDE;
-            self.arena.copy_within(s + half..s + len + 1, t);
-            self.arena[s + half..s + len + 1].fill(f64::NAN);
+            self.arena.copy_within(s + half..s + now, t);
+            self.arena[s + half..s + now].fill(f64::NAN);
             let tail_members = self.members[b].split_off(half);
             self.slots.insert(b + 1, tail);
             self.members.insert(b + 1, tail_members);
