@@ -32,9 +32,6 @@ pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 152;
 /// The box every collection lives in (quoted in the crate docs).
 #[cfg(test)]
 const COLL_BYTES: usize = 104;
-/// A sorted set's own structure, charged beside the box (quoted in the crate docs).
-#[cfg(test)]
-const ZSET_BYTES: usize = 272;
 
 /// The type of a stored value, as Redis's TYPE command names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,9 +97,7 @@ pub(crate) enum Kind {
     List(VecDeque<Bytes>),
     Hash(HashValue),
     Set(SetValue),
-    /// Boxed: a sorted set's structure is the largest, and the box of every collection
-    /// would otherwise be sized for it.
-    ZSet(Box<ZSet>),
+    ZSet(ZSet),
 }
 
 macro_rules! accessors {
@@ -155,8 +150,8 @@ impl Value {
         match self {
             Value::Str(b) => b.len(),
             Value::Coll(c) => {
-                let own = match c.kind {
-                    Kind::ZSet(_) => std::mem::size_of::<ZSet>(),
+                let own = match &c.kind {
+                    Kind::ZSet(z) => z.boxed_size(),
                     _ => 0,
                 };
                 std::mem::size_of::<Coll>() + own + c.bytes
@@ -220,6 +215,5 @@ mod tests {
     fn layout_quoted_in_the_crate_docs() {
         assert_eq!(std::mem::size_of::<Value>(), 32);
         assert_eq!(std::mem::size_of::<Coll>(), COLL_BYTES);
-        assert_eq!(std::mem::size_of::<ZSet>(), ZSET_BYTES);
     }
 }

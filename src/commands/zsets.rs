@@ -14,7 +14,7 @@ use crate::value::Kind;
 use crate::Cache;
 
 fn new_zset() -> Kind {
-    Kind::ZSet(Box::new(ZSet::new()))
+    Kind::ZSet(ZSet::new())
 }
 
 /// ZADD's options.
@@ -541,11 +541,16 @@ impl Cache {
         self.with_zset(
             key.as_ref(),
             |z| {
+                let matches = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m));
+                if !z.scans_by_index() {
+                    let all = z.iter().filter(|(m, _)| matches(m)).collect();
+                    return (0, all);
+                }
                 let (range, next) = scan_step(z.len(), cursor, count);
                 let members = range
                     .rev()
                     .filter_map(|i| z.at(i))
-                    .filter(|(m, _)| pattern.is_none_or(|p| glob_match(p, m)))
+                    .filter(|(m, _)| matches(m))
                     .map(|(m, s)| (m.clone(), s))
                     .collect();
                 (next, members)
@@ -627,7 +632,7 @@ impl Cache {
             self.store_coll(
                 &mut m.key(0),
                 dst,
-                Kind::ZSet(Box::new(z)),
+                Kind::ZSet(z),
                 bytes,
                 (
                     notify::ZSET,

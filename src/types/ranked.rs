@@ -47,10 +47,6 @@ pub(crate) struct Ranked {
 }
 
 impl Ranked {
-    pub fn new() -> Ranked {
-        Ranked::default()
-    }
-
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
@@ -385,7 +381,7 @@ mod tests {
     /// scores longer than a block, through inserts and removals.
     #[test]
     fn many_blocks_rank_as_a_sorted_vec() {
-        let mut r = Ranked::new();
+        let mut r = Ranked::default();
         let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
         for i in 0..60_000u64 {
             let score = match i % 3 {
@@ -444,7 +440,7 @@ mod tests {
         /// inserts and removals, across block splits, merges and removals.
         #[test]
         fn matches_a_sorted_vec(ops in proptest::collection::vec((0u16..600, -4i8..4, any::<bool>()), 1..1500)) {
-            let mut r = Ranked::new();
+            let mut r = Ranked::default();
             let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
             for (m, s, insert) in ops {
                 let member = format!("m{m}").into_bytes();

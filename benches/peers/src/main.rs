@@ -270,42 +270,49 @@ fn memory_child(peer: &str) {
 
 /// Memory of 100k small hashes (10 fields of short strings), the case where Redis's compact
 /// listpack encoding shines: compare with redis-server's INFO memory after the same HSETs.
-/// `used_memory` and resident bytes per collection (or per member) for the shapes the
-/// lesson stores: sessions as small hashes, tags as small sets, small sorted sets, and
-/// one leaderboard of 1M members.
+/// The shapes `memory` measures: sessions as small hashes, tags as small sets, small
+/// sorted sets, and one leaderboard of 1M members.
+const SHAPES: [&str; 4] = ["hashes", "sets", "zsets", "leaderboard"];
+
+/// `used_memory` and resident bytes per collection (or per member) for each of
+/// [`SHAPES`], each measured in a fresh process so that memory freed by one shape cannot
+/// hide the growth of the next.
 fn collection_memory() {
-    fn measure(what: &str, n: usize, fill: impl Fn(&ferricache::Cache)) {
-        let c = ferricache::Cache::new();
-        let before = resident_bytes();
-        fill(&c);
-        let after = resident_bytes();
-        println!(
-            "| {what} | {} | {} |",
-            c.stats().used_memory / n,
-            (after - before) / n
-        );
-    }
-    let short = |p: &str| (0..10).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
     println!("| shape | used_memory, bytes per item | resident, bytes per item |");
     println!("|---|---:|---:|");
-    measure("100k hashes of 10 short fields, per hash", 100_000, |c| {
-        let fields: Vec<(String, String)> = (0..10)
-            .map(|i| (format!("f{i}"), format!("value{i}")))
-            .collect();
-        for i in 1..=100_000 {
-            c.hset(format!("session:{i}"), fields.clone()).unwrap();
+    let exe = std::env::current_exe().expect("own path");
+    for shape in SHAPES {
+        let out = std::process::Command::new(&exe)
+            .args(["memory", shape])
+            .output()
+            .expect("child run");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+/// One shape of [`collection_memory`], in this process.
+fn shape_memory(shape: &str) {
+    let c = ferricache::Cache::new();
+    let short = |p: &str| (0..10).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
+    let before = resident_bytes();
+    let (what, n) = match shape {
+        "hashes" => {
+            let fields: Vec<(String, String)> = (0..10)
+                .map(|i| (format!("f{i}"), format!("value{i}")))
+                .collect();
+            for i in 1..=100_000 {
+                c.hset(format!("session:{i}"), fields.clone()).unwrap();
+            }
+            ("100k hashes of 10 short fields, per hash", 100_000)
         }
-    });
-    measure("100k sets of 10 short members, per set", 100_000, |c| {
-        let members = short("tag");
-        for i in 1..=100_000 {
-            c.sadd(format!("tags:{i}"), members.clone()).unwrap();
+        "sets" => {
+            let members = short("tag");
+            for i in 1..=100_000 {
+                c.sadd(format!("tags:{i}"), members.clone()).unwrap();
+            }
+            ("100k sets of 10 short members, per set", 100_000)
         }
-    });
-    measure(
-        "100k sorted sets of 10 short members, per set",
-        100_000,
-        |c| {
+        "zsets" => {
             let members = short("m");
             for i in 1..=100_000 {
                 let pairs = members
@@ -314,12 +321,9 @@ fn collection_memory() {
                     .map(|(k, m)| (k as f64, m.clone()));
                 c.zadd(format!("z:{i}"), pairs).unwrap();
             }
-        },
-    );
-    measure(
-        "one sorted set of 1M members (player:N), per member",
-        1_000_000,
-        |c| {
+            ("100k sorted sets of 10 short members, per set", 100_000)
+        }
+        "leaderboard" => {
             for i in 0..1_000_000usize {
                 c.zadd(
                     "lb",
@@ -327,7 +331,18 @@ fn collection_memory() {
                 )
                 .unwrap();
             }
-        },
+            (
+                "one sorted set of 1M members (player:N), per member",
+                1_000_000,
+            )
+        }
+        other => panic!("unknown shape {other}; one of {SHAPES:?}"),
+    };
+    let after = resident_bytes();
+    println!(
+        "| {what} | {} | {} |",
+        c.stats().used_memory / n,
+        (after - before) / n
     );
 }
 
@@ -338,7 +353,10 @@ fn main() {
         return;
     }
     if args.get(1).map(String::as_str) == Some("memory") {
-        collection_memory();
+        match args.get(2) {
+            Some(shape) => shape_memory(shape),
+            None => collection_memory(),
+        }
         return;
     }
     let quick = args.iter().any(|a| a == "quick");
