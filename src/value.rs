@@ -14,16 +14,15 @@ use crate::types::zset::ZSet;
 
 pub(crate) use crate::types::hash::HashValue;
 
-/// Insertion-ordered set with O(1) random access (SRANDMEMBER, SPOP) and O(1) removal by
-/// swapping with the last element.
-pub(crate) type SetValue = indexmap::IndexSet<Bytes, ahash::RandomState>;
+pub(crate) use crate::types::set::SetValue;
 
 /// Bytes charged per element beyond its payload: the `Bytes` handle(s) and the share of
 /// the structure's index.
 pub(crate) const LIST_ELEMENT_OVERHEAD: usize = 32;
 /// The most a hash field costs beyond its payload (a hash table's; packed hashes cost 2).
 pub(crate) const HASH_FIELD_OVERHEAD: usize = crate::types::hash::TABLE_FIELD_OVERHEAD;
-pub(crate) const SET_MEMBER_OVERHEAD: usize = 48;
+/// The most a set member costs beyond its payload (a hash set's; packed sets cost 1).
+pub(crate) const SET_MEMBER_OVERHEAD: usize = crate::types::set::TABLE_MEMBER_OVERHEAD;
 /// A sorted-set member is held by the score map (a 40-byte slot, the member inline up to
 /// 22 bytes, at up to 7/8 load, and a control byte), by the insertion-ordered list ZSCAN
 /// walks and by the order-statistic index (a `Bytes` handle each, sharing one buffer with

@@ -1,6 +1,7 @@
 //! Set commands.
 
 use bytes::Bytes;
+use indexmap::IndexSet;
 
 use super::coll::scan_step;
 use super::hashes::random_picks;
@@ -37,9 +38,9 @@ impl Op {
     }
 }
 
-/// Reads the sets at `k` keys of `m` (missing keys are empty sets); WRONGTYPE if any holds
-/// another type.
-fn combine(m: &mut MultiTx, keys: &[&[u8]], first: usize, op: Op) -> Result<SetValue> {
+/// Reads the sets at `k` keys of `m` (missing keys are empty sets) and combines them;
+/// WRONGTYPE if any holds another type.
+fn combine(m: &mut MultiTx, keys: &[&[u8]], first: usize, op: Op) -> Result<Vec<Bytes>> {
     let mut sets: Vec<Option<SetValue>> = Vec::with_capacity(keys.len() - first);
     for (k, key) in keys.iter().enumerate().skip(first) {
         let mut tx = m.key(k);
@@ -49,17 +50,21 @@ fn combine(m: &mut MultiTx, keys: &[&[u8]], first: usize, op: Op) -> Result<SetV
         });
     }
     let mut iter = sets.into_iter();
-    let mut acc = iter.next().flatten().unwrap_or_default();
+    let mut acc: IndexSet<Bytes, ahash::RandomState> = iter
+        .next()
+        .flatten()
+        .map(|s| s.to_members().into_iter().collect())
+        .unwrap_or_default();
     for s in iter {
         match (op, s) {
             (Op::Inter, None) => acc.clear(),
             (Op::Inter, Some(s)) => acc.retain(|x| s.contains(x)),
-            (Op::Union, Some(s)) => acc.extend(s),
+            (Op::Union, Some(s)) => acc.extend(s.to_members()),
             (Op::Diff, Some(s)) => acc.retain(|x| !s.contains(x)),
             (_, None) => {}
         }
     }
-    Ok(acc)
+    Ok(acc.into_iter().collect())
 }
 
 impl Cache {
@@ -80,13 +85,7 @@ impl Cache {
                 let (s, bytes) = v.expect("created").as_set_mut()?;
                 Ok(members
                     .into_iter()
-                    .filter(|m| {
-                        let new = s.insert(m.clone());
-                        if new {
-                            *bytes += member_bytes(m);
-                        }
-                        new
-                    })
+                    .filter(|m| s.insert(bytes, m.clone()))
                     .count())
             },
         )
@@ -99,13 +98,7 @@ impl Cache {
             let (s, bytes) = v.as_set_mut()?;
             Ok(members
                 .iter()
-                .filter(|m| {
-                    let gone = s.swap_remove(m.as_ref());
-                    if gone {
-                        *bytes -= member_bytes(m.as_ref());
-                    }
-                    gone
-                })
+                .filter(|m| s.remove(bytes, m.as_ref()))
                 .count())
         })
     }
@@ -119,7 +112,7 @@ impl Cache {
 
     /// SMEMBERS.
     pub fn smembers(&self, key: impl AsRef<[u8]>) -> Result<Vec<Bytes>> {
-        self.with_set(key.as_ref(), |s| s.iter().cloned().collect(), Vec::new())
+        self.with_set(key.as_ref(), SetValue::to_members, Vec::new())
     }
 
     /// SISMEMBER.
@@ -160,11 +153,7 @@ impl Cache {
             picks.sort_unstable_by(|a, b| b.cmp(a));
             Ok(picks
                 .into_iter()
-                .map(|i| {
-                    let m = s.swap_remove_index(i).expect("index in range");
-                    *bytes -= member_bytes(&m);
-                    m
-                })
+                .map(|i| s.remove_at(bytes, i).expect("index in range"))
                 .collect())
         })
     }
@@ -181,7 +170,7 @@ impl Cache {
             |s| {
                 random_picks(s.len(), count)
                     .into_iter()
-                    .map(|i| s[i].clone())
+                    .map(|i| s.member_at(i).expect("index in range"))
                     .collect()
             },
             Vec::new(),
@@ -213,11 +202,7 @@ impl Cache {
                     |v| {
                         let Some(v) = v else { return Ok(false) };
                         let (s, bytes) = v.as_set_mut()?;
-                        let gone = s.swap_remove(&member[..]);
-                        if gone {
-                            *bytes -= member_bytes(&member);
-                        }
-                        Ok(gone)
+                        Ok(s.remove(bytes, &member))
                     },
                 )?;
                 if moved {
@@ -228,9 +213,7 @@ impl Cache {
                         (notify::SET, "sadd", false),
                         |v| {
                             let (s, bytes) = v.expect("created").as_set_mut()?;
-                            if s.insert(member.clone()) {
-                                *bytes += member_bytes(&member);
-                            }
+                            s.insert(bytes, member.clone());
                             Ok(())
                         },
                     )?;
@@ -241,9 +224,9 @@ impl Cache {
 
     fn set_op<K: AsRef<[u8]>>(&self, keys: &[K], op: Op) -> Result<Vec<Bytes>> {
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.inner.ks.write_many(&keys, 0, |m| {
-            Ok(combine(m, &keys, 0, op)?.into_iter().collect())
-        })
+        self.inner
+            .ks
+            .write_many(&keys, 0, |m| combine(m, &keys, 0, op))
     }
 
     fn set_op_store<K: AsRef<[u8]>>(
@@ -256,9 +239,9 @@ impl Cache {
         let mut all: Vec<&[u8]> = vec![dst];
         all.extend(keys.iter().map(AsRef::as_ref));
         self.inner.ks.write_many(&all, 64, |m| {
-            let result = combine(m, &all, 1, op)?;
+            let mut bytes = 0;
+            let result = SetValue::from_members(combine(m, &all, 1, op)?, &mut bytes);
             let n = result.len();
-            let bytes = result.iter().map(|x| member_bytes(x)).sum();
             self.store_coll(
                 &mut m.key(0),
                 dst,
@@ -320,12 +303,16 @@ impl Cache {
         self.with_set(
             key.as_ref(),
             |s| {
+                let matches = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m));
+                if !s.scans_by_index() {
+                    let all = s.iter().filter(|m| matches(m));
+                    return (0, all.map(Bytes::copy_from_slice).collect());
+                }
                 let (range, next) = scan_step(s.len(), cursor, count);
                 let members = range
                     .rev()
-                    .filter_map(|i| s.get_index(i))
-                    .filter(|m| pattern.is_none_or(|p| glob_match(p, m)))
-                    .cloned()
+                    .filter_map(|i| s.member_at(i))
+                    .filter(|m| matches(m))
                     .collect();
                 (next, members)
             },

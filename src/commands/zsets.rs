@@ -590,7 +590,12 @@ impl Cache {
                         v if v.as_zset().is_ok() => {
                             v.as_zset()?.iter().map(|(m, s)| (m.clone(), s)).collect()
                         }
-                        v => v.as_set()?.iter().map(|m| (m.clone(), 1.0)).collect(),
+                        v => v
+                            .as_set()?
+                            .to_members()
+                            .into_iter()
+                            .map(|m| (m, 1.0))
+                            .collect(),
                     },
                 });
             }

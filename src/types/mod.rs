@@ -1,7 +1,8 @@
-//! The data structures behind Redis's collection types. Lists and sets are `VecDeque` and
-//! `indexmap` collections (see [`crate::value`]); hashes (packed while small), sorted sets
-//! and their order-statistic index are here.
+//! The data structures behind Redis's collection types. Lists are a `VecDeque` (see
+//! [`crate::value`]); hashes, sets and sorted sets (each packed while small) and the
+//! order-statistic index of sorted sets are here.
 
 pub(crate) mod hash;
 pub(crate) mod ranked;
+pub(crate) mod set;
 pub(crate) mod zset;
