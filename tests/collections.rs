@@ -507,10 +507,17 @@ fn hscan_sscan_and_zscan_return_every_stable_element_while_the_collection_change
     assert_eq!(first.len(), 10);
     // Small (packed) collections come back whole in one page, as Redis returns a listpack.
     c.sadd("small", ["a", "b", "c"]).unwrap();
-    c.zadd("zsmall", [(1.0, "a"), (2.0, "b"), (3.0, "c")]).unwrap();
+    c.zadd("zsmall", [(1.0, "a"), (2.0, "b"), (3.0, "c")])
+        .unwrap();
     let (cursor, mut members) = c.sscan("small", 0, None, 1).unwrap();
     members.sort();
-    assert_eq!((cursor, members), (0, vec!["a".into(), "b".into(), "c".into()]));
+    assert_eq!(
+        (cursor, members),
+        (0, vec!["a".into(), "b".into(), "c".into()])
+    );
     let (cursor, scored) = c.zscan("zsmall", 0, Some(b"[ab]"), 1).unwrap();
-    assert_eq!((cursor, scored), (0, vec![("a".into(), 1.0), ("b".into(), 2.0)]));
+    assert_eq!(
+        (cursor, scored),
+        (0, vec![("a".into(), 1.0), ("b".into(), 2.0)])
+    );
 }

@@ -34,6 +34,7 @@ class Cache {
     this._native = new NativeCache(engineOptions(options));
     this._slot = this._native.register();
     this._get = native.rawGetter(this._slot);
+    this._set = native.rawSetter(this._slot);
     slots.register(this, this._slot);
   }
 
@@ -59,8 +60,16 @@ class Cache {
   }
 
   set(key, value, options) {
-    if (typeof key === 'string' && (typeof value === 'string' || Buffer.isBuffer(value))) {
-      if (options === undefined) {
+    if (options === undefined && typeof key === 'string') {
+      if (typeof value === 'string') {
+        try {
+          this._set(key, value);
+        } catch (e) {
+          throw new ErrorReply(e.message);
+        }
+        return 'OK';
+      }
+      if (Buffer.isBuffer(value)) {
         wrapError(() => native.fastSet(this._slot, key, value));
         return 'OK';
       }

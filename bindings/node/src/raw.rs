@@ -160,6 +160,93 @@ unsafe extern "C" fn raw_get(env: sys::napi_env, info: sys::napi_callback_info) 
     }
 }
 
+/// The UTF-8 bytes of the JS string `value` in a new buffer: read as UTF-16 into the stack
+/// and narrowed when short and ASCII (V8 copies without encoding), else read as UTF-8 in
+/// two calls (the length, then the bytes).
+///
+/// # Safety
+/// `env` must be the live environment of the current callback and `value` one of its values.
+unsafe fn owned_bytes(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<u8>> {
+    let mut wide = [0u16; VALUE_INLINE];
+    let mut len = 0usize;
+    // SAFETY: `env` and `value` are live (the caller's contract); `wide` holds
+    // VALUE_INLINE units, the size passed.
+    let read = unsafe {
+        sys::napi_get_value_string_utf16(env, value, wide.as_mut_ptr(), VALUE_INLINE, &mut len)
+    };
+    if read != sys::Status::napi_ok {
+        return None;
+    }
+    if len + 1 < VALUE_INLINE && wide[..len].iter().all(|&c| c < 0x80) {
+        return Some(wide[..len].iter().map(|&c| c as u8).collect());
+    }
+    let mut full = 0usize;
+    // SAFETY: as above; a NULL buffer asks for the length only, and the second call gets a
+    // buffer of `full + 1` bytes.
+    unsafe {
+        sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut full);
+        let mut v = vec![0u8; full + 1];
+        sys::napi_get_value_string_utf8(env, value, v.as_mut_ptr().cast(), full + 1, &mut len);
+        v.truncate(len);
+        Some(v)
+    }
+}
+
+/// A setter's `(key, value) => undefined`: SET without options.
+///
+/// # Safety
+/// Called by Node-API only, with a live `env` and `info` for this call, on a function made
+/// by [`raw_setter`], whose data is a `Box<Cache>` that lives as long as the function.
+unsafe extern "C" fn raw_set(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    let body = || -> std::result::Result<(), String> {
+        let mut argc = 2usize;
+        let mut args = [ptr::null_mut(); 2];
+        let mut data = ptr::null_mut();
+        // SAFETY: `env` and `info` are the live ones of this call; `args` holds `argc` = 2
+        // values.
+        let ok = unsafe {
+            sys::napi_get_cb_info(
+                env,
+                info,
+                &mut argc,
+                args.as_mut_ptr(),
+                ptr::null_mut(),
+                &mut data,
+            )
+        };
+        if ok != sys::Status::napi_ok || argc < 2 {
+            return Err("set(key, value) takes two arguments".into());
+        }
+        let mut key_buf = [0u8; KEY_INLINE];
+        // SAFETY: `env` is live and `args` are this call's arguments.
+        let (key, value) = unsafe {
+            let key =
+                key_bytes(env, args[0], &mut key_buf).ok_or("set: the key must be a string")?;
+            let value = owned_bytes(env, args[1]).ok_or("set: the value must be a string")?;
+            (key, value)
+        };
+        // SAFETY: the function's data is the `Box<Cache>` that `raw_setter` attached, freed
+        // only by the function's finalizer, which cannot run while the function is being
+        // called.
+        let cache: &Cache = unsafe { &*data.cast::<Cache>() };
+        cache
+            .set(&key[..], value)
+            .map_err(|e| crate::reply::engine_error(e).reason.clone())
+    };
+    let mut undefined = ptr::null_mut();
+    match catch_unwind(AssertUnwindSafe(body)) {
+        // SAFETY: `env` is the live environment of this call.
+        Ok(Ok(())) => unsafe {
+            sys::napi_get_undefined(env, &mut undefined);
+            undefined
+        },
+        // SAFETY: as above.
+        Ok(Err(msg)) => unsafe { throw(env, &msg) },
+        // SAFETY: as above.
+        Err(_) => unsafe { throw(env, "set: internal error (panic caught)") },
+    }
+}
+
 /// `echo(key)`: the key back as a new string, read and made as a getter reads keys and
 /// makes values. It measures the Node-API round trip a getter cannot avoid (the benchmark
 /// prints it beside `get`).
@@ -198,32 +285,36 @@ unsafe extern "C" fn raw_echo(
 /// Drops the engine handle of a collected getter.
 ///
 /// # Safety
-/// Called by Node-API once, when the function made by [`raw_getter`] is collected; `data`
-/// is the `Box<Cache>` it carried.
+/// Called by Node-API once, when a function made by [`bound`] is collected; `data` is the
+/// `Box<Cache>` it carried.
 unsafe extern "C" fn drop_cache(
     _env: sys::napi_env,
     data: *mut std::ffi::c_void,
     _hint: *mut std::ffi::c_void,
 ) {
-    // SAFETY: `data` came from `Box::into_raw` in `raw_getter` and is freed only here.
+    // SAFETY: `data` came from `Box::into_raw` in `bound` and is freed only here.
     drop(unsafe { Box::from_raw(data.cast::<Cache>()) });
 }
 
-/// `rawGetter(slot)`: a function `key => value | null` bound to the slot's engine.
-#[napi(ts_return_type = "(key: string) => string | null")]
-pub fn raw_getter(env: &Env, slot: u32) -> Result<Unknown<'_>> {
+/// A JS function named `name` calling `callback` with a handle on the slot's engine as
+/// its data, freed when the function is collected.
+fn bound<'env>(
+    env: &'env Env,
+    slot: u32,
+    name: &std::ffi::CStr,
+    callback: unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value,
+) -> Result<Unknown<'env>> {
     let cache = Box::into_raw(Box::new(crate::fast::with(slot, |c| Ok(c.clone()))?));
     let mut f = ptr::null_mut();
-    let name = c"get";
-    // SAFETY: `env` is live; `raw_get` has the callback signature Node-API expects and
-    // reads its data as the `Box<Cache>` passed here; the finalizer frees that box once,
-    // when the function is collected. If either call fails the box is freed here instead.
+    // SAFETY: `env` is live; `callback` has the signature Node-API expects and reads its
+    // data as the `Box<Cache>` passed here; the finalizer frees that box once, when the
+    // function is collected. If either call fails the box is freed here instead.
     unsafe {
         let made = sys::napi_create_function(
             env.raw(),
             name.as_ptr(),
             name.to_bytes().len() as isize,
-            Some(raw_get),
+            Some(callback),
             cache.cast(),
             &mut f,
         );
@@ -238,10 +329,23 @@ pub fn raw_getter(env: &Env, slot: u32) -> Result<Unknown<'_>> {
             ) != sys::Status::napi_ok
         {
             drop(Box::from_raw(cache));
-            return Err(napi::Error::from_reason("could not make the getter"));
+            return Err(napi::Error::from_reason("could not make a bound function"));
         }
         Unknown::from_napi_value(env.raw(), f)
     }
+}
+
+/// `rawGetter(slot)`: a function `key => value | null` bound to the slot's engine.
+#[napi(ts_return_type = "(key: string) => string | null")]
+pub fn raw_getter(env: &Env, slot: u32) -> Result<Unknown<'_>> {
+    bound(env, slot, c"get", raw_get)
+}
+
+/// `rawSetter(slot)`: a function `(key, value) => undefined` (SET without options, both
+/// strings) bound to the slot's engine.
+#[napi(ts_return_type = "(key: string, value: string) => void")]
+pub fn raw_setter(env: &Env, slot: u32) -> Result<Unknown<'_>> {
+    bound(env, slot, c"set", raw_set)
 }
 
 /// Adds `echo` to the module's exports.

@@ -42,6 +42,12 @@ test('get reads every key and value shape exactly', () => {
   c.lPush('list', 'x');
   assert.throws(() => c.get('list'), (e) => e instanceof ErrorReply && /^WRONGTYPE/.test(e.message));
   assert.equal(c.get('k'), 'v', 'a failed get loses nothing');
+  // set reads the same shapes (string values take the raw path) and reports engine errors.
+  assert.equal(c.set('k', 'v2'), 'OK');
+  assert.equal(c.get('k'), 'v2');
+  const small = new Cache({ maxMemory: 4096 });
+  assert.throws(() => small.set('big', 'x'.repeat(10000)), (e) => e instanceof ErrorReply && /^OOM/.test(e.message));
+  assert.equal(small.get('big'), null);
 });
 
 test('keys, TTLs and SCAN', () => {
