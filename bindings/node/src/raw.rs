@@ -36,8 +36,48 @@ unsafe fn throw(env: sys::napi_env, msg: &str) -> sys::napi_value {
     ptr::null_mut()
 }
 
-/// The UTF-8 bytes of the JS string `value`: into `buf` for a short ASCII string (read as
-/// UTF-16, which V8 copies without encoding), else into a new `Vec`.
+/// Reads the JS string `value` as UTF-16 into `wide` (V8 copies without encoding): its
+/// length if it fit and is ASCII, `Some(None)` if not, `None` if `value` is no string.
+///
+/// # Safety
+/// `env` must be the live environment of the current callback and `value` one of its values.
+unsafe fn short_ascii(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    wide: &mut [u16],
+) -> Option<Option<usize>> {
+    let mut len = 0usize;
+    // SAFETY: `env` and `value` are live (the caller's contract); `wide` holds the units
+    // passed.
+    let read = unsafe {
+        sys::napi_get_value_string_utf16(env, value, wide.as_mut_ptr(), wide.len(), &mut len)
+    };
+    if read != sys::Status::napi_ok {
+        return None;
+    }
+    let ascii = len + 1 < wide.len() && wide[..len].iter().all(|&c| c < 0x80);
+    Some(ascii.then_some(len))
+}
+
+/// The UTF-8 bytes of the JS string `value` in two calls: the length, then the bytes.
+///
+/// # Safety
+/// `env` must be the live environment of the current callback and `value` a string of it.
+unsafe fn utf8(env: sys::napi_env, value: sys::napi_value) -> Vec<u8> {
+    let (mut full, mut len) = (0usize, 0usize);
+    // SAFETY: `env` and `value` are live (the caller's contract); a NULL buffer asks for
+    // the length only, and the second call gets a buffer of `full + 1` bytes.
+    unsafe {
+        sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut full);
+        let mut v = vec![0u8; full + 1];
+        sys::napi_get_value_string_utf8(env, value, v.as_mut_ptr().cast(), full + 1, &mut len);
+        v.truncate(len);
+        v
+    }
+}
+
+/// The UTF-8 bytes of the JS string `value`: into `buf` for a short ASCII string, else into
+/// a new `Vec`.
 ///
 /// # Safety
 /// `env` must be the live environment of the current callback and `value` one of its values.
@@ -47,30 +87,16 @@ unsafe fn key_bytes<'b>(
     buf: &'b mut [u8; KEY_INLINE],
 ) -> Option<Cow<'b, [u8]>> {
     let mut wide = [0u16; KEY_INLINE];
-    let mut len = 0usize;
-    // SAFETY: `env` and `value` are live (the caller's contract); `wide` holds KEY_INLINE
-    // units, the size passed.
-    let read = unsafe {
-        sys::napi_get_value_string_utf16(env, value, wide.as_mut_ptr(), KEY_INLINE, &mut len)
-    };
-    if read != sys::Status::napi_ok {
-        return None;
-    }
-    if len + 1 < KEY_INLINE && wide[..len].iter().all(|&c| c < 0x80) {
-        for (b, &c) in buf.iter_mut().zip(&wide[..len]) {
-            *b = c as u8;
+    // SAFETY: the caller's contract.
+    match unsafe { short_ascii(env, value, &mut wide)? } {
+        Some(len) => {
+            for (b, &c) in buf.iter_mut().zip(&wide[..len]) {
+                *b = c as u8;
+            }
+            Some(Cow::Borrowed(&buf[..len]))
         }
-        return Some(Cow::Borrowed(&buf[..len]));
-    }
-    let mut full = 0usize;
-    // SAFETY: as above; a NULL buffer asks for the length only, and the second call gets a
-    // buffer of `full + 1` bytes.
-    unsafe {
-        sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut full);
-        let mut v = vec![0u8; full + 1];
-        sys::napi_get_value_string_utf8(env, value, v.as_mut_ptr().cast(), full + 1, &mut len);
-        v.truncate(len);
-        Some(Cow::Owned(v))
+        // SAFETY: the caller's contract; `value` is a string.
+        None => Some(Cow::Owned(unsafe { utf8(env, value) })),
     }
 }
 
@@ -160,35 +186,18 @@ unsafe extern "C" fn raw_get(env: sys::napi_env, info: sys::napi_callback_info) 
     }
 }
 
-/// The UTF-8 bytes of the JS string `value` in a new buffer: read as UTF-16 into the stack
-/// and narrowed when short and ASCII (V8 copies without encoding), else read as UTF-8 in
-/// two calls (the length, then the bytes).
+/// The UTF-8 bytes of the JS string `value` in a new buffer (read through the stack when
+/// short and ASCII).
 ///
 /// # Safety
 /// `env` must be the live environment of the current callback and `value` one of its values.
 unsafe fn owned_bytes(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<u8>> {
     let mut wide = [0u16; VALUE_INLINE];
-    let mut len = 0usize;
-    // SAFETY: `env` and `value` are live (the caller's contract); `wide` holds
-    // VALUE_INLINE units, the size passed.
-    let read = unsafe {
-        sys::napi_get_value_string_utf16(env, value, wide.as_mut_ptr(), VALUE_INLINE, &mut len)
-    };
-    if read != sys::Status::napi_ok {
-        return None;
-    }
-    if len + 1 < VALUE_INLINE && wide[..len].iter().all(|&c| c < 0x80) {
-        return Some(wide[..len].iter().map(|&c| c as u8).collect());
-    }
-    let mut full = 0usize;
-    // SAFETY: as above; a NULL buffer asks for the length only, and the second call gets a
-    // buffer of `full + 1` bytes.
-    unsafe {
-        sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut full);
-        let mut v = vec![0u8; full + 1];
-        sys::napi_get_value_string_utf8(env, value, v.as_mut_ptr().cast(), full + 1, &mut len);
-        v.truncate(len);
-        Some(v)
+    // SAFETY: the caller's contract.
+    match unsafe { short_ascii(env, value, &mut wide)? } {
+        Some(len) => Some(wide[..len].iter().map(|&c| c as u8).collect()),
+        // SAFETY: the caller's contract; `value` is a string.
+        None => Some(unsafe { utf8(env, value) }),
     }
 }
 
