@@ -30,13 +30,17 @@ enum Op {
     ZRange(u8, i8, i8, bool),
     ZByScore(u8, i8, i8, bool),
     ZPopMin(u8, u8),
+    /// Adds 130 elements at once to a hash (0), set (1) or sorted set (2): past the packed
+    /// limit, so the table forms are checked too.
+    Grow(u8, u8),
     SetStr(u8),
     Del(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let k = 0u8..3;
-    let e = 0u8..4;
+    // e4 is longer than a packed element may be.
+    let e = 0u8..5;
     prop_oneof![
         4 => (k.clone(), e.clone()).prop_map(|(a, b)| Op::LPush(a, b)),
         4 => (k.clone(), e.clone()).prop_map(|(a, b)| Op::RPush(a, b)),
@@ -60,6 +64,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (k.clone(), -6i8..6, -6i8..6, any::<bool>()).prop_map(|(a, b, c, d)| Op::ZRange(a, b, c, d)),
         1 => (k.clone(), -4i8..4, -4i8..4, any::<bool>()).prop_map(|(a, b, c, d)| Op::ZByScore(a, b, c, d)),
         1 => (k.clone(), 0u8..3).prop_map(|(a, b)| Op::ZPopMin(a, b)),
+        1 => (k.clone(), 0u8..3).prop_map(|(a, b)| Op::Grow(a, b)),
         1 => k.clone().prop_map(Op::SetStr),
         1 => k.prop_map(Op::Del),
     ]
@@ -79,7 +84,10 @@ fn key(k: u8) -> String {
     format!("k{k}")
 }
 fn el(e: u8) -> String {
-    format!("e{e}")
+    match e {
+        4 => format!("e4{}", "-".repeat(70)),
+        _ => format!("e{e}"),
+    }
 }
 
 fn range(len: usize, a: i64, b: i64) -> Option<(usize, usize)> {
@@ -266,6 +274,47 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         }
                     },
                     Err(()) => check_wrongtype(got)?,
+                }
+            }
+            Op::Grow(k, kind) => {
+                let els: Vec<String> = (0..130).map(|i| format!("g{i}")).collect();
+                let added = match kind {
+                    0 => c.hset(key(k), els.iter().map(|e| (e.clone(), "v".to_string()))),
+                    1 => c.sadd(key(k), els.clone()),
+                    _ => c.zadd(
+                        key(k),
+                        els.iter()
+                            .enumerate()
+                            .map(|(i, e)| ((i % 5) as f64 - 2.0, e.clone())),
+                    ),
+                };
+                let model = match kind {
+                    0 => typed!(m, k, Hash, BTreeMap::new()).map(|h| {
+                        els.iter()
+                            .filter(|e| h.insert(e.to_string(), "v".into()).is_none())
+                            .count()
+                    }),
+                    1 => typed!(m, k, Set, BTreeSet::new())
+                        .map(|s| els.iter().filter(|e| s.insert(e.to_string())).count()),
+                    _ => typed!(m, k, ZSet, Vec::new()).map(|z| {
+                        let mut new = 0;
+                        for (i, e) in els.iter().enumerate() {
+                            let score = (i % 5) as f64 - 2.0;
+                            match z.iter_mut().find(|(_, m)| m == e) {
+                                Some(p) => p.0 = score,
+                                None => {
+                                    z.push((score, e.clone()));
+                                    new += 1;
+                                }
+                            }
+                        }
+                        zsort(z);
+                        new
+                    }),
+                };
+                match model {
+                    Ok(n) => prop_assert_eq!(added.unwrap(), n),
+                    Err(()) => check_wrongtype(added)?,
                 }
             }
             Op::SAdd(k, e) => {
