@@ -78,8 +78,8 @@ impl NativeCache {
         })
     }
 
-    /// Registers this cache for the fast functions (`fastGet`, ...), which name it by the
-    /// returned slot instead of unwrapping `this`; `release` frees the slot.
+    /// Registers this cache for the fast functions (`fastSet`, `rawGetter`, ...), which
+    /// name it by the returned slot instead of unwrapping `this`; `release` frees the slot.
     #[napi]
     pub fn register(&self) -> u32 {
         crate::fast::register(self.cache.clone())
