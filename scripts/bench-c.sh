@@ -10,8 +10,7 @@ bash scripts/build-c.sh > /dev/null
 export PKG_CONFIG_PATH="$PWD/target/c/lib/pkgconfig"
 mkdir -p target/c-bench
 gcc -std=c11 -O2 $(pkg-config --cflags ferricache) bindings/c/bench/abi_bench.c \
-    target/c/lib/libferricache.a $(pkg-config --static --libs-only-l ferricache | sed 's/-lferricache//') \
-    -o target/c-bench/abi_bench
+    $(pkg-config --libs ferricache) -o target/c-bench/abi_bench
 cargo build --quiet --release -p ferricache-c --example native_bench
 c_out="" rust_out=""
 for _ in 1 2 3 4 5 6 7 8 9; do

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-node.sh --setup-only
-bash scripts/with-redis.sh 6392 node bindings/node/bench/bench.js
+bash scripts/with-redis.sh node bindings/node/bench/bench.js

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-python.sh --setup-only
-bash scripts/with-redis.sh 6391 target/py-venv/bin/python bindings/python/bench.py
+bash scripts/with-redis.sh target/py-venv/bin/python bindings/python/bench.py

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need and the machine may lack, only when it is missing: a C and
 # C++ compiler, make, pkg-config and Valgrind (C ABI), python3-venv (Python binding), from
-# Debian's packages. Rust tools (cbindgen, cargo-fuzz) and pip / npm packages are installed
-# by the scripts that use them. Node 20 and npm must be on the machine (Debian's own nodejs
-# is older).
+# Debian's packages, as root or through sudo (scripts/lib/apt.sh). Rust tools (cbindgen,
+# cargo-fuzz), redis-server and pip / npm packages are installed by the scripts that use
+# them. Node 20 and npm must be on the machine (Debian's own nodejs is older).
 set -euo pipefail
+source "$(dirname "$0")/lib/apt.sh"
 
 # The Rust toolchain ships rustfmt and clippy; fail early and clearly if not.
 cargo fmt --version > /dev/null
@@ -18,9 +19,7 @@ if ! python3 -c 'import ensurepip, venv' 2> /dev/null; then
     packages+=(python3-venv)
 fi
 if [ ${#packages[@]} -gt 0 ]; then
-    echo "installing with apt-get: ${packages[*]}"
-    apt-get update -qq
-    apt-get install -y -qq "${packages[@]}"
+    apt_install "${packages[@]}"
 fi
 
 node --version > /dev/null || { echo "Node 20 and npm are needed for the Node binding's tests" >&2; exit 1; }

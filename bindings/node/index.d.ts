@@ -105,9 +105,11 @@ export type FerriClient = RedisClientType & { readonly cache: Cache };
 
 /**
  * A node-redis v4 style client over the in-process engine. Clients share one cache by
- * default; `{ cache }` attaches to a given one. Socket and URL options are ignored.
+ * default (made by the first with its engine options; a later one asking for others
+ * throws); `{ private: true }` makes a cache of its own, `{ cache }` attaches to a given
+ * one. Socket and URL options are ignored.
  */
-export declare function createClient(options?: RedisClientOptions & EngineOptions & { cache?: Cache }): FerriClient;
+export declare function createClient(options?: RedisClientOptions & EngineOptions & { cache?: Cache; private?: boolean }): FerriClient;
 
 export declare const commandOptions: typeof redisCommandOptions;
 export { ErrorReply } from '@redis/client/dist/lib/errors';

@@ -167,19 +167,39 @@ for (const [name, command] of Object.entries(COMMANDS)) {
   });
 }
 
-let sharedCache = null;
+let shared = null; // { cache, options }: the process's shared Cache and what it was made with
+
+function describe(options) {
+  const set = Object.entries(options).filter(([, v]) => v !== undefined);
+  return set.length ? set.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ') : 'the default options';
+}
 
 /**
  * A client shaped like node-redis v4's createClient(). Clients share one in-process cache
- * by default, as clients of one server share its data; `{ cache }` attaches to a given
- * Cache. node-redis's socket and URL options are accepted and ignored; the engine options
- * (maxMemory, ...) configure the shared cache when it is first made.
+ * by default, as clients of one server share its data: the first createClient() makes it
+ * with its engine options (maxMemory, ...), a later one that gives none or the same shares
+ * it, and one that gives others throws (it would not get them). `{ private: true }` makes
+ * a cache of the client's own; `{ cache }` attaches to a given Cache. node-redis's socket
+ * and URL options are accepted and ignored.
  */
 function createClient(options = {}) {
   let cache = options.cache;
   if (!cache) {
-    sharedCache ??= new Cache(engineOptions(options));
-    cache = sharedCache;
+    const wanted = engineOptions(options);
+    const given = Object.values(wanted).some((v) => v !== undefined);
+    if (options.private) {
+      cache = new Cache(wanted);
+    } else if (!shared) {
+      shared = { cache: new Cache(wanted), options: wanted };
+      cache = shared.cache;
+    } else if (!given || Object.keys(wanted).every((k) => wanted[k] === shared.options[k])) {
+      cache = shared.cache;
+    } else {
+      throw new TypeError(
+        `this process's shared cache was made with ${describe(shared.options)}, and this createClient() ` +
+          `asks for ${describe(wanted)}: give the same options, none, or { private: true } for a cache of its own`,
+      );
+    }
   }
   return new FerriClient(cache, options);
 }

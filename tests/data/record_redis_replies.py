@@ -4,8 +4,8 @@
 The dispatcher test (tests/dispatch.rs) replays the corpus against ferricache and compares
 the replies, encoded as RESP2, with this recording. Re-record after changing the corpus:
 
-    apt-get install redis-server && redis-server --port 6399 --daemonize yes
-    python3 tests/data/record_redis_replies.py 6399 > tests/data/dispatch_redis7.txt
+    bash scripts/with-redis.sh sh -c \
+        'python3 tests/data/record_redis_replies.py "$REDIS_PORT" > tests/data/dispatch_redis7.txt'
 
 Each command line is split like a shell line; double-quoted arguments may hold \\xHH escapes.
 """

@@ -38,6 +38,19 @@ test('clients share one cache by default, as clients of one server do', async ()
   await Promise.all([a.quit(), b.quit(), dup.quit()]);
 });
 
+test('a client asking for other engine options than the shared cache has throws; private clients do not share', async () => {
+  const a = createClient();
+  await a.connect();
+  await a.set('shared:kept', '1');
+  assert.throws(() => createClient({ maxEntries: 10 }), /shared cache was made with .*maxEntries: 10.*private: true/);
+  const own = createClient({ maxEntries: 10, private: true });
+  await own.connect();
+  assert.equal(await own.get('shared:kept'), null);
+  await own.set('shared:kept', 'own');
+  assert.equal(await a.get('shared:kept'), '1');
+  await Promise.all([a.quit(), own.quit()]);
+});
+
 test('reply shapes of node-redis v4', async () => {
   const c = await open();
   assert.equal(await c.set('k', 'v', { NX: true }), 'OK');

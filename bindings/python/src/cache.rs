@@ -15,6 +15,7 @@ use crate::args::{encode, timeout_seconds};
 use crate::errors::{from_error, DataError};
 use crate::pubsub::NativeSubscription;
 use crate::reply::{bytes_obj, to_py};
+use crate::shared::{shared, EngineOptions};
 use crate::waiter::NativeWaiter;
 
 /// redis-py connection options: accepted so that `Redis(...)` arguments carry over, and
@@ -305,7 +306,7 @@ impl NativeCache {
     #[new]
     #[pyo3(signature = (*, max_memory=None, max_entries=None, eviction_policy=None, default_ttl=None,
                         notify_keyspace_events=None, shards=None, pubsub_queue_limit=None,
-                        decode_responses=false, **connection))]
+                        decode_responses=false, private=false, **connection))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         max_memory: Option<usize>,
@@ -316,6 +317,7 @@ impl NativeCache {
         shards: Option<usize>,
         pubsub_queue_limit: Option<usize>,
         decode_responses: bool,
+        private: bool,
         connection: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         if let Some(c) = connection {
@@ -328,39 +330,40 @@ impl NativeCache {
                 }
             }
         }
-        let mut b = Cache::builder();
-        if let Some(m) = max_memory {
-            b = b.max_memory(m);
-        }
-        if let Some(n) = max_entries {
-            b = b.max_entries(n);
-        }
-        if let Some(p) = eviction_policy {
-            b = b.eviction_policy(
+        let eviction_policy = eviction_policy
+            .map(|p| {
                 p.parse::<EvictionPolicy>()
-                    .map_err(|e| DataError::new_err(e.to_string()))?,
-            );
+                    .map(|parsed| (p.to_owned(), parsed))
+                    .map_err(|e| DataError::new_err(e.to_string()))
+            })
+            .transpose()?;
+        let default_ttl = opt(default_ttl)
+            .map(|t| {
+                // Seconds, as an int, a float or a timedelta.
+                timeout_seconds(Some(t))
+                    .ok()
+                    .filter(|s| *s > 0.0)
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .ok_or_else(|| {
+                        DataError::new_err("default_ttl must be a positive number of seconds")
+                    })
+            })
+            .transpose()?;
+        let options = EngineOptions {
+            max_memory,
+            max_entries,
+            eviction_policy,
+            default_ttl,
+            notify_keyspace_events: notify_keyspace_events.map(str::to_owned),
+            shards,
+            pubsub_queue_limit,
+        };
+        let cache = if private {
+            options.build().map_err(|e| e.to_string())
+        } else {
+            shared(&options)
         }
-        if let Some(t) = opt(default_ttl) {
-            // Seconds, as an int, a float or a timedelta.
-            let secs = timeout_seconds(Some(t))
-                .ok()
-                .filter(|s| *s > 0.0)
-                .ok_or_else(|| {
-                    DataError::new_err("default_ttl must be a positive number of seconds")
-                })?;
-            b = b.default_ttl(Duration::from_secs_f64(secs));
-        }
-        if let Some(f) = notify_keyspace_events {
-            b = b.notify_keyspace_events(f);
-        }
-        if let Some(s) = shards {
-            b = b.shards(s);
-        }
-        if let Some(l) = pubsub_queue_limit {
-            b = b.pubsub_queue_limit(l);
-        }
-        let cache = b.build().map_err(|e| DataError::new_err(e.to_string()))?;
+        .map_err(DataError::new_err)?;
         Ok(NativeCache {
             cache,
             decode: decode_responses,

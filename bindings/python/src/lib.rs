@@ -13,6 +13,7 @@ mod errors;
 mod patterns;
 mod pubsub;
 mod reply;
+mod shared;
 mod waiter;
 
 #[pymodule]

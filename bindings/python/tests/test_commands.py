@@ -218,13 +218,14 @@ def test_errors_follow_redis_py(r):
         r.get("l")
     assert str(e.value).startswith("WRONGTYPE")
     assert issubclass(ResponseError, RedisError) and issubclass(OutOfMemoryError, ResponseError)
-    small = ferricache.Cache(max_memory=1, eviction_policy="noeviction")
+    small = ferricache.Cache(max_memory=1, eviction_policy="noeviction", private=True)
     with pytest.raises(OutOfMemoryError):
         small.set("k", "v" * 1000)
 
 
 def test_constructor_options():
-    c = ferricache.Cache(max_entries=10, eviction_policy="allkeys-lru", default_ttl=60, shards=2)
+    c = ferricache.Cache(max_entries=10, eviction_policy="allkeys-lru", default_ttl=60, shards=2,
+                         private=True)
     for i in range(100):
         c.set(i, i)
     assert c.dbsize() <= 10
@@ -233,7 +234,7 @@ def test_constructor_options():
     with pytest.raises(TypeError):
         ferricache.Cache(max_memroy=5)
     with pytest.raises(DataError):
-        ferricache.Cache(eviction_policy="bogus")
+        ferricache.Cache(eviction_policy="bogus", private=True)
     stats = c.stats()
     assert stats["keys"] <= 10 and stats["evictions"] >= 90
 
@@ -309,3 +310,25 @@ def test_rate_limiters(r):
     assert g.allowed and (g.limit, g.remaining) == (16, 15)
     with pytest.raises(DataError):
         r.throttle("user:7", 1, 1, 0)
+
+
+def test_caches_share_one_engine_unless_private():
+    a, b = ferricache.Cache(), ferricache.Cache(decode_responses=True)
+    a.set("who", "a")
+    assert b.get("who") == "a"
+    assert ferricache.Cache.from_url("redis://ignored:1/0").get("who") == b"a"
+    own = ferricache.Cache(private=True)
+    assert own.get("who") is None
+    own.set("who", "own")
+    assert a.get("who") == b"a"
+
+
+def test_the_shared_engine_refuses_other_options_and_keeps_its_data():
+    a = ferricache.Cache()
+    a.set("kept", 1)
+    with pytest.raises(DataError, match="shared cache was made with the default options.*max_entries=10"):
+        ferricache.Cache(max_entries=10)
+    with pytest.raises(DataError, match="private=True"):
+        ferricache.Cache(eviction_policy="allkeys-lru")
+    assert ferricache.Cache(max_entries=10, private=True).dbsize() == 0
+    assert a.get("kept") == b"1"

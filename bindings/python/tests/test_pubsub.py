@@ -66,7 +66,7 @@ def test_listen_blocks_until_a_message_arrives(r):
 
 
 def test_keyspace_notifications_arrive_through_pubsub():
-    c = ferricache.Cache(decode_responses=True, notify_keyspace_events="KEA")
+    c = ferricache.Cache(decode_responses=True, notify_keyspace_events="KEA", private=True)
     p = c.pubsub(ignore_subscribe_messages=True)
     p.psubscribe("__keyspace@0__:user:*")
     c.set("user:1", "ada")

@@ -64,6 +64,7 @@ class NativeCache:
         shards: Optional[int] = None,
         pubsub_queue_limit: Optional[int] = None,
         decode_responses: bool = False,
+        private: bool = False,
         **connection: Any,
     ) -> "NativeCache": ...
     @property

@@ -74,10 +74,21 @@ class Cache(NativeCache):
     >>> r.get("greeting")
     'hello'
 
-    Engine options: ``max_memory`` (bytes), ``max_entries``, ``eviction_policy`` (Redis's
-    names, or ``"s3-fifo"``, the default), ``default_ttl`` (seconds or ``timedelta``),
-    ``notify_keyspace_events`` (Redis's flags), ``shards``, ``pubsub_queue_limit``.
-    redis-py's connection options (``host``, ``port``, ``db``, ...) are accepted and ignored.
+    Every ``Cache()`` of a process reaches one shared engine, as every ``redis.Redis()`` of
+    a program reaches one server's data; ``Cache(private=True)`` makes an engine of its
+    own. Engine options: ``max_memory`` (bytes), ``max_entries``, ``eviction_policy``
+    (Redis's names, or ``"s3-fifo"``, the default), ``default_ttl`` (seconds or
+    ``timedelta``), ``notify_keyspace_events`` (Redis's flags), ``shards``,
+    ``pubsub_queue_limit``. The first ``Cache()`` makes the shared engine with its options;
+    a later one that gives none, or the same, shares it, and one that gives others raises
+    ``DataError`` (it would not get them). redis-py's connection options (``host``,
+    ``port``, ``db``, ...) are accepted and ignored.
+
+    >>> a, b = Cache(), Cache()
+    >>> a.set("shared", 1) and b.get("shared")
+    b'1'
+    >>> Cache(private=True).get("shared") is None
+    True
     """
 
     @classmethod

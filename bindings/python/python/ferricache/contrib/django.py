@@ -34,7 +34,7 @@ def _engine(location: str, options: dict[str, Any]) -> Cache:
     with _engines_lock:
         engine = _engines.get(location)
         if engine is None:
-            engine = _engines[location] = Cache(**options)
+            engine = _engines[location] = Cache(private=True, **options)
         return engine
 
 

@@ -1,0 +1,119 @@
+//! The process's shared engine. `ferricache.Cache()` attaches to one engine per process, as
+//! every `redis.Redis()` of a program reaches one server's data; `private=True` makes an
+//! engine of its own. A construction that asks for engine options other than those the
+//! shared engine was made with is refused rather than silently given the first one's.
+
+use std::fmt;
+use std::time::Duration;
+
+use ferricache::{Cache, EvictionPolicy};
+use parking_lot::Mutex;
+
+/// The engine options one construction asked for; `None` where it left the default.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct EngineOptions {
+    pub max_memory: Option<usize>,
+    pub max_entries: Option<usize>,
+    /// The name as given, and the policy it parses to (compared by the policy).
+    pub eviction_policy: Option<(String, EvictionPolicy)>,
+    pub default_ttl: Option<Duration>,
+    pub notify_keyspace_events: Option<String>,
+    pub shards: Option<usize>,
+    pub pubsub_queue_limit: Option<usize>,
+}
+
+impl EngineOptions {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    fn same_as(&self, other: &Self) -> bool {
+        let policy = |o: &Self| o.eviction_policy.as_ref().map(|p| p.1);
+        self.max_memory == other.max_memory
+            && self.max_entries == other.max_entries
+            && policy(self) == policy(other)
+            && self.default_ttl == other.default_ttl
+            && self.notify_keyspace_events == other.notify_keyspace_events
+            && self.shards == other.shards
+            && self.pubsub_queue_limit == other.pubsub_queue_limit
+    }
+
+    /// The engine these options describe.
+    pub fn build(&self) -> ferricache::Result<Cache> {
+        let mut b = Cache::builder();
+        if let Some(m) = self.max_memory {
+            b = b.max_memory(m);
+        }
+        if let Some(n) = self.max_entries {
+            b = b.max_entries(n);
+        }
+        if let Some((_, p)) = self.eviction_policy {
+            b = b.eviction_policy(p);
+        }
+        if let Some(t) = self.default_ttl {
+            b = b.default_ttl(t);
+        }
+        if let Some(f) = &self.notify_keyspace_events {
+            b = b.notify_keyspace_events(f);
+        }
+        if let Some(s) = self.shards {
+            b = b.shards(s);
+        }
+        if let Some(l) = self.pubsub_queue_limit {
+            b = b.pubsub_queue_limit(l);
+        }
+        b.build()
+    }
+}
+
+/// Python keyword syntax: `max_memory=1024, eviction_policy='allkeys-lru'`.
+impl fmt::Display for EngineOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        let mut num = |name: &str, v: Option<usize>| {
+            if let Some(v) = v {
+                parts.push(format!("{name}={v}"));
+            }
+        };
+        num("max_memory", self.max_memory);
+        num("max_entries", self.max_entries);
+        num("shards", self.shards);
+        num("pubsub_queue_limit", self.pubsub_queue_limit);
+        if let Some((name, _)) = &self.eviction_policy {
+            parts.push(format!("eviction_policy='{name}'"));
+        }
+        if let Some(t) = self.default_ttl {
+            parts.push(format!("default_ttl={}", t.as_secs_f64()));
+        }
+        if let Some(n) = &self.notify_keyspace_events {
+            parts.push(format!("notify_keyspace_events='{n}'"));
+        }
+        if parts.is_empty() {
+            f.write_str("the default options")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// The shared engine and the options it was made with. Taken only to attach or make it;
+/// never held while the engine runs a command.
+static SHARED: Mutex<Option<(EngineOptions, Cache)>> = Mutex::new(None);
+
+/// The shared engine: made with `options` on first use; afterwards, the same engine for a
+/// construction that gives no options or the same ones, and an error for any other.
+pub(crate) fn shared(options: &EngineOptions) -> Result<Cache, String> {
+    let mut slot = SHARED.lock();
+    if let Some((made_with, cache)) = slot.as_ref() {
+        if options.is_default() || options.same_as(made_with) {
+            return Ok(cache.clone());
+        }
+        return Err(format!(
+            "this process's shared cache was made with {made_with}, and this Cache() asks for \
+             {options}: give the same options, none, or private=True for a cache of its own"
+        ));
+    }
+    let cache = options.build().map_err(|e| e.to_string())?;
+    *slot = Some((options.clone(), cache.clone()));
+    Ok(cache)
+}
