@@ -21,6 +21,11 @@ cargo test
 step "core: many-thread stress tests, optimised"
 cargo test --release --test concurrency
 
+step "near cache: against a real redis-server (Debian's package, installed if missing)"
+(source scripts/lib/redis.sh && redis_ensure_installed)
+cargo clippy -p ferricache --all-targets --features remote-test-hooks -- -D warnings
+cargo test --features remote-test-hooks --lib --test near_cache
+
 step "C ABI: Rust-side tests"
 cargo test -p ferricache-c
 
@@ -36,9 +41,11 @@ bash scripts/test-python.sh
 step "Node binding: build, TypeScript definitions, node --test"
 bash scripts/test-node.sh
 
-step "examples and benchmarks build, and the tour runs"
+step "examples and benchmarks build"
 cargo build --release --workspace --all-targets
-cargo run --release --example tour > /dev/null
+
+step "README: every shell, C, Python and JavaScript block runs as written"
+python3 scripts/test-readme.py
 
 echo
 echo "all test layers passed"

@@ -38,6 +38,9 @@ pub(crate) struct Inner {
     /// Default TTL in ms for keys written without one (0: none).
     pub default_ttl_ms: u64,
     flights: Arc<Flights>,
+    /// Near-cache mode: the server this engine is an L1 for.
+    #[cfg(feature = "remote")]
+    pub remote: Option<Arc<crate::remote::Remote>>,
 }
 
 impl Default for Cache {
@@ -90,7 +93,13 @@ impl Cache {
             ),
             default_ttl_ms: config.default_ttl.map_or(0, |d| d.as_millis() as u64),
             flights: Arc::default(),
+            #[cfg(feature = "remote")]
+            remote: config.remote,
         });
+        #[cfg(feature = "remote")]
+        if let Some(remote) = &inner.remote {
+            remote.attach(&inner)?;
+        }
         if let Some(period) = background_expiry {
             spawn_reaper(Arc::downgrade(&inner), period).map_err(|e| {
                 Error::InvalidConfig(format!("cannot start the expiry thread: {e}"))

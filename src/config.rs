@@ -104,6 +104,8 @@ pub(crate) struct Config {
     pub clock: Arc<dyn Clock>,
     pub pubsub_queue_limit: usize,
     pub notify_keyspace_events: u16,
+    #[cfg(feature = "remote")]
+    pub remote: Option<std::sync::Arc<crate::remote::Remote>>,
 }
 
 /// Builds a [`Cache`]; every setting has a default.
@@ -131,6 +133,8 @@ pub struct CacheBuilder {
     background_expiry: Option<Duration>,
     pubsub_queue_limit: usize,
     notify_keyspace_events: String,
+    #[cfg(feature = "remote")]
+    remote: Option<(String, crate::remote::RemoteOptions)>,
 }
 
 impl Default for CacheBuilder {
@@ -145,6 +149,8 @@ impl Default for CacheBuilder {
             background_expiry: None,
             pubsub_queue_limit: crate::pubsub::DEFAULT_QUEUE_LIMIT,
             notify_keyspace_events: String::new(),
+            #[cfg(feature = "remote")]
+            remote: None,
         }
     }
 }
@@ -209,6 +215,26 @@ impl CacheBuilder {
         self
     }
 
+    /// Near-cache mode: this cache becomes a coherent L1 in front of the Redis-protocol
+    /// server at `url` (`redis://[user:password@]host:port/db`), which stays the source of
+    /// truth. Reads are answered from local copies, kept exact by the server's
+    /// invalidations (`CLIENT TRACKING`); writes go to the server. `build` fails if the
+    /// server does not answer. Needs the `remote` cargo feature.
+    #[cfg(feature = "remote")]
+    pub fn remote(mut self, url: impl Into<String>) -> Self {
+        let options = self.remote.take().map(|r| r.1).unwrap_or_default();
+        self.remote = Some((url.into(), options));
+        self
+    }
+
+    /// The near cache's settings beyond the URL (see [`RemoteOptions`](crate::RemoteOptions)).
+    #[cfg(feature = "remote")]
+    pub fn remote_options(mut self, options: crate::remote::RemoteOptions) -> Self {
+        let url = self.remote.take().map(|r| r.0).unwrap_or_default();
+        self.remote = Some((url, options));
+        self
+    }
+
     /// Checks the settings and builds the cache.
     pub fn build(self) -> Result<Cache> {
         let shards = match self.shards {
@@ -243,7 +269,25 @@ impl CacheBuilder {
                 "pub/sub queue limit must be positive".into(),
             ));
         }
+        #[cfg(feature = "remote")]
+        let remote = match self.remote {
+            Some((url, _)) if url.is_empty() => {
+                return Err(Error::InvalidConfig(
+                    "remote_options without remote(url)".into(),
+                ))
+            }
+            Some(_) if self.policy == EvictionPolicy::NoEviction => {
+                return Err(Error::InvalidConfig(
+                    "noeviction is refused in near-cache mode: local copies must be evictable"
+                        .into(),
+                ))
+            }
+            Some((url, options)) => Some(crate::remote::Remote::start(&url, options)?),
+            None => None,
+        };
         let config = Config {
+            #[cfg(feature = "remote")]
+            remote,
             notify_keyspace_events: crate::notify::parse(&self.notify_keyspace_events)?,
             pubsub_queue_limit: self.pubsub_queue_limit,
             shards,

@@ -46,6 +46,39 @@ pub enum Error {
     /// The loader of [`Cache::get_or_set_with`](crate::Cache::get_or_set_with) failed;
     /// every waiter of the same flight receives the same error.
     Loader(Arc<dyn std::error::Error + Send + Sync>),
+    /// Near-cache mode: the server cannot be reached (or its connection broke); the
+    /// command was not run, or a write's outcome is unknown.
+    RemoteUnavailable(String),
+    /// Near-cache mode: the server did not answer within the command timeout; a write may
+    /// or may not have been applied.
+    RemoteTimeout(String),
+    /// Near-cache mode: an error reply of the server that names no engine error; the text
+    /// is the server's.
+    Remote(String),
+}
+
+impl Error {
+    /// The engine's error for a server's error reply, so that near-cache mode reports the
+    /// same variants as the local engine (WRONGTYPE, not an integer, OOM, ...).
+    pub(crate) fn from_reply(text: String) -> Error {
+        let known = [
+            Error::WrongType,
+            Error::NotInteger,
+            Error::NotFloat,
+            Error::Overflow,
+            Error::NanOrInfinity,
+            Error::NoSuchKey,
+            Error::Syntax,
+            Error::OutOfMemory,
+            Error::StringTooLong,
+            Error::OffsetOutOfRange,
+            Error::InvalidCursor,
+        ];
+        known
+            .into_iter()
+            .find(|e| e.to_string() == text)
+            .unwrap_or(Error::Remote(text))
+    }
 }
 
 /// Shorthand for results of cache commands.
@@ -80,6 +113,9 @@ impl fmt::Display for Error {
                 f.write_str("ERR subscriber disconnected: its queue exceeded the pub/sub limit")
             }
             Error::Loader(e) => write!(f, "ERR loader failed: {e}"),
+            Error::RemoteUnavailable(m) => write!(f, "ERR remote server unavailable: {m}"),
+            Error::RemoteTimeout(m) => write!(f, "ERR remote server timed out: {m}"),
+            Error::Remote(text) => f.write_str(text),
         }
     }
 }

@@ -16,6 +16,8 @@ mod loader;
 mod notify;
 mod patterns;
 mod pubsub;
+#[cfg(feature = "remote")]
+mod remote;
 mod stats;
 mod store;
 mod types;
@@ -23,6 +25,9 @@ mod value;
 
 pub use batch::Batch;
 pub use blocking::{Served, Take};
+/// The value type: a reference-counted byte buffer (re-exported from the `bytes` crate, so
+/// that the version always matches).
+pub use bytes::Bytes;
 pub use cache::Cache;
 pub use clock::{Clock, MockClock, SystemClock};
 pub use commands::PopWaiter;
@@ -37,6 +42,8 @@ pub use glob::{glob_match, glob_match_nocase};
 pub use patterns::lock::LockGuard;
 pub use patterns::rate_limit::RateLimit;
 pub use pubsub::{Message, Subscription};
+#[cfg(feature = "remote")]
+pub use remote::{NearCacheStats, RemoteOptions, Tracking, WhenStale};
 pub use stats::Stats;
 pub use types::zset::{LexBound, ScoreBound};
 pub use value::ValueType;

@@ -146,6 +146,15 @@ impl Cache {
     /// DEL: removes the keys; returns how many existed. Atomic over all the keys.
     pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+        #[cfg(feature = "remote")]
+        if let Some(remote) = &self.inner.remote {
+            let mut argv: Vec<&[u8]> = vec![b"DEL"];
+            argv.extend(&keys);
+            return match remote.write_argv(self, &argv) {
+                Ok(crate::Reply::Integer(n)) => n as usize,
+                _ => 0,
+            };
+        }
         if let [key] = keys[..] {
             return self
                 .inner

@@ -196,6 +196,10 @@ impl Cache {
     /// ```
     #[inline]
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        #[cfg(feature = "remote")]
+        if let Some(remote) = &self.inner.remote {
+            return remote.get_with(self, key.as_ref(), Bytes::copy_from_slice);
+        }
         self.inner.ks.read(key.as_ref(), true, |e| {
             e.map(|e| e.value.as_str().cloned()).transpose()
         })
@@ -218,7 +222,21 @@ impl Cache {
         key: impl AsRef<[u8]>,
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>> {
-        self.inner.ks.read(key.as_ref(), true, |e| {
+        #[cfg(feature = "remote")]
+        if let Some(remote) = &self.inner.remote {
+            let mut f = Some(f);
+            return remote.get_with(self, key.as_ref(), |b| (f.take().expect("called once"))(b));
+        }
+        self.get_with_local(key.as_ref(), f)
+    }
+
+    /// GET on this engine alone (in near-cache mode, on the local copies).
+    pub(crate) fn get_with_local<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>> {
+        self.inner.ks.read(key, true, |e| {
             e.map(|e| e.value.as_str().map(|b| f(b))).transpose()
         })
     }
@@ -228,6 +246,10 @@ impl Cache {
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<()> {
         let (key, value) = (key.as_ref(), value.into());
         check_len(&value)?;
+        #[cfg(feature = "remote")]
+        if let Some(remote) = &self.inner.remote {
+            return remote.write_argv(self, &[b"SET", key, &value]).map(drop);
+        }
         self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
             let deadline = self.default_deadline(tx);
             self.store(tx, key, value, deadline);
@@ -444,7 +466,7 @@ impl Cache {
                         if let Some(new) = new {
                             *cur = new;
                         }
-                        Ok(reply)
+                        Ok::<_, Error>(reply)
                     })?
                 }
                 None => {

@@ -1,0 +1,527 @@
+//! Near-cache mode: the engine as a coherent L1 in front of a Redis-protocol server
+//! (Redis 6+, Valkey, ElastiCache), which stays the shared source of truth.
+//!
+//! - Reads of keys held locally are answered by the engine; a key not held is fetched
+//!   whole (type, value and TTL, in one server-side script) with tracking on, installed,
+//!   and answered; a tracked miss is remembered, so looking up a missing key costs no
+//!   round trip either.
+//! - Everything else goes to the server; a write drops the local copies of the keys it
+//!   names before it returns, so a thread reads its own writes.
+//! - The server reports changes through `CLIENT TRACKING` ([`tracker`]); fills that race
+//!   an invalidation are discarded ([`copies`]); losing a connection drops every copy.
+//!
+//! Built with the `remote` cargo feature; without it the engine has none of this.
+
+mod copies;
+mod link;
+mod options;
+mod route;
+mod tracker;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use redis::{ConnectionLike, Script, Value};
+
+pub use options::{RemoteOptions, Tracking, WhenStale};
+
+use copies::{Copies, Held};
+use link::{to_reply, Fault, Link};
+use route::Route;
+
+use crate::cache::Inner;
+use crate::dispatch::Reply;
+use crate::error::{Error, Result};
+use crate::Cache;
+
+/// One round trip that reads a whole key: its type, its TTL in ms (-1: none) and its
+/// contents; only the first two when it exceeds the local limits (ARGV: bytes, elements)
+/// or is of a type the engine lacks.
+const FETCH: &str = r#"
+local k = KEYS[1]
+local t = redis.call('TYPE', k)['ok']
+if t == 'none' then return {t} end
+local ttl = redis.call('PTTL', k)
+local n, limit = 0, tonumber(ARGV[2])
+if t == 'string' then n, limit = redis.call('STRLEN', k), tonumber(ARGV[1])
+elseif t == 'hash' then n = redis.call('HLEN', k)
+elseif t == 'list' then n = redis.call('LLEN', k)
+elseif t == 'set' then n = redis.call('SCARD', k)
+elseif t == 'zset' then n = redis.call('ZCARD', k)
+else return {t, ttl} end
+if n > limit then return {t, ttl} end
+if t == 'string' then return {t, ttl, redis.call('GET', k)} end
+if t == 'hash' then return {t, ttl, redis.call('HGETALL', k)} end
+if t == 'list' then return {t, ttl, redis.call('LRANGE', k, 0, -1)} end
+if t == 'set' then return {t, ttl, redis.call('SMEMBERS', k)} end
+return {t, ttl, redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')}
+"#;
+
+/// The near cache's counters, from [`Cache::near_cache_stats`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NearCacheStats {
+    /// Whole keys fetched from the server (misses of the L1).
+    pub fetches: u64,
+    /// Lookups of keys known to be missing, answered without a round trip.
+    pub negative_hits: u64,
+    /// Commands sent to the server.
+    pub forwarded: u64,
+    /// Keys the server reported changed.
+    pub invalidations: u64,
+    /// Times every local copy was dropped (a server flush, a lost connection).
+    pub flushes: u64,
+    /// Fills discarded because their key changed while they were in flight.
+    pub discarded_fills: u64,
+    /// Reads answered from copies while the invalidation stream was down
+    /// ([`WhenStale::ServeStale`]).
+    pub stale_serves: u64,
+    /// Times the invalidation stream was lost and made again.
+    pub reconnects: u64,
+    /// Whether the invalidation stream is up now (copies are trusted).
+    pub connected: bool,
+}
+
+#[cfg(any(test, feature = "remote-test-hooks"))]
+type FillHook = Box<dyn Fn(&[u8]) + Send + Sync>;
+
+#[derive(Default)]
+struct Counters {
+    fetches: AtomicU64,
+    negative_hits: AtomicU64,
+    forwarded: AtomicU64,
+    invalidations: AtomicU64,
+    flushes: AtomicU64,
+    discarded_fills: AtomicU64,
+    stale_serves: AtomicU64,
+    reconnects: AtomicU64,
+}
+
+pub(crate) struct Remote {
+    options: RemoteOptions,
+    link: Link,
+    copies: Copies,
+    /// The invalidation stream is up: copies may be served. Set by the tracker thread.
+    healthy: AtomicBool,
+    /// Bumped (under the copies lock) by every invalidation and flush, before the copies
+    /// go: a read that sees it unchanged across its local run saw its keys throughout.
+    generation: AtomicU64,
+    stats: Counters,
+    last_fault: Mutex<Option<String>>,
+    fetch: Script,
+    /// Test hook: runs between a fill's fetch and its install.
+    #[cfg(any(test, feature = "remote-test-hooks"))]
+    pub(crate) before_install: Mutex<Option<FillHook>>,
+}
+
+impl Remote {
+    /// Connects (checking the server answers) and starts the tracker for `inner`'s cache.
+    pub(crate) fn start(url: &str, options: RemoteOptions) -> Result<Arc<Remote>> {
+        options.validate().map_err(Error::InvalidConfig)?;
+        let link = Link::new(url, &options)?;
+        let mut con = link.connect().map_err(Error::from)?;
+        let _: Value = redis::cmd("PING")
+            .query(&mut con)
+            .map_err(|e| Error::RemoteUnavailable(e.to_string()))?;
+        Ok(Arc::new(Remote {
+            copies: Copies::new(options.negative_entries),
+            options,
+            link,
+            healthy: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            stats: Counters::default(),
+            last_fault: Mutex::new(None),
+            fetch: Script::new(FETCH),
+            #[cfg(any(test, feature = "remote-test-hooks"))]
+            before_install: Mutex::new(None),
+        }))
+    }
+
+    /// Starts the tracker and waits (up to the connect timeout) for its stream.
+    pub(crate) fn attach(self: &Arc<Self>, inner: &Arc<Inner>) -> Result<()> {
+        tracker::spawn(Arc::downgrade(inner), self.clone()).map_err(|e| {
+            Error::InvalidConfig(format!("cannot start the invalidation thread: {e}"))
+        })?;
+        let deadline = Instant::now() + self.options.connect_timeout;
+        while !self.healthy.load(SeqCst) {
+            if Instant::now() > deadline {
+                let why = self.last_fault.lock().clone().unwrap_or_default();
+                return Err(Error::RemoteUnavailable(format!(
+                    "no invalidation stream within the connect timeout {why}"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(())
+    }
+
+    fn trusted(&self) -> bool {
+        self.healthy.load(SeqCst)
+    }
+
+    pub(crate) fn stats(&self) -> NearCacheStats {
+        let s = &self.stats;
+        NearCacheStats {
+            fetches: s.fetches.load(Relaxed),
+            negative_hits: s.negative_hits.load(Relaxed),
+            forwarded: s.forwarded.load(Relaxed),
+            invalidations: s.invalidations.load(Relaxed),
+            flushes: s.flushes.load(Relaxed),
+            discarded_fills: s.discarded_fills.load(Relaxed),
+            stale_serves: s.stale_serves.load(Relaxed),
+            reconnects: s.reconnects.load(Relaxed),
+            connected: self.trusted(),
+        }
+    }
+
+    /// Drops the local copy of `key` and what is known of it.
+    pub(crate) fn invalidate(&self, cache: &Cache, key: &[u8]) {
+        self.copies.invalidate(key, || {
+            self.generation.fetch_add(1, SeqCst);
+            cache.del_local(key);
+        });
+    }
+
+    /// Drops every local copy.
+    pub(crate) fn flush_local(&self, cache: &Cache) {
+        self.copies.flush(|| {
+            self.generation.fetch_add(1, SeqCst);
+            self.stats.flushes.fetch_add(1, Relaxed);
+            cache.inner.ks.flush();
+        });
+    }
+
+    fn on_fault(&self, cache: &Cache, fault: &Fault) {
+        if let Fault::Lost(_) = fault {
+            // Keys read through the lost connection are no longer tracked.
+            self.flush_local(cache);
+        }
+    }
+
+    /// Runs one command given as argv in near-cache mode.
+    pub(crate) fn execute(&self, cache: &Cache, argv: &[&[u8]]) -> Reply {
+        match route::route(argv[0]) {
+            Route::ReadOne if argv.len() >= 2 => self.read(cache, argv, &argv[1..2]),
+            Route::ReadAll if argv.len() >= 2 => self.read(cache, argv, &argv[1..]),
+            Route::Engine => cache.execute_local(argv),
+            Route::Refused => Reply::Error(format!(
+                "ERR '{}' is not offered in near-cache mode",
+                String::from_utf8_lossy(argv[0]).to_ascii_lowercase()
+            )),
+            Route::Flush => {
+                let reply = self.forward(cache, argv, None);
+                if !reply.is_error() {
+                    self.flush_local(cache);
+                }
+                reply
+            }
+            Route::Blocking => self.blocking(cache, argv),
+            _ => self.write(cache, argv),
+        }
+    }
+
+    /// A read: answered locally once every key is held (fetched when it is not), else
+    /// by the server.
+    fn read(&self, cache: &Cache, argv: &[&[u8]], keys: &[&[u8]]) -> Reply {
+        if !self.trusted() {
+            return self.untrusted_read(cache, argv, keys);
+        }
+        for _ in 0..4 {
+            let before = self.generation.load(SeqCst);
+            for key in keys {
+                match self.held(cache, key) {
+                    Ok(Held::Local | Held::Missing) => {}
+                    Ok(Held::Remote) => return self.forward(cache, argv, None),
+                    Err(e) => return e.into(),
+                }
+            }
+            let reply = cache.execute_local(argv);
+            if self.generation.load(SeqCst) == before {
+                return reply;
+            }
+        }
+        self.forward(cache, argv, None)
+    }
+
+    fn untrusted_read(&self, cache: &Cache, argv: &[&[u8]], keys: &[&[u8]]) -> Reply {
+        if self.options.when_stale == WhenStale::ServeStale
+            && keys.iter().all(|k| cache.contains_local(k))
+        {
+            self.stats.stale_serves.fetch_add(1, Relaxed);
+            return cache.execute_local(argv);
+        }
+        self.forward(cache, argv, None)
+    }
+
+    /// Where a read of `key` is answered, fetching the key if nothing is known of it.
+    fn held(&self, cache: &Cache, key: &[u8]) -> Result<Held> {
+        if !self.options.cacheable(key) {
+            return Ok(Held::Remote);
+        }
+        if cache.contains_local(key) {
+            return Ok(Held::Local);
+        }
+        match self.copies.known(key) {
+            Some(Held::Missing) => {
+                self.stats.negative_hits.fetch_add(1, Relaxed);
+                Ok(Held::Missing)
+            }
+            Some(h) => Ok(h),
+            None => self.fill(cache, key),
+        }
+    }
+
+    /// Fetches `key` whole with tracking on and installs it, unless an invalidation came
+    /// while it was in flight.
+    fn fill(&self, cache: &Cache, key: &[u8]) -> Result<Held> {
+        let Some(fill) = self.copies.begin(key) else {
+            return Ok(Held::Remote); // another thread is fetching it
+        };
+        self.stats.fetches.fetch_add(1, Relaxed);
+        let started = Instant::now();
+        let (bytes, elements) = (self.options.max_value_bytes, self.options.max_elements);
+        let fetched = self.link.with(true, |con| {
+            self.fetch
+                .key(key)
+                .arg(bytes)
+                .arg(elements)
+                .invoke::<Value>(con)
+        });
+        let value = match fetched {
+            Ok(v) => v,
+            Err(f) => {
+                self.copies.abandon(fill);
+                self.on_fault(cache, &f);
+                return Err(f.into());
+            }
+        };
+        #[cfg(any(test, feature = "remote-test-hooks"))]
+        if let Some(hook) = self.before_install.lock().as_ref() {
+            hook(key);
+        }
+        let elapsed = started.elapsed().as_millis() as i64;
+        match self
+            .copies
+            .finish(fill, || install(cache, key, value, elapsed))
+        {
+            Some(held) => Ok(held),
+            None => {
+                self.stats.discarded_fills.fetch_add(1, Relaxed);
+                Ok(Held::Remote)
+            }
+        }
+    }
+
+    /// Sends a command to the server and returns its reply. `track`: the keys to drop
+    /// locally once the server may have applied it.
+    fn forward(&self, cache: &Cache, argv: &[&[u8]], drop: Option<&[&[u8]]>) -> Reply {
+        self.stats.forwarded.fetch_add(1, Relaxed);
+        let mut cmd = redis::cmd(&String::from_utf8_lossy(argv[0]));
+        for a in &argv[1..] {
+            cmd.arg(*a);
+        }
+        let result = self.link.run(&cmd);
+        let applied_maybe = !matches!(&result, Ok(Value::ServerError(_)));
+        if let (Some(keys), true) = (drop, applied_maybe) {
+            for k in keys {
+                self.invalidate(cache, k);
+            }
+        }
+        match result {
+            Ok(v) => to_reply(v),
+            Err(f) => {
+                self.on_fault(cache, &f);
+                Error::from(f).into()
+            }
+        }
+    }
+
+    /// A command for the server. Its key positions vary by command, so every argument is
+    /// treated as a key that may have changed: dropping a copy is always safe.
+    fn write(&self, cache: &Cache, argv: &[&[u8]]) -> Reply {
+        self.forward(cache, argv, Some(&argv[1..]))
+    }
+
+    /// A blocking command, on a connection of its own whose read timeout covers the
+    /// command's own (its last argument, in seconds; 0 waits forever).
+    fn blocking(&self, cache: &Cache, argv: &[&[u8]]) -> Reply {
+        let secs = std::str::from_utf8(argv[argv.len() - 1])
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0);
+        let Some(secs) = secs else {
+            return self.write(cache, argv); // let the server word the error
+        };
+        let mut con = match self.link.connect() {
+            Ok(c) => c,
+            Err(f) => return Error::from(f).into(),
+        };
+        let timeout = (secs > 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(1e9)) + self.options.command_timeout);
+        if let Err(e) = con.set_read_timeout(timeout) {
+            return Error::RemoteUnavailable(e.to_string()).into();
+        }
+        self.stats.forwarded.fetch_add(1, Relaxed);
+        let mut cmd = redis::cmd(&String::from_utf8_lossy(argv[0]));
+        for a in &argv[1..] {
+            cmd.arg(*a);
+        }
+        let result = con.req_packed_command(&cmd.get_packed_command());
+        for k in &argv[1..] {
+            self.invalidate(cache, k);
+        }
+        match result {
+            Ok(v) => to_reply(v),
+            Err(e) if e.is_timeout() => Error::RemoteTimeout(e.to_string()).into(),
+            Err(e) => Error::RemoteUnavailable(e.to_string()).into(),
+        }
+    }
+
+    /// GET in near-cache mode, for the typed API: `f` sees the value.
+    pub(crate) fn get_with<R>(
+        &self,
+        cache: &Cache,
+        key: &[u8],
+        mut f: impl FnMut(&[u8]) -> R,
+    ) -> Result<Option<R>> {
+        if !self.trusted() {
+            if self.options.when_stale == WhenStale::ServeStale && cache.contains_local(key) {
+                self.stats.stale_serves.fetch_add(1, Relaxed);
+                return cache.get_with_local(key, f);
+            }
+            return reply_value(self.forward(cache, &[b"GET", key], None), f);
+        }
+        for _ in 0..4 {
+            if let Some(v) = cache.get_with_local(key, &mut f)? {
+                return Ok(Some(v)); // a copy: right as of the last invalidation
+            }
+            match self.held(cache, key)? {
+                Held::Missing => return Ok(None),
+                Held::Remote => break,
+                Held::Local => continue, // just installed (or refilled): read it
+            }
+        }
+        reply_value(self.forward(cache, &[b"GET", key], None), f)
+    }
+
+    /// A write through the typed API: on the server, then the key's copy dropped.
+    pub(crate) fn write_argv(&self, cache: &Cache, argv: &[&[u8]]) -> Result<Reply> {
+        match self.write(cache, argv) {
+            Reply::Error(e) => Err(Error::from_reply(e)),
+            r => Ok(r),
+        }
+    }
+}
+
+fn reply_value<R>(reply: Reply, mut f: impl FnMut(&[u8]) -> R) -> Result<Option<R>> {
+    match reply {
+        Reply::Nil => Ok(None),
+        Reply::Bulk(b) => Ok(Some(f(&b))),
+        Reply::Error(e) => Err(Error::from_reply(e)),
+        other => Err(Error::RemoteUnavailable(format!(
+            "unexpected reply to GET: {other:?}"
+        ))),
+    }
+}
+
+/// Makes the local copy of a fetched key; `None` when it cannot be kept (expired in
+/// flight, or refused by the local memory bound): the read then goes to the server.
+fn install(cache: &Cache, key: &[u8], fetched: Value, elapsed_ms: i64) -> Option<Held> {
+    let Value::Array(mut parts) = fetched else {
+        return None;
+    };
+    let kind = match parts.first() {
+        Some(Value::BulkString(t)) => t.clone(),
+        _ => return None,
+    };
+    if kind == b"none" {
+        return Some(Held::Missing);
+    }
+    if parts.len() == 2 {
+        return Some(Held::Remote); // too large to copy, or a type the engine lacks
+    }
+    let (Some(payload), Some(Value::Int(ttl))) = (parts.pop(), parts.get(1).cloned()) else {
+        return None;
+    };
+    let items: Vec<Bytes> = match payload {
+        Value::BulkString(b) => vec![b.into()],
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::BulkString(b) => Some(Bytes::from(b)),
+                _ => None,
+            })
+            .collect::<Option<_>>()?,
+        _ => return None,
+    };
+    let ttl = match ttl {
+        -1 => None,
+        t if t - elapsed_ms > 0 => Some(t - elapsed_ms),
+        _ => return None, // expires (or expired) in flight
+    };
+    let mut argv: Vec<&[u8]> = Vec::with_capacity(items.len() * 2 + 2);
+    let zadd_pairs: Vec<[&[u8]; 2]>;
+    match &kind[..] {
+        b"string" => argv.extend([&b"SET"[..], key, &items[0]]),
+        b"hash" => {
+            argv.extend([&b"HSET"[..], key]);
+            argv.extend(items.iter().map(|b| &b[..]));
+        }
+        b"list" => {
+            argv.extend([&b"RPUSH"[..], key]);
+            argv.extend(items.iter().map(|b| &b[..]));
+        }
+        b"set" => {
+            argv.extend([&b"SADD"[..], key]);
+            argv.extend(items.iter().map(|b| &b[..]));
+        }
+        b"zset" => {
+            argv.extend([&b"ZADD"[..], key]);
+            zadd_pairs = items.chunks(2).map(|p| [&p[1][..], &p[0][..]]).collect();
+            argv.extend(zadd_pairs.iter().flatten().copied());
+        }
+        _ => return Some(Held::Remote),
+    }
+    cache.del_local(key);
+    if argv.len() > 2 && cache.execute_local(&argv).is_error() {
+        cache.del_local(key);
+        return None;
+    }
+    if let Some(ms) = ttl {
+        let ms = ms.to_string();
+        cache.execute_local(&[&b"PEXPIRE"[..], key, ms.as_bytes()]);
+    }
+    Some(Held::Local)
+}
+
+impl Cache {
+    /// The near cache's counters, or `None` without [`CacheBuilder::remote`](crate::CacheBuilder::remote).
+    pub fn near_cache_stats(&self) -> Option<NearCacheStats> {
+        self.inner.remote.as_ref().map(|r| r.stats())
+    }
+
+    pub(crate) fn contains_local(&self, key: &[u8]) -> bool {
+        self.inner.ks.peek(key, false, |e| e.is_some())
+    }
+
+    pub(crate) fn del_local(&self, key: &[u8]) {
+        let _ = self.inner.ks.write(key, 0, |tx| {
+            if let Some(i) = tx.find(key) {
+                tx.remove(i);
+            }
+            Ok(())
+        });
+    }
+
+    /// Sets the hook that runs between a fill's fetch and its install (tests of the race).
+    #[cfg(feature = "remote-test-hooks")]
+    #[doc(hidden)]
+    pub fn set_fill_hook(&self, hook: impl Fn(&[u8]) + Send + Sync + 'static) {
+        if let Some(r) = &self.inner.remote {
+            *r.before_install.lock() = Some(Box::new(hook));
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! Near-cache mode against a real redis-server: replies equal the server's, reads become
+//! local, other clients' writes invalidate, the fill race keeps nothing stale, and the
+//! engine recovers from a killed tracking connection, a flush and a restarted server.
+#![cfg(feature = "remote-test-hooks")]
+
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferricache::{Cache, RemoteOptions, Reply};
+use redis::Commands;
+use redis_server::{eventually, RedisServer};
+
+const BOUND: Duration = Duration::from_secs(2);
+
+fn near(server: &RedisServer) -> Cache {
+    Cache::builder()
+        .remote(server.url())
+        .remote_options(
+            RemoteOptions::new()
+                .max_staleness(Duration::from_millis(400))
+                .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(200)),
+        )
+        .build()
+        .unwrap()
+}
+
+/// A reply as text, with scores as Redis sends them in RESP2 (bulk strings).
+fn norm(r: Reply) -> Reply {
+    match r {
+        Reply::Double(_) => Reply::Bulk(r.to_bytes().unwrap()),
+        Reply::Array(items) => Reply::Array(items.into_iter().map(norm).collect()),
+        other => other,
+    }
+}
+
+fn direct(con: &mut redis::Connection, argv: &[&str]) -> Reply {
+    let mut cmd = redis::cmd(argv[0]);
+    for a in &argv[1..] {
+        cmd.arg(*a);
+    }
+    let v: redis::Value = match cmd.query(con) {
+        Ok(v) => v,
+        Err(e) => {
+            return Reply::Error(format!(
+                "{} {}",
+                e.code().unwrap_or("ERR"),
+                e.detail().unwrap_or("")
+            ))
+        }
+    };
+    fn conv(v: redis::Value) -> Reply {
+        match v {
+            redis::Value::Nil => Reply::Nil,
+            redis::Value::Int(i) => Reply::Integer(i),
+            redis::Value::BulkString(b) => Reply::Bulk(b.into()),
+            redis::Value::Array(a) => Reply::Array(a.into_iter().map(conv).collect()),
+            redis::Value::Okay => Reply::OK,
+            redis::Value::SimpleString(s) => Reply::Status(s.into()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    conv(v)
+}
+
+#[test]
+fn replies_equal_the_servers_for_every_family() {
+    let server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    let script: &[&[&str]] = &[
+        &["SET", "s", "hello"],
+        &["GET", "s"],
+        &["STRLEN", "s"],
+        &["GETRANGE", "s", "-3", "-1"],
+        &["APPEND", "s", "!"],
+        &["GET", "s"],
+        &["INCR", "n"],
+        &["INCRBY", "n", "41"],
+        &["GET", "n"],
+        &["INCR", "s"],
+        &["GET", "missing"],
+        &["MGET", "s", "missing", "n"],
+        &["EXISTS", "s", "n", "missing"],
+        &["TYPE", "s"],
+        &["TYPE", "missing"],
+        &["RPUSH", "l", "a", "b", "c"],
+        &["LRANGE", "l", "0", "-1"],
+        &["LINDEX", "l", "-1"],
+        &["LLEN", "l"],
+        &["LPOP", "l"],
+        &["LRANGE", "l", "0", "-1"],
+        &["LPOS", "l", "c"],
+        &["GET", "l"],
+        &["HSET", "h", "f", "1", "g", "2"],
+        &["HGET", "h", "f"],
+        &["HGETALL", "h"],
+        &["HLEN", "h"],
+        &["HINCRBY", "h", "f", "5"],
+        &["HMGET", "h", "f", "x"],
+        &["HEXISTS", "h", "g"],
+        &["HKEYS", "h"],
+        &["SADD", "st", "x", "y"],
+        &["SISMEMBER", "st", "x"],
+        &["SCARD", "st"],
+        &["SMISMEMBER", "st", "x", "z"],
+        &["SREM", "st", "x"],
+        &["SMEMBERS", "st"],
+        &["ZADD", "z", "1.5", "a", "2", "b", "3", "c"],
+        &["ZSCORE", "z", "a"],
+        &["ZRANK", "z", "c"],
+        &["ZREVRANGE", "z", "0", "-1", "WITHSCORES"],
+        &["ZRANGEBYSCORE", "z", "(1.5", "+inf"],
+        &["ZINCRBY", "z", "10", "a"],
+        &["ZREVRANK", "z", "a"],
+        &["ZCOUNT", "z", "-inf", "+inf"],
+        &["ZCARD", "z"],
+        &["LPUSH", "s", "x"],
+        &["EXPIRE", "s", "100"],
+        &["GET", "s"],
+        &["DEL", "s", "l"],
+        &["GET", "s"],
+        &["EXISTS", "s"],
+        &["RENAME", "h", "h2"],
+        &["HGETALL", "h"],
+        &["HGETALL", "h2"],
+    ];
+    // The server's own answers to the same script, in a fresh database of the same server.
+    let mut other = redis::Client::open(format!("redis://127.0.0.1:{}/1", server.port))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    for argv in script {
+        let ours = norm(cache.execute(argv));
+        let theirs = direct(&mut other, argv);
+        assert_eq!(ours, theirs, "{argv:?}");
+    }
+    // And the near cache's writes reached its server.
+    assert_eq!(
+        direct(&mut con, &["HGET", "h2", "f"]),
+        Reply::Bulk("6".into())
+    );
+    let stats = cache.near_cache_stats().unwrap();
+    assert!(
+        stats.fetches > 0 && stats.forwarded > 0 && stats.connected,
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn hot_reads_are_local_and_misses_are_remembered() {
+    let server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    let _: () = con.set("user:1", "ada").unwrap();
+    for _ in 0..100 {
+        assert_eq!(cache.get("user:1").unwrap().as_deref(), Some(&b"ada"[..]));
+        assert_eq!(cache.get("user:404").unwrap(), None);
+        assert_eq!(cache.execute(&["STRLEN", "user:1"]), Reply::Integer(3));
+    }
+    let s = cache.near_cache_stats().unwrap();
+    assert_eq!(s.fetches, 2, "one fetch per key: {s:?}");
+    assert!(s.negative_hits >= 99, "{s:?}");
+    assert_eq!(s.forwarded, 0, "{s:?}");
+}
+
+#[test]
+fn another_clients_write_reaches_this_cache_within_the_bound() {
+    let server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    let _: () = con.set("car:1", "v1").unwrap();
+    let _: () = con.zadd("lb", "ada", 1).unwrap();
+    assert_eq!(cache.get("car:1").unwrap().as_deref(), Some(&b"v1"[..]));
+    assert_eq!(cache.get("car:2").unwrap(), None); // a negative entry
+    assert_eq!(cache.execute(&["ZSCORE", "lb", "ada"]), Reply::Double(1.0));
+    let _: () = con.set("car:1", "v2").unwrap();
+    let _: () = con.set("car:2", "new").unwrap();
+    let _: () = con.zincr("lb", "ada", 5).unwrap();
+    assert!(eventually(BOUND, || cache.get("car:1").unwrap().as_deref()
+        == Some(&b"v2"[..])));
+    assert!(eventually(BOUND, || cache.get("car:2").unwrap().as_deref()
+        == Some(&b"new"[..])));
+    assert!(eventually(BOUND, || cache
+        .execute(&["ZSCORE", "lb", "ada"])
+        == Reply::Double(6.0)));
+    let _: () = con.del("car:1").unwrap();
+    assert!(eventually(BOUND, || cache.get("car:1").unwrap().is_none()));
+    assert!(cache.near_cache_stats().unwrap().invalidations >= 4);
+}
+
+#[test]
+fn a_thread_reads_its_own_writes_and_refused_writes_change_nothing() {
+    let server = RedisServer::start();
+    let cache = near(&server);
+    cache.set("k", "1").unwrap();
+    assert_eq!(cache.get("k").unwrap().as_deref(), Some(&b"1"[..]));
+    for i in 2..50 {
+        cache.set("k", i.to_string()).unwrap();
+        assert_eq!(cache.get("k").unwrap().unwrap(), i.to_string().as_bytes());
+    }
+    assert_eq!(
+        cache.execute(&["LPUSH", "k", "x"]),
+        Reply::Error("WRONGTYPE Operation against a key holding the wrong kind of value".into())
+    );
+    assert_eq!(cache.get("k").unwrap().as_deref(), Some(&b"49"[..]));
+    assert_eq!(cache.del(&["k"]), 1);
+    assert_eq!(cache.get("k").unwrap(), None);
+    let mut con = server.client();
+    assert_eq!(con.get::<_, Option<String>>("k").unwrap(), None);
+}
+
+#[test]
+fn a_fill_that_races_an_invalidation_is_discarded() {
+    let server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    let _: () = con.set("race", "old").unwrap();
+    let armed = Arc::new(AtomicBool::new(true));
+    let (hook_armed, url, watcher) = (armed.clone(), server.url(), cache.clone());
+    cache.set_fill_hook(move |key| {
+        if key == b"race" && hook_armed.swap(false, Ordering::SeqCst) {
+            // Between the fetch (which saw "old") and the install: another client writes,
+            // and its invalidation is delivered before the install runs.
+            let before = watcher.near_cache_stats().unwrap().invalidations;
+            let mut other = redis::Client::open(url.as_str())
+                .unwrap()
+                .get_connection()
+                .unwrap();
+            let _: () = other.set("race", "new").unwrap();
+            assert!(eventually(BOUND, || watcher
+                .near_cache_stats()
+                .unwrap()
+                .invalidations
+                > before));
+        }
+    });
+    // The racing read itself may answer "old" (it began before the write) or go to the
+    // server; what matters is that "old" is not kept.
+    let first = cache.get("race").unwrap().unwrap();
+    assert!(first == "old" || first == "new", "{first:?}");
+    assert!(!armed.load(Ordering::SeqCst), "the hook ran");
+    assert_eq!(cache.get("race").unwrap().as_deref(), Some(&b"new"[..]));
+    let s = cache.near_cache_stats().unwrap();
+    assert_eq!(s.discarded_fills, 1, "{s:?}");
+}
+
+#[test]
+fn a_flush_by_another_client_drops_every_copy() {
+    let server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    for i in 0..10 {
+        let _: () = con.set(format!("k{i}"), i).unwrap();
+        assert!(cache.get(format!("k{i}")).unwrap().is_some());
+    }
+    let _: () = redis::cmd("FLUSHALL").query(&mut con).unwrap();
+    assert!(eventually(BOUND, || (0..10)
+        .all(|i| cache.get(format!("k{i}")).unwrap().is_none())));
+    assert!(cache.near_cache_stats().unwrap().flushes >= 1);
+}
+
+#[test]
+fn a_killed_tracking_connection_reconnects_and_drops_every_copy() {
+    let server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    let _: () = con.set("k", "v1").unwrap();
+    assert_eq!(cache.get("k").unwrap().as_deref(), Some(&b"v1"[..]));
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(killed, 1);
+    // A write while the stream is down must not be missed.
+    let _: () = con.set("k", "v2").unwrap();
+    assert!(eventually(BOUND, || cache
+        .get("k")
+        .map(|v| v.as_deref() == Some(&b"v2"[..]))
+        .unwrap_or(false)));
+    assert!(eventually(BOUND, || cache
+        .near_cache_stats()
+        .unwrap()
+        .connected));
+    assert!(cache.near_cache_stats().unwrap().reconnects >= 1);
+    let _: () = con.set("k", "v3").unwrap();
+    assert!(eventually(BOUND, || cache.get("k").unwrap().as_deref()
+        == Some(&b"v3"[..])));
+}
+
+#[test]
+fn a_server_that_goes_away_gives_errors_not_stale_answers_and_is_found_again() {
+    let mut server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    let _: () = con.set("k", "v1").unwrap();
+    assert_eq!(cache.get("k").unwrap().as_deref(), Some(&b"v1"[..]));
+    server.kill();
+    // Within the staleness bound the copy may still be served; past it, never.
+    assert!(eventually(BOUND, || !cache
+        .near_cache_stats()
+        .unwrap()
+        .connected));
+    assert!(cache.get("k").is_err(), "fail-fast once the stream is down");
+    assert!(
+        cache.set("k", "lost?").is_err(),
+        "a write is never silently dropped"
+    );
+    server.restart();
+    let mut con = server.client();
+    let _: () = con.set("k", "after").unwrap();
+    assert!(eventually(Duration::from_secs(5), || cache
+        .near_cache_stats()
+        .unwrap()
+        .connected));
+    assert!(eventually(
+        BOUND,
+        || matches!(cache.get("k"), Ok(Some(v)) if v == "after")
+    ));
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let server = RedisServer::start();
+    let err = Cache::builder()
+        .remote(server.url())
+        .eviction_policy(ferricache::EvictionPolicy::NoEviction)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("noeviction"), "{err}");
+    let err = Cache::builder()
+        .remote("redis://127.0.0.1:1/0")
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("ERR remote server unavailable"),
+        "{err}"
+    );
+    let err = Cache::builder().remote("http://x").build().unwrap_err();
+    assert!(err.to_string().contains("remote URL"), "{err}");
+}
+
+#[test]
+fn the_readme_example_runs() -> Result<(), Box<dyn std::error::Error>> {
+    let server = RedisServer::start();
+    let url = server.url();
+    // README "Scaling out", with the server's URL.
+    let cache = Cache::builder()
+        .max_memory(256 << 20)
+        .remote(url.as_str())
+        .remote_options(RemoteOptions::new().max_staleness(Duration::from_millis(500)))
+        .build()?;
+    cache.set("car:1", "v1")?;
+    assert_eq!(cache.get("car:1")?.as_deref(), Some(&b"v1"[..]));
+    cache.execute(&["ZADD", "lb", "50", "ada"]);
+    let stats = cache.near_cache_stats().unwrap();
+    assert_eq!((stats.fetches, stats.forwarded), (1, 2));
+    Ok(())
+}
