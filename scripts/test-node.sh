@@ -4,7 +4,7 @@
 #   --setup-only   install and build, run nothing
 set -euo pipefail
 cd "$(dirname "$0")/../bindings/node"
-npm ci --no-audit --no-fund --loglevel=error
+npm ci --no-audit --no-fund
 npm run --silent build > /dev/null
 [ "${1:-}" = "--setup-only" ] && exit 0
 npm test

@@ -57,6 +57,7 @@ pub enum Error {
     Remote(String),
 }
 
+#[cfg(feature = "remote")]
 impl Error {
     /// The engine's error for a server's error reply, so that near-cache mode reports the
     /// same variants as the local engine (WRONGTYPE, not an integer, OOM, ...).
