@@ -186,6 +186,7 @@ impl Cache {
     /// PUBLISH: delivers `payload` to every subscription of `channel` and every matching
     /// pattern subscription; returns how many received it.
     pub fn publish(&self, channel: impl AsRef<[u8]>, payload: impl Into<Bytes>) -> usize {
+        near!(@or 0; self, b"PUBLISH", channel.as_ref(), payload.into());
         self.inner.ks.counters.command();
         self.inner.pubsub.publish(channel.as_ref(), &payload.into())
     }

@@ -1,6 +1,29 @@
 #![doc = include_str!("../docs/crate.md")]
 #![warn(missing_docs)]
 
+/// In near-cache mode, returns from the enclosing typed method with its command run
+/// through the router: the argv items, then the reply made into the method's return type
+/// (`@or DEFAULT;` first for methods that return no `Result`: DEFAULT on an error).
+macro_rules! near {
+    (@or $default:expr; $self:ident, $($arg:expr),+ $(,)?) => {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&$self.inner).is_some() {
+            return crate::remote::typed::FromReply::from_reply(
+                $self.execute_slices(&[$(crate::remote::typed::arg(&$arg)),+]),
+            )
+            .unwrap_or($default);
+        }
+    };
+    ($self:ident, $($arg:expr),+ $(,)?) => {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&$self.inner).is_some() {
+            return crate::remote::typed::FromReply::from_reply(
+                $self.execute_slices(&[$(crate::remote::typed::arg(&$arg)),+]),
+            );
+        }
+    };
+}
+
 mod batch;
 mod blocking;
 mod cache;

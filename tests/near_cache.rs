@@ -362,3 +362,70 @@ fn the_readme_example_runs() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!((stats.fetches, stats.forwarded), (1, 2));
     Ok(())
 }
+
+#[test]
+fn the_typed_api_reaches_the_server_and_reads_copies() {
+    use ferricache::SetOptions;
+    let server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    cache.set_ex("session:1", 100, "ada").unwrap();
+    assert_eq!(con.get::<_, String>("session:1").unwrap(), "ada");
+    assert!((99..=100).contains(&cache.ttl("session:1").unwrap()));
+    assert!(cache.pttl("session:1") > 98_000);
+    let lock = SetOptions::new().nx().ex(30);
+    assert!(cache.set_with("lock:a", "me", &lock).unwrap().written);
+    assert!(!cache.set_with("lock:a", "you", &lock).unwrap().written);
+    let swapped = cache
+        .set_with("lock:a", "next", &SetOptions::new().get())
+        .unwrap();
+    assert_eq!(swapped.previous.as_deref(), Some(&b"me"[..]));
+    assert_eq!(cache.incr("hits").unwrap(), 1);
+    assert_eq!(cache.incr_by("hits", 41).unwrap(), 42);
+    assert_eq!(con.get::<_, i64>("hits").unwrap(), 42);
+    assert_eq!(cache.hset("h", [("f", "1"), ("g", "2")]).unwrap(), 2);
+    assert_eq!(cache.hget("h", "g").unwrap().as_deref(), Some(&b"2"[..]));
+    assert_eq!(cache.hgetall("h").unwrap().len(), 2);
+    assert_eq!(cache.rpush("q", ["a", "b"]).unwrap(), 2);
+    assert_eq!(cache.lpush("q", ["z"]).unwrap(), 3);
+    assert_eq!(cache.lrange("q", 0, -1).unwrap(), ["z", "a", "b"]);
+    assert_eq!(cache.sadd("s", ["x", "y"]).unwrap(), 2);
+    assert!(cache.sismember("s", "x").unwrap());
+    assert_eq!(cache.scard("s").unwrap(), 2);
+    assert_eq!(cache.zadd("lb", [(50.0, "ada"), (70.0, "bob")]).unwrap(), 2);
+    assert_eq!(cache.zrevrank("lb", "bob").unwrap(), Some(0));
+    assert_eq!(cache.zincrby("lb", 30.0, "ada").unwrap(), 80.0);
+    assert_eq!(cache.zscore("lb", "ada").unwrap(), Some(80.0));
+    assert_eq!(cache.zrevrank("lb", "ada").unwrap(), Some(0));
+    assert_eq!(cache.exists(&["h", "q", "nope"]), 2);
+    assert_eq!(
+        cache.mget(&["session:1", "nope"])[0].as_deref(),
+        Some(&b"ada"[..])
+    );
+    assert!(cache.expire("q", 50).unwrap());
+    assert_eq!(con.ttl::<_, i64>("q").unwrap(), 50);
+    // Another process's writes reach the typed reads.
+    let _: () = con.hset("h", "g", "20").unwrap();
+    let _: () = con.zadd("lb", "carol", 100).unwrap();
+    assert!(eventually(BOUND, || cache
+        .hget("h", "g")
+        .unwrap()
+        .as_deref()
+        == Some(&b"20"[..])));
+    assert!(eventually(BOUND, || cache.zrevrank("lb", "carol").unwrap() == Some(0)));
+    // Errors are the server's, as the engine's variants.
+    assert!(matches!(cache.incr("h"), Err(ferricache::Error::WrongType)));
+    assert!(matches!(
+        cache.incr("session:1"),
+        Err(ferricache::Error::NotInteger)
+    ));
+    // PUBLISH reaches the server's subscribers.
+    let mut sub = server.client();
+    let mut ps = sub.as_pubsub();
+    ps.subscribe("news").unwrap();
+    assert_eq!(cache.publish("news", "hi"), 1);
+    assert_eq!(
+        ps.get_message().unwrap().get_payload::<String>().unwrap(),
+        "hi"
+    );
+}

@@ -41,6 +41,12 @@ impl Cache {
             .into_iter()
             .map(|(f, v)| (f.into(), v.into()))
             .collect();
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let mut argv: Vec<&[u8]> = vec![b"HSET", key.as_ref()];
+            argv.extend(pairs.iter().flat_map(|(f, v)| [&f[..], &v[..]]));
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
+        }
         let grow = pairs.iter().map(|(f, v)| field_bytes(f, v)).sum();
         self.coll_write(
             key.as_ref(),
@@ -82,6 +88,7 @@ impl Cache {
 
     /// HGET: the value of a field.
     pub fn hget(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        near!(self, b"HGET", key.as_ref(), field.as_ref());
         self.coll_read(key.as_ref(), |v| match v {
             None => Ok(None),
             Some(v) => Ok(v.as_hash()?.get_bytes(field.as_ref())),
@@ -105,6 +112,7 @@ impl Cache {
 
     /// HGETALL: every field and value.
     pub fn hgetall(&self, key: impl AsRef<[u8]>) -> Result<Vec<(Bytes, Bytes)>> {
+        near!(self, b"HGETALL", key.as_ref());
         self.coll_read(key.as_ref(), |v| match v {
             None => Ok(Vec::new()),
             Some(v) => Ok(v.as_hash()?.to_pairs()),
@@ -113,6 +121,12 @@ impl Cache {
 
     /// HDEL: removes fields; returns how many existed.
     pub fn hdel<F: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, fields: &[F]) -> Result<usize> {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let mut argv: Vec<&[u8]> = vec![b"HDEL", key.as_ref()];
+            argv.extend(fields.iter().map(AsRef::as_ref));
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
+        }
         self.coll_write(key.as_ref(), 0, None, (notify::HASH, "hdel", false), |v| {
             let Some(v) = v else { return Ok(0) };
             let (h, bytes) = v.as_hash_mut()?;
@@ -132,6 +146,7 @@ impl Cache {
 
     /// HLEN.
     pub fn hlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        near!(self, b"HLEN", key.as_ref());
         self.coll_read(key.as_ref(), |v| {
             v.map_or(Ok(0), |v| Ok(v.as_hash()?.len()))
         })

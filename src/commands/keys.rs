@@ -147,7 +147,7 @@ impl Cache {
     pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         #[cfg(feature = "remote")]
-        if let Some(remote) = &self.inner.remote {
+        if let Some(remote) = crate::remote::routed(&self.inner) {
             let mut argv: Vec<&[u8]> = vec![b"DEL"];
             argv.extend(&keys);
             return match remote.write_argv(self, &argv) {
@@ -192,6 +192,13 @@ impl Cache {
 
     /// EXISTS: how many of the keys exist (a key given twice counts twice).
     pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let mut argv: Vec<&[u8]> = vec![b"EXISTS"];
+            argv.extend(keys.iter().map(AsRef::as_ref));
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv))
+                .unwrap_or(0);
+        }
         self.inner.ks.counters.command();
         keys.iter()
             .filter(|k| self.inner.ks.peek(k.as_ref(), false, |e| e.is_some()))
@@ -288,11 +295,13 @@ impl Cache {
 
     /// EXPIRE key seconds: sets a TTL; a time <= 0 deletes the key. True if it applied.
     pub fn expire(&self, key: impl AsRef<[u8]>, seconds: i64) -> Result<bool> {
+        near!(self, b"EXPIRE", key.as_ref(), seconds.to_string());
         self.expire_with(key, Expiry::Ex(seconds), ExpireCondition::new())
     }
 
     /// PEXPIRE key milliseconds.
     pub fn pexpire(&self, key: impl AsRef<[u8]>, ms: i64) -> Result<bool> {
+        near!(self, b"PEXPIRE", key.as_ref(), ms.to_string());
         self.expire_with(key, Expiry::Px(ms), ExpireCondition::new())
     }
 
@@ -352,6 +361,7 @@ impl Cache {
 
     /// PTTL: milliseconds left; -1 if the key has no TTL, -2 if it does not exist.
     pub fn pttl(&self, key: impl AsRef<[u8]>) -> i64 {
+        near!(@or -2; self, b"PTTL", key.as_ref());
         match self.deadline(key.as_ref()) {
             Err(code) => code,
             Ok(0) => -1,
@@ -361,6 +371,7 @@ impl Cache {
 
     /// TTL: seconds left (rounded as Redis rounds); -1 without TTL, -2 if missing.
     pub fn ttl(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        near!(self, b"TTL", key.as_ref());
         Ok(match self.pttl(key) {
             ms if ms < 0 => ms,
             ms => ms_to_secs_rounded(ms),

@@ -90,6 +90,18 @@ impl Cache {
         only_if_exists: bool,
     ) -> Result<usize> {
         let elements: Vec<Bytes> = elements.into_iter().map(Into::into).collect();
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let name: &[u8] = match (end, only_if_exists) {
+                (End::Left, false) => b"LPUSH",
+                (End::Right, false) => b"RPUSH",
+                (End::Left, true) => b"LPUSHX",
+                (End::Right, true) => b"RPUSHX",
+            };
+            let mut argv: Vec<&[u8]> = vec![name, key];
+            argv.extend(elements.iter().map(|e| &e[..]));
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
+        }
         let grow = elements.iter().map(|e| element_bytes(e)).sum();
         let make = (!only_if_exists).then_some(new_list as fn() -> Kind);
         self.coll_write(
@@ -179,6 +191,7 @@ impl Cache {
 
     /// LLEN: the length, 0 if missing.
     pub fn llen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        near!(self, b"LLEN", key.as_ref());
         self.coll_read(key.as_ref(), |v| {
             v.map_or(Ok(0), |v| Ok(v.as_list()?.len()))
         })
@@ -187,6 +200,13 @@ impl Cache {
     /// LRANGE: elements from `start` to `stop` inclusive; negative indices count from the
     /// end; out-of-range indices are clamped.
     pub fn lrange(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<Vec<Bytes>> {
+        near!(
+            self,
+            b"LRANGE",
+            key.as_ref(),
+            start.to_string(),
+            stop.to_string()
+        );
         self.coll_read(key.as_ref(), |v| {
             let Some(v) = v else { return Ok(Vec::new()) };
             let list = v.as_list()?;

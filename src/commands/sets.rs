@@ -75,6 +75,12 @@ impl Cache {
         members: impl IntoIterator<Item = V>,
     ) -> Result<usize> {
         let members: Vec<Bytes> = members.into_iter().map(Into::into).collect();
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let mut argv: Vec<&[u8]> = vec![b"SADD", key.as_ref()];
+            argv.extend(members.iter().map(|m| &m[..]));
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
+        }
         let grow = members.iter().map(|m| member_bytes(m)).sum();
         self.coll_write(
             key.as_ref(),
@@ -93,6 +99,12 @@ impl Cache {
 
     /// SREM: removes members; returns how many existed.
     pub fn srem<V: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, members: &[V]) -> Result<usize> {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let mut argv: Vec<&[u8]> = vec![b"SREM", key.as_ref()];
+            argv.extend(members.iter().map(AsRef::as_ref));
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
+        }
         self.coll_write(key.as_ref(), 0, None, (notify::SET, "srem", false), |v| {
             let Some(v) = v else { return Ok(0) };
             let (s, bytes) = v.as_set_mut()?;
@@ -112,11 +124,13 @@ impl Cache {
 
     /// SMEMBERS.
     pub fn smembers(&self, key: impl AsRef<[u8]>) -> Result<Vec<Bytes>> {
+        near!(self, b"SMEMBERS", key.as_ref());
         self.with_set(key.as_ref(), SetValue::to_members, Vec::new())
     }
 
     /// SISMEMBER.
     pub fn sismember(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Result<bool> {
+        near!(self, b"SISMEMBER", key.as_ref(), member.as_ref());
         self.with_set(key.as_ref(), |s| s.contains(member.as_ref()), false)
     }
 
@@ -135,6 +149,7 @@ impl Cache {
 
     /// SCARD.
     pub fn scard(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        near!(self, b"SCARD", key.as_ref());
         self.with_set(key.as_ref(), |s| s.len(), 0)
     }
 

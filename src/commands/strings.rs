@@ -197,7 +197,7 @@ impl Cache {
     #[inline]
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
         #[cfg(feature = "remote")]
-        if let Some(remote) = &self.inner.remote {
+        if let Some(remote) = crate::remote::routed(&self.inner) {
             return remote.get_with(self, key.as_ref(), Bytes::copy_from_slice);
         }
         self.inner.ks.read(key.as_ref(), true, |e| {
@@ -223,7 +223,7 @@ impl Cache {
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>> {
         #[cfg(feature = "remote")]
-        if let Some(remote) = &self.inner.remote {
+        if let Some(remote) = crate::remote::routed(&self.inner) {
             let mut f = Some(f);
             return remote.get_with(self, key.as_ref(), |b| (f.take().expect("called once"))(b));
         }
@@ -247,7 +247,7 @@ impl Cache {
         let (key, value) = (key.as_ref(), value.into());
         check_len(&value)?;
         #[cfg(feature = "remote")]
-        if let Some(remote) = &self.inner.remote {
+        if let Some(remote) = crate::remote::routed(&self.inner) {
             return remote.write_argv(self, &[b"SET", key, &value]).map(drop);
         }
         self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
@@ -269,6 +269,10 @@ impl Cache {
         check_len(&value)?;
         if opts.expiry == Some(Expiry::Persist) {
             return Err(Error::Syntax);
+        }
+        #[cfg(feature = "remote")]
+        if let Some(remote) = crate::remote::routed(&self.inner) {
+            return remote.set_with(self, key, &value, opts);
         }
         self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
             let deadline = match opts.expiry {
@@ -343,6 +347,13 @@ impl Cache {
     /// MGET: each key's string, `None` for missing keys and keys of other types. Each key
     /// is read atomically; the keys are not read as one snapshot.
     pub fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Vec<Option<Bytes>> {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let mut argv: Vec<&[u8]> = vec![b"MGET"];
+            argv.extend(keys.iter().map(AsRef::as_ref));
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv))
+                .unwrap_or_else(|_| vec![None; keys.len()]);
+        }
         self.inner.ks.counters.command();
         keys.iter()
             .map(|k| {
@@ -484,6 +495,7 @@ impl Cache {
 
     /// APPEND: appends to the string (creating it); returns the new length.
     pub fn append(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<usize> {
+        near!(self, b"APPEND", key.as_ref(), value.as_ref());
         let value = value.as_ref();
         self.rewrite(key.as_ref(), value.len(), "append", |cur| {
             let len = cur.as_ref().map_or(0, |b| b.len()) + value.len();
@@ -503,6 +515,7 @@ impl Cache {
 
     /// STRLEN: the string's length, 0 if missing.
     pub fn strlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        near!(self, b"STRLEN", key.as_ref());
         self.inner.ks.read(key.as_ref(), false, |e| {
             e.map_or(Ok(0), |e| e.value.as_str().map(Bytes::len))
         })
@@ -587,6 +600,7 @@ impl Cache {
     /// INCRBY: adds `by`; a non-integer value or an overflow is an error that changes
     /// nothing.
     pub fn incr_by(&self, key: impl AsRef<[u8]>, by: i64) -> Result<i64> {
+        near!(self, b"INCRBY", key.as_ref(), by.to_string());
         self.rewrite(key.as_ref(), 20, "incrby", |cur| {
             let cur = match cur {
                 Some(b) => parse_i64(b)?,

@@ -5,6 +5,8 @@ use bytes::Bytes;
 use super::coll::{index_range, scan_step};
 use super::hashes::random_picks;
 use crate::blocking::Take;
+#[cfg(feature = "remote")]
+use crate::commands::num::format_score;
 use crate::error::{Error, Result};
 use crate::glob::glob_match;
 use crate::notify;
@@ -139,6 +141,29 @@ impl Cache {
             .into_iter()
             .map(|(s, m)| Ok((check_score(s)?, m.into())))
             .collect::<Result<_>>()?;
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let scores: Vec<String> = members.iter().map(|(s, _)| format_score(*s)).collect();
+            let mut argv: Vec<&[u8]> = vec![b"ZADD", key.as_ref()];
+            for (flag, on) in [
+                (&b"NX"[..], opts.nx),
+                (b"XX", opts.xx),
+                (b"GT", opts.gt),
+                (b"LT", opts.lt),
+                (b"CH", opts.ch),
+            ] {
+                if on {
+                    argv.push(flag);
+                }
+            }
+            argv.extend(
+                scores
+                    .iter()
+                    .zip(&members)
+                    .flat_map(|(s, (_, m))| [s.as_bytes(), &m[..]]),
+            );
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
+        }
         let grow = members.iter().map(|(_, m)| member_bytes(m)).sum();
         self.coll_write(
             key.as_ref(),
@@ -200,6 +225,14 @@ impl Cache {
         increment: f64,
         member: impl Into<Bytes>,
     ) -> Result<f64> {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let member = member.into();
+            let by = format_score(check_score(increment)?);
+            let reply = self.execute_slices(&[b"ZINCRBY", key.as_ref(), by.as_bytes(), &member]);
+            return crate::remote::typed::FromReply::from_reply(reply)
+                .and_then(|s: Option<f64>| s.ok_or(Error::NotFloat));
+        }
         Ok(self
             .zadd_incr(key, increment, member, ZAddOptions::default())?
             .expect("no option blocks ZINCRBY"))
@@ -214,6 +247,7 @@ impl Cache {
 
     /// ZSCORE.
     pub fn zscore(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Result<Option<f64>> {
+        near!(self, b"ZSCORE", key.as_ref(), member.as_ref());
         self.with_zset(key.as_ref(), |z| z.score(member.as_ref()), None)
     }
 
@@ -232,11 +266,13 @@ impl Cache {
 
     /// ZCARD.
     pub fn zcard(&self, key: impl AsRef<[u8]>) -> Result<usize> {
+        near!(self, b"ZCARD", key.as_ref());
         self.with_zset(key.as_ref(), ZSet::len, 0)
     }
 
     /// ZRANK: 0-based rank from the lowest score, in O(log n).
     pub fn zrank(&self, key: impl AsRef<[u8]>, member: impl AsRef<[u8]>) -> Result<Option<usize>> {
+        near!(self, b"ZRANK", key.as_ref(), member.as_ref());
         Ok(self.zrank_withscore(key, member, false)?.map(|(r, _)| r))
     }
 
@@ -246,6 +282,7 @@ impl Cache {
         key: impl AsRef<[u8]>,
         member: impl AsRef<[u8]>,
     ) -> Result<Option<usize>> {
+        near!(self, b"ZREVRANK", key.as_ref(), member.as_ref());
         Ok(self.zrank_withscore(key, member, true)?.map(|(r, _)| r))
     }
 
@@ -294,6 +331,13 @@ impl Cache {
 
     /// ZRANGE key start stop: members by rank.
     pub fn zrange(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<Vec<Bytes>> {
+        near!(
+            self,
+            b"ZRANGE",
+            key.as_ref(),
+            start.to_string(),
+            stop.to_string()
+        );
         Ok(self
             .zrange_withscores(key, start, stop)?
             .into_iter()
@@ -394,6 +438,12 @@ impl Cache {
 
     /// ZREM: removes members; returns how many existed.
     pub fn zrem<M: AsRef<[u8]>>(&self, key: impl AsRef<[u8]>, members: &[M]) -> Result<usize> {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            let mut argv: Vec<&[u8]> = vec![b"ZREM", key.as_ref()];
+            argv.extend(members.iter().map(AsRef::as_ref));
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
+        }
         self.coll_write(key.as_ref(), 0, None, (notify::ZSET, "zrem", false), |v| {
             let Some(v) = v else { return Ok(0) };
             let (z, bytes) = v.as_zset_mut()?;

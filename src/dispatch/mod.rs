@@ -258,14 +258,17 @@ impl Cache {
     /// [`Cache::execute`] over borrowed slices, without collecting them first.
     pub fn execute_slices(&self, argv: &[&[u8]]) -> Reply {
         #[cfg(feature = "remote")]
-        if let (Some(remote), false) = (&self.inner.remote, argv.is_empty()) {
+        if let (Some(remote), false) = (crate::remote::routed(&self.inner), argv.is_empty()) {
             return remote.execute(self, argv);
         }
         self.execute_local(argv)
     }
 
-    /// Runs argv on this engine alone (in near-cache mode, on the local copies).
+    /// Runs argv on this engine alone (in near-cache mode, on the local copies: the typed
+    /// methods it calls are not routed again).
     pub(crate) fn execute_local(&self, argv: &[&[u8]]) -> Reply {
+        #[cfg(feature = "remote")]
+        let _local = crate::remote::LocalOnly::enter();
         let Some(name) = argv.first() else {
             return Reply::Error("ERR empty command".into());
         };

@@ -17,7 +17,9 @@ mod link;
 mod options;
 mod route;
 mod tracker;
+pub(crate) mod typed;
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,6 +61,37 @@ if t == 'list' then return {t, ttl, redis.call('LRANGE', k, 0, -1)} end
 if t == 'set' then return {t, ttl, redis.call('SMEMBERS', k)} end
 return {t, ttl, redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')}
 "#;
+
+thread_local! {
+    /// Set while this thread runs commands on the local copies alone (the router's own
+    /// local runs and installs), so that the typed methods they call are not routed again.
+    static LOCAL_ONLY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The remote to route a typed call to: none without near-cache mode, and none while the
+/// router itself runs commands on the local copies.
+#[inline]
+pub(crate) fn routed(inner: &Inner) -> Option<&Arc<Remote>> {
+    inner
+        .remote
+        .as_ref()
+        .filter(|_| !LOCAL_ONLY.with(Cell::get))
+}
+
+/// Marks this thread as running local-only commands until dropped (nests).
+pub(crate) struct LocalOnly(bool);
+
+impl LocalOnly {
+    pub(crate) fn enter() -> LocalOnly {
+        LocalOnly(LOCAL_ONLY.with(|l| l.replace(true)))
+    }
+}
+
+impl Drop for LocalOnly {
+    fn drop(&mut self) {
+        LOCAL_ONLY.with(|l| l.set(self.0));
+    }
+}
 
 /// The near cache's counters, from [`Cache::near_cache_stats`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -523,5 +556,58 @@ impl Cache {
         if let Some(r) = &self.inner.remote {
             *r.before_install.lock() = Some(Box::new(hook));
         }
+    }
+}
+
+impl Remote {
+    /// SET with options through the typed API.
+    pub(crate) fn set_with(
+        &self,
+        cache: &Cache,
+        key: &[u8],
+        value: &[u8],
+        opts: &crate::SetOptions,
+    ) -> Result<crate::SetOutcome> {
+        use crate::commands::{Expiry, SetCondition};
+        let mut argv: Vec<Vec<u8>> = vec![b"SET".to_vec(), key.to_vec(), value.to_vec()];
+        let mut push = |a: &str, n: Option<i64>| {
+            argv.push(a.as_bytes().to_vec());
+            if let Some(n) = n {
+                argv.push(n.to_string().into_bytes());
+            }
+        };
+        match opts.expiry {
+            Some(Expiry::Ex(s)) => push("EX", Some(s)),
+            Some(Expiry::Px(ms)) => push("PX", Some(ms)),
+            Some(Expiry::ExAt(s)) => push("EXAT", Some(s)),
+            Some(Expiry::PxAt(ms)) => push("PXAT", Some(ms)),
+            Some(Expiry::KeepTtl) => push("KEEPTTL", None),
+            Some(Expiry::Persist) => return Err(Error::Syntax),
+            None => {}
+        }
+        match opts.condition {
+            SetCondition::Nx => push("NX", None),
+            SetCondition::Xx => push("XX", None),
+            SetCondition::Always => {}
+        }
+        if opts.get {
+            push("GET", None);
+        }
+        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let reply = self.write_argv(cache, &argv)?;
+        Ok(if opts.get {
+            let previous: Option<Bytes> = typed::FromReply::from_reply(reply)?;
+            let written = match opts.condition {
+                SetCondition::Always => true,
+                SetCondition::Nx => previous.is_none(),
+                SetCondition::Xx => previous.is_some(),
+            };
+            crate::SetOutcome { written, previous }
+        } else {
+            crate::SetOutcome {
+                written: reply != Reply::Nil,
+                previous: None,
+            }
+        })
     }
 }
