@@ -24,7 +24,7 @@ cargo test --release --test concurrency
 step "near cache: against a real redis-server (Debian's package, installed if missing)"
 (source scripts/lib/redis.sh && redis_ensure_installed)
 cargo clippy -p ferricache --all-targets --features remote-test-hooks -- -D warnings
-cargo test --features remote-test-hooks --lib --test near_cache
+cargo test --features remote-test-hooks --lib --test near_cache --test near_coherence
 
 step "C ABI: Rust-side tests"
 cargo test -p ferricache-c
