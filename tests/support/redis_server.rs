@@ -1,6 +1,7 @@
 //! A throwaway redis-server for tests: Debian's binary (the test command installs it), on a
 //! free loopback port, in a temporary `--dir` with `--save ''`, killed on drop. Tests that
 //! need it fail, never skip, when the binary is missing.
+#![allow(dead_code)] // each test file uses a part
 
 use std::net::TcpListener;
 use std::path::PathBuf;
