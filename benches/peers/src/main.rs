@@ -2,7 +2,10 @@
 //! run, on the workloads of the core engine issue. Prints a table of median throughputs
 //! (of `RUNS` runs each) and ratios, plus resident bytes per entry.
 //!
-//! `cargo run --release -p ferricache-peers` (add `-- quick` for a short smoke run).
+//! `cargo run --release -p ferricache-peers` (add `-- quick` for a short smoke run);
+//! `-- near` runs the near-cache benchmark against a local redis-server (`near.rs`).
+
+mod near;
 
 use std::sync::Barrier;
 use std::time::Instant;
@@ -350,6 +353,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--memory-child") {
         memory_child(&args[2]);
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("near") {
+        near::main();
         return;
     }
     if args.get(1).map(String::as_str) == Some("memory") {
