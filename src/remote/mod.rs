@@ -139,8 +139,9 @@ pub(crate) struct Remote {
     copies: Copies,
     /// The invalidation stream is up: copies may be served. Set by the tracker thread.
     healthy: AtomicBool,
-    /// Bumped (under the copies lock) by every invalidation and flush, before the copies
-    /// go: a read that sees it unchanged across its local run saw its keys throughout.
+    /// A sequence lock over the copies: odd while an invalidation or flush is dropping
+    /// copies (bumped under the copies lock before and after), even otherwise. A read that
+    /// sees the same even value before and after its local run saw its keys throughout.
     generation: AtomicU64,
     stats: Counters,
     last_fault: Mutex<Option<String>>,
@@ -215,6 +216,7 @@ impl Remote {
         self.copies.invalidate(key, || {
             self.generation.fetch_add(1, SeqCst);
             cache.del_local(key);
+            self.generation.fetch_add(1, SeqCst);
         });
     }
 
@@ -224,6 +226,7 @@ impl Remote {
             self.generation.fetch_add(1, SeqCst);
             self.stats.flushes.fetch_add(1, Relaxed);
             cache.inner.ks.flush();
+            self.generation.fetch_add(1, SeqCst);
         });
     }
 
@@ -262,8 +265,12 @@ impl Remote {
         if !self.trusted() {
             return self.untrusted_read(cache, argv, keys);
         }
-        for _ in 0..4 {
+        for _ in 0..8 {
             let before = self.generation.load(SeqCst);
+            if before & 1 == 1 {
+                std::thread::yield_now(); // copies are being dropped right now
+                continue;
+            }
             for key in keys {
                 match self.held(cache, key) {
                     Ok(Held::Local | Held::Missing) => {}

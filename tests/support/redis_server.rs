@@ -1,6 +1,7 @@
-//! A throwaway redis-server for tests: Debian's binary (the test command installs it), on a
-//! free loopback port, in a temporary `--dir` with `--save ''`, killed on drop. Tests that
-//! need it fail, never skip, when the binary is missing.
+//! A throwaway redis-server for tests: Debian's binary (the test command installs it), or
+//! the server named by `FERRICACHE_TEST_SERVER` (the test command runs the near-cache tests
+//! again with Valkey 9's `valkey-server`), on a free loopback port, in a temporary `--dir`
+//! with `--save ''`, killed on drop. Tests that need it fail, never skip, when it is missing.
 #![allow(dead_code)] // each test file uses a part
 
 use std::net::TcpListener;
@@ -36,7 +37,9 @@ impl RedisServer {
     }
 
     fn spawn(&mut self) {
-        let child = Command::new("redis-server")
+        let binary =
+            std::env::var("FERRICACHE_TEST_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let child = Command::new(&binary)
             .args([
                 "--port",
                 &self.port.to_string(),
@@ -51,7 +54,9 @@ impl RedisServer {
             .arg(&self.dir)
             .stdout(Stdio::null())
             .spawn()
-            .expect("redis-server is needed (scripts/test.sh installs Debian's package)");
+            .unwrap_or_else(|e| {
+                panic!("{binary}: {e} (scripts/test.sh installs Debian's redis-server)")
+            });
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while redis::Client::open(self.url())
