@@ -429,3 +429,90 @@ fn the_typed_api_reaches_the_server_and_reads_copies() {
         "hi"
     );
 }
+
+#[test]
+fn a_stalled_server_gives_timeouts_not_stale_answers_and_is_found_again() {
+    let server = RedisServer::start_with(&["--enable-debug-command", "yes"]);
+    let cache = Cache::builder()
+        .remote(server.url())
+        .remote_options(
+            RemoteOptions::new()
+                .max_staleness(Duration::from_millis(200))
+                .command_timeout(Duration::from_millis(150))
+                .reconnect_backoff(Duration::from_millis(20), Duration::from_millis(100)),
+        )
+        .build()
+        .unwrap();
+    let mut con = server.client();
+    let _: () = con.set("k", "v1").unwrap();
+    assert_eq!(cache.get("k").unwrap().as_deref(), Some(&b"v1"[..]));
+    // Another client stalls the server for 1 s, then writes a new value.
+    let url = server.url();
+    let staller = std::thread::spawn(move || {
+        let mut c = redis::Client::open(url.as_str())
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let _: () = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg("1")
+            .query(&mut c)
+            .unwrap();
+        let _: () = c.set("k", "v2").unwrap();
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    // While it sleeps: a fetch times out; a copy is served only until the stream is
+    // declared down, then reads fail fast. No answer is ever wrong: v1 is still current.
+    let err = cache.get("other").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ferricache::Error::RemoteTimeout(_) | ferricache::Error::RemoteUnavailable(_)
+        ),
+        "{err}"
+    );
+    assert!(eventually(BOUND, || !cache
+        .near_cache_stats()
+        .unwrap()
+        .connected));
+    match cache.get("k") {
+        Ok(v) => assert_eq!(v.as_deref(), Some(&b"v1"[..])),
+        Err(e) => assert!(e.to_string().starts_with("ERR remote server"), "{e}"),
+    }
+    staller.join().unwrap();
+    assert!(eventually(Duration::from_secs(5), || cache
+        .near_cache_stats()
+        .unwrap()
+        .connected));
+    assert!(eventually(
+        BOUND,
+        || matches!(cache.get("k"), Ok(Some(v)) if v == "v2")
+    ));
+}
+
+#[test]
+fn keys_evicted_by_the_server_are_dropped_here() {
+    let server =
+        RedisServer::start_with(&["--maxmemory", "4mb", "--maxmemory-policy", "allkeys-lru"]);
+    let cache = near(&server);
+    let mut con = server.client();
+    for i in 0..200 {
+        let _: () = con.set(format!("held:{i}"), "x".repeat(100)).unwrap();
+        assert!(cache.get(format!("held:{i}")).unwrap().is_some());
+    }
+    // Another client fills the server far past maxmemory: it evicts the held keys.
+    for i in 0..400 {
+        let _: () = con.set(format!("filler:{i}"), "y".repeat(20_000)).unwrap();
+    }
+    let gone: Vec<usize> = (0..200)
+        .filter(|i| !con.exists::<_, bool>(format!("held:{i}")).unwrap())
+        .collect();
+    assert!(
+        gone.len() > 100,
+        "the server evicted only {} held keys",
+        gone.len()
+    );
+    assert!(eventually(BOUND, || gone
+        .iter()
+        .all(|i| cache.get(format!("held:{i}")).unwrap().is_none())));
+}
