@@ -143,7 +143,9 @@ fn ms_to_secs_rounded(ms: i64) -> i64 {
 }
 
 impl Cache {
-    /// DEL: removes the keys; returns how many existed. Atomic over all the keys.
+    /// DEL: removes the keys; returns how many existed. Atomic over all the keys. In
+    /// near-cache mode a server that cannot be reached counts as 0 removed: use
+    /// `execute(&["DEL", ...])` to see the error.
     pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         #[cfg(feature = "remote")]

@@ -163,6 +163,17 @@ fn pct(s: &[u64], q: f64) -> String {
     }
 }
 
+/// A RESP3 connection with redis-rs's client-side cache, sized to hold every key.
+async fn cached_connection(url: &str) -> redis::aio::MultiplexedConnection {
+    let client = redis::Client::open(format!("{url}?protocol=resp3")).unwrap();
+    let cache = redis::caching::CacheConfig::new().set_size(CSC_SIZE);
+    let config = redis::AsyncConnectionConfig::new().set_cache_config(cache);
+    client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+        .unwrap()
+}
+
 fn row(name: &str, threads: usize, o: &Outcome, base: Option<f64>, hit: &str, trips: f64) -> f64 {
     let rate = o.ops as f64 / o.secs;
     let ratio = base.map_or("1.0x".into(), |b| format!("{:.1}x", b / rate));
@@ -250,12 +261,7 @@ pub fn main() {
                 .enable_all()
                 .build()
                 .unwrap();
-            let client = redis::Client::open(format!("{url}?protocol=resp3")).unwrap();
-            let config = redis::AsyncConnectionConfig::new()
-                .set_cache_config(redis::caching::CacheConfig::new().set_size(CSC_SIZE));
-            let mut con = rt
-                .block_on(client.get_multiplexed_async_connection_with_config(&config))
-                .unwrap();
+            let mut con = rt.block_on(cached_connection(&url));
             let (names, version, stats) = (names.clone(), version.clone(), stats.clone());
             let mut n = 0u64;
             Box::new(move |k, w| {
@@ -351,13 +357,7 @@ pub fn main() {
         .build()
         .unwrap();
     let o = rt.block_on(async {
-        let client = redis::Client::open(format!("{url}?protocol=resp3")).unwrap();
-        let config = redis::AsyncConnectionConfig::new()
-            .set_cache_config(redis::caching::CacheConfig::new().set_size(CSC_SIZE));
-        let mut con = client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await
-            .unwrap();
+        let mut con = cached_connection(&url).await;
         for i in 0..KEYS {
             let _: Option<Vec<u8>> = con.get(key(i)).await.unwrap();
         }
