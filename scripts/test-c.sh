@@ -39,8 +39,12 @@ build c11-asan-ubsan gcc c11 "$san" "$static"
 build cxx17-asan-ubsan g++ c++17 "$san" "$static"
 
 # The shared build must load libferricache.so, not carry a copy; the static one must not.
-ldd "$out/c11-shared" | grep -q 'libferricache.so' || { echo "c11-shared is not linked to libferricache.so"; exit 1; }
-if ldd "$out/c11-static" | grep -q 'libferricache.so'; then echo "c11-static loads libferricache.so"; exit 1; fi
+# (ldd's output is read whole first: `ldd | grep -q` fails under pipefail when grep exits
+# at its first match and ldd dies of SIGPIPE, which is how CI once failed this check.)
+shared_deps=$(ldd "$out/c11-shared")
+static_deps=$(ldd "$out/c11-static")
+case $shared_deps in *libferricache.so*) ;; *) echo "c11-shared is not linked to libferricache.so"; exit 1 ;; esac
+case $static_deps in *libferricache.so*) echo "c11-static loads libferricache.so"; exit 1 ;; esac
 
 for t in c11-static c11-shared cxx17-static cxx17-shared; do run "$t"; done
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
