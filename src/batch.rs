@@ -155,6 +155,12 @@ impl Cache {
         keys: &[K],
         f: impl FnOnce(&mut Batch) -> Result<R>,
     ) -> Result<R> {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            return Err(crate::remote::not_offered(
+                "atomic batches (run a script with EVAL instead)",
+            ));
+        }
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         self.inner.ks.write_many(&keys, 0, |multi| {
             let mut batch = Batch {

@@ -3,7 +3,8 @@
 
 /// In near-cache mode, returns from the enclosing typed method with its command run
 /// through the router: the argv items, then the reply made into the method's return type
-/// (`@or DEFAULT;` first for methods that return no `Result`: DEFAULT on an error).
+/// (`@or DEFAULT;` first for methods that return no `Result`: DEFAULT on an error; `@argv`
+/// for an argv built from iterators and options).
 macro_rules! near {
     (@or $default:expr; $self:ident, $($arg:expr),+ $(,)?) => {
         #[cfg(feature = "remote")]
@@ -12,6 +13,14 @@ macro_rules! near {
                 $self.execute_slices(&[$(crate::remote::typed::arg(&$arg)),+]),
             )
             .unwrap_or($default);
+        }
+    };
+    // An argv built item by item: `near!(@argv self, "LPOS" .arg(key) .args(more))`.
+    (@argv $(@or $default:expr;)? $self:ident, $name:tt $(. $m:ident ( $($x:expr),* ))*) => {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&$self.inner).is_some() {
+            return crate::remote::typed::Argv::cmd($name)$(.$m($($x),*))*.run($self)
+                $(.unwrap_or($default))?;
         }
     };
     ($self:ident, $($arg:expr),+ $(,)?) => {

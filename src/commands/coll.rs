@@ -254,6 +254,12 @@ impl Cache {
     /// assert_eq!(waiter.try_take().unwrap().element, "job-1");
     /// ```
     pub fn pop_waiter<K: AsRef<[u8]>>(&self, keys: &[K], take: Take) -> Result<PopWaiter> {
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            return Err(crate::remote::not_offered(
+                "pop waiters (use the blocking pops, which wait on the server)",
+            ));
+        }
         let waiter = Arc::new(Waiter::new(take));
         let mut pending = PopWaiter {
             cache: self.clone(),

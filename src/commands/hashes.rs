@@ -70,6 +70,7 @@ impl Cache {
         field: impl Into<Bytes>,
         value: impl Into<Bytes>,
     ) -> Result<bool> {
+        near!(@argv self, "HSETNX" .arg(key.as_ref()) .arg(field.into()) .arg(value.into()));
         let (field, value) = (field.into(), value.into());
         self.coll_write(
             key.as_ref(),
@@ -101,6 +102,7 @@ impl Cache {
         key: impl AsRef<[u8]>,
         fields: &[F],
     ) -> Result<Vec<Option<Bytes>>> {
+        near!(@argv self, "HMGET" .arg(key.as_ref()) .args(fields.iter().map(AsRef::as_ref)));
         self.coll_read(key.as_ref(), |v| match v {
             None => Ok(vec![None; fields.len()]),
             Some(v) => {
@@ -139,6 +141,7 @@ impl Cache {
 
     /// HEXISTS.
     pub fn hexists(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<bool> {
+        near!(self, b"HEXISTS", key.as_ref(), field.as_ref());
         self.coll_read(key.as_ref(), |v| {
             v.map_or(Ok(false), |v| Ok(v.as_hash()?.contains(field.as_ref())))
         })
@@ -169,6 +172,7 @@ impl Cache {
 
     /// HINCRBY: adds to an integer field (0 if missing).
     pub fn hincrby(&self, key: impl AsRef<[u8]>, field: impl Into<Bytes>, by: i64) -> Result<i64> {
+        near!(@argv self, "HINCRBY" .arg(key.as_ref()) .arg(field.into()) .arg(by));
         let field = field.into();
         self.coll_write(
             key.as_ref(),
@@ -197,6 +201,7 @@ impl Cache {
         field: impl Into<Bytes>,
         by: f64,
     ) -> Result<f64> {
+        near!(@argv self, "HINCRBYFLOAT" .arg(key.as_ref()) .arg(field.into()) .arg(by));
         if by.is_nan() {
             return Err(Error::NotFloat);
         }
@@ -228,6 +233,7 @@ impl Cache {
 
     /// HRANDFIELD key: a random field.
     pub fn hrandfield(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        near!(self, b"HRANDFIELD", key.as_ref());
         Ok(self
             .hrandfield_count(key, 1)?
             .into_iter()
@@ -242,6 +248,7 @@ impl Cache {
         key: impl AsRef<[u8]>,
         count: i64,
     ) -> Result<Vec<(Bytes, Bytes)>> {
+        near!(@argv self, "HRANDFIELD" .arg(key.as_ref()) .arg(count) .arg("WITHVALUES"));
         self.coll_read(key.as_ref(), |v| {
             let Some(v) = v else { return Ok(Vec::new()) };
             let h = v.as_hash()?;
@@ -263,6 +270,7 @@ impl Cache {
         pattern: Option<&[u8]>,
         count: usize,
     ) -> Result<(u64, Vec<(Bytes, Bytes)>)> {
+        near!(@argv self, "HSCAN" .arg(key.as_ref()) .arg(cursor) .args(crate::remote::typed::scan_args(pattern, count)));
         self.coll_read(key.as_ref(), |v| {
             let Some(v) = v else {
                 return Ok((0, Vec::new()));

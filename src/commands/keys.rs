@@ -61,6 +61,19 @@ impl ExpireCondition {
         self
     }
 
+    #[cfg(feature = "remote")]
+    fn words(self) -> Vec<&'static str> {
+        [
+            (self.nx, "NX"),
+            (self.xx, "XX"),
+            (self.gt, "GT"),
+            (self.lt, "LT"),
+        ]
+        .into_iter()
+        .filter_map(|(on, w)| on.then_some(w))
+        .collect()
+    }
+
     fn check(self) -> Result<()> {
         if self.nx && (self.xx || self.gt || self.lt) {
             return Err(Error::Invalid(
@@ -215,6 +228,7 @@ impl Cache {
     /// TYPE: the type of the value at `key`, `None` if missing (Redis replies `none`).
     /// Named `key_type` because `type` is a Rust keyword.
     pub fn key_type(&self, key: impl AsRef<[u8]>) -> Option<ValueType> {
+        near!(@or None; self, b"TYPE", key.as_ref());
         self.inner
             .ks
             .read(key.as_ref(), false, |e| e.map(|e| e.value.value_type()))
@@ -222,12 +236,14 @@ impl Cache {
 
     /// RENAME: moves the value (and its TTL) to `dst`, replacing what was there.
     pub fn rename(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<()> {
+        near!(self, b"RENAME", src.as_ref(), dst.as_ref());
         self.move_key(src.as_ref(), dst.as_ref(), false, false)
             .map(drop)
     }
 
     /// RENAMENX: as RENAME, only if `dst` does not exist; true if it moved.
     pub fn renamenx(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<bool> {
+        near!(self, b"RENAMENX", src.as_ref(), dst.as_ref());
         self.move_key(src.as_ref(), dst.as_ref(), true, false)
     }
 
@@ -239,6 +255,7 @@ impl Cache {
         dst: impl AsRef<[u8]>,
         replace: bool,
     ) -> Result<bool> {
+        near!(@argv self, "COPY" .arg(src.as_ref()) .arg(dst.as_ref()) .arg(replace.then_some("REPLACE")));
         let (src, dst) = (src.as_ref(), dst.as_ref());
         if src == dst {
             return Err(Error::Invalid(
@@ -333,6 +350,12 @@ impl Cache {
             Expiry::PxAt(_) => "pexpireat",
             Expiry::KeepTtl | Expiry::Persist => return Err(Error::Syntax),
         };
+        #[cfg(feature = "remote")]
+        let (Expiry::Ex(n) | Expiry::Px(n) | Expiry::ExAt(n) | Expiry::PxAt(n)) = when
+        else {
+            unreachable!("refused above")
+        };
+        near!(@argv self, cmd .arg(key) .arg(n) .args(cond.words()));
         self.inner.ks.write(key, 0, |tx| {
             let deadline = when
                 .resolve_with(tx.now(), cmd, false)?
@@ -382,6 +405,7 @@ impl Cache {
 
     /// PEXPIRETIME: the absolute deadline in Unix milliseconds; -1 / -2 as PTTL.
     pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> i64 {
+        near!(@or -2; self, b"PEXPIRETIME", key.as_ref());
         match self.deadline(key.as_ref()) {
             Err(code) => code,
             Ok(0) => -1,
@@ -391,6 +415,7 @@ impl Cache {
 
     /// EXPIRETIME: the absolute deadline in Unix seconds; -1 / -2 as TTL.
     pub fn expiretime(&self, key: impl AsRef<[u8]>) -> i64 {
+        near!(@or -2; self, b"EXPIRETIME", key.as_ref());
         match self.pexpiretime(key) {
             ms if ms < 0 => ms,
             ms => ms_to_secs_rounded(ms),
@@ -399,6 +424,7 @@ impl Cache {
 
     /// PERSIST: removes the TTL; true if there was one.
     pub fn persist(&self, key: impl AsRef<[u8]>) -> bool {
+        near!(@or false; self, b"PERSIST", key.as_ref());
         let key = key.as_ref();
         self.inner
             .ks
@@ -419,6 +445,7 @@ impl Cache {
     /// KEYS: every key matching the glob `pattern`. It walks the whole keyspace (one shard
     /// at a time); prefer [`Cache::scan`] on large caches.
     pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Vec<Bytes> {
+        near!(@or Vec::new(); self, b"KEYS", pattern.as_ref());
         let opts = ScanOptions::new().pattern(Bytes::copy_from_slice(pattern.as_ref()));
         let now = self.inner.ks.now();
         self.inner.ks.counters.command();
@@ -461,6 +488,9 @@ impl Cache {
     /// assert_eq!(cache.dbsize(), 1);
     /// ```
     pub fn scan(&self, cursor: u64, opts: &ScanOptions) -> (u64, Vec<Bytes>) {
+        near!(@argv @or (0, Vec::new()); self, "SCAN" .arg(cursor)
+            .args(crate::remote::typed::scan_args(opts.pattern.as_deref(), opts.count))
+            .args(opts.value_type.map(|t| ["TYPE", t.name()]).into_iter().flatten()));
         let ks = &self.inner.ks;
         ks.counters.command();
         let shards = ks.shards();
@@ -516,6 +546,7 @@ impl Cache {
 
     /// RANDOMKEY: a random key, `None` if the cache is empty.
     pub fn randomkey(&self) -> Option<Bytes> {
+        near!(@or None; self, b"RANDOMKEY");
         let ks = &self.inner.ks;
         let shards = ks.shards();
         let now = ks.now();
@@ -530,11 +561,13 @@ impl Cache {
     /// DBSIZE: the number of keys (keys past their deadline but not yet reclaimed count,
     /// as in Redis).
     pub fn dbsize(&self) -> usize {
+        near!(@or 0; self, b"DBSIZE");
         self.inner.ks.len()
     }
 
     /// FLUSHALL: removes every key.
     pub fn flushall(&self) {
+        near!(@or (); self, b"FLUSHALL");
         self.inner.ks.counters.command();
         self.inner.ks.flush();
     }

@@ -161,6 +161,7 @@ impl Cache {
 
     /// LPOP: removes and returns the head.
     pub fn lpop(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        near!(self, b"LPOP", key.as_ref());
         Ok(self
             .pop_impl(key.as_ref(), End::Left, 1)?
             .and_then(|v| v.into_iter().next()))
@@ -168,6 +169,7 @@ impl Cache {
 
     /// RPOP: removes and returns the tail.
     pub fn rpop(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        near!(self, b"RPOP", key.as_ref());
         Ok(self
             .pop_impl(key.as_ref(), End::Right, 1)?
             .and_then(|v| v.into_iter().next()))
@@ -175,11 +177,13 @@ impl Cache {
 
     /// LPOP key count: up to `count` elements from the head; `None` if the key is missing.
     pub fn lpop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Option<Vec<Bytes>>> {
+        near!(@argv self, "LPOP" .arg(key.as_ref()) .arg(count));
         self.pop_impl(key.as_ref(), End::Left, count)
     }
 
     /// RPOP key count.
     pub fn rpop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Option<Vec<Bytes>>> {
+        near!(@argv self, "RPOP" .arg(key.as_ref()) .arg(count));
         self.pop_impl(key.as_ref(), End::Right, count)
     }
 
@@ -219,6 +223,7 @@ impl Cache {
 
     /// LINDEX: the element at `index` (negative from the end).
     pub fn lindex(&self, key: impl AsRef<[u8]>, index: i64) -> Result<Option<Bytes>> {
+        near!(@argv self, "LINDEX" .arg(key.as_ref()) .arg(index));
         self.coll_read(key.as_ref(), |v| {
             let Some(v) = v else { return Ok(None) };
             let list = v.as_list()?;
@@ -233,6 +238,7 @@ impl Cache {
 
     /// LSET: replaces the element at `index`.
     pub fn lset(&self, key: impl AsRef<[u8]>, index: i64, element: impl Into<Bytes>) -> Result<()> {
+        near!(@argv self, "LSET" .arg(key.as_ref()) .arg(index) .arg(element.into()));
         let element = element.into();
         self.coll_write(
             key.as_ref(),
@@ -265,6 +271,7 @@ impl Cache {
         count: i64,
         element: impl AsRef<[u8]>,
     ) -> Result<usize> {
+        near!(@argv self, "LREM" .arg(key.as_ref()) .arg(count) .arg(element.as_ref()));
         let element = element.as_ref();
         self.coll_write(key.as_ref(), 0, None, (notify::LIST, "lrem", false), |v| {
             let Some(v) = v else { return Ok(0) };
@@ -304,6 +311,7 @@ impl Cache {
 
     /// LTRIM: keeps only the elements from `start` to `stop` inclusive.
     pub fn ltrim(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<()> {
+        near!(@argv self, "LTRIM" .arg(key.as_ref()) .arg(start) .arg(stop));
         self.coll_write(key.as_ref(), 0, None, (notify::LIST, "ltrim", true), |v| {
             let Some(v) = v else { return Ok(()) };
             let (list, bytes) = v.as_list_mut()?;
@@ -326,6 +334,7 @@ impl Cache {
         pivot: impl AsRef<[u8]>,
         element: impl Into<Bytes>,
     ) -> Result<i64> {
+        near!(@argv self, "LINSERT" .arg(key.as_ref()) .arg(pos) .arg(pivot.as_ref()) .arg(element.into()));
         let (pivot, element) = (pivot.as_ref(), element.into());
         self.coll_write(
             key.as_ref(),
@@ -365,6 +374,9 @@ impl Cache {
             return Err(Error::Invalid("value is out of range, value must between -9223372036854775807 and 9223372036854775807"));
         }
         let element = element.as_ref();
+        near!(@argv self, "LPOS" .arg(key.as_ref()) .arg(element) .arg("RANK") .arg(rank)
+            .args(count.map(|c| ["COUNT".to_string(), c.to_string()]).into_iter().flatten())
+            .arg("MAXLEN") .arg(maxlen));
         self.coll_read(key.as_ref(), |v| {
             let Some(v) = v else { return Ok(Vec::new()) };
             let list = v.as_list()?;
@@ -397,6 +409,7 @@ impl Cache {
         from: End,
         to: End,
     ) -> Result<Option<Bytes>> {
+        near!(@argv self, "LMOVE" .arg(src.as_ref()) .arg(dst.as_ref()) .arg(from) .arg(to));
         let (src, dst) = (src.as_ref(), dst.as_ref());
         self.inner.ks.write_many(&[src, dst], 64, |m| {
             // Check dst's type before taking anything from src.
@@ -452,6 +465,7 @@ impl Cache {
         keys: &[K],
         timeout: f64,
     ) -> Result<Option<(Bytes, Bytes)>> {
+        near!(@argv self, "BLPOP" .args(keys.iter().map(AsRef::as_ref)) .arg(timeout));
         Ok(self
             .blocking_pop(keys, Take::ListHead, timeout)?
             .map(|s| (s.key, s.element)))
@@ -463,6 +477,7 @@ impl Cache {
         keys: &[K],
         timeout: f64,
     ) -> Result<Option<(Bytes, Bytes)>> {
+        near!(@argv self, "BRPOP" .args(keys.iter().map(AsRef::as_ref)) .arg(timeout));
         Ok(self
             .blocking_pop(keys, Take::ListTail, timeout)?
             .map(|s| (s.key, s.element)))
@@ -478,6 +493,7 @@ impl Cache {
         to: End,
         timeout: f64,
     ) -> Result<Option<Bytes>> {
+        near!(@argv self, "BLMOVE" .arg(src.as_ref()) .arg(dst.as_ref()) .arg(from) .arg(to) .arg(timeout));
         let (src, dst) = (src.as_ref(), dst.as_ref());
         if let Some(e) = self.lmove(src, dst, from, to)? {
             return Ok(Some(e));

@@ -140,6 +140,7 @@ impl Cache {
         key: impl AsRef<[u8]>,
         members: &[V],
     ) -> Result<Vec<bool>> {
+        near!(@argv self, "SMISMEMBER" .arg(key.as_ref()) .args(members.iter().map(AsRef::as_ref)));
         self.with_set(
             key.as_ref(),
             |s| members.iter().map(|m| s.contains(m.as_ref())).collect(),
@@ -155,11 +156,13 @@ impl Cache {
 
     /// SPOP key: removes and returns a random member.
     pub fn spop(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        near!(self, b"SPOP", key.as_ref());
         Ok(self.spop_count(key, 1)?.into_iter().next())
     }
 
     /// SPOP key count: removes and returns up to `count` random members.
     pub fn spop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<Bytes>> {
+        near!(@argv self, "SPOP" .arg(key.as_ref()) .arg(count));
         self.coll_write(key.as_ref(), 0, None, (notify::SET, "spop", false), |v| {
             let Some(v) = v else { return Ok(Vec::new()) };
             let (s, bytes) = v.as_set_mut()?;
@@ -175,11 +178,13 @@ impl Cache {
 
     /// SRANDMEMBER key: a random member.
     pub fn srandmember(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        near!(self, b"SRANDMEMBER", key.as_ref());
         Ok(self.srandmember_count(key, 1)?.into_iter().next())
     }
 
     /// SRANDMEMBER key count: `count > 0` distinct members, `count < 0` with repeats.
     pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Bytes>> {
+        near!(@argv self, "SRANDMEMBER" .arg(key.as_ref()) .arg(count));
         self.with_set(
             key.as_ref(),
             |s| {
@@ -199,6 +204,7 @@ impl Cache {
         dst: impl AsRef<[u8]>,
         member: impl Into<Bytes>,
     ) -> Result<bool> {
+        near!(@argv self, "SMOVE" .arg(src.as_ref()) .arg(dst.as_ref()) .arg(member.into()));
         let (src, dst, member) = (src.as_ref(), dst.as_ref(), member.into());
         self.inner
             .ks
@@ -270,37 +276,44 @@ impl Cache {
 
     /// SINTER: the members in every set (atomically over all the keys).
     pub fn sinter<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Bytes>> {
+        near!(@argv self, "SINTER" .args(keys.iter().map(AsRef::as_ref)));
         self.set_op(keys, Op::Inter)
     }
 
     /// SUNION: the members in any set.
     pub fn sunion<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Bytes>> {
+        near!(@argv self, "SUNION" .args(keys.iter().map(AsRef::as_ref)));
         self.set_op(keys, Op::Union)
     }
 
     /// SDIFF: the members of the first set in none of the others.
     pub fn sdiff<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Bytes>> {
+        near!(@argv self, "SDIFF" .args(keys.iter().map(AsRef::as_ref)));
         self.set_op(keys, Op::Diff)
     }
 
     /// SINTERSTORE: stores SINTER at `dst` (replacing it; an empty result deletes it);
     /// returns its size.
     pub fn sinterstore<K: AsRef<[u8]>>(&self, dst: impl AsRef<[u8]>, keys: &[K]) -> Result<usize> {
+        near!(@argv self, "SINTERSTORE" .arg(dst.as_ref()) .args(keys.iter().map(AsRef::as_ref)));
         self.set_op_store(dst, keys, Op::Inter)
     }
 
     /// SUNIONSTORE.
     pub fn sunionstore<K: AsRef<[u8]>>(&self, dst: impl AsRef<[u8]>, keys: &[K]) -> Result<usize> {
+        near!(@argv self, "SUNIONSTORE" .arg(dst.as_ref()) .args(keys.iter().map(AsRef::as_ref)));
         self.set_op_store(dst, keys, Op::Union)
     }
 
     /// SDIFFSTORE.
     pub fn sdiffstore<K: AsRef<[u8]>>(&self, dst: impl AsRef<[u8]>, keys: &[K]) -> Result<usize> {
+        near!(@argv self, "SDIFFSTORE" .arg(dst.as_ref()) .args(keys.iter().map(AsRef::as_ref)));
         self.set_op_store(dst, keys, Op::Diff)
     }
 
     /// SINTERCARD: the size of the intersection, counting at most `limit` (0: no limit).
     pub fn sintercard<K: AsRef<[u8]>>(&self, keys: &[K], limit: usize) -> Result<usize> {
+        near!(@argv self, "SINTERCARD" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref)) .args((limit > 0).then_some("LIMIT")) .args((limit > 0).then_some(limit)));
         let n = self.sinter(keys)?.len();
         Ok(if limit == 0 { n } else { n.min(limit) })
     }
@@ -315,6 +328,7 @@ impl Cache {
         pattern: Option<&[u8]>,
         count: usize,
     ) -> Result<(u64, Vec<Bytes>)> {
+        near!(@argv self, "SSCAN" .arg(key.as_ref()) .arg(cursor) .args(crate::remote::typed::scan_args(pattern, count)));
         self.with_set(
             key.as_ref(),
             |s| {

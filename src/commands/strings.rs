@@ -369,6 +369,7 @@ impl Cache {
         &self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Result<()> {
+        near!(@argv self, "MSET" .args(pairs.into_iter().flat_map(|(k, v)| [Bytes::copy_from_slice(k.as_ref()), v.into()])));
         self.mset_impl(pairs, false).map(drop)
     }
 
@@ -377,6 +378,7 @@ impl Cache {
         &self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Result<bool> {
+        near!(@argv self, "MSETNX" .args(pairs.into_iter().flat_map(|(k, v)| [Bytes::copy_from_slice(k.as_ref()), v.into()])));
         self.mset_impl(pairs, true)
     }
 
@@ -408,6 +410,7 @@ impl Cache {
 
     /// GETDEL: returns the string and deletes the key.
     pub fn getdel(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        near!(self, b"GETDEL", key.as_ref());
         let key = key.as_ref();
         self.inner.ks.write(key, 0, |tx| {
             let Some(i) = tx.find(key) else {
@@ -427,6 +430,7 @@ impl Cache {
         if expiry == Some(Expiry::KeepTtl) {
             return Err(Error::Syntax);
         }
+        near!(@argv self, "GETEX" .arg(key) .arg(expiry));
         self.inner.ks.write(key, 0, |tx| {
             let deadline = match expiry {
                 Some(e) => e.resolve(tx.now(), "getex")?,
@@ -524,6 +528,13 @@ impl Cache {
     /// GETRANGE: the substring from `start` to `end` inclusive; negative offsets count from
     /// the end. Out-of-range offsets are clamped; an empty range gives an empty string.
     pub fn getrange(&self, key: impl AsRef<[u8]>, start: i64, end: i64) -> Result<Bytes> {
+        near!(
+            self,
+            b"GETRANGE",
+            key.as_ref(),
+            start.to_string(),
+            end.to_string()
+        );
         self.inner.ks.read(key.as_ref(), true, |e| {
             let Some(e) = e else { return Ok(Bytes::new()) };
             let s = e.value.as_str()?;
@@ -556,6 +567,13 @@ impl Cache {
         offset: usize,
         value: impl AsRef<[u8]>,
     ) -> Result<usize> {
+        near!(
+            self,
+            b"SETRANGE",
+            key.as_ref(),
+            offset.to_string(),
+            value.as_ref()
+        );
         let value = value.as_ref();
         if value.is_empty() {
             // Nothing to write, nothing created, no event: only the length.
@@ -617,6 +635,7 @@ impl Cache {
         if by.is_nan() {
             return Err(Error::NotFloat);
         }
+        near!(@argv self, "INCRBYFLOAT" .arg(key.as_ref()) .arg(by));
         self.rewrite(key.as_ref(), 24, "incrbyfloat", |cur| {
             let cur = match cur {
                 Some(b) => parse_f64(b)?,

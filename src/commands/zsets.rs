@@ -35,6 +35,20 @@ pub struct ZAddOptions {
 }
 
 impl ZAddOptions {
+    #[cfg(feature = "remote")]
+    fn words(self) -> Vec<&'static str> {
+        [
+            (self.nx, "NX"),
+            (self.xx, "XX"),
+            (self.gt, "GT"),
+            (self.lt, "LT"),
+            (self.ch, "CH"),
+        ]
+        .into_iter()
+        .filter_map(|(on, w)| on.then_some(w))
+        .collect()
+    }
+
     fn check(self) -> Result<()> {
         if self.nx && self.xx {
             return Err(Error::Invalid(
@@ -198,6 +212,7 @@ impl Cache {
         opts.check()?;
         let increment = check_score(increment)?;
         let member = member.into();
+        near!(@argv self, "ZADD" .arg(key.as_ref()) .args(opts.words()) .arg("INCR") .arg(increment) .arg(member));
         self.coll_write(
             key.as_ref(),
             member_bytes(&member),
@@ -257,6 +272,7 @@ impl Cache {
         key: impl AsRef<[u8]>,
         members: &[M],
     ) -> Result<Vec<Option<f64>>> {
+        near!(@argv self, "ZMSCORE" .arg(key.as_ref()) .args(members.iter().map(AsRef::as_ref)));
         self.with_zset(
             key.as_ref(),
             |z| members.iter().map(|m| z.score(m.as_ref())).collect(),
@@ -293,6 +309,7 @@ impl Cache {
         member: impl AsRef<[u8]>,
         rev: bool,
     ) -> Result<Option<(usize, f64)>> {
+        near!(@argv self, "EVAL" .arg(crate::remote::typed::RANK_WITH_SCORE) .arg("1") .arg(key.as_ref()) .arg(member.as_ref()) .arg(if rev { "ZREVRANK" } else { "ZRANK" }));
         self.with_zset(key.as_ref(), |z| z.rank(member.as_ref(), rev), None)
     }
 
@@ -315,6 +332,10 @@ impl Cache {
             Some((o, c)) => (o as usize, (c >= 0).then_some(c as usize)),
             None => (0, None),
         };
+        #[cfg(feature = "remote")]
+        if crate::remote::routed(&self.inner).is_some() {
+            return crate::remote::typed::zrange_by(self, key.as_ref(), by, rev, limit);
+        }
         self.with_zset(
             key.as_ref(),
             |z| match by {
@@ -367,6 +388,7 @@ impl Cache {
 
     /// ZREVRANGE key start stop.
     pub fn zrevrange(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<Vec<Bytes>> {
+        near!(@argv self, "ZREVRANGE" .arg(key.as_ref()) .arg(start) .arg(stop));
         Ok(self
             .zrevrange_withscores(key, start, stop)?
             .into_iter()
@@ -404,6 +426,7 @@ impl Cache {
         max: LexBound,
         limit: Option<(i64, i64)>,
     ) -> Result<Vec<Bytes>> {
+        near!(@argv self, "ZRANGEBYLEX" .arg(key.as_ref()) .arg(min) .arg(max) .args(crate::remote::typed::limit_args(limit)));
         Ok(self
             .zrange_by(key, &RangeBy::Lex(min, max), false, limit)?
             .into_iter()
@@ -419,6 +442,7 @@ impl Cache {
         min: LexBound,
         limit: Option<(i64, i64)>,
     ) -> Result<Vec<Bytes>> {
+        near!(@argv self, "ZREVRANGEBYLEX" .arg(key.as_ref()) .arg(max) .arg(min) .args(crate::remote::typed::limit_args(limit)));
         Ok(self
             .zrange_by(key, &RangeBy::Lex(min, max), true, limit)?
             .into_iter()
@@ -428,11 +452,13 @@ impl Cache {
 
     /// ZCOUNT: members with a score in the range, in O(log n).
     pub fn zcount(&self, key: impl AsRef<[u8]>, min: ScoreBound, max: ScoreBound) -> Result<usize> {
+        near!(@argv self, "ZCOUNT" .arg(key.as_ref()) .arg(min) .arg(max));
         self.with_zset(key.as_ref(), |z| z.count_score(min, max), 0)
     }
 
     /// ZLEXCOUNT.
     pub fn zlexcount(&self, key: impl AsRef<[u8]>, min: LexBound, max: LexBound) -> Result<usize> {
+        near!(@argv self, "ZLEXCOUNT" .arg(key.as_ref()) .arg(min) .arg(max));
         self.with_zset(key.as_ref(), |z| z.count_lex(&min, &max), 0)
     }
 
@@ -479,6 +505,7 @@ impl Cache {
 
     /// ZREMRANGEBYRANK.
     pub fn zremrangebyrank(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<usize> {
+        near!(@argv self, "ZREMRANGEBYRANK" .arg(key.as_ref()) .arg(start) .arg(stop));
         self.zrem_range(key.as_ref(), RangeBy::Index(start, stop))
     }
 
@@ -489,6 +516,7 @@ impl Cache {
         min: ScoreBound,
         max: ScoreBound,
     ) -> Result<usize> {
+        near!(@argv self, "ZREMRANGEBYSCORE" .arg(key.as_ref()) .arg(min) .arg(max));
         self.zrem_range(key.as_ref(), RangeBy::Score(min, max))
     }
 
@@ -499,6 +527,7 @@ impl Cache {
         min: LexBound,
         max: LexBound,
     ) -> Result<usize> {
+        near!(@argv self, "ZREMRANGEBYLEX" .arg(key.as_ref()) .arg(min) .arg(max));
         self.zrem_range(key.as_ref(), RangeBy::Lex(min, max))
     }
 
@@ -520,11 +549,13 @@ impl Cache {
 
     /// ZPOPMIN key count: removes and returns the lowest-scored members.
     pub fn zpopmin(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<(Bytes, f64)>> {
+        near!(@argv self, "ZPOPMIN" .arg(key.as_ref()) .arg(count));
         self.zpop(key.as_ref(), count, false)
     }
 
     /// ZPOPMAX key count.
     pub fn zpopmax(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<(Bytes, f64)>> {
+        near!(@argv self, "ZPOPMAX" .arg(key.as_ref()) .arg(count));
         self.zpop(key.as_ref(), count, true)
     }
 
@@ -535,6 +566,7 @@ impl Cache {
         keys: &[K],
         timeout: f64,
     ) -> Result<Option<(Bytes, Bytes, f64)>> {
+        near!(@argv self, "BZPOPMIN" .args(keys.iter().map(AsRef::as_ref)) .arg(timeout));
         Ok(self
             .blocking_pop(keys, Take::ZMin, timeout)?
             .map(|s| (s.key, s.element, s.score)))
@@ -546,6 +578,7 @@ impl Cache {
         keys: &[K],
         timeout: f64,
     ) -> Result<Option<(Bytes, Bytes, f64)>> {
+        near!(@argv self, "BZPOPMAX" .args(keys.iter().map(AsRef::as_ref)) .arg(timeout));
         Ok(self
             .blocking_pop(keys, Take::ZMax, timeout)?
             .map(|s| (s.key, s.element, s.score)))
@@ -557,6 +590,7 @@ impl Cache {
         key: impl AsRef<[u8]>,
         count: i64,
     ) -> Result<Vec<(Bytes, f64)>> {
+        near!(@argv self, "ZRANDMEMBER" .arg(key.as_ref()) .arg(count) .arg("WITHSCORES"));
         self.with_zset(
             key.as_ref(),
             |z| {
@@ -571,6 +605,7 @@ impl Cache {
 
     /// ZRANDMEMBER key.
     pub fn zrandmember(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
+        near!(self, b"ZRANDMEMBER", key.as_ref());
         Ok(self
             .zrandmember_count(key, 1)?
             .into_iter()
@@ -588,6 +623,7 @@ impl Cache {
         pattern: Option<&[u8]>,
         count: usize,
     ) -> Result<(u64, Vec<(Bytes, f64)>)> {
+        near!(@argv self, "ZSCAN" .arg(key.as_ref()) .arg(cursor) .args(crate::remote::typed::scan_args(pattern, count)));
         self.with_zset(
             key.as_ref(),
             |z| {
@@ -627,6 +663,12 @@ impl Cache {
         if weights.is_some_and(|w| w.len() != keys.len()) {
             return Err(Error::Syntax);
         }
+        #[cfg(feature = "remote")]
+        let name = if inter { "ZINTERSTORE" } else { "ZUNIONSTORE" };
+        near!(@argv self, name .arg(dst) .arg(keys.len())
+            .args(keys.iter().map(AsRef::as_ref))
+            .args(weights.map(|_| "WEIGHTS")) .args(weights.into_iter().flatten().copied())
+            .arg("AGGREGATE") .arg(agg));
         let mut all: Vec<&[u8]> = vec![dst];
         all.extend(keys.iter().map(AsRef::as_ref));
         self.inner.ks.write_many(&all, 64, |m| {

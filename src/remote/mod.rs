@@ -78,6 +78,11 @@ pub(crate) fn routed(inner: &Inner) -> Option<&Arc<Remote>> {
         .filter(|_| !LOCAL_ONLY.with(Cell::get))
 }
 
+/// The error of an API that near-cache mode does not offer.
+pub(crate) fn not_offered(what: &str) -> Error {
+    Error::Remote(format!("ERR {what}: not offered in near-cache mode"))
+}
+
 /// Marks this thread as running local-only commands until dropped (nests).
 pub(crate) struct LocalOnly(bool);
 
@@ -243,6 +248,7 @@ impl Remote {
             Route::ReadOne if argv.len() >= 2 => self.read(cache, argv, &argv[1..2]),
             Route::ReadAll if argv.len() >= 2 => self.read(cache, argv, &argv[1..]),
             Route::Engine => cache.execute_local(argv),
+            Route::ServerRead => self.forward(cache, argv, None),
             Route::Refused => Reply::Error(format!(
                 "ERR '{}' is not offered in near-cache mode",
                 String::from_utf8_lossy(argv[0]).to_ascii_lowercase()

@@ -10,6 +10,9 @@ pub(crate) enum Route {
     ReadAll,
     /// Answered by the local engine alone (it describes the engine: INFO, CONFIG, ECHO).
     Engine,
+    /// A read the server answers (it varies with time or chance, or spans the keyspace);
+    /// it changes nothing, so no copy is dropped.
+    ServerRead,
     /// Sent to the server; on success, local copies of every key it may name are dropped
     /// before the call returns.
     Server,
@@ -22,7 +25,7 @@ pub(crate) enum Route {
 }
 
 /// Reads whose answer a local copy gives exactly. Time-varying or random reads (TTL, PTTL,
-/// EXPIRETIME, RANDOMKEY, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, SCAN) are not here.
+/// EXPIRETIME, RANDOMKEY, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, SCAN) are in SERVER_READ.
 const READ_ONE: &[&str] = &[
     "get",
     "getrange",
@@ -59,7 +62,25 @@ const READ_ONE: &[&str] = &[
     "zscore",
 ];
 
-const READ_ALL: &[&str] = &["exists", "mget"];
+const READ_ALL: &[&str] = &["exists", "mget", "sdiff", "sinter", "sunion"];
+
+const SERVER_READ: &[&str] = &[
+    "dbsize",
+    "expiretime",
+    "hrandfield",
+    "hscan",
+    "keys",
+    "pexpiretime",
+    "pttl",
+    "randomkey",
+    "scan",
+    "sintercard",
+    "srandmember",
+    "sscan",
+    "ttl",
+    "zrandmember",
+    "zscan",
+];
 
 const ENGINE: &[&str] = &["config", "echo", "info"];
 
@@ -112,6 +133,8 @@ pub(crate) fn route(name: &[u8]) -> Route {
         Route::ReadAll
     } else if is(ENGINE) {
         Route::Engine
+    } else if is(SERVER_READ) {
+        Route::ServerRead
     } else if is(BLOCKING) {
         Route::Blocking
     } else if is(REFUSED) {
@@ -129,7 +152,7 @@ mod tests {
 
     #[test]
     fn the_lists_are_sorted_for_binary_search() {
-        for list in [READ_ONE, READ_ALL, ENGINE, BLOCKING, REFUSED] {
+        for list in [READ_ONE, READ_ALL, ENGINE, SERVER_READ, BLOCKING, REFUSED] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
     }
@@ -138,8 +161,9 @@ mod tests {
     fn routes() {
         assert_eq!(route(b"GET"), Route::ReadOne);
         assert_eq!(route(b"mget"), Route::ReadAll);
-        assert_eq!(route(b"TTL"), Route::Server);
-        assert_eq!(route(b"SRANDMEMBER"), Route::Server);
+        assert_eq!(route(b"TTL"), Route::ServerRead);
+        assert_eq!(route(b"SINTER"), Route::ReadAll);
+        assert_eq!(route(b"SRANDMEMBER"), Route::ServerRead);
         assert_eq!(route(b"set"), Route::Server);
         assert_eq!(route(b"BLPOP"), Route::Blocking);
         assert_eq!(route(b"MULTI"), Route::Refused);
