@@ -222,7 +222,10 @@ impl Cache {
     /// Cache-aside in one call: the value of `key`, or else the loader's, stored with `ttl`.
     ///
     /// Concurrent misses on one key run the loader once: the others wait and share its
-    /// result. A loader error is returned to every waiter and nothing is cached.
+    /// result. A loader error is returned to every waiter and nothing is cached. In
+    /// near-cache mode this holds across processes too: a lock on the server lets one
+    /// process load while the others wait for the value
+    /// ([`RemoteOptions::fill_lock_ttl`](crate::RemoteOptions::fill_lock_ttl)).
     ///
     /// ```
     /// use ferricache::Cache;
@@ -256,6 +259,15 @@ impl Cache {
                 if let Some(v) = self.get(key)? {
                     return guard.finish(Ok(v));
                 }
+                // In near-cache mode one process loads cluster-wide; the others wait.
+                #[cfg(feature = "remote")]
+                let _turn = match crate::remote::routed(&self.inner) {
+                    Some(remote) => match remote.fill_turn(self, key)? {
+                        crate::remote::FillTurn::Loaded(v) => return guard.finish(Ok(v)),
+                        crate::remote::FillTurn::Ours(lock) => Some(lock),
+                    },
+                    None => None,
+                };
                 let result = match loader() {
                     Ok(v) => {
                         let mut opts = crate::SetOptions::new();

@@ -75,9 +75,11 @@ impl Error {
             Error::OffsetOutOfRange,
             Error::InvalidCursor,
         ];
+        // An error raised inside a script carries where: "<error> script: <sha>, on ...".
+        let core = text.split(" script: ").next().unwrap_or(&text);
         known
             .into_iter()
-            .find(|e| e.to_string() == text)
+            .find(|e| e.to_string() == core)
             .unwrap_or(Error::Remote(text))
     }
 }

@@ -73,7 +73,8 @@ impl Cache {
 
     /// Takes the lock `key` for `ttl`, waiting up to `wait` for it. A waiter wakes when the
     /// holder releases, or when the holder's TTL runs out (a holder that crashed); it never
-    /// polls.
+    /// polls. In near-cache mode the lock is on the server and a holder may be another
+    /// process, so a waiter also looks again at growing intervals (2 ms to 50 ms).
     pub fn lock_wait(
         &self,
         key: impl AsRef<[u8]>,
@@ -83,6 +84,8 @@ impl Cache {
         let key = key.as_ref();
         let deadline = Instant::now() + wait;
         let waiters = &self.inner.locks;
+        #[cfg(feature = "remote")]
+        let mut poll = Duration::from_millis(2);
         loop {
             // Under the gate, so the condition taken is the one the next release notifies.
             let mut gate = waiters.gate.lock();
@@ -98,6 +101,16 @@ impl Cache {
                 ms if ms > 0 => Duration::from_millis(ms as u64),
                 _ => Duration::from_millis(1),
             };
+            // A holder in another process releases unseen: look again soon.
+            #[cfg(feature = "remote")]
+            let holder_left = match crate::remote::routed(&self.inner) {
+                Some(_) => {
+                    let wait = holder_left.min(poll);
+                    poll = (poll * 2).min(Duration::from_millis(50));
+                    wait
+                }
+                None => holder_left,
+            };
             cv.wait_until(&mut gate, deadline.min(now + holder_left));
         }
     }
@@ -109,9 +122,16 @@ impl LockGuard {
         &self.token
     }
 
-    /// Runs `f` on the lock's slot if the lock is still ours; false otherwise.
-    fn if_ours(&self, f: impl FnOnce(&mut crate::store::Tx, u32)) -> bool {
+    /// Runs `f` on the lock's slot if the lock is still ours; false otherwise. In
+    /// near-cache mode the lock lives on the server: `extend_ms` (0: delete) says what
+    /// the server-side compare-and-set does.
+    fn if_ours(&self, extend_ms: u64, f: impl FnOnce(&mut crate::store::Tx, u32)) -> bool {
         let key = &self.key[..];
+        #[cfg(feature = "remote")]
+        if let Some(remote) = crate::remote::routed(&self.cache.inner) {
+            return remote.if_ours(&self.cache, key, &self.token, extend_ms);
+        }
+        let _ = extend_ms;
         self.cache
             .inner
             .ks
@@ -131,7 +151,7 @@ impl LockGuard {
     /// Extends the lock's TTL if it is still ours; false if it expired or changed hands.
     pub fn extend(&self, ttl: Duration) -> Result<bool> {
         let ms = ttl_ms(ttl)? as u64;
-        Ok(self.if_ours(|tx, i| {
+        Ok(self.if_ours(ms, |tx, i| {
             let at = tx.now().saturating_add(ms);
             tx.set_expire(i, at);
         }))
@@ -147,7 +167,7 @@ impl LockGuard {
         if std::mem::replace(&mut self.released, true) {
             return false;
         }
-        let ours = self.if_ours(|tx, i| {
+        let ours = self.if_ours(0, |tx, i| {
             tx.remove(i);
         });
         let waiters = &self.cache.inner.locks;

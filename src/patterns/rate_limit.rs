@@ -8,7 +8,6 @@ use bytes::Bytes;
 
 use crate::commands::num::parse_i64;
 use crate::error::{Error, Result};
-use crate::store::Tx;
 use crate::Cache;
 
 /// A rate limiter's answer.
@@ -33,12 +32,41 @@ fn ms(d: Duration) -> Result<u64> {
     }
 }
 
-/// The string at slot `i`, or WRONGTYPE.
-fn text(tx: &Tx, i: u32) -> Result<Bytes> {
-    tx.entry(i).value.as_str().cloned()
-}
+/// A limiter's key as found or as to be written: its text and its deadline in Unix ms
+/// (0: none); `None` when missing, or when nothing is to be written.
+pub(crate) type Stored = Option<(Bytes, u64)>;
+
+/// One limiter decision: from the time (Unix ms) and the key's state, the answer and what
+/// to write back. Pure, so that it runs the same locally and against a server.
+#[cfg(feature = "remote")]
+pub(crate) type Step<'a> = dyn Fn(u64, Stored) -> Result<(RateLimit, Stored)> + 'a;
 
 impl Cache {
+    /// Runs a limiter's step as one atomic read-modify-write of `key`: under the key's
+    /// shard lock, or in near-cache mode on the server (by compare-and-set, with the
+    /// server's clock, so that every process counts in one place).
+    fn limit(
+        &self,
+        key: &[u8],
+        step: impl Fn(u64, Stored) -> Result<(RateLimit, Stored)>,
+    ) -> Result<RateLimit> {
+        #[cfg(feature = "remote")]
+        if let Some(remote) = crate::remote::routed(&self.inner) {
+            return remote.limit(self, key, &step);
+        }
+        self.inner.ks.write(key, 128, |tx| {
+            let stored = match tx.find(key) {
+                Some(i) => Some((tx.entry(i).value.as_str()?.clone(), tx.entry(i).expire_at)),
+                None => None,
+            };
+            let (answer, write) = step(tx.now(), stored)?;
+            if let Some((text, deadline)) = write {
+                self.store(tx, key, text, deadline);
+            }
+            Ok(answer)
+        })
+    }
+
     /// Fixed window: at most `limit` requests per `window`, counted in `key` (INCR, and the
     /// window's EXPIRE set in the same atomic step when the count starts).
     ///
@@ -59,15 +87,10 @@ impl Cache {
         limit: u64,
         window: Duration,
     ) -> Result<RateLimit> {
-        let key = key.as_ref();
         let window = ms(window)?;
-        self.inner.ks.write(key, 128, |tx| {
-            let now = tx.now();
-            let (count, deadline) = match tx.find(key) {
-                Some(i) => {
-                    let n = parse_i64(&text(tx, i)?)?;
-                    (n.max(0) as u64, tx.entry(i).expire_at)
-                }
+        self.limit(key.as_ref(), |now, stored| {
+            let (count, deadline) = match stored {
+                Some((text, deadline)) => (parse_i64(&text)?.max(0) as u64, deadline),
                 None => (0, 0),
             };
             // A count without a TTL (left by a crash between INCR and EXPIRE elsewhere)
@@ -78,16 +101,16 @@ impl Cache {
                 deadline
             };
             let count = count.saturating_add(1).min(limit.saturating_add(1));
-            self.store(tx, key, Bytes::from(count.to_string()), deadline);
-            let reset = Duration::from_millis(deadline - now);
+            let reset = Duration::from_millis(deadline.saturating_sub(now));
             let allowed = count <= limit;
-            Ok(RateLimit {
+            let answer = RateLimit {
                 allowed,
                 limit,
                 remaining: limit.saturating_sub(count),
                 retry_after: (!allowed).then_some(reset),
                 reset_after: reset,
-            })
+            };
+            Ok((answer, Some((Bytes::from(count.to_string()), deadline))))
         })
     }
 
@@ -100,15 +123,12 @@ impl Cache {
         limit: u64,
         window: Duration,
     ) -> Result<RateLimit> {
-        let key = key.as_ref();
         let w = ms(window)?;
-        self.inner.ks.write(key, 128, |tx| {
-            let now = tx.now();
+        self.limit(key.as_ref(), |now, stored| {
             let index = now / w;
             // Stored as "index:previous:current".
             let (mut prev, mut cur) = (0u64, 0u64);
-            if let Some(i) = tx.find(key) {
-                let t = text(tx, i)?;
+            if let Some((t, _)) = stored {
                 let parts: Vec<u64> = std::str::from_utf8(&t)
                     .ok()
                     .map(|s| s.split(':').filter_map(|p| p.parse().ok()).collect())
@@ -130,12 +150,7 @@ impl Cache {
                 cur += 1;
             }
             let deadline = (index + 2) * w;
-            self.store(
-                tx,
-                key,
-                Bytes::from(format!("{index}:{prev}:{cur}")),
-                deadline,
-            );
+            let new = Bytes::from(format!("{index}:{prev}:{cur}"));
             let used = (prev as f64 * weight + cur as f64).ceil() as u64;
             let retry_after = (!allowed).then(|| {
                 // When does the estimate fall below `limit` again?
@@ -147,7 +162,7 @@ impl Cache {
                 };
                 Duration::from_millis(wait.ceil().max(1.0) as u64)
             });
-            Ok(RateLimit {
+            let answer = RateLimit {
                 allowed,
                 limit,
                 remaining: limit.saturating_sub(used),
@@ -157,7 +172,8 @@ impl Cache {
                 } else {
                     w - elapsed
                 }),
-            })
+            };
+            Ok((answer, Some((new, deadline))))
         })
     }
 
@@ -183,38 +199,42 @@ impl Cache {
         period: Duration,
         quantity: u64,
     ) -> Result<RateLimit> {
-        let key = key.as_ref();
         if count == 0 {
             return Err(Error::Invalid("rate-limit count must be positive"));
         }
         let emission = ms(period)? as f64 / count as f64;
         let dvt = emission * (max_burst as f64 + 1.0);
         let increment = emission * quantity as f64;
-        self.inner.ks.write(key, 128, |tx| {
-            let now = tx.now() as f64;
-            let tat = match tx.find(key) {
-                Some(i) => parse_i64(&text(tx, i)?)? as f64,
+        self.limit(key.as_ref(), |now, stored| {
+            let now = now as f64;
+            let tat = match stored {
+                Some((text, _)) => parse_i64(&text)? as f64,
                 None => now,
             };
             let new_tat = tat.max(now) + increment;
             let diff = now - (new_tat - dvt);
-            let (allowed, ttl, retry_after) = if diff < 0.0 {
+            let (allowed, ttl, retry_after, write) = if diff < 0.0 {
                 let retry =
                     (increment <= dvt).then(|| Duration::from_millis((-diff).ceil() as u64));
-                (false, tat - now, retry)
+                (false, tat - now, retry, None)
             } else {
                 let at = new_tat.ceil() as u64;
-                self.store(tx, key, Bytes::from(at.to_string()), at);
-                (true, new_tat - now, None)
+                (
+                    true,
+                    new_tat - now,
+                    None,
+                    Some((Bytes::from(at.to_string()), at)),
+                )
             };
             let remaining = ((dvt - ttl) / emission).floor().max(0.0) as u64;
-            Ok(RateLimit {
+            let answer = RateLimit {
                 allowed,
                 limit: max_burst + 1,
                 remaining,
                 retry_after,
                 reset_after: Duration::from_millis(ttl.max(0.0).ceil() as u64),
-            })
+            };
+            Ok((answer, write))
         })
     }
 }

@@ -15,6 +15,7 @@
 mod copies;
 mod link;
 mod options;
+mod patterns;
 mod route;
 mod tracker;
 pub(crate) mod typed;
@@ -29,6 +30,7 @@ use parking_lot::Mutex;
 use redis::{ConnectionLike, Script, Value};
 
 pub use options::{RemoteOptions, Tracking, WhenStale};
+pub(crate) use patterns::FillTurn;
 
 use copies::{Copies, Held};
 use link::{to_reply, Fault, Link};

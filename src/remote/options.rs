@@ -51,6 +51,7 @@ pub struct RemoteOptions {
     pub(crate) pool_size: usize,
     pub(crate) backoff: (Duration, Duration),
     pub(crate) negative_entries: usize,
+    pub(crate) fill_lock_ttl: Duration,
 }
 
 impl Default for RemoteOptions {
@@ -67,6 +68,7 @@ impl Default for RemoteOptions {
             pool_size: 8,
             backoff: (Duration::from_millis(50), Duration::from_secs(2)),
             negative_entries: 100_000,
+            fill_lock_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -74,7 +76,7 @@ impl Default for RemoteOptions {
 impl RemoteOptions {
     /// The defaults: per-key tracking, every key cacheable, values up to 1 MiB and 10,000
     /// elements kept locally, 1 s maximum staleness with fail-fast, 2 s timeouts, 8
-    /// connections, reconnects backing off from 50 ms to 2 s.
+    /// connections, reconnects backing off from 50 ms to 2 s, fill locks held 5 s at most.
     pub fn new() -> Self {
         Self::default()
     }
@@ -151,8 +153,18 @@ impl RemoteOptions {
         self
     }
 
+    /// How long [`Cache::get_or_set_with`](crate::Cache::get_or_set_with)'s loader holds
+    /// its key's lock on the server, which makes one process load while the others wait
+    /// for the value. A loader that runs longer (or a process that dies while loading) lets
+    /// another process load too once it passes.
+    pub fn fill_lock_ttl(mut self, d: Duration) -> Self {
+        self.fill_lock_ttl = d;
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), String> {
         let positive = [
+            ("fill_lock_ttl", self.fill_lock_ttl),
             ("max_staleness", self.max_staleness),
             ("connect_timeout", self.connect_timeout),
             ("command_timeout", self.command_timeout),

@@ -1,0 +1,197 @@
+//! The lesson's distributed patterns in near-cache mode: several near caches (each with its
+//! own connections and tracking, as separate processes have) on one server share their
+//! rate limits, their locks and `get_or_set_with`'s single loader.
+#![cfg(feature = "remote-test-hooks")]
+
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferricache::{Cache, RemoteOptions};
+use redis::Commands;
+use redis_server::RedisServer;
+
+fn near(server: &RedisServer) -> Cache {
+    Cache::builder()
+        .remote(server.url())
+        .remote_options(RemoteOptions::new().fill_lock_ttl(Duration::from_secs(3)))
+        .build()
+        .unwrap()
+}
+
+/// Runs `f(cache, thread)` on `threads` threads for each of `caches` near caches.
+fn on_all(caches: &[Cache], threads: usize, f: impl Fn(&Cache, usize) + Send + Sync + 'static) {
+    let f = Arc::new(f);
+    let mut handles = Vec::new();
+    for c in caches {
+        for t in 0..threads {
+            let (c, f) = (c.clone(), f.clone());
+            handles.push(std::thread::spawn(move || f(&c, t)));
+        }
+    }
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn rate_limits_are_shared_by_every_process() {
+    let server = RedisServer::start();
+    let caches: Vec<Cache> = (0..3).map(|_| near(&server)).collect();
+    let allowed = Arc::new([
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ]);
+    let a = allowed.clone();
+    let day = Duration::from_secs(86_400);
+    on_all(&caches, 3, move |c, _| {
+        for _ in 0..20 {
+            let fixed = c.rate_limit_fixed("rl:fixed", 50, day).unwrap();
+            let sliding = c.rate_limit_sliding("rl:sliding", 40, day).unwrap();
+            let gcra = c.throttle("rl:gcra", 29, 1, day, 1).unwrap();
+            for (i, r) in [fixed, sliding, gcra].iter().enumerate() {
+                a[i].fetch_add(r.allowed as usize, Ordering::Relaxed);
+            }
+        }
+    });
+    // 180 attempts each, from 9 threads of 3 caches: exactly the limit goes through.
+    let got: Vec<usize> = allowed.iter().map(|n| n.load(Ordering::Relaxed)).collect();
+    assert_eq!(got, [50, 40, 30]);
+    // The counts live on the server, with their windows as TTLs.
+    let mut con = server.client();
+    assert_eq!(con.get::<_, i64>("rl:fixed").unwrap(), 51);
+    assert!(con.pttl::<_, i64>("rl:fixed").unwrap() > 86_000_000);
+    assert!(con.pttl::<_, i64>("rl:gcra").unwrap() > 0);
+    // A refused request says when to come back; a wrong type is the server's error.
+    let r = caches[0].rate_limit_fixed("rl:fixed", 50, day).unwrap();
+    assert!(!r.allowed && r.remaining == 0 && r.retry_after.unwrap() > Duration::from_secs(86_000));
+    let _: () = con.hset("rl:hash", "f", "v").unwrap();
+    assert!(matches!(
+        caches[1].rate_limit_fixed("rl:hash", 5, day),
+        Err(ferricache::Error::WrongType)
+    ));
+}
+
+#[test]
+fn a_rate_limiter_answers_as_the_local_engine_does() {
+    let server = RedisServer::start();
+    let n = near(&server);
+    let l = Cache::new();
+    let window = Duration::from_secs(3600);
+    for i in 0..12 {
+        let (a, b) = (
+            n.rate_limit_fixed("k", 10, window).unwrap(),
+            l.rate_limit_fixed("k", 10, window).unwrap(),
+        );
+        assert_eq!(
+            (a.allowed, a.limit, a.remaining),
+            (b.allowed, b.limit, b.remaining),
+            "{i}"
+        );
+        let (a, b) = (
+            n.throttle("g", 4, 10, window, 2).unwrap(),
+            l.throttle("g", 4, 10, window, 2).unwrap(),
+        );
+        assert_eq!(
+            (a.allowed, a.limit, a.remaining),
+            (b.allowed, b.limit, b.remaining),
+            "{i}"
+        );
+    }
+}
+
+#[test]
+fn a_lock_excludes_every_process() {
+    let server = RedisServer::start();
+    let caches: Vec<Cache> = (0..3).map(|_| near(&server)).collect();
+    // A read-modify-write that loses updates unless the lock excludes everyone else.
+    on_all(&caches, 3, |c, _| {
+        for _ in 0..10 {
+            let guard = c
+                .lock_wait(
+                    "lock:counter",
+                    Duration::from_secs(5),
+                    Duration::from_secs(30),
+                )
+                .unwrap()
+                .expect("the lock within 30 s");
+            let n: i64 = match c.get("counter").unwrap() {
+                Some(v) => std::str::from_utf8(&v).unwrap().parse().unwrap(),
+                None => 0,
+            };
+            std::thread::sleep(Duration::from_millis(1));
+            c.set("counter", (n + 1).to_string()).unwrap();
+            assert!(guard.release(), "the lock was still ours");
+        }
+    });
+    let mut con = server.client();
+    assert_eq!(con.get::<_, i64>("counter").unwrap(), 90);
+    assert!(!con.exists::<_, bool>("lock:counter").unwrap());
+
+    // A holder whose lock expired and passed to another cannot release or extend it.
+    let (a, b) = (&caches[0], &caches[1]);
+    let old = a
+        .lock("lock:x", Duration::from_millis(50))
+        .unwrap()
+        .unwrap();
+    assert!(b.lock("lock:x", Duration::from_secs(5)).unwrap().is_none());
+    std::thread::sleep(Duration::from_millis(120));
+    let new = b.lock("lock:x", Duration::from_secs(5)).unwrap().unwrap();
+    assert!(!old.extend(Duration::from_secs(10)).unwrap());
+    assert!(!old.release());
+    assert_eq!(
+        con.get::<_, Vec<u8>>("lock:x").unwrap(),
+        new.token().to_vec()
+    );
+    assert!(new.extend(Duration::from_secs(60)).unwrap());
+    assert!(con.pttl::<_, i64>("lock:x").unwrap() > 50_000);
+    drop(new);
+    assert!(!con.exists::<_, bool>("lock:x").unwrap());
+}
+
+#[test]
+fn a_stampede_across_processes_loads_once() {
+    let server = RedisServer::start();
+    let caches: Vec<Cache> = (0..3).map(|_| near(&server)).collect();
+    let loads = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let (l, s) = (loads.clone(), seen.clone());
+    on_all(&caches, 4, move |c, _| {
+        let v = c
+            .get_or_set_with("car:1", Some(Duration::from_secs(60)), || {
+                l.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(200)); // the slow database
+                Ok::<_, std::io::Error>("from the database".into())
+            })
+            .unwrap();
+        s.lock().push(v);
+    });
+    assert_eq!(
+        loads.load(Ordering::SeqCst),
+        1,
+        "one loader across 3 caches"
+    );
+    let seen = seen.lock();
+    assert_eq!(seen.len(), 12);
+    assert!(seen.iter().all(|v| v == "from the database"));
+    let mut con = server.client();
+    assert!(con.ttl::<_, i64>("car:1").unwrap() > 50);
+    assert!(!con.exists::<_, bool>("ferricache:fill:car:1").unwrap());
+
+    // A loader that fails leaves nothing behind: the next caller loads.
+    let e = caches[0].get_or_set_with("car:2", None, || {
+        Err::<ferricache::Bytes, _>(std::io::Error::other("db down"))
+    });
+    assert!(e.is_err());
+    assert!(!con.exists::<_, bool>("ferricache:fill:car:2").unwrap());
+    let v = caches[1]
+        .get_or_set_with("car:2", None, || {
+            Ok::<_, std::io::Error>("second try".into())
+        })
+        .unwrap();
+    assert_eq!(v, "second try");
+}
