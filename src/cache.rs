@@ -99,6 +99,8 @@ impl Cache {
         #[cfg(feature = "remote")]
         if let Some(remote) = &inner.remote {
             remote.attach(&inner)?;
+            let relay = crate::remote::Relay::new(remote.clone(), &inner.pubsub);
+            let _ = inner.pubsub.upstream.set(relay);
         }
         if let Some(period) = background_expiry {
             spawn_reaper(Arc::downgrade(&inner), period).map_err(|e| {
@@ -179,6 +181,12 @@ impl Cache {
     /// `"KEA"` for everything or `"Ex"` for expiry events on `__keyevent@0__:expired`.
     pub fn set_notify_keyspace_events(&self, flags: &str) -> Result<()> {
         let f = crate::notify::parse(flags)?;
+        #[cfg(feature = "remote")]
+        if f != 0 && self.inner.remote.is_some() {
+            return Err(crate::remote::not_offered(
+                "local keyspace notifications (set notify-keyspace-events on the server)",
+            ));
+        }
         self.inner.ks.notify.store(f, Relaxed);
         Ok(())
     }
@@ -196,13 +204,16 @@ impl Cache {
         Subscription::new(self.inner.pubsub.clone(), self.inner.pubsub_limit)
     }
 
-    /// `PUBSUB CHANNELS [pattern]`: channels with at least one subscriber.
+    /// `PUBSUB CHANNELS [pattern]`: channels with at least one subscriber (in near-cache
+    /// mode, the server's answer, for every client of it).
     pub fn pubsub_channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
+        near!(@argv @or Vec::new(); self, "PUBSUB" .arg("CHANNELS") .arg(pattern));
         self.inner.pubsub.channels(pattern)
     }
 
     /// PUBSUB NUMSUB channel ...: subscribers of each channel.
     pub fn pubsub_numsub<C: AsRef<[u8]>>(&self, channels: &[C]) -> Vec<(Bytes, usize)> {
+        near!(@argv @or Vec::new(); self, "PUBSUB" .arg("NUMSUB") .args(channels.iter().map(AsRef::as_ref)));
         channels
             .iter()
             .map(|c| {
@@ -216,6 +227,7 @@ impl Cache {
 
     /// PUBSUB NUMPAT: pattern subscriptions in all.
     pub fn pubsub_numpat(&self) -> usize {
+        near!(@or 0; self, b"PUBSUB", b"NUMPAT");
         self.inner.pubsub.numpat()
     }
 

@@ -282,6 +282,13 @@ impl CacheBuilder {
                         .into(),
                 ))
             }
+            Some(_) if !self.notify_keyspace_events.is_empty() => {
+                return Err(Error::InvalidConfig(
+                    "keyspace notifications come from the server in near-cache mode: set \
+                     notify-keyspace-events there"
+                        .into(),
+                ))
+            }
             Some((url, options)) => Some(crate::remote::Remote::start(&url, options)?),
             None => None,
         };

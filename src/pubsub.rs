@@ -69,6 +69,14 @@ impl Subscriber {
     }
 }
 
+/// Where a cache's subscriptions also live when it has a server (near-cache mode): told
+/// after each change to the set of subscribed channels and patterns, it makes the server's
+/// subscriptions match (see [`Registry::names`]) before it returns, and delivers what the
+/// server sends with [`Registry::deliver`].
+pub(crate) trait Upstream: Send + Sync {
+    fn changed(&self);
+}
+
 /// Channel and pattern subscriptions of one cache.
 #[derive(Default)]
 pub(crate) struct Registry {
@@ -78,6 +86,8 @@ pub(crate) struct Registry {
     patterns: RwLock<Vec<(Bytes, Arc<Subscriber>)>>,
     pub dropped: AtomicU64,
     pub disconnected: AtomicU64,
+    /// Set once, at build, in near-cache mode.
+    pub upstream: std::sync::OnceLock<Arc<dyn Upstream>>,
 }
 
 impl Registry {
@@ -85,13 +95,27 @@ impl Registry {
     /// Subscribers are collected under the read locks and served after they are released,
     /// so a subscriber's callback may subscribe or publish in turn.
     pub fn publish(&self, channel: &[u8], payload: &Bytes) -> usize {
+        self.deliver(channel, payload, Delivery::All)
+    }
+
+    /// Delivers a message to this cache's subscriptions: every matching one (a local
+    /// PUBLISH), or, for a message relayed from a server, the channel's subscribers
+    /// (`message`) or one pattern's (`pmessage`).
+    pub fn deliver(&self, channel: &[u8], payload: &Bytes, to: Delivery) -> usize {
         let channel_b = Bytes::copy_from_slice(channel);
         let mut targets: Vec<(Option<Bytes>, Arc<Subscriber>)> = Vec::new();
-        if let Some(subs) = self.channels.read().get(channel) {
-            targets.extend(subs.iter().map(|s| (None, s.clone())));
+        if let Delivery::All | Delivery::Channel = to {
+            if let Some(subs) = self.channels.read().get(channel) {
+                targets.extend(subs.iter().map(|s| (None, s.clone())));
+            }
         }
         for (p, s) in self.patterns.read().iter() {
-            if glob_match(p, channel) {
+            let wanted = match &to {
+                Delivery::All => glob_match(p, channel),
+                Delivery::Channel => false,
+                Delivery::Pattern(q) => p == q,
+            };
+            if wanted {
                 targets.push((Some(p.clone()), s.clone()));
             }
         }
@@ -112,6 +136,28 @@ impl Registry {
         received
     }
 
+    /// The channels and the patterns subscribed to now (each once).
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    pub fn names(&self) -> (Vec<Bytes>, Vec<Bytes>) {
+        let channels = self.channels.read().keys().cloned().collect();
+        let mut patterns: Vec<Bytes> = self
+            .patterns
+            .read()
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect();
+        patterns.sort();
+        patterns.dedup();
+        (channels, patterns)
+    }
+
+    /// Tells the upstream, if any, that the subscriptions changed (no lock held).
+    fn changed(&self) {
+        if let Some(up) = self.upstream.get() {
+            up.changed();
+        }
+    }
+
     /// Removes every subscription of a subscriber whose queue overflowed (once).
     fn disconnect(&self, s: &Arc<Subscriber>) {
         let mut chans = self.channels.write();
@@ -127,38 +173,60 @@ impl Registry {
         pats.retain(|(_, x)| !Arc::ptr_eq(x, s));
         if before != after || pbefore != pats.len() {
             self.disconnected.fetch_add(1, Ordering::Relaxed);
+            drop(pats);
+            self.changed();
         }
     }
 
     fn subscribe(&self, s: &Arc<Subscriber>, channel: Bytes) {
         let mut chans = self.channels.write();
         let subs = chans.entry(channel).or_default();
+        let first = subs.is_empty();
         if !subs.iter().any(|x| Arc::ptr_eq(x, s)) {
             subs.push(s.clone());
+        }
+        drop(chans);
+        if first {
+            self.changed();
         }
     }
 
     fn unsubscribe(&self, s: &Arc<Subscriber>, channel: &[u8]) {
         let mut chans = self.channels.write();
+        let mut last = false;
         if let Some(subs) = chans.get_mut(channel) {
             subs.retain(|x| !Arc::ptr_eq(x, s));
             if subs.is_empty() {
                 chans.remove(channel);
+                last = true;
             }
+        }
+        drop(chans);
+        if last {
+            self.changed();
         }
     }
 
     fn psubscribe(&self, s: &Arc<Subscriber>, pattern: Bytes) {
         let mut pats = self.patterns.write();
+        let first = !pats.iter().any(|(p, _)| *p == pattern);
         if !pats.iter().any(|(p, x)| *p == pattern && Arc::ptr_eq(x, s)) {
             pats.push((pattern, s.clone()));
+        }
+        drop(pats);
+        if first {
+            self.changed();
         }
     }
 
     fn punsubscribe(&self, s: &Arc<Subscriber>, pattern: &[u8]) {
-        self.patterns
-            .write()
-            .retain(|(p, x)| !(&p[..] == pattern && Arc::ptr_eq(x, s)));
+        let mut pats = self.patterns.write();
+        pats.retain(|(p, x)| !(&p[..] == pattern && Arc::ptr_eq(x, s)));
+        let last = !pats.iter().any(|(p, _)| &p[..] == pattern);
+        drop(pats);
+        if last {
+            self.changed();
+        }
     }
 
     /// PUBSUB CHANNELS pattern: channels with at least one subscriber.
@@ -180,6 +248,17 @@ impl Registry {
     pub fn numpat(&self) -> usize {
         self.patterns.read().len()
     }
+}
+
+/// Which of a cache's subscriptions a message goes to.
+#[cfg_attr(not(feature = "remote"), allow(dead_code))]
+pub(crate) enum Delivery {
+    /// Every subscription that matches (a local PUBLISH).
+    All,
+    /// The channel's subscribers only (a server's `message`).
+    Channel,
+    /// This pattern's subscribers only (a server's `pmessage`).
+    Pattern(Bytes),
 }
 
 /// A subscriber: the channels and patterns it listens to and the queue of what it received.

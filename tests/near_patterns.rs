@@ -195,3 +195,93 @@ fn a_stampede_across_processes_loads_once() {
         .unwrap();
     assert_eq!(v, "second try");
 }
+
+fn next(sub: &ferricache::Subscription) -> ferricache::Message {
+    sub.recv_timeout(Duration::from_secs(3))
+        .unwrap()
+        .expect("a message within 3 s")
+}
+
+#[test]
+fn subscriptions_hear_every_process_through_the_server() {
+    let server = RedisServer::start();
+    let (a, b) = (near(&server), near(&server));
+    let mut sub = b.subscriber();
+    sub.subscribe(["orders", "quotes:TATA"]);
+    sub.psubscribe(["quotes:*"]);
+    // Published by another near cache, and by a plain client of the server.
+    assert_eq!(
+        a.publish("orders", "o1"),
+        1,
+        "one server-side subscriber: b's relay"
+    );
+    let m = next(&sub);
+    assert_eq!(
+        (m.pattern, &m.channel[..], &m.payload[..]),
+        (None, &b"orders"[..], &b"o1"[..])
+    );
+    let mut con = server.client();
+    let _: i64 = con.publish("quotes:TATA", "912.5").unwrap();
+    let (first, second) = (next(&sub), next(&sub));
+    let mut got = [first.pattern.clone(), second.pattern.clone()];
+    got.sort();
+    assert_eq!(got, [None, Some("quotes:*".into())]);
+    assert!([first, second].iter().all(|m| m.payload == "912.5"));
+    assert!(sub.try_recv().unwrap().is_none());
+    // The server counts the relay's subscriptions.
+    assert_eq!(a.pubsub_numsub(&["orders"]), [("orders".into(), 1)]);
+    assert_eq!(a.pubsub_numpat(), 1);
+    sub.unsubscribe(&["orders"]);
+    assert_eq!(a.pubsub_numsub(&["orders"]), [("orders".into(), 0)]);
+    assert_eq!(a.publish("orders", "o2"), 0);
+
+    // The relay's connection killed: it comes back with every subscription.
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query(&mut con)
+        .unwrap();
+    let back = redis_server::eventually(Duration::from_secs(5), || {
+        a.publish("quotes:X", "again");
+        matches!(sub.recv_timeout(Duration::from_millis(50)), Ok(Some(_)))
+    });
+    assert!(
+        back,
+        "the relay resubscribed after its connection was killed"
+    );
+    drop(sub);
+    assert!(redis_server::eventually(Duration::from_secs(2), || a
+        .pubsub_numpat()
+        == 0));
+}
+
+#[test]
+fn keyspace_notifications_come_from_the_server() {
+    let server = RedisServer::start();
+    let mut con = server.client();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("notify-keyspace-events")
+        .arg("E$")
+        .query(&mut con)
+        .unwrap();
+    let (a, b) = (near(&server), near(&server));
+    let mut sub = b.subscriber();
+    sub.subscribe(["__keyevent@0__:set"]);
+    a.set("car:1", "v").unwrap();
+    b.get("car:1").unwrap(); // a local fill makes no event
+    let m = next(&sub);
+    assert_eq!(&m.payload[..], b"car:1");
+    assert!(sub
+        .recv_timeout(Duration::from_millis(200))
+        .unwrap()
+        .is_none());
+    // The local engine's own notifications are refused: they would describe copies.
+    assert!(b.set_notify_keyspace_events("KEA").is_err());
+    let built = Cache::builder()
+        .remote(server.url())
+        .notify_keyspace_events("KEA")
+        .build();
+    assert!(matches!(built, Err(ferricache::Error::InvalidConfig(_))));
+}

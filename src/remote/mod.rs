@@ -16,6 +16,7 @@ mod copies;
 mod link;
 mod options;
 mod patterns;
+mod relay;
 mod route;
 mod tracker;
 pub(crate) mod typed;
@@ -31,6 +32,7 @@ use redis::{ConnectionLike, Script, Value};
 
 pub use options::{RemoteOptions, Tracking, WhenStale};
 pub(crate) use patterns::FillTurn;
+pub(crate) use relay::Relay;
 
 use copies::{Copies, Held};
 use link::{to_reply, Fault, Link};

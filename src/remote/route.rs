@@ -72,6 +72,7 @@ const SERVER_READ: &[&str] = &[
     "keys",
     "pexpiretime",
     "pttl",
+    "pubsub",
     "randomkey",
     "scan",
     "sintercard",

@@ -524,3 +524,19 @@ impl FromReply for Option<(Bytes, Bytes, f64)> {
         }
     }
 }
+
+/// PUBSUB NUMSUB: channel, count, channel, count, ...
+impl FromReply for Vec<(Bytes, usize)> {
+    fn from_reply(r: Reply) -> Result<Self> {
+        let items = match check(r)? {
+            Reply::Array(items) => items,
+            r => return Err(unexpected(&r)),
+        };
+        let mut out = Vec::with_capacity(items.len() / 2);
+        let mut it = items.into_iter();
+        while let (Some(c), Some(n)) = (it.next(), it.next()) {
+            out.push((Bytes::from_reply(c)?, usize::from_reply(n)?));
+        }
+        Ok(out)
+    }
+}
