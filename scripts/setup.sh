@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and the machine may lack, only when it is missing: a C and
-# C++ compiler, make, pkg-config and Valgrind (C ABI), python3-venv (Python binding), from
+# C++ compiler, make, pkg-config and Valgrind (C ABI), openssl (the TLS test's certificates),
+# python3-venv (Python binding), from
 # Debian's packages, as root or through sudo (scripts/lib/apt.sh). Rust tools (cbindgen,
 # cargo-fuzz), redis-server and pip / npm packages are installed by the scripts that use
 # them. Node 20 and npm must be on the machine (Debian's own nodejs is older).
@@ -12,7 +13,7 @@ cargo fmt --version > /dev/null
 cargo clippy --version > /dev/null
 
 packages=()
-for tool in gcc g++ make pkg-config valgrind; do
+for tool in gcc g++ make pkg-config valgrind openssl; do
     command -v "$tool" > /dev/null || packages+=("$tool")
 done
 if ! python3 -c 'import ensurepip, venv' 2> /dev/null; then

@@ -74,8 +74,26 @@ pub(crate) struct Link {
 
 impl Link {
     pub fn new(url: &str, opts: &RemoteOptions) -> Result<Link, Error> {
-        let client = Client::open(url)
-            .map_err(|e| Error::InvalidConfig(format!("remote URL {url:?}: {e}")))?;
+        let bad = |e: redis::RedisError| Error::InvalidConfig(format!("remote URL {url:?}: {e}"));
+        let client = if opts.tls_root.is_some() || opts.tls_client.is_some() {
+            if !url.starts_with("rediss://") {
+                return Err(Error::InvalidConfig(format!(
+                    "TLS certificates are given but {url:?} is not a rediss:// URL"
+                )));
+            }
+            let certs = redis::TlsCertificates {
+                client_tls: opts.tls_client.clone().map(|(client_cert, client_key)| {
+                    redis::ClientTlsConfig {
+                        client_cert,
+                        client_key: client_key.0,
+                    }
+                }),
+                root_cert: opts.tls_root.clone(),
+            };
+            Client::build_with_tls(url, certs).map_err(bad)?
+        } else {
+            Client::open(url).map_err(bad)?
+        };
         Ok(Link {
             client,
             connect_timeout: opts.connect_timeout,

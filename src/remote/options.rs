@@ -52,6 +52,18 @@ pub struct RemoteOptions {
     pub(crate) backoff: (Duration, Duration),
     pub(crate) negative_entries: usize,
     pub(crate) fill_lock_ttl: Duration,
+    pub(crate) tls_root: Option<Vec<u8>>,
+    pub(crate) tls_client: Option<(Vec<u8>, PrivateKey)>,
+}
+
+/// A private key, kept out of `Debug` output.
+#[derive(Clone)]
+pub(crate) struct PrivateKey(pub(crate) Vec<u8>);
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrivateKey(..)")
+    }
 }
 
 impl Default for RemoteOptions {
@@ -69,6 +81,8 @@ impl Default for RemoteOptions {
             backoff: (Duration::from_millis(50), Duration::from_secs(2)),
             negative_entries: 100_000,
             fill_lock_ttl: Duration::from_secs(5),
+            tls_root: None,
+            tls_client: None,
         }
     }
 }
@@ -159,6 +173,25 @@ impl RemoteOptions {
     /// another process load too once it passes.
     pub fn fill_lock_ttl(mut self, d: Duration) -> Self {
         self.fill_lock_ttl = d;
+        self
+    }
+
+    /// For `rediss://` URLs: the certificate authority (PEM) that signed the server's
+    /// certificate, when it is not in the system's trust store (which is used otherwise,
+    /// as for ElastiCache's public CAs).
+    pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_root = Some(pem.into());
+        self
+    }
+
+    /// For `rediss://` URLs to a server that authenticates clients (mutual TLS): this
+    /// client's certificate and private key, both PEM.
+    pub fn tls_client_certificate(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.tls_client = Some((cert_pem.into(), PrivateKey(key_pem.into())));
         self
     }
 
