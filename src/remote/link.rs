@@ -24,6 +24,10 @@ pub(crate) enum Fault {
     Timeout(String),
     /// The connection failed or could not be made; tracking through it is gone.
     Lost(String),
+    /// A cluster node answered MOVED or ASK: the key is served elsewhere.
+    Redirected,
+    /// The server refused the command (an error reply); the connection is fine.
+    Reply(String),
 }
 
 impl From<Fault> for Error {
@@ -31,6 +35,8 @@ impl From<Fault> for Error {
         match f {
             Fault::Timeout(m) => Error::RemoteTimeout(m),
             Fault::Lost(m) => Error::RemoteUnavailable(m),
+            Fault::Redirected => Error::Remote("ERR the key's slot moved to another node".into()),
+            Fault::Reply(m) => Error::from_reply(m),
         }
     }
 }
@@ -56,6 +62,7 @@ struct Pool {
 }
 
 pub(crate) struct Link {
+    url: String,
     client: Client,
     connect_timeout: Duration,
     command_timeout: Duration,
@@ -95,6 +102,7 @@ impl Link {
             Client::open(url).map_err(bad)?
         };
         Ok(Link {
+            url: url.to_string(),
             client,
             connect_timeout: opts.connect_timeout,
             command_timeout: opts.command_timeout,
@@ -108,6 +116,11 @@ impl Link {
             redirect: AtomicI64::new(0),
             epoch: AtomicU64::new(0),
         })
+    }
+
+    /// The URL this link connects to.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// A new connection with the command timeout set; not pooled, no tracking.
@@ -162,6 +175,16 @@ impl Link {
             Err(e) if e.is_timeout() => {
                 self.put(pooled);
                 Err(fault(e))
+            }
+            Err(e) if matches!(e.kind(), redis::ErrorKind::Server(_)) => {
+                self.put(pooled);
+                Err(match e.redirect_node() {
+                    Some(_) => Fault::Redirected,
+                    None => Fault::Reply(match e.detail() {
+                        Some(d) => format!("{} {d}", e.code().unwrap_or("ERR")),
+                        None => e.to_string(),
+                    }),
+                })
             }
             Err(e) => {
                 drop(pooled);

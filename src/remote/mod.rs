@@ -12,6 +12,7 @@
 //!
 //! Built with the `remote` cargo feature; without it the engine has none of this.
 
+mod cluster;
 mod copies;
 mod link;
 mod options;
@@ -22,21 +23,22 @@ mod tracker;
 pub(crate) mod typed;
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use redis::{ConnectionLike, Script, Value};
 
 pub use options::{RemoteOptions, Tracking, WhenStale};
 pub(crate) use patterns::FillTurn;
 pub(crate) use relay::Relay;
 
+use cluster::{Node, Topology};
 use copies::{Copies, Held};
-use link::{to_reply, Fault, Link};
-use route::Route;
+use link::{to_reply, Fault};
+use route::{Route, Target};
 
 use crate::cache::Inner;
 use crate::dispatch::Reply;
@@ -143,11 +145,16 @@ struct Counters {
 }
 
 pub(crate) struct Remote {
+    me: Weak<Remote>,
     options: RemoteOptions,
-    link: Link,
+    url: String,
+    /// The server's nodes (one, or a cluster's masters). Replaced whole by a refresh.
+    topology: RwLock<Arc<Topology>>,
+    /// Held while the topology is refreshed, so that one refresh runs at a time.
+    refreshing: Mutex<()>,
+    /// The cache, for the trackers of nodes found later; set once by `attach`.
+    cache: OnceLock<Weak<Inner>>,
     copies: Copies,
-    /// The invalidation stream is up: copies may be served. Set by the tracker thread.
-    healthy: AtomicBool,
     /// A sequence lock over the copies: odd while an invalidation or flush is dropping
     /// copies (bumped under the copies lock before and after), even otherwise. A read that
     /// sees the same even value before and after its local run saw its keys throughout.
@@ -164,16 +171,15 @@ impl Remote {
     /// Connects (checking the server answers) and starts the tracker for `inner`'s cache.
     pub(crate) fn start(url: &str, options: RemoteOptions) -> Result<Arc<Remote>> {
         options.validate().map_err(Error::InvalidConfig)?;
-        let link = Link::new(url, &options)?;
-        let mut con = link.connect().map_err(Error::from)?;
-        let _: Value = redis::cmd("PING")
-            .query(&mut con)
-            .map_err(|e| Error::RemoteUnavailable(e.to_string()))?;
-        Ok(Arc::new(Remote {
+        let topology = Topology::discover(url, &options, &[])?;
+        Ok(Arc::new_cyclic(|me| Remote {
+            me: me.clone(),
             copies: Copies::new(options.negative_entries),
             options,
-            link,
-            healthy: AtomicBool::new(false),
+            url: url.to_string(),
+            topology: RwLock::new(Arc::new(topology)),
+            refreshing: Mutex::new(()),
+            cache: OnceLock::new(),
             generation: AtomicU64::new(0),
             stats: Counters::default(),
             last_fault: Mutex::new(None),
@@ -183,13 +189,14 @@ impl Remote {
         }))
     }
 
-    /// Starts the tracker and waits (up to the connect timeout) for its stream.
+    /// Starts each node's tracker and waits (up to the connect timeout) for their streams.
     pub(crate) fn attach(self: &Arc<Self>, inner: &Arc<Inner>) -> Result<()> {
-        tracker::spawn(Arc::downgrade(inner), self.clone()).map_err(|e| {
-            Error::InvalidConfig(format!("cannot start the invalidation thread: {e}"))
-        })?;
+        let _ = self.cache.set(Arc::downgrade(inner));
+        for node in &self.topology().nodes {
+            self.track(node.clone())?;
+        }
         let deadline = Instant::now() + self.options.connect_timeout;
-        while !self.healthy.load(SeqCst) {
+        while !self.trusted() {
             if Instant::now() > deadline {
                 let why = self.last_fault.lock().clone().unwrap_or_default();
                 return Err(Error::RemoteUnavailable(format!(
@@ -201,8 +208,59 @@ impl Remote {
         Ok(())
     }
 
+    fn track(&self, node: Arc<Node>) -> Result<()> {
+        let cache = self.cache.get().cloned().unwrap_or_default();
+        let me = self.me.upgrade().ok_or(Error::Disconnected)?;
+        tracker::spawn(cache, me, node)
+            .map_err(|e| Error::InvalidConfig(format!("cannot start an invalidation thread: {e}")))
+    }
+
+    fn topology(&self) -> Arc<Topology> {
+        self.topology.read().clone()
+    }
+
+    /// A node for keyless work (the relay's subscriptions).
+    pub(crate) fn any_node(&self) -> Arc<Node> {
+        self.topology().node(None).clone()
+    }
+
+    pub(crate) fn is_cluster(&self) -> bool {
+        self.topology().is_cluster()
+    }
+
+    /// Every node's invalidation stream is up: copies may be served.
     fn trusted(&self) -> bool {
-        self.healthy.load(SeqCst)
+        self.topology().nodes.iter().all(|n| n.healthy.load(SeqCst))
+    }
+
+    /// Asks the cluster for its topology again (after a MOVED, or a node's stream lost),
+    /// starts trackers for new nodes, retires the others, and drops every copy (keys may
+    /// have moved between nodes).
+    pub(crate) fn refresh(&self, cache: &Cache) {
+        let Some(_one) = self.refreshing.try_lock() else {
+            return; // another thread is refreshing
+        };
+        let old = self.topology();
+        let seeds = std::iter::once(self.url.clone())
+            .chain(old.nodes.iter().map(|n| n.link.url().to_string()));
+        let Some(next) = seeds
+            .filter_map(|url| Topology::discover(&url, &self.options, &old.nodes).ok())
+            .next()
+        else {
+            return;
+        };
+        old.retire_missing(&next);
+        let new: Vec<Arc<Node>> = next
+            .nodes
+            .iter()
+            .filter(|n| !old.nodes.iter().any(|o| Arc::ptr_eq(n, o)))
+            .cloned()
+            .collect();
+        *self.topology.write() = Arc::new(next);
+        for node in new {
+            let _ = self.track(node);
+        }
+        self.flush_local(cache);
     }
 
     pub(crate) fn stats(&self) -> NearCacheStats {
@@ -333,7 +391,8 @@ impl Remote {
         self.stats.fetches.fetch_add(1, Relaxed);
         let started = Instant::now();
         let (bytes, elements) = (self.options.max_value_bytes, self.options.max_elements);
-        let fetched = self.link.with(true, |con| {
+        let node = self.topology().node(Some(key)).clone();
+        let fetched = node.link.with(true, |con| {
             self.fetch
                 .key(key)
                 .arg(bytes)
@@ -342,6 +401,12 @@ impl Remote {
         });
         let value = match fetched {
             Ok(v) => v,
+            Err(Fault::Redirected) => {
+                // The key's slot moved: learn where, and let the read go to the server.
+                self.copies.abandon(fill);
+                self.refresh(cache);
+                return Ok(Held::Remote);
+            }
             Err(f) => {
                 self.copies.abandon(fill);
                 self.on_fault(cache, &f);
@@ -369,11 +434,11 @@ impl Remote {
     /// locally once the server may have applied it.
     fn forward(&self, cache: &Cache, argv: &[&[u8]], drop: Option<&[&[u8]]>) -> Reply {
         self.stats.forwarded.fetch_add(1, Relaxed);
-        let mut cmd = redis::cmd(&String::from_utf8_lossy(argv[0]));
-        for a in &argv[1..] {
-            cmd.arg(*a);
-        }
-        let result = self.link.run(&cmd);
+        let result = match route::target(argv) {
+            Target::All if self.topology().is_cluster() => self.on_every_node(argv),
+            Target::Key(i) => self.run_routed(cache, Some(argv[i]), &command(argv)),
+            _ => self.run_routed(cache, None, &command(argv)),
+        };
         let applied_maybe = !matches!(&result, Ok(Value::ServerError(_)));
         if let (Some(keys), true) = (drop, applied_maybe) {
             for k in keys {
@@ -387,6 +452,95 @@ impl Remote {
                 Error::from(f).into()
             }
         }
+    }
+
+    /// Runs `cmd` on the node that serves `key`, following MOVED (after refreshing the
+    /// topology) and ASK (once, on the node named, after ASKING).
+    fn run_routed(
+        &self,
+        cache: &Cache,
+        key: Option<&[u8]>,
+        cmd: &redis::Cmd,
+    ) -> Result<Value, Fault> {
+        for _ in 0..4 {
+            let node = self.topology().node(key).clone();
+            let value = node.link.run(cmd)?;
+            let Value::ServerError(e) = &value else {
+                return Ok(value);
+            };
+            match e.kind() {
+                Some(redis::ServerErrorKind::Moved) => self.refresh(cache),
+                Some(redis::ServerErrorKind::Ask) => {
+                    let addr = e.details().and_then(|d| d.split(' ').nth(1)).unwrap_or("");
+                    let link =
+                        link::Link::new(&cluster::with_host_port(&self.url, addr), &self.options)
+                            .map_err(|e| Fault::Lost(e.to_string()))?;
+                    let mut con = link.connect()?;
+                    let asked = redis::cmd("ASKING").query::<Value>(&mut con);
+                    return asked
+                        .and_then(|_| con.req_packed_command(&cmd.get_packed_command()))
+                        .map_err(|e| Fault::Lost(e.to_string()));
+                }
+                _ => return Ok(value),
+            }
+        }
+        Err(Fault::Lost(
+            "the cluster kept redirecting the command".into(),
+        ))
+    }
+
+    /// A keyspace-wide command on a cluster: FLUSHALL, DBSIZE and KEYS on every master,
+    /// their replies combined; SCAN walks the masters one after the other (the node's
+    /// index in the cursor's top 16 bits).
+    fn on_every_node(&self, argv: &[&[u8]]) -> Result<Value, Fault> {
+        let topology = self.topology();
+        if argv[0].eq_ignore_ascii_case(b"scan") {
+            const LOW: u64 = (1 << 48) - 1;
+            let cursor: u64 = std::str::from_utf8(argv.get(1).copied().unwrap_or(b"0"))
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(u64::MAX);
+            let index = (cursor >> 48) as usize;
+            let Some(node) = topology.nodes.get(index) else {
+                let done = [Value::BulkString(b"0".to_vec()), Value::Array(Vec::new())];
+                return Ok(Value::Array(done.to_vec()));
+            };
+            let mut args: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
+            args[1] = (cursor & LOW).to_string().into_bytes();
+            let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+            let Value::Array(mut reply) = node.link.run(&command(&args))? else {
+                return Err(Fault::Lost("unexpected SCAN reply".into()));
+            };
+            let next: u64 = match reply.first() {
+                Some(Value::BulkString(c)) => std::str::from_utf8(c)
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            let next = match next {
+                0 if index + 1 < topology.nodes.len() => (index as u64 + 1) << 48,
+                0 => 0,
+                n => ((index as u64) << 48) | (n & LOW),
+            };
+            reply[0] = Value::BulkString(next.to_string().into_bytes());
+            return Ok(Value::Array(reply));
+        }
+        let cmd = command(argv);
+        let mut combined: Option<Value> = None;
+        for node in &topology.nodes {
+            let value = node.link.run(&cmd)?;
+            combined = Some(match (combined, value) {
+                (Some(e @ Value::ServerError(_)), _) | (_, e @ Value::ServerError(_)) => e,
+                (Some(Value::Int(a)), Value::Int(b)) => Value::Int(a + b),
+                (Some(Value::Array(mut a)), Value::Array(b)) => {
+                    a.extend(b);
+                    Value::Array(a)
+                }
+                (_, v) => v,
+            });
+        }
+        Ok(combined.unwrap_or(Value::Nil))
     }
 
     /// A command for the server. Its key positions vary by command, so every argument is
@@ -405,7 +559,11 @@ impl Remote {
         let Some(secs) = secs else {
             return self.write(cache, argv); // let the server word the error
         };
-        let mut con = match self.link.connect() {
+        let key = match route::target(argv) {
+            Target::Key(i) => Some(argv[i]),
+            _ => None,
+        };
+        let mut con = match self.topology().node(key).link.connect() {
             Ok(c) => c,
             Err(f) => return Error::from(f).into(),
         };
@@ -415,11 +573,7 @@ impl Remote {
             return Error::RemoteUnavailable(e.to_string()).into();
         }
         self.stats.forwarded.fetch_add(1, Relaxed);
-        let mut cmd = redis::cmd(&String::from_utf8_lossy(argv[0]));
-        for a in &argv[1..] {
-            cmd.arg(*a);
-        }
-        let result = con.req_packed_command(&cmd.get_packed_command());
+        let result = con.req_packed_command(&command(argv).get_packed_command());
         for k in &argv[1..] {
             self.invalidate(cache, k);
         }
@@ -464,6 +618,15 @@ impl Remote {
             r => Ok(r),
         }
     }
+}
+
+/// A command for redis-rs from an argv.
+fn command(argv: &[&[u8]]) -> redis::Cmd {
+    let mut cmd = redis::cmd(&String::from_utf8_lossy(argv[0]));
+    for a in &argv[1..] {
+        cmd.arg(*a);
+    }
+    cmd
 }
 
 fn reply_value<R>(reply: Reply, mut f: impl FnMut(&[u8]) -> R) -> Result<Option<R>> {

@@ -108,7 +108,8 @@ fn run(relay: Arc<Relay>) {
 /// `Ok` once the cache is gone.
 fn session(relay: &Relay) -> Result<(), Fault> {
     let lost = |e: redis::RedisError| Fault::Lost(e.to_string());
-    let mut con = relay.remote.link.connect()?;
+    let node = relay.remote.any_node();
+    let mut con = node.link.connect()?;
     let mut ps = con.as_pubsub();
     ps.set_read_timeout(Some(POLL)).map_err(lost)?;
     let (mut channels, mut patterns) = (HashSet::<Bytes>::new(), HashSet::<Bytes>::new());

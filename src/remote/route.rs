@@ -116,6 +116,58 @@ const REFUSED: &[&str] = &[
     "watch",
 ];
 
+/// Which server node a command goes to, in a cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// The node serving the key at this argv position.
+    Key(usize),
+    /// Any node (keyless: PING, PUBLISH, INFO, ...).
+    Any,
+    /// Every master (keyspace-wide: FLUSHALL, DBSIZE, KEYS, SCAN).
+    All,
+}
+
+/// Keyspace-wide commands, sent to every master of a cluster.
+const EVERY_NODE: &[&str] = &["dbsize", "flushall", "flushdb", "keys", "scan"];
+
+/// Keyless commands.
+const ANY_NODE: &[&str] = &[
+    "cluster",
+    "command",
+    "config",
+    "echo",
+    "info",
+    "ping",
+    "publish",
+    "pubsub",
+    "randomkey",
+    "script",
+    "time",
+];
+
+/// Where a command's first key is, for routing it in a cluster.
+pub(crate) fn target(argv: &[&[u8]]) -> Target {
+    let name = String::from_utf8_lossy(argv[0]).to_ascii_lowercase();
+    let numkeys_at = |i: usize| match argv.get(i).and_then(|n| std::str::from_utf8(n).ok()) {
+        Some(n) if n.parse::<u64>().is_ok_and(|n| n > 0) && argv.len() > i + 1 => {
+            Target::Key(i + 1)
+        }
+        _ => Target::Any,
+    };
+    match name.as_str() {
+        n if EVERY_NODE.contains(&n) => Target::All,
+        n if ANY_NODE.contains(&n) => Target::Any,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro" => numkeys_at(2),
+        "sintercard" | "zintercard" | "zunion" | "zinter" | "zdiff" | "lmpop" | "zmpop" => {
+            numkeys_at(1)
+        }
+        "blmpop" | "bzmpop" => numkeys_at(2),
+        "object" | "memory" if argv.len() > 2 => Target::Key(2),
+        _ if argv.len() > 1 => Target::Key(1),
+        _ => Target::Any,
+    }
+}
+
 /// The route of command `name` (any case).
 pub(crate) fn route(name: &[u8]) -> Route {
     let mut buf = [0u8; 24];
@@ -169,5 +221,19 @@ mod tests {
         assert_eq!(route(b"BLPOP"), Route::Blocking);
         assert_eq!(route(b"MULTI"), Route::Refused);
         assert_eq!(route(b"FlushDB"), Route::Flush);
+    }
+
+    #[test]
+    fn targets() {
+        let t = |argv: &[&str]| target(&argv.iter().map(|a| a.as_bytes()).collect::<Vec<_>>());
+        assert_eq!(t(&["GET", "k"]), Target::Key(1));
+        assert_eq!(t(&["EVAL", "s", "1", "k", "a"]), Target::Key(3));
+        assert_eq!(t(&["EVAL", "s", "0"]), Target::Any);
+        assert_eq!(t(&["SINTERCARD", "2", "a", "b"]), Target::Key(2));
+        assert_eq!(t(&["BLMPOP", "0", "1", "q", "LEFT"]), Target::Key(3));
+        assert_eq!(t(&["OBJECT", "ENCODING", "k"]), Target::Key(2));
+        assert_eq!(t(&["scan", "0"]), Target::All);
+        assert_eq!(t(&["PUBLISH", "ch", "m"]), Target::Any);
+        assert_eq!(t(&["PING"]), Target::Any);
     }
 }

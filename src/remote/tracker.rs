@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use redis::Value;
 
+use super::cluster::Node;
 use super::link::Fault;
 use super::Remote;
 use crate::cache::Inner;
@@ -21,11 +22,16 @@ use crate::Cache;
 
 const CHANNEL: &str = "__redis__:invalidate";
 
-/// Starts the tracker thread; it ends when the cache is dropped.
-pub(crate) fn spawn(cache: Weak<Inner>, remote: Arc<Remote>) -> std::io::Result<()> {
+/// Starts the tracker thread of one server node; it ends when the cache is dropped or
+/// the node leaves the cluster's topology.
+pub(crate) fn spawn(
+    cache: Weak<Inner>,
+    remote: Arc<Remote>,
+    node: Arc<Node>,
+) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("ferricache-tracker".into())
-        .spawn(move || run(cache, remote))
+        .spawn(move || run(cache, remote, node))
         .map(drop)
 }
 
@@ -33,20 +39,24 @@ fn heartbeat(remote: &Remote) -> Duration {
     (remote.options.max_staleness / 4).max(Duration::from_millis(5))
 }
 
-fn run(cache: Weak<Inner>, remote: Arc<Remote>) {
+fn run(cache: Weak<Inner>, remote: Arc<Remote>, node: Arc<Node>) {
     let (first, max) = remote.options.backoff;
     let mut wait = first;
     loop {
-        if cache.strong_count() == 0 {
+        if cache.strong_count() == 0 || node.retired.load(Ordering::SeqCst) {
             return;
         }
-        match session(&cache, &remote) {
-            Ok(()) => return, // the cache was dropped
+        match session(&cache, &remote, &node) {
+            Ok(()) => return, // the cache was dropped, or the node retired
             Err(fault) => {
-                let was_up = remote.healthy.swap(false, Ordering::SeqCst);
-                remote.link.set_redirect(0);
+                let was_up = node.healthy.swap(false, Ordering::SeqCst);
+                node.link.set_redirect(0);
                 if let Some(inner) = cache.upgrade() {
-                    remote.flush_local(&Cache { inner });
+                    let cache = Cache { inner };
+                    remote.flush_local(&cache);
+                    if remote.is_cluster() {
+                        remote.refresh(&cache); // a failover may have moved its slots
+                    }
                 }
                 if was_up {
                     wait = first;
@@ -62,7 +72,7 @@ fn run(cache: Weak<Inner>, remote: Arc<Remote>) {
 
 /// One connection's life: set up, then deliver invalidations until it breaks (`Err`) or
 /// the cache is dropped (`Ok`).
-fn session(cache: &Weak<Inner>, remote: &Remote) -> Result<(), Fault> {
+fn session(cache: &Weak<Inner>, remote: &Remote, node: &Node) -> Result<(), Fault> {
     let fault = |e: redis::RedisError| {
         if e.is_timeout() {
             Fault::Timeout(e.to_string())
@@ -70,7 +80,7 @@ fn session(cache: &Weak<Inner>, remote: &Remote) -> Result<(), Fault> {
             Fault::Lost(e.to_string())
         }
     };
-    let mut con = remote.link.connect()?;
+    let mut con = node.link.connect()?;
     let id: i64 = redis::cmd("CLIENT")
         .arg("ID")
         .query(&mut con)
@@ -79,7 +89,7 @@ fn session(cache: &Weak<Inner>, remote: &Remote) -> Result<(), Fault> {
     let mut owner = match &remote.options.tracking {
         super::Tracking::PerKey => None,
         super::Tracking::Broadcast(prefixes) => {
-            let mut owner = remote.link.connect()?;
+            let mut owner = node.link.connect()?;
             let mut on = redis::cmd("CLIENT");
             on.arg("TRACKING")
                 .arg("on")
@@ -103,8 +113,8 @@ fn session(cache: &Weak<Inner>, remote: &Remote) -> Result<(), Fault> {
         Some(inner) => remote.flush_local(&Cache { inner }),
         None => return Ok(()),
     }
-    remote.link.set_redirect(id);
-    remote.healthy.store(true, Ordering::SeqCst);
+    node.link.set_redirect(id);
+    node.healthy.store(true, Ordering::SeqCst);
     loop {
         match pubsub.get_message() {
             Ok(msg) => {
@@ -126,7 +136,7 @@ fn session(cache: &Weak<Inner>, remote: &Remote) -> Result<(), Fault> {
                 }
             }
             Err(e) if e.is_timeout() => {
-                if cache.strong_count() == 0 {
+                if cache.strong_count() == 0 || node.retired.load(Ordering::SeqCst) {
                     return Ok(());
                 }
                 let _: Value = pubsub.ping().map_err(fault)?;
