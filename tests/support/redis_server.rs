@@ -28,6 +28,11 @@ impl RedisServer {
             .local_addr()
             .unwrap()
             .port();
+        Self::start_on(port, extra)
+    }
+
+    /// A server on `port` with extra configuration.
+    pub fn start_on(port: u16, extra: &[&str]) -> RedisServer {
         let dir = std::env::temp_dir().join(format!(
             "ferricache-test-redis-{port}-{}",
             std::process::id()
