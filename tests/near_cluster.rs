@@ -250,7 +250,7 @@ fn a_slot_that_moves_leaves_no_stale_copy_and_loses_no_write() {
     on(src, &["CLUSTER", "SETSLOT", &slot, "MIGRATING", &dst_id]);
     // While the slot migrates, a key that is not on the source any more gets ASK: this
     // write must land on the destination.
-    assert_eq!(cache.set_nx("{moving}:b", "asked").unwrap(), true);
+    assert!(cache.set_nx("{moving}:b", "asked").unwrap());
     let on_dst: redis::RedisResult<String> = {
         let mut con = cluster.nodes[dst].client();
         redis::cmd("ASKING").query::<Value>(&mut con).unwrap();
