@@ -177,6 +177,18 @@ fn hot_reads_are_local_and_misses_are_remembered() {
     assert_eq!(s.fetches, 2, "one fetch per key: {s:?}");
     assert!(s.negative_hits >= 99, "{s:?}");
     assert_eq!(s.forwarded, 0, "{s:?}");
+    // 300 reads, 2 of them fetches (the first GET of each key); the rest local.
+    assert_eq!(s.local_hits, 298, "{s:?}");
+    assert_eq!(s.round_trips_saved, 298, "{s:?}");
+    assert_eq!(s.nodes, 1);
+    let Reply::Bulk(info) = cache.execute(&["INFO", "nearcache"]) else {
+        panic!("INFO is a bulk string")
+    };
+    let info = String::from_utf8(info.to_vec()).unwrap();
+    assert!(info.starts_with("# Nearcache\r\n"), "{info}");
+    assert!(info.contains("near_cache_connected:1\r\n"), "{info}");
+    assert!(info.contains("near_cache_fetches:2\r\n"), "{info}");
+    assert!(info.contains("near_cache_local_hits:298\r\n"), "{info}");
 }
 
 #[test]

@@ -307,5 +307,28 @@ pub(super) fn info(c: &Cache, a: Args) -> Result<Reply> {
         Vec::new()
     };
     section("keyspace", keyspace);
+    #[cfg(feature = "remote")]
+    if let Some(n) = c.near_cache_stats() {
+        section(
+            "nearcache",
+            vec![
+                ("near_cache_connected", (n.connected as u8).to_string()),
+                ("near_cache_nodes", n.nodes.to_string()),
+                ("near_cache_local_hits", n.local_hits.to_string()),
+                (
+                    "near_cache_round_trips_saved",
+                    n.round_trips_saved.to_string(),
+                ),
+                ("near_cache_fetches", n.fetches.to_string()),
+                ("near_cache_negative_hits", n.negative_hits.to_string()),
+                ("near_cache_forwarded", n.forwarded.to_string()),
+                ("near_cache_invalidations", n.invalidations.to_string()),
+                ("near_cache_flushes", n.flushes.to_string()),
+                ("near_cache_discarded_fills", n.discarded_fills.to_string()),
+                ("near_cache_stale_serves", n.stale_serves.to_string()),
+                ("near_cache_reconnects", n.reconnects.to_string()),
+            ],
+        );
+    }
     Ok(bulk(Bytes::from(out)))
 }

@@ -108,6 +108,10 @@ impl Drop for LocalOnly {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NearCacheStats {
+    /// Reads answered from local copies or known-missing entries, without a round trip.
+    pub local_hits: u64,
+    /// Round trips that local answers saved: local hits plus stale serves.
+    pub round_trips_saved: u64,
     /// Whole keys fetched from the server (misses of the L1).
     pub fetches: u64,
     /// Lookups of keys known to be missing, answered without a round trip.
@@ -125,8 +129,11 @@ pub struct NearCacheStats {
     pub stale_serves: u64,
     /// Times the invalidation stream was lost and made again.
     pub reconnects: u64,
-    /// Whether the invalidation stream is up now (copies are trusted).
+    /// Whether the invalidation stream is up now (copies are trusted): for a cluster,
+    /// every node's.
     pub connected: bool,
+    /// The server nodes in use: 1, or a cluster's masters.
+    pub nodes: usize,
 }
 
 #[cfg(any(test, feature = "remote-test-hooks"))]
@@ -134,6 +141,7 @@ type FillHook = Box<dyn Fn(&[u8]) + Send + Sync>;
 
 #[derive(Default)]
 struct Counters {
+    local_hits: AtomicU64,
     fetches: AtomicU64,
     negative_hits: AtomicU64,
     forwarded: AtomicU64,
@@ -265,16 +273,20 @@ impl Remote {
 
     pub(crate) fn stats(&self) -> NearCacheStats {
         let s = &self.stats;
+        let (local_hits, stale_serves) = (s.local_hits.load(Relaxed), s.stale_serves.load(Relaxed));
         NearCacheStats {
+            local_hits,
+            round_trips_saved: local_hits + stale_serves,
             fetches: s.fetches.load(Relaxed),
             negative_hits: s.negative_hits.load(Relaxed),
             forwarded: s.forwarded.load(Relaxed),
             invalidations: s.invalidations.load(Relaxed),
             flushes: s.flushes.load(Relaxed),
             discarded_fills: s.discarded_fills.load(Relaxed),
-            stale_serves: s.stale_serves.load(Relaxed),
+            stale_serves,
             reconnects: s.reconnects.load(Relaxed),
             connected: self.trusted(),
+            nodes: self.topology().nodes.len(),
         }
     }
 
@@ -333,6 +345,7 @@ impl Remote {
         if !self.trusted() {
             return self.untrusted_read(cache, argv, keys);
         }
+        let mut fetched = false;
         for _ in 0..8 {
             let before = self.generation.load(SeqCst);
             if before & 1 == 1 {
@@ -340,7 +353,7 @@ impl Remote {
                 continue;
             }
             for key in keys {
-                match self.held(cache, key) {
+                match self.held(cache, key, &mut fetched) {
                     Ok(Held::Local | Held::Missing) => {}
                     Ok(Held::Remote) => return self.forward(cache, argv, None),
                     Err(e) => return e.into(),
@@ -348,6 +361,9 @@ impl Remote {
             }
             let reply = cache.execute_local(argv);
             if self.generation.load(SeqCst) == before {
+                if !fetched {
+                    self.stats.local_hits.fetch_add(1, Relaxed);
+                }
                 return reply;
             }
         }
@@ -365,7 +381,8 @@ impl Remote {
     }
 
     /// Where a read of `key` is answered, fetching the key if nothing is known of it.
-    fn held(&self, cache: &Cache, key: &[u8]) -> Result<Held> {
+    /// `fetched` is set when this took a round trip.
+    fn held(&self, cache: &Cache, key: &[u8], fetched: &mut bool) -> Result<Held> {
         if !self.options.cacheable(key) {
             return Ok(Held::Remote);
         }
@@ -378,7 +395,10 @@ impl Remote {
                 Ok(Held::Missing)
             }
             Some(h) => Ok(h),
-            None => self.fill(cache, key),
+            None => {
+                *fetched = true;
+                self.fill(cache, key)
+            }
         }
     }
 
@@ -598,12 +618,22 @@ impl Remote {
             }
             return reply_value(self.forward(cache, &[b"GET", key], None), f);
         }
+        let mut fetched = false;
+        let hit = |fetched: bool| {
+            if !fetched {
+                self.stats.local_hits.fetch_add(1, Relaxed);
+            }
+        };
         for _ in 0..4 {
             if let Some(v) = cache.get_with_local(key, &mut f)? {
+                hit(fetched);
                 return Ok(Some(v)); // a copy: right as of the last invalidation
             }
-            match self.held(cache, key)? {
-                Held::Missing => return Ok(None),
+            match self.held(cache, key, &mut fetched)? {
+                Held::Missing => {
+                    hit(fetched);
+                    return Ok(None);
+                }
                 Held::Remote => break,
                 Held::Local => continue, // just installed (or refilled): read it
             }
