@@ -5,51 +5,103 @@
 //! batches never deadlock with each other or with multi-key commands), runs the closure, and
 //! unlocks. Other commands on those shards wait meanwhile; nobody sees a half-done batch.
 //! Like EXEC, a batch is isolated but not rolled back: if the closure returns an error,
-//! what it already changed stays.
+//! what it already changed stays. In near-cache mode the batch runs on the server, as an
+//! optimistic transaction (WATCH, then MULTI/EXEC; see `remote::batch`).
 
 use bytes::Bytes;
 
 use crate::commands::num::{format_i64, parse_i64};
 use crate::error::{Error, Result};
-use crate::store::{MultiTx, Tx};
+use crate::store::MultiTx;
 use crate::value::Value;
 use crate::Cache;
 
 /// The commands available inside [`Cache::atomic`], on the keys it declared.
 pub struct Batch<'a, 'b> {
     cache: &'a Cache,
-    multi: &'a mut MultiTx<'b>,
+    at: At<'a, 'b>,
     keys: Vec<Bytes>,
 }
 
+/// Where a batch's commands run.
+enum At<'a, 'b> {
+    /// On this engine, under the declared keys' shard locks.
+    Local(&'a mut MultiTx<'b>),
+    /// On the server (near-cache mode).
+    #[cfg(feature = "remote")]
+    Server(&'a mut crate::remote::ServerBatch<'b>),
+}
+
+/// Runs the local form, or in near-cache mode the server's form, of a batch command.
+macro_rules! on {
+    ($self:ident, $key:expr, |$tx:ident| $local:expr, |$server:ident| $remote:expr) => {{
+        let k = $self.index($key)?;
+        match &mut $self.at {
+            At::Local(multi) => {
+                #[allow(unused_mut)]
+                let mut $tx = multi.key(k);
+                $local
+            }
+            #[cfg(feature = "remote")]
+            At::Server($server) => $remote,
+        }
+    }};
+}
+
+impl<'a, 'b> Batch<'a, 'b> {
+    #[cfg(feature = "remote")]
+    pub(crate) fn on_server(
+        cache: &'a Cache,
+        server: &'a mut crate::remote::ServerBatch<'b>,
+        keys: Vec<Bytes>,
+    ) -> Batch<'a, 'b> {
+        Batch {
+            cache,
+            at: At::Server(server),
+            keys,
+        }
+    }
+}
+
 impl Batch<'_, '_> {
-    fn tx(&mut self, key: &[u8]) -> Result<Tx<'_>> {
-        let k = self
-            .keys
+    fn index(&self, key: &[u8]) -> Result<usize> {
+        self.keys
             .iter()
             .position(|k| &k[..] == key)
-            .ok_or(Error::Invalid("key not declared in the atomic batch"))?;
-        Ok(self.multi.key(k))
+            .ok_or(Error::Invalid("key not declared in the atomic batch"))
     }
 
     /// GET.
     pub fn get(&mut self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
         let key = key.as_ref();
-        let mut tx = self.tx(key)?;
-        match tx.find(key) {
-            Some(i) => Ok(Some(tx.entry(i).value.as_str()?.clone())),
-            None => Ok(None),
-        }
+        on!(
+            self,
+            key,
+            |tx| match tx.find(key) {
+                Some(i) => Ok(Some(tx.entry(i).value.as_str()?.clone())),
+                None => Ok(None),
+            },
+            |server| server.get(key)
+        )
     }
 
     /// SET (the default TTL applies, as for [`Cache::set`]).
     pub fn set(&mut self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<()> {
         let key = key.as_ref();
         let cache = self.cache;
-        let mut tx = self.tx(key)?;
-        let deadline = cache.default_deadline(&tx);
-        cache.store(&mut tx, key, value.into(), deadline);
-        Ok(())
+        on!(
+            self,
+            key,
+            |tx| {
+                let deadline = cache.default_deadline(&tx);
+                cache.store(&mut tx, key, value.into(), deadline);
+                Ok(())
+            },
+            |server| {
+                server.set(key, value.into(), None);
+                Ok(())
+            }
+        )
     }
 
     /// SETEX.
@@ -64,72 +116,101 @@ impl Batch<'_, '_> {
             return Err(Error::InvalidExpireTime("setex"));
         }
         let cache = self.cache;
-        let mut tx = self.tx(key)?;
-        let deadline = tx.now().saturating_add(seconds * 1000);
-        cache.store(&mut tx, key, value.into(), deadline);
-        Ok(())
+        on!(
+            self,
+            key,
+            |tx| {
+                let deadline = tx.now().saturating_add(seconds * 1000);
+                cache.store(&mut tx, key, value.into(), deadline);
+                Ok(())
+            },
+            |server| {
+                server.set(key, value.into(), Some(seconds));
+                Ok(())
+            }
+        )
     }
 
     /// DEL; true if the key existed.
     pub fn del(&mut self, key: impl AsRef<[u8]>) -> Result<bool> {
         let key = key.as_ref();
-        let mut tx = self.tx(key)?;
-        Ok(tx.find(key).map(|i| tx.remove(i)).is_some())
+        on!(
+            self,
+            key,
+            |tx| Ok(tx.find(key).map(|i| tx.remove(i)).is_some()),
+            |server| server.del(key)
+        )
     }
 
     /// EXISTS.
     pub fn exists(&mut self, key: impl AsRef<[u8]>) -> Result<bool> {
         let key = key.as_ref();
-        Ok(self.tx(key)?.find(key).is_some())
+        on!(self, key, |tx| Ok(tx.find(key).is_some()), |server| server
+            .exists(key))
     }
 
     /// INCRBY: as [`Cache::incr_by`], keeping the TTL.
     pub fn incr_by(&mut self, key: impl AsRef<[u8]>, by: i64) -> Result<i64> {
         let key = key.as_ref();
         let cache = self.cache;
-        let mut tx = self.tx(key)?;
-        match tx.find(key) {
-            Some(i) => {
-                let cur = parse_i64(tx.entry(i).value.as_str()?)?;
-                let new = cur.checked_add(by).ok_or(Error::Overflow)?;
-                tx.update(i, |e| e.value = Value::Str(format_i64(new)));
-                Ok(new)
-            }
-            None => {
-                let deadline = cache.default_deadline(&tx);
-                tx.insert(key, Value::Str(format_i64(by)), deadline);
-                Ok(by)
-            }
-        }
+        on!(
+            self,
+            key,
+            |tx| match tx.find(key) {
+                Some(i) => {
+                    let cur = parse_i64(tx.entry(i).value.as_str()?)?;
+                    let new = cur.checked_add(by).ok_or(Error::Overflow)?;
+                    tx.update(i, |e| e.value = Value::Str(format_i64(new)));
+                    Ok(new)
+                }
+                None => {
+                    let deadline = cache.default_deadline(&tx);
+                    tx.insert(key, Value::Str(format_i64(by)), deadline);
+                    Ok(by)
+                }
+            },
+            |server| server.incr_by(key, by)
+        )
     }
 
     /// EXPIRE key seconds (a time <= 0 deletes); true if the key existed.
     pub fn expire(&mut self, key: impl AsRef<[u8]>, seconds: i64) -> Result<bool> {
         let key = key.as_ref();
-        let mut tx = self.tx(key)?;
-        let at = crate::expiry::deadline_after(tx.now(), seconds, 1000, false, "expire")?;
-        let Some(i) = tx.find(key) else {
-            return Ok(false);
-        };
-        if at <= tx.now() {
-            tx.remove(i);
-        } else {
-            tx.set_expire(i, at);
-        }
-        Ok(true)
+        let now = self.cache.inner.ks.now();
+        let at = crate::expiry::deadline_after(now, seconds, 1000, false, "expire")?;
+        on!(
+            self,
+            key,
+            |tx| {
+                let Some(i) = tx.find(key) else {
+                    return Ok(false);
+                };
+                if at <= tx.now() {
+                    tx.remove(i);
+                } else {
+                    tx.set_expire(i, at);
+                }
+                Ok(true)
+            },
+            |server| server.expire(key, seconds)
+        )
     }
 
     /// PTTL: ms left, -1 without TTL, -2 if missing.
     pub fn pttl(&mut self, key: impl AsRef<[u8]>) -> Result<i64> {
         let key = key.as_ref();
-        let mut tx = self.tx(key)?;
-        Ok(match tx.find(key) {
-            None => -2,
-            Some(i) => match tx.entry(i).expire_at {
-                0 => -1,
-                at => (at - tx.now()) as i64,
-            },
-        })
+        on!(
+            self,
+            key,
+            |tx| Ok(match tx.find(key) {
+                None => -2,
+                Some(i) => match tx.entry(i).expire_at {
+                    0 => -1,
+                    at => (at - tx.now()) as i64,
+                },
+            }),
+            |server| server.pttl(key)
+        )
     }
 }
 
@@ -153,19 +234,21 @@ impl Cache {
     pub fn atomic<K: AsRef<[u8]>, R>(
         &self,
         keys: &[K],
-        f: impl FnOnce(&mut Batch) -> Result<R>,
+        mut f: impl FnMut(&mut Batch) -> Result<R>,
     ) -> Result<R> {
         #[cfg(feature = "remote")]
-        if crate::remote::routed(&self.inner).is_some() {
-            return Err(crate::remote::not_offered(
-                "atomic batches (run a script with EVAL instead)",
-            ));
+        if let Some(remote) = crate::remote::routed(&self.inner) {
+            let keys = keys
+                .iter()
+                .map(|k| Bytes::copy_from_slice(k.as_ref()))
+                .collect();
+            return remote.atomic(self, keys, f);
         }
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         self.inner.ks.write_many(&keys, 0, |multi| {
             let mut batch = Batch {
                 cache: self,
-                multi,
+                at: At::Local(multi),
                 keys: keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
             };
             f(&mut batch)

@@ -285,3 +285,80 @@ fn keyspace_notifications_come_from_the_server() {
         .build();
     assert!(matches!(built, Err(ferricache::Error::InvalidConfig(_))));
 }
+
+#[test]
+fn atomic_batches_are_transactions_on_the_server() {
+    let server = RedisServer::start();
+    let caches: Vec<Cache> = (0..3).map(|_| near(&server)).collect();
+    caches[0].set("acct:a", "500").unwrap();
+    caches[0].set("acct:b", "500").unwrap();
+    // Transfers from 9 threads of 3 caches; each batch sees a consistent pair (no other
+    // batch's half), the total never changes, and a count written as read + 1 (so that
+    // two batches that both ran on one reading would lose one) counts every batch.
+    on_all(&caches, 3, |c, t| {
+        for i in 0..15 {
+            let (from, to) = if (t + i) % 2 == 0 {
+                ("acct:a", "acct:b")
+            } else {
+                ("acct:b", "acct:a")
+            };
+            c.atomic(&["acct:a", "acct:b", "acct:n"], |tx| {
+                let a: i64 = std::str::from_utf8(&tx.get("acct:a")?.unwrap())
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let b: i64 = std::str::from_utf8(&tx.get("acct:b")?.unwrap())
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert_eq!(a + b, 1000, "a batch saw half of another");
+                tx.incr_by(from, -7)?;
+                tx.incr_by(to, 7)?;
+                let n: i64 = tx
+                    .get("acct:n")?
+                    .map_or(0, |n| std::str::from_utf8(&n).unwrap().parse().unwrap());
+                tx.set("acct:n", (n + 1).to_string())?;
+                Ok(())
+            })
+            .unwrap();
+        }
+    });
+    let mut con = server.client();
+    let (a, b): (i64, i64) = (con.get("acct:a").unwrap(), con.get("acct:b").unwrap());
+    assert_eq!(a + b, 1000);
+    assert_eq!(con.get::<_, i64>("acct:n").unwrap(), 9 * 15);
+    // Every cache reads the final balances (their copies were dropped on commit).
+    for c in &caches {
+        assert!(redis_server::eventually(Duration::from_secs(2), || {
+            c.get("acct:a").unwrap().unwrap() == a.to_string().as_str()
+        }));
+    }
+    // The batch's commands keep their semantics: reads see the batch's own writes, TTLs,
+    // errors; and a batch that only reads changes nothing.
+    let c = &caches[0];
+    let out = c
+        .atomic(&["k", "h"], |tx| {
+            assert_eq!(tx.pttl("k")?, -2);
+            assert!(!tx.exists("k")?);
+            tx.set_ex("k", 100, "v")?;
+            assert_eq!(tx.get("k")?.as_deref(), Some(&b"v"[..]));
+            assert!(tx.expire("k", 200)?);
+            let ttl = tx.pttl("k")?;
+            assert!(matches!(
+                tx.incr_by("k", 1),
+                Err(ferricache::Error::NotInteger)
+            ));
+            assert!(tx.del("k")?);
+            assert_eq!(tx.get("k")?, None);
+            tx.incr_by("k", 5)?;
+            Ok(ttl)
+        })
+        .unwrap();
+    assert_eq!(out, 200_000);
+    assert_eq!(con.get::<_, i64>("k").unwrap(), 5);
+    assert_eq!(con.ttl::<_, i64>("k").unwrap(), -1);
+    let _: () = con.hset("h", "f", "v").unwrap();
+    let e = c.atomic(&["h"], |tx| tx.get("h")).unwrap_err();
+    assert!(matches!(e, ferricache::Error::WrongType), "{e:?}");
+    assert!(c.atomic(&["h"], |tx| tx.get("undeclared")).is_err());
+}

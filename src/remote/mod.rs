@@ -12,6 +12,7 @@
 //!
 //! Built with the `remote` cargo feature; without it the engine has none of this.
 
+mod batch;
 mod cluster;
 mod copies;
 mod link;
@@ -31,6 +32,7 @@ use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
 use redis::{ConnectionLike, Script, Value};
 
+pub(crate) use batch::ServerBatch;
 pub use options::{RemoteOptions, Tracking, WhenStale};
 pub(crate) use patterns::FillTurn;
 pub(crate) use relay::Relay;
