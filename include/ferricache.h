@@ -52,6 +52,12 @@ typedef enum fc_status {
   FC_DISCONNECTED = 9,
   // Any other command error; `fc_last_error()` has Redis's text.
   FC_COMMAND_ERROR = 10,
+  // Near-cache mode: the server could not be reached (or the connection broke); the
+  // command may not have run. Nothing stale was served.
+  FC_REMOTE_UNAVAILABLE = 11,
+  // Near-cache mode: the server did not answer within the command timeout; the
+  // command may or may not have run.
+  FC_REMOTE_TIMEOUT = 12,
 } fc_status;
 
 // The type of an `fc_reply`.
@@ -80,7 +86,8 @@ typedef struct fc_cache fc_cache;
 typedef struct fc_subscriber fc_subscriber;
 
 // Settings for `fc_cache_new`. A zeroed struct (`fc_options opts = {0};`) means the
-// defaults; each field's 0 (or NULL) keeps its default.
+// defaults; each field's 0 (or NULL) keeps its default. The `remote_` fields turn on
+// near-cache mode (see the README's "Scaling out").
 typedef struct fc_options {
   // Lock stripes, rounded up to a power of two (0: four per core).
   uint32_t shards;
@@ -96,7 +103,63 @@ typedef struct fc_options {
   // Period of a background thread that reclaims expired keys, in milliseconds (0: no
   // thread; expired keys are reclaimed by reads and writes).
   uint64_t background_expiry_ms;
+  // Near-cache mode: the URL of the Redis / Valkey / ElastiCache server (or any node of
+  // a Redis Cluster) that stays the source of truth, `redis://` or `rediss://` (NULL:
+  // local only). Misses and writes then wait for the server; hits stay local.
+  const char *remote_url;
+  // Near-cache mode: keep local copies only of keys under these prefixes
+  // (`remote_local_prefix_count` strings; 0: every key).
+  const char *const *remote_local_prefixes;
+  // The number of strings in `remote_local_prefixes`.
+  size_t remote_local_prefix_count;
+  // Near-cache mode: the largest string kept locally, in bytes (0: 1 MiB).
+  uint64_t remote_max_value_bytes;
+  // Near-cache mode: the most elements of a collection kept locally (0: 10,000).
+  uint64_t remote_max_elements;
+  // Near-cache mode: no copy is served once the invalidation stream has been silent this
+  // long, in milliseconds (0: 1000).
+  uint64_t remote_max_staleness_ms;
+  // Near-cache mode: nonzero keeps serving copies while the stream is down (counted as
+  // stale serves); 0 asks the server, failing fast if it is down.
+  uint8_t remote_serve_stale;
+  // Near-cache mode: connect and command timeouts in milliseconds (0: 2000 each).
+  uint64_t remote_connect_timeout_ms;
+  // See `remote_connect_timeout_ms`.
+  uint64_t remote_command_timeout_ms;
+  // Near-cache mode: connections to each server node (0: 8).
+  uint32_t remote_pool_size;
+  // Near-cache mode with `rediss://`: a PEM file of the CA that signed the server's
+  // certificate (NULL: the system's trust store).
+  const char *remote_tls_ca_file;
 } fc_options;
+
+// Near-cache mode's counters (see `fc_near_cache_stats`).
+typedef struct fc_near_stats {
+  // Reads answered from local copies or known-missing entries, without a round trip.
+  uint64_t local_hits;
+  // Round trips that local answers saved (local hits plus stale serves).
+  uint64_t round_trips_saved;
+  // Whole keys fetched from the server.
+  uint64_t fetches;
+  // Lookups of keys known to be missing, answered locally.
+  uint64_t negative_hits;
+  // Commands sent to the server.
+  uint64_t forwarded;
+  // Keys the server reported changed.
+  uint64_t invalidations;
+  // Times every local copy was dropped.
+  uint64_t flushes;
+  // Fills discarded because their key changed in flight.
+  uint64_t discarded_fills;
+  // Reads served from copies while the invalidation stream was down.
+  uint64_t stale_serves;
+  // Times the invalidation stream was lost and made again.
+  uint64_t reconnects;
+  // Nonzero while every invalidation stream is up.
+  uint8_t connected;
+  // Server nodes in use (1, or a cluster's masters).
+  uint32_t nodes;
+} fc_near_stats;
 
 // A reply. Every field not used by `type` is zero or NULL. `str` is NUL-terminated for
 // convenience, but binary-safe: use `len`. The whole tree belongs to the caller and is
@@ -158,12 +221,20 @@ enum fc_status fc_cache_new(const struct fc_options *opts, struct fc_cache **out
 // `cache` is NULL or a handle from `fc_cache_new` not yet freed.
 void fc_cache_free(struct fc_cache *cache);
 
+// Fills `*out` with the near-cache counters; `FC_NOT_FOUND` if the cache has no
+// `remote_url`. (INFO's `nearcache` section, through `fc_command`, has them as text.)
+//
+// # Safety
+// `cache` is a live handle; `out` is a valid place for an `fc_near_stats`.
+enum fc_status fc_near_cache_stats(struct fc_cache *cache, struct fc_near_stats *out);
+
 // Runs one command given as Redis argv: `argc` arguments, `argv[i]` pointing to
 // `argvlen[i]` bytes (binary-safe; names case-insensitive). On `FC_OK`, `*out` holds the
 // reply, to release with `fc_reply_free`. A command error (WRONGTYPE, syntax, arity,
 // unknown command) is `FC_OK` with a reply of type `FC_REPLY_ERROR`, as hiredis reports
 // it; a status other than `FC_OK` means the call itself was malformed (NULL pointers,
-// `argc` of 0).
+// `argc` of 0) or, in near-cache mode, that the server could not answer
+// (`FC_REMOTE_UNAVAILABLE`, `FC_REMOTE_TIMEOUT`).
 //
 // Blocking commands (BLPOP, BZPOPMIN, ...) block the calling thread.
 //

@@ -56,6 +56,17 @@ run c11-shared $vg
 # shellcheck disable=SC2086
 run cxx17-static $vg
 
+# Near-cache mode through the C ABI, against a throwaway redis-server.
+near=bindings/c/tests/near_test.c
+# shellcheck disable=SC2086
+gcc -std=c11 $warn -O1 -g $cflags "$near" $static -o "$out/near-static"
+# shellcheck disable=SC2086
+gcc -std=c11 $warn $san $cflags "$near" $static -o "$out/near-asan-ubsan"
+printf '%-28s ' near-static
+bash scripts/with-redis.sh "$out/near-static" | tail -1
+printf '%-28s ' near-asan-ubsan
+bash scripts/with-redis.sh "$out/near-asan-ubsan" | tail -1
+
 # The example's Makefile, from a shell with no PKG_CONFIG_PATH, both links. (The README's
 # C example is built and run verbatim by scripts/test-readme.sh.)
 for link in "" SHARED=1; do

@@ -3,10 +3,10 @@
 use std::ffi::{c_char, CStr};
 use std::time::Duration;
 
-use ferricache::{Cache, EvictionPolicy};
+use ferricache::{Cache, EvictionPolicy, RemoteOptions, WhenStale};
 
-use crate::ptr::out_required;
-use crate::status::{fc_status, guard, Fail};
+use crate::ptr::{get, out_required};
+use crate::status::{fc_status, guard, Fail, FC_NOT_FOUND};
 
 /// An opaque handle to a cache. One handle may be used from many threads at once.
 pub struct fc_cache {
@@ -14,7 +14,8 @@ pub struct fc_cache {
 }
 
 /// Settings for `fc_cache_new`. A zeroed struct (`fc_options opts = {0};`) means the
-/// defaults; each field's 0 (or NULL) keeps its default.
+/// defaults; each field's 0 (or NULL) keeps its default. The `remote_` fields turn on
+/// near-cache mode (see the README's "Scaling out").
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct fc_options {
@@ -32,6 +33,34 @@ pub struct fc_options {
     /// Period of a background thread that reclaims expired keys, in milliseconds (0: no
     /// thread; expired keys are reclaimed by reads and writes).
     pub background_expiry_ms: u64,
+    /// Near-cache mode: the URL of the Redis / Valkey / ElastiCache server (or any node of
+    /// a Redis Cluster) that stays the source of truth, `redis://` or `rediss://` (NULL:
+    /// local only). Misses and writes then wait for the server; hits stay local.
+    pub remote_url: *const c_char,
+    /// Near-cache mode: keep local copies only of keys under these prefixes
+    /// (`remote_local_prefix_count` strings; 0: every key).
+    pub remote_local_prefixes: *const *const c_char,
+    /// The number of strings in `remote_local_prefixes`.
+    pub remote_local_prefix_count: usize,
+    /// Near-cache mode: the largest string kept locally, in bytes (0: 1 MiB).
+    pub remote_max_value_bytes: u64,
+    /// Near-cache mode: the most elements of a collection kept locally (0: 10,000).
+    pub remote_max_elements: u64,
+    /// Near-cache mode: no copy is served once the invalidation stream has been silent this
+    /// long, in milliseconds (0: 1000).
+    pub remote_max_staleness_ms: u64,
+    /// Near-cache mode: nonzero keeps serving copies while the stream is down (counted as
+    /// stale serves); 0 asks the server, failing fast if it is down.
+    pub remote_serve_stale: u8,
+    /// Near-cache mode: connect and command timeouts in milliseconds (0: 2000 each).
+    pub remote_connect_timeout_ms: u64,
+    /// See `remote_connect_timeout_ms`.
+    pub remote_command_timeout_ms: u64,
+    /// Near-cache mode: connections to each server node (0: 8).
+    pub remote_pool_size: u32,
+    /// Near-cache mode with `rediss://`: a PEM file of the CA that signed the server's
+    /// certificate (NULL: the system's trust store).
+    pub remote_tls_ca_file: *const c_char,
 }
 
 fn build(opts: Option<&fc_options>) -> Result<Cache, Fail> {
@@ -65,7 +94,79 @@ fn build(opts: Option<&fc_options>) -> Result<Cache, Fail> {
     if o.background_expiry_ms > 0 {
         b = b.background_expiry(Duration::from_millis(o.background_expiry_ms));
     }
+    if !o.remote_url.is_null() {
+        // SAFETY: a NUL-terminated string, by the struct's contract.
+        let url = unsafe { text(o.remote_url, "remote_url")? };
+        b = b.remote(url).remote_options(remote_options(o)?);
+    }
     Ok(b.build()?)
+}
+
+/// The text of a NUL-terminated C string, or an error naming the field.
+///
+/// # Safety
+/// `p` is a valid NUL-terminated string.
+unsafe fn text<'a>(p: *const c_char, what: &str) -> Result<&'a str, Fail> {
+    // SAFETY: by this function's contract.
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map_err(|_| Fail::invalid(format!("{what} is not UTF-8")))
+}
+
+fn remote_options(o: &fc_options) -> Result<RemoteOptions, Fail> {
+    let mut r = RemoteOptions::new();
+    let ms = Duration::from_millis;
+    if o.remote_local_prefix_count > 0 {
+        if o.remote_local_prefixes.is_null() {
+            return Err(Fail::null("remote_local_prefixes"));
+        }
+        // SAFETY: `remote_local_prefix_count` pointers, each a NUL-terminated string, by
+        // the struct's contract.
+        let ptrs = unsafe {
+            std::slice::from_raw_parts(o.remote_local_prefixes, o.remote_local_prefix_count)
+        };
+        let mut prefixes = Vec::with_capacity(ptrs.len());
+        for (i, &p) in ptrs.iter().enumerate() {
+            if p.is_null() {
+                return Err(Fail::null(&format!("remote_local_prefixes[{i}]")));
+            }
+            // SAFETY: a NUL-terminated string, by the struct's contract.
+            prefixes.push(unsafe { CStr::from_ptr(p) }.to_bytes().to_vec());
+        }
+        r = r.local_prefixes(prefixes);
+    }
+    let size = |v: u64, what: &str| {
+        usize::try_from(v).map_err(|_| Fail::invalid(format!("{what} does not fit in size_t")))
+    };
+    if o.remote_max_value_bytes > 0 {
+        r = r.max_value_bytes(size(o.remote_max_value_bytes, "remote_max_value_bytes")?);
+    }
+    if o.remote_max_elements > 0 {
+        r = r.max_elements(size(o.remote_max_elements, "remote_max_elements")?);
+    }
+    if o.remote_max_staleness_ms > 0 {
+        r = r.max_staleness(ms(o.remote_max_staleness_ms));
+    }
+    if o.remote_serve_stale != 0 {
+        r = r.when_stale(WhenStale::ServeStale);
+    }
+    if o.remote_connect_timeout_ms > 0 {
+        r = r.connect_timeout(ms(o.remote_connect_timeout_ms));
+    }
+    if o.remote_command_timeout_ms > 0 {
+        r = r.command_timeout(ms(o.remote_command_timeout_ms));
+    }
+    if o.remote_pool_size > 0 {
+        r = r.pool_size(o.remote_pool_size as usize);
+    }
+    if !o.remote_tls_ca_file.is_null() {
+        // SAFETY: a NUL-terminated string, by the struct's contract.
+        let path = unsafe { text(o.remote_tls_ca_file, "remote_tls_ca_file")? };
+        let pem = std::fs::read(path)
+            .map_err(|e| Fail::invalid(format!("remote_tls_ca_file {path}: {e}")))?;
+        r = r.tls_root_certificate(pem);
+    }
+    Ok(r)
 }
 
 /// Creates a cache. `opts` may be NULL for the defaults. On success `*out` holds a handle
@@ -99,4 +200,69 @@ pub unsafe extern "C" fn fc_cache_free(cache: *mut fc_cache) {
         // `Cache` does not panic (it joins nothing the caller could hold).
         drop(unsafe { Box::from_raw(cache) });
     }
+}
+
+/// Near-cache mode's counters (see `fc_near_cache_stats`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct fc_near_stats {
+    /// Reads answered from local copies or known-missing entries, without a round trip.
+    pub local_hits: u64,
+    /// Round trips that local answers saved (local hits plus stale serves).
+    pub round_trips_saved: u64,
+    /// Whole keys fetched from the server.
+    pub fetches: u64,
+    /// Lookups of keys known to be missing, answered locally.
+    pub negative_hits: u64,
+    /// Commands sent to the server.
+    pub forwarded: u64,
+    /// Keys the server reported changed.
+    pub invalidations: u64,
+    /// Times every local copy was dropped.
+    pub flushes: u64,
+    /// Fills discarded because their key changed in flight.
+    pub discarded_fills: u64,
+    /// Reads served from copies while the invalidation stream was down.
+    pub stale_serves: u64,
+    /// Times the invalidation stream was lost and made again.
+    pub reconnects: u64,
+    /// Nonzero while every invalidation stream is up.
+    pub connected: u8,
+    /// Server nodes in use (1, or a cluster's masters).
+    pub nodes: u32,
+}
+
+/// Fills `*out` with the near-cache counters; `FC_NOT_FOUND` if the cache has no
+/// `remote_url`. (INFO's `nearcache` section, through `fc_command`, has them as text.)
+///
+/// # Safety
+/// `cache` is a live handle; `out` is a valid place for an `fc_near_stats`.
+#[no_mangle]
+pub unsafe extern "C" fn fc_near_cache_stats(
+    cache: *mut fc_cache,
+    out: *mut fc_near_stats,
+) -> fc_status {
+    guard(|| {
+        // SAFETY: by the function's contract each pointer is NULL or valid for its use.
+        let (cache, out) = unsafe { (get(cache, "cache")?, out_required(out, "out")?) };
+        let s = cache
+            .cache
+            .near_cache_stats()
+            .ok_or_else(|| Fail(FC_NOT_FOUND, "the cache has no remote_url".into()))?;
+        *out = fc_near_stats {
+            local_hits: s.local_hits,
+            round_trips_saved: s.round_trips_saved,
+            fetches: s.fetches,
+            negative_hits: s.negative_hits,
+            forwarded: s.forwarded,
+            invalidations: s.invalidations,
+            flushes: s.flushes,
+            discarded_fills: s.discarded_fills,
+            stale_serves: s.stale_serves,
+            reconnects: s.reconnects,
+            connected: s.connected as u8,
+            nodes: s.nodes as u32,
+        };
+        Ok(())
+    })
 }

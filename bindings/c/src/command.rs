@@ -1,5 +1,7 @@
 //! `fc_command`: any command as Redis argv.
 
+use ferricache::{Error, Reply};
+
 use crate::cache::fc_cache;
 use crate::ptr::{bytes, get, out_required};
 use crate::reply::{fc_reply, to_c};
@@ -10,7 +12,8 @@ use crate::status::{fc_status, guard, Fail};
 /// reply, to release with `fc_reply_free`. A command error (WRONGTYPE, syntax, arity,
 /// unknown command) is `FC_OK` with a reply of type `FC_REPLY_ERROR`, as hiredis reports
 /// it; a status other than `FC_OK` means the call itself was malformed (NULL pointers,
-/// `argc` of 0).
+/// `argc` of 0) or, in near-cache mode, that the server could not answer
+/// (`FC_REMOTE_UNAVAILABLE`, `FC_REMOTE_TIMEOUT`).
 ///
 /// Blocking commands (BLPOP, BZPOPMIN, ...) block the calling thread.
 ///
@@ -51,7 +54,20 @@ pub unsafe extern "C" fn fc_command(
             // SAFETY: each `argv[i]` holds `argvlen[i]` bytes, by contract.
             .map(|(i, (&p, &n))| unsafe { bytes(p, n, &format!("argv[{i}]")) })
             .collect::<Result<Vec<&[u8]>, Fail>>()?;
-        *out = to_c(&cache.cache.execute_slices(&args));
+        let reply = cache.cache.execute_slices(&args);
+        // Near-cache mode: a server that could not answer is the call's failure, not a
+        // command's error reply (as hiredis reports I/O errors on its context).
+        if let Reply::Error(text) = &reply {
+            for fault in [
+                Error::RemoteUnavailable(String::new()),
+                Error::RemoteTimeout(String::new()),
+            ] {
+                if text.starts_with(&fault.to_string()) {
+                    return Err(Fail(Fail::from(fault).0, text.clone()));
+                }
+            }
+        }
+        *out = to_c(&reply);
         Ok(())
     })
 }

@@ -37,6 +37,12 @@ pub enum fc_status {
     FC_DISCONNECTED = 9,
     /// Any other command error; `fc_last_error()` has Redis's text.
     FC_COMMAND_ERROR = 10,
+    /// Near-cache mode: the server could not be reached (or the connection broke); the
+    /// command may not have run. Nothing stale was served.
+    FC_REMOTE_UNAVAILABLE = 11,
+    /// Near-cache mode: the server did not answer within the command timeout; the
+    /// command may or may not have run.
+    FC_REMOTE_TIMEOUT = 12,
 }
 
 pub use fc_status::*;
@@ -74,6 +80,8 @@ pub extern "C" fn fc_status_str(status: u32) -> *const c_char {
         FC_NOT_INTEGER,
         FC_DISCONNECTED,
         FC_COMMAND_ERROR,
+        FC_REMOTE_UNAVAILABLE,
+        FC_REMOTE_TIMEOUT,
     ];
     let s: &'static [u8] = match known.into_iter().find(|s| *s as u32 == status) {
         Some(FC_OK) => b"ok\0",
@@ -87,6 +95,8 @@ pub extern "C" fn fc_status_str(status: u32) -> *const c_char {
         Some(FC_NOT_INTEGER) => b"not an integer or out of range\0",
         Some(FC_DISCONNECTED) => b"subscriber disconnected\0",
         Some(FC_COMMAND_ERROR) => b"command error\0",
+        Some(FC_REMOTE_UNAVAILABLE) => b"remote server unavailable\0",
+        Some(FC_REMOTE_TIMEOUT) => b"remote server timed out\0",
         None => b"unknown status\0",
     };
     s.as_ptr().cast()
@@ -112,6 +122,8 @@ impl From<Error> for Fail {
             Error::OutOfMemory => FC_OUT_OF_MEMORY,
             Error::NoSuchKey => FC_NOT_FOUND,
             Error::Disconnected => FC_DISCONNECTED,
+            Error::RemoteUnavailable(_) => FC_REMOTE_UNAVAILABLE,
+            Error::RemoteTimeout(_) => FC_REMOTE_TIMEOUT,
             Error::NotFloat
             | Error::InvalidExpireTime(_)
             | Error::Syntax
@@ -174,6 +186,11 @@ mod tests {
             (Error::Overflow, FC_NOT_INTEGER),
             (Error::OutOfMemory, FC_OUT_OF_MEMORY),
             (Error::Syntax, FC_INVALID_ARGUMENT),
+            (
+                Error::RemoteUnavailable("refused".into()),
+                FC_REMOTE_UNAVAILABLE,
+            ),
+            (Error::RemoteTimeout("2 s".into()), FC_REMOTE_TIMEOUT),
         ] {
             let text = e.to_string();
             assert_eq!(guard(|| Err(e.into())), s);
@@ -183,7 +200,7 @@ mod tests {
 
     #[test]
     fn every_status_has_a_description() {
-        for code in 0..=10u32 {
+        for code in 0..=12u32 {
             // SAFETY: `fc_status_str` returns a static NUL-terminated string.
             let s = unsafe { CStr::from_ptr(fc_status_str(code)) };
             assert_ne!(s.to_str().unwrap(), "unknown status", "code {code}");
