@@ -231,6 +231,25 @@ impl Cache {
         self.inner.pubsub.numpat()
     }
 
+    /// Runs `f` with round trips to a server forbidden on this thread: in near-cache mode a
+    /// call that would need one fails with [`Error::WouldBlock`] before doing anything, so
+    /// that an event loop can answer local hits inline and send the rest to a thread.
+    /// Without near-cache mode nothing waits, and `f` simply runs.
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    ///
+    /// let cache = Cache::new();
+    /// cache.set("k", "v").unwrap();
+    /// assert_eq!(cache.without_waiting(|| cache.get("k")).unwrap().unwrap(), "v");
+    /// ```
+    pub fn without_waiting<R>(&self, f: impl FnOnce() -> R) -> R {
+        #[cfg(feature = "remote")]
+        return crate::remote::without_waiting(f);
+        #[cfg(not(feature = "remote"))]
+        f()
+    }
+
     /// Cache-aside in one call: the value of `key`, or else the loader's, stored with `ttl`.
     ///
     /// Concurrent misses on one key run the loader once: the others wait and share its

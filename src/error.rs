@@ -55,6 +55,9 @@ pub enum Error {
     /// Near-cache mode: an error reply of the server that names no engine error; the text
     /// is the server's.
     Remote(String),
+    /// Near-cache mode, inside [`Cache::without_waiting`](crate::Cache::without_waiting):
+    /// the call needs the server, so it did nothing. Run it again where waiting is fine.
+    WouldBlock,
 }
 
 #[cfg(feature = "remote")]
@@ -74,7 +77,20 @@ impl Error {
             Error::StringTooLong,
             Error::OffsetOutOfRange,
             Error::InvalidCursor,
+            Error::WouldBlock,
         ];
+        // A fault of this process's own link, passed through a reply (`execute`).
+        for (prefix, make) in [
+            (
+                "ERR remote server unavailable: ",
+                Error::RemoteUnavailable as fn(String) -> Error,
+            ),
+            ("ERR remote server timed out: ", Error::RemoteTimeout),
+        ] {
+            if let Some(rest) = text.strip_prefix(prefix) {
+                return make(rest.to_string());
+            }
+        }
         // An error raised inside a script carries where: "<error> script: <sha>, on ...".
         let core = text.split(" script: ").next().unwrap_or(&text);
         known
@@ -119,6 +135,7 @@ impl fmt::Display for Error {
             Error::RemoteUnavailable(m) => write!(f, "ERR remote server unavailable: {m}"),
             Error::RemoteTimeout(m) => write!(f, "ERR remote server timed out: {m}"),
             Error::Remote(text) => f.write_str(text),
+            Error::WouldBlock => f.write_str("WOULDBLOCK this call needs the server"),
         }
     }
 }

@@ -526,3 +526,43 @@ fn keys_evicted_by_the_server_are_dropped_here() {
         .iter()
         .all(|i| cache.get(format!("held:{i}")).unwrap().is_none())));
 }
+
+#[test]
+fn without_waiting_answers_hits_and_refuses_round_trips_untouched() {
+    let server = RedisServer::start();
+    let cache = near(&server);
+    let mut con = server.client();
+    let _: () = con.set("hot", "v").unwrap();
+    assert_eq!(cache.get("hot").unwrap().unwrap(), "v"); // copied
+    let before = cache.near_cache_stats().unwrap();
+    cache.without_waiting(|| {
+        assert_eq!(cache.get("hot").unwrap().unwrap(), "v");
+        assert_eq!(cache.execute(&["STRLEN", "hot"]), Reply::Integer(1));
+        assert!(matches!(
+            cache.get("cold"),
+            Err(ferricache::Error::WouldBlock)
+        ));
+        assert!(matches!(
+            cache.set("hot", "w"),
+            Err(ferricache::Error::WouldBlock)
+        ));
+        let Reply::Error(e) = cache.execute(&["INCR", "n"]) else {
+            panic!("INCR answered without the server")
+        };
+        assert!(e.starts_with("WOULDBLOCK"), "{e}");
+    });
+    let after = cache.near_cache_stats().unwrap();
+    assert_eq!(after.fetches, before.fetches, "nothing was fetched");
+    assert_eq!(
+        con.get::<_, String>("hot").unwrap(),
+        "v",
+        "nothing was written"
+    );
+    assert!(!con.exists::<_, bool>("n").unwrap());
+    assert_eq!(cache.get("hot").unwrap().unwrap(), "v", "the copy stayed");
+    assert_eq!(cache.near_cache_stats().unwrap().fetches, before.fetches);
+    // Outside, the same calls reach the server.
+    cache.set("hot", "w").unwrap();
+    assert_eq!(cache.get("cold").unwrap(), None);
+    assert_eq!(con.get::<_, String>("hot").unwrap(), "w");
+}

@@ -28,6 +28,8 @@ pub(crate) enum Fault {
     Redirected,
     /// The server refused the command (an error reply); the connection is fine.
     Reply(String),
+    /// The thread asked not to wait ([`crate::Cache::without_waiting`]): nothing was sent.
+    WouldBlock,
 }
 
 impl From<Fault> for Error {
@@ -37,6 +39,7 @@ impl From<Fault> for Error {
             Fault::Lost(m) => Error::RemoteUnavailable(m),
             Fault::Redirected => Error::Remote("ERR the key's slot moved to another node".into()),
             Fault::Reply(m) => Error::from_reply(m),
+            Fault::WouldBlock => Error::WouldBlock,
         }
     }
 }
@@ -125,6 +128,9 @@ impl Link {
 
     /// A new connection with the command timeout set; not pooled, no tracking.
     pub fn connect(&self) -> Result<Connection, Fault> {
+        if super::waiting_forbidden() {
+            return Err(Fault::WouldBlock);
+        }
         let con = self
             .client
             .get_connection_with_timeout(self.connect_timeout)
@@ -212,6 +218,9 @@ impl Link {
     }
 
     fn take(&self) -> Result<Pooled, Fault> {
+        if super::waiting_forbidden() {
+            return Err(Fault::WouldBlock);
+        }
         let mut pool = self.pool.lock();
         loop {
             if let Some(p) = pool.idle.pop() {

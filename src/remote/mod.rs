@@ -74,6 +74,25 @@ thread_local! {
     /// Set while this thread runs commands on the local copies alone (the router's own
     /// local runs and installs), so that the typed methods they call are not routed again.
     static LOCAL_ONLY: Cell<bool> = const { Cell::new(false) };
+    /// Set inside [`Cache::without_waiting`]: any round trip fails with `WouldBlock`.
+    static NO_WAIT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread is inside [`Cache::without_waiting`].
+pub(crate) fn waiting_forbidden() -> bool {
+    NO_WAIT.with(Cell::get)
+}
+
+/// Runs `f` with round trips forbidden on this thread (restored after, even on a panic).
+pub(crate) fn without_waiting<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            NO_WAIT.with(|w| w.set(self.0));
+        }
+    }
+    let _reset = Reset(NO_WAIT.with(|w| w.replace(true)));
+    f()
 }
 
 /// The remote to route a typed call to: none without near-cache mode, and none while the
@@ -410,7 +429,6 @@ impl Remote {
         let Some(fill) = self.copies.begin(key) else {
             return Ok(Held::Remote); // another thread is fetching it
         };
-        self.stats.fetches.fetch_add(1, Relaxed);
         let started = Instant::now();
         let (bytes, elements) = (self.options.max_value_bytes, self.options.max_elements);
         let node = self.topology().node(Some(key)).clone();
@@ -422,7 +440,10 @@ impl Remote {
                 .invoke::<Value>(con)
         });
         let value = match fetched {
-            Ok(v) => v,
+            Ok(v) => {
+                self.stats.fetches.fetch_add(1, Relaxed);
+                v
+            }
             Err(Fault::Redirected) => {
                 // The key's slot moved: learn where, and let the read go to the server.
                 self.copies.abandon(fill);
@@ -461,7 +482,7 @@ impl Remote {
             Target::Key(i) => self.run_routed(cache, Some(argv[i]), &command(argv)),
             _ => self.run_routed(cache, None, &command(argv)),
         };
-        let applied_maybe = !matches!(&result, Ok(Value::ServerError(_)));
+        let applied_maybe = !matches!(&result, Ok(Value::ServerError(_)) | Err(Fault::WouldBlock));
         if let (Some(keys), true) = (drop, applied_maybe) {
             for k in keys {
                 self.invalidate(cache, k);
