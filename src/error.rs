@@ -60,10 +60,22 @@ pub enum Error {
     WouldBlock,
 }
 
-#[cfg(feature = "remote")]
 impl Error {
-    /// The engine's error for a server's error reply, so that near-cache mode reports the
-    /// same variants as the local engine (WRONGTYPE, not an integer, OOM, ...).
+    /// The error an error reply's text stands for (the inverse of `Display` for the
+    /// variants without free text; others become [`Error::Remote`] with the text). Near-cache
+    /// mode reads the server's errors with it, and bindings classify `execute`'s error
+    /// replies with it.
+    ///
+    /// ```
+    /// use ferricache::Error;
+    ///
+    /// let e = Error::from_reply_text("WRONGTYPE Operation against a key holding the wrong kind of value");
+    /// assert!(matches!(e, Error::WrongType));
+    /// ```
+    pub fn from_reply_text(text: &str) -> Error {
+        Error::from_reply(text.to_string())
+    }
+
     pub(crate) fn from_reply(text: String) -> Error {
         let known = [
             Error::WrongType,

@@ -15,6 +15,7 @@ use crate::args::{encode, timeout_seconds};
 use crate::errors::{from_error, DataError};
 use crate::pubsub::NativeSubscription;
 use crate::reply::{bytes_obj, to_py};
+use crate::remote::{remote_settings, REMOTE_OPTIONS};
 use crate::shared::{shared, EngineOptions};
 use crate::waiter::NativeWaiter;
 
@@ -306,7 +307,7 @@ impl NativeCache {
     #[new]
     #[pyo3(signature = (*, max_memory=None, max_entries=None, eviction_policy=None, default_ttl=None,
                         notify_keyspace_events=None, shards=None, pubsub_queue_limit=None,
-                        decode_responses=false, private=false, **connection))]
+                        decode_responses=false, private=false, remote=None, **connection))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         max_memory: Option<usize>,
@@ -318,12 +319,14 @@ impl NativeCache {
         pubsub_queue_limit: Option<usize>,
         decode_responses: bool,
         private: bool,
+        remote: Option<&Bound<'_, PyAny>>,
         connection: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         if let Some(c) = connection {
             for k in c.keys() {
                 let k: String = k.extract()?;
-                if !CONNECTION_OPTIONS.contains(&k.as_str()) {
+                let k = k.as_str();
+                if !CONNECTION_OPTIONS.contains(&k) && !REMOTE_OPTIONS.contains(&k) {
                     return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                         "Cache() got an unexpected keyword argument '{k}'"
                     )));
@@ -357,6 +360,7 @@ impl NativeCache {
             notify_keyspace_events: notify_keyspace_events.map(str::to_owned),
             shards,
             pubsub_queue_limit,
+            remote: remote_settings(remote, connection)?,
         };
         let cache = if private {
             options.build().map_err(|e| e.to_string())
@@ -374,6 +378,51 @@ impl NativeCache {
     #[getter]
     fn decode_responses(&self) -> bool {
         self.decode
+    }
+
+    /// Near-cache mode's counters as a dict (None without `remote`).
+    fn near_cache_stats<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(s) = self.cache.near_cache_stats() else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        for (k, v) in [
+            ("local_hits", s.local_hits),
+            ("round_trips_saved", s.round_trips_saved),
+            ("fetches", s.fetches),
+            ("negative_hits", s.negative_hits),
+            ("forwarded", s.forwarded),
+            ("invalidations", s.invalidations),
+            ("flushes", s.flushes),
+            ("discarded_fills", s.discarded_fills),
+            ("stale_serves", s.stale_serves),
+            ("reconnects", s.reconnects),
+            ("nodes", s.nodes as u64),
+        ] {
+            d.set_item(k, v)?;
+        }
+        d.set_item("connected", s.connected)?;
+        Ok(Some(d))
+    }
+
+    /// Whether this cache is a near cache (made with `remote`).
+    #[getter]
+    fn is_near_cache(&self) -> bool {
+        self.cache.near_cache_stats().is_some()
+    }
+
+    /// Calls `f(*args, **kwargs)` with round trips to the server forbidden: a call that
+    /// needs one raises `WouldBlockError` having done nothing (the asyncio client then
+    /// runs it on a thread).
+    #[pyo3(signature = (f, *args, **kwargs))]
+    fn _no_wait(
+        &self,
+        f: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.cache
+            .without_waiting(|| f.call(args, kwargs).map(Bound::unbind))
     }
 
     /// Runs one command given as arguments (`"ZADD", "lb", 50, "alice"`) and returns the

@@ -34,6 +34,26 @@ pyo3::create_exception!(
     "A pub/sub misuse, or a subscriber cut off for falling behind."
 );
 
+pyo3::create_exception!(
+    ferricache.exceptions,
+    ConnectionError,
+    RedisError,
+    "Near-cache mode: the server could not be reached, or the connection broke."
+);
+pyo3::create_exception!(
+    ferricache.exceptions,
+    TimeoutError,
+    RedisError,
+    "Near-cache mode: the server did not answer within the command timeout."
+);
+pyo3::create_exception!(
+    ferricache.exceptions,
+    WouldBlockError,
+    RedisError,
+    "Near-cache mode, inside a no-wait call: the call needs the server and did nothing \
+     (the asyncio client then runs it on a thread)."
+);
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("RedisError", py.get_type::<RedisError>())?;
@@ -41,11 +61,20 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DataError", py.get_type::<DataError>())?;
     m.add("OutOfMemoryError", py.get_type::<OutOfMemoryError>())?;
     m.add("PubSubError", py.get_type::<PubSubError>())?;
+    m.add("ConnectionError", py.get_type::<ConnectionError>())?;
+    m.add("TimeoutError", py.get_type::<TimeoutError>())?;
+    m.add("WouldBlockError", py.get_type::<WouldBlockError>())?;
     Ok(())
 }
 
 /// The exception redis-py raises for an error reply with this text.
 pub(crate) fn from_reply_text(text: &str) -> PyErr {
+    match Error::from_reply_text(text) {
+        Error::RemoteUnavailable(_) => return ConnectionError::new_err(text.to_string()),
+        Error::RemoteTimeout(_) => return TimeoutError::new_err(text.to_string()),
+        Error::WouldBlock => return WouldBlockError::new_err(text.to_string()),
+        _ => {}
+    }
     if let Some(rest) = text.strip_prefix("ERR ") {
         ResponseError::new_err(rest.to_string())
     } else if let Some(rest) = text.strip_prefix("OOM ") {

@@ -12,6 +12,7 @@ mod cache;
 mod errors;
 mod patterns;
 mod pubsub;
+mod remote;
 mod reply;
 mod shared;
 mod waiter;

@@ -10,7 +10,7 @@ use ferricache::{Cache, EvictionPolicy};
 use parking_lot::Mutex;
 
 /// The engine options one construction asked for; `None` where it left the default.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct EngineOptions {
     pub max_memory: Option<usize>,
     pub max_entries: Option<usize>,
@@ -20,11 +20,19 @@ pub(crate) struct EngineOptions {
     pub notify_keyspace_events: Option<String>,
     pub shards: Option<usize>,
     pub pubsub_queue_limit: Option<usize>,
+    /// Near-cache mode: the server's URL and the options.
+    pub remote: Option<(String, ferricache::RemoteOptions)>,
+}
+
+/// Remote settings compared by URL and options (RemoteOptions has no `PartialEq`; its
+/// `Debug` lists every setting, keys redacted).
+fn remote_key(r: &Option<(String, ferricache::RemoteOptions)>) -> Option<(String, String)> {
+    r.as_ref().map(|(u, o)| (u.clone(), format!("{o:?}")))
 }
 
 impl EngineOptions {
     fn is_default(&self) -> bool {
-        *self == Self::default()
+        self.same_as(&Self::default()) && self.eviction_policy.is_none()
     }
 
     fn same_as(&self, other: &Self) -> bool {
@@ -36,6 +44,7 @@ impl EngineOptions {
             && self.notify_keyspace_events == other.notify_keyspace_events
             && self.shards == other.shards
             && self.pubsub_queue_limit == other.pubsub_queue_limit
+            && remote_key(&self.remote) == remote_key(&other.remote)
     }
 
     /// The engine these options describe.
@@ -62,6 +71,9 @@ impl EngineOptions {
         if let Some(l) = self.pubsub_queue_limit {
             b = b.pubsub_queue_limit(l);
         }
+        if let Some((url, options)) = &self.remote {
+            b = b.remote(url).remote_options(options.clone());
+        }
         b.build()
     }
 }
@@ -87,6 +99,9 @@ impl fmt::Display for EngineOptions {
         }
         if let Some(n) = &self.notify_keyspace_events {
             parts.push(format!("notify_keyspace_events='{n}'"));
+        }
+        if let Some((url, _)) = &self.remote {
+            parts.push(format!("remote='{url}'"));
         }
         if parts.is_empty() {
             f.write_str("the default options")

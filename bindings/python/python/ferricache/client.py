@@ -82,7 +82,21 @@ class Cache(NativeCache):
     ``pubsub_queue_limit``. The first ``Cache()`` makes the shared engine with its options;
     a later one that gives none, or the same, shares it, and one that gives others raises
     ``DataError`` (it would not get them). redis-py's connection options (``host``,
-    ``port``, ``db``, ...) are accepted and ignored.
+    ``port``, ``db``, ...) are accepted and ignored, unless ``remote=True``.
+
+    Near-cache mode (see the README's "Scaling out"): ``Cache(remote="redis://host:6379/0")``
+    keeps this engine as a coherent L1 in front of a Redis / Valkey / ElastiCache server
+    (or cluster) that every process shares. ``remote=True`` takes the URL from redis-py's
+    ``host``, ``port``, ``db``, ``username``, ``password`` and ``ssl``, so that
+    ``redis.Redis(host=..., port=...)`` converts by renaming the class and adding
+    ``remote=True``. The core's options are keywords of the same names:
+    ``local_prefixes``, ``max_value_bytes``, ``max_elements``, ``max_staleness``,
+    ``when_stale`` (``"fail_fast"`` or ``"serve_stale"``), ``connect_timeout``,
+    ``command_timeout``, ``pool_size``, ``negative_entries``, ``fill_lock_ttl``,
+    ``tracking`` (``"per_key"`` or ``"broadcast"``) and ``tls_root_certificate`` (PEM
+    bytes; or redis-py's ``ssl_ca_certs`` path). Hits are answered locally; misses and
+    writes wait for the server, and a server that cannot answer raises
+    ``ConnectionError`` or ``TimeoutError``.
 
     >>> a, b = Cache(), Cache()
     >>> a.set("shared", 1) and b.get("shared")
@@ -92,8 +106,11 @@ class Cache(NativeCache):
     """
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> "Cache":
-        """As ``redis.Redis.from_url``: the URL is ignored (there is no server)."""
+    def from_url(cls, url: str, near_cache: bool = False, **kwargs: Any) -> "Cache":
+        """As ``redis.Redis.from_url``. With ``near_cache=True`` the URL names the server
+        of near-cache mode (as ``Cache(remote=url)``); without it the URL is ignored."""
+        if near_cache:
+            return cls(remote=url, **kwargs)
         return cls(**kwargs)
 
     # -- plumbing -----------------------------------------------------------------------

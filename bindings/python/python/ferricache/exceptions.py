@@ -1,24 +1,20 @@
 """redis-py's exception hierarchy, so that ``except redis.exceptions.X`` code keeps working.
 
-The classes that ferricache raises itself come from the native module; the others exist so
-that code naming them still imports, and are never raised (there is no connection).
+The classes that ferricache raises itself come from the native module (ConnectionError and
+TimeoutError only in near-cache mode, when the server cannot answer); the others exist so
+that code naming them still imports.
 """
 
-from ferricache._native import (
+from ferricache._native import (  # noqa: A004 - redis-py's names
+    ConnectionError,
     DataError,
     OutOfMemoryError,
     PubSubError,
     RedisError,
     ResponseError,
+    TimeoutError,
+    WouldBlockError,
 )
-
-
-class ConnectionError(RedisError):  # noqa: A001 - redis-py's name
-    """Never raised: there is no connection."""
-
-
-class TimeoutError(RedisError):  # noqa: A001 - redis-py's name
-    """Never raised: there is no connection."""
 
 
 class AuthenticationError(ConnectionError):
@@ -54,4 +50,5 @@ __all__ = [
     "ResponseError",
     "TimeoutError",
     "WatchError",
+    "WouldBlockError",
 ]

@@ -2,7 +2,9 @@
 
 Ordinary commands run inline (they take well under a microsecond and never wait). Blocking
 pops and pub/sub waits never block the event loop: the engine signals readiness through a
-socket that the loop watches.
+socket that the loop watches. In near-cache mode (``Cache(remote=...)``) a command is first
+tried inline with round trips forbidden, so hits stay inline; one that needs the server
+(a miss, a write) runs on a thread (``asyncio.to_thread``) and the loop goes on.
 
 >>> import asyncio, ferricache.asyncio
 >>> async def main():
@@ -21,6 +23,7 @@ import socket
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
 from ferricache.client import Cache as SyncCache
+from ferricache.exceptions import WouldBlockError
 from ferricache.pubsub import PubSub as SyncPubSub
 
 __all__ = ["Cache", "PubSub", "Redis", "StrictRedis"]
@@ -84,7 +87,9 @@ class Cache:
         self._sync = cache if cache is not None else SyncCache(**kwargs)
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> "Cache":
+    def from_url(cls, url: str, near_cache: bool = False, **kwargs: Any) -> "Cache":
+        if near_cache:
+            return cls(remote=url, **kwargs)
         return cls(**kwargs)
 
     @property
@@ -115,6 +120,10 @@ class Cache:
         return PubSub(self._sync, ignore_subscribe_messages=ignore_subscribe_messages)
 
     async def _pop(self, keys: Any, timeout: Any, take: str) -> Any:
+        if self._sync.is_near_cache:
+            # The pop waits on the server: on a thread, on a connection of its own.
+            pop = {"lhead": "blpop", "ltail": "brpop", "zmin": "bzpopmin", "zmax": "bzpopmax"}[take]
+            return await asyncio.to_thread(getattr(self._sync, pop), keys, timeout)
         waiter = self._sync._pop_waiter(keys, take)
         return await _await_waiter(waiter, _timeout(timeout))
 
@@ -131,6 +140,8 @@ class Cache:
         return await self._pop(keys, timeout, "zmax")
 
     async def blmove(self, first_list: Any, second_list: Any, timeout: Any, src: str = "LEFT", dest: str = "RIGHT") -> Any:
+        if self._sync.is_near_cache:
+            return await asyncio.to_thread(self._sync.blmove, first_list, second_list, timeout, src, dest)
         moved = self._sync.lmove(first_list, second_list, src, dest)
         if moved is not None:
             return moved
@@ -173,7 +184,13 @@ def _coroutine(name: str) -> Callable[..., Awaitable[Any]]:
     method = getattr(SyncCache, name)
 
     async def call(self: Cache, *args: Any, **kwargs: Any) -> Any:
-        return method(self._sync, *args, **kwargs)
+        sync = self._sync
+        if not sync.is_near_cache:
+            return method(sync, *args, **kwargs)
+        try:
+            return sync._no_wait(method, sync, *args, **kwargs)
+        except WouldBlockError:
+            return await asyncio.to_thread(method, sync, *args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = method.__doc__
