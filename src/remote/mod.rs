@@ -764,6 +764,11 @@ fn install(cache: &Cache, key: &[u8], fetched: Value, elapsed_ms: i64) -> Option
 }
 
 impl Cache {
+    /// Whether this cache is a near cache ([`CacheBuilder::remote`](crate::CacheBuilder::remote)).
+    pub fn is_near_cache(&self) -> bool {
+        self.inner.remote.is_some()
+    }
+
     /// The near cache's counters, or `None` without [`CacheBuilder::remote`](crate::CacheBuilder::remote).
     pub fn near_cache_stats(&self) -> Option<NearCacheStats> {
         self.inner.remote.as_ref().map(|r| r.stats())

@@ -134,10 +134,12 @@ impl NativeCache {
             .map(|n| n.to_ascii_lowercase())
             .unwrap_or_default();
         let name = std::str::from_utf8(&name).unwrap_or("");
-        if BLOCKING.contains(&name) {
+        let near = self.cache.is_near_cache();
+        if BLOCKING.contains(&name) && !near {
             return self.blocking_argv(py, argv);
         }
-        let reply = if LONG.contains(&name) {
+        // In near-cache mode anything may wait for the server: without the GIL.
+        let reply = if near || LONG.contains(&name) {
             py.detach(|| self.cache.execute_slices(argv))
         } else {
             self.cache.execute_slices(argv)
@@ -236,6 +238,13 @@ impl NativeCache {
         to: End,
         timeout: f64,
     ) -> PyResult<Py<PyAny>> {
+        if self.cache.is_near_cache() {
+            let reply = py.detach(|| self.cache.blmove(src, dst, from, to, timeout));
+            return match reply.map_err(from_error)? {
+                Some(v) => bytes_obj(py, &v, self.decode),
+                None => Ok(py.None()),
+            };
+        }
         if let Some(v) = self.cache.lmove(src, dst, from, to).map_err(from_error)? {
             return bytes_obj(py, &v, self.decode);
         }
@@ -276,6 +285,38 @@ impl NativeCache {
     ) -> PyResult<Option<Py<PyAny>>> {
         let keys = encode_all(keys)?;
         let t = timeout_seconds(timeout)?;
+        if self.cache.is_near_cache() {
+            // The pop waits on the server, on a connection of its own, without the GIL.
+            let name: &[u8] = match take {
+                Take::ListHead => b"BLPOP",
+                Take::ListTail => b"BRPOP",
+                Take::ZMin => b"BZPOPMIN",
+                Take::ZMax => b"BZPOPMAX",
+            };
+            let t = t.to_string();
+            let mut argv: Vec<&[u8]> = vec![name];
+            argv.extend(keys.iter().map(|k| &k[..]));
+            argv.push(t.as_bytes());
+            let reply = py.detach(|| self.cache.execute_slices(&argv));
+            return match reply {
+                ferricache::Reply::Nil => Ok(None),
+                ferricache::Reply::Array(items) => {
+                    let mut out: Vec<Py<PyAny>> = Vec::with_capacity(3);
+                    for (i, item) in items.iter().enumerate() {
+                        out.push(match (i, item) {
+                            (2, ferricache::Reply::Bulk(s)) => std::str::from_utf8(s)
+                                .ok()
+                                .and_then(|s| s.parse::<f64>().ok())
+                                .unwrap_or(f64::NAN)
+                                .into_py_any(py)?,
+                            _ => to_py(py, item, self.decode)?,
+                        });
+                    }
+                    Ok(Some(pyo3::types::PyTuple::new(py, out)?.into_any().unbind()))
+                }
+                other => to_py(py, &other, self.decode).map(Some),
+            };
+        }
         let w = NativeWaiter::new(
             self.cache.pop_waiter(&keys, take).map_err(from_error)?,
             take,
@@ -587,6 +628,39 @@ impl NativeCache {
     fn _get_bytes(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
         let v = self.cache.get(&encode(name)?[..]).map_err(from_error)?;
         v.map(|v| bytes_obj(py, &v, false)).transpose()
+    }
+
+    /// Cache-aside with single flight (the core's `get_or_set_with`): the bytes at `name`,
+    /// or `loader()`'s bytes, stored with `px` ms. Concurrent misses run the loader once,
+    /// in this process, and in near-cache mode across processes too. The loader's
+    /// exception reaches every waiter and nothing is stored.
+    #[pyo3(signature = (name, loader, px=None))]
+    fn _get_or_set(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        loader: Py<PyAny>,
+        px: Option<u64>,
+    ) -> PyResult<Py<PyAny>> {
+        let key = encode(name)?.into_owned();
+        let ttl = px.map(Duration::from_millis);
+        let got = py.detach(|| {
+            self.cache.get_or_set_with(&key, ttl, || {
+                Python::attach(|py| -> Result<Bytes, PyErr> {
+                    let v = loader.call0(py)?;
+                    let v = v.bind(py);
+                    Ok(Bytes::copy_from_slice(v.cast::<PyBytes>()?.as_bytes()))
+                })
+            })
+        });
+        match got {
+            Ok(v) => bytes_obj(py, &v, false),
+            Err(ferricache::Error::Loader(e)) => match e.downcast_ref::<PyErr>() {
+                Some(err) => Err(err.clone_ref(py)),
+                None => Err(from_error(ferricache::Error::Loader(e))),
+            },
+            Err(e) => Err(from_error(e)),
+        }
     }
 
     /// HGET.

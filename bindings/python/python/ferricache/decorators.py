@@ -1,5 +1,6 @@
 """``@cached``: memoise a function's results in a ferricache ``Cache``, with a TTL and
-single flight (concurrent misses on one key compute once), for sync and async functions.
+single flight (concurrent misses on one key compute once; for sync functions in near-cache
+mode, once across processes), for sync and async functions.
 Exceptions are not cached: every waiter of the failed flight gets the exception, and the
 next call computes again.
 """
@@ -10,7 +11,6 @@ import asyncio
 import functools
 import inspect
 import pickle
-import threading
 from typing import Any, Callable, Optional, TypeVar, Union, cast
 
 from ferricache.client import Cache
@@ -26,15 +26,6 @@ def _default_key(func: Callable[..., Any]) -> KeyFunc:
         return prefix + repr((args, sorted(kwargs.items())))
 
     return key
-
-
-class _Flight:
-    """One computation in progress, which concurrent callers wait for."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.value: Any = None
-        self.error: Optional[BaseException] = None
 
 
 def cached(
@@ -62,9 +53,6 @@ def cached(
 
     def decorate(func: F) -> F:
         make_key = key or _default_key(func)
-        flights: dict[Any, _Flight] = {}
-        lock = threading.Lock()
-
         def load(k: Any) -> tuple[bool, Any]:
             raw = cache._get_bytes(k)
             return (False, None) if raw is None else (True, pickle.loads(raw))
@@ -103,32 +91,11 @@ def cached(
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # The engine's single flight: one computation per key at a time, in this
+            # process, and across processes in near-cache mode.
             k = make_key(*args, **kwargs)
-            hit, value = load(k)
-            if hit:
-                return value
-            with lock:
-                flight = flights.get(k)
-                leader = flight is None
-                if leader:
-                    flight = flights[k] = _Flight()
-            assert flight is not None
-            if not leader:
-                flight.done.wait()
-                if flight.error is not None:
-                    raise flight.error
-                return flight.value
-            try:
-                flight.value = func(*args, **kwargs)
-                store(k, flight.value)
-                return flight.value
-            except BaseException as e:
-                flight.error = e
-                raise
-            finally:
-                with lock:
-                    flights.pop(k, None)
-                flight.done.set()
+            raw = cache._get_or_set(k, lambda: pickle.dumps(func(*args, **kwargs)), px)
+            return pickle.loads(raw)
 
         return cast(F, wrapper)
 
