@@ -16,7 +16,7 @@ use crate::errors::{from_error, DataError};
 use crate::pubsub::NativeSubscription;
 use crate::reply::{bytes_obj, to_py};
 use crate::remote::{remote_settings, REMOTE_OPTIONS};
-use crate::shared::{shared, EngineOptions};
+use crate::shared::{construction_error, shared, EngineOptions};
 use crate::waiter::NativeWaiter;
 
 /// redis-py connection options: accepted so that `Redis(...)` arguments carry over, and
@@ -404,11 +404,10 @@ impl NativeCache {
             remote: remote_settings(remote, connection)?,
         };
         let cache = if private {
-            options.build().map_err(|e| e.to_string())
+            options.build().map_err(construction_error)?
         } else {
-            shared(&options)
-        }
-        .map_err(DataError::new_err)?;
+            shared(&options)?
+        };
         Ok(NativeCache {
             cache,
             decode: decode_responses,

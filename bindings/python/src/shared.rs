@@ -111,24 +111,35 @@ impl fmt::Display for EngineOptions {
     }
 }
 
+/// Why an engine could not be made: the server's faults as redis-py's ConnectionError /
+/// TimeoutError, anything else (a bad option) as DataError.
+pub(crate) fn construction_error(e: ferricache::Error) -> pyo3::PyErr {
+    match e {
+        ferricache::Error::RemoteUnavailable(_) | ferricache::Error::RemoteTimeout(_) => {
+            crate::errors::from_error(e)
+        }
+        e => crate::errors::DataError::new_err(e.to_string()),
+    }
+}
+
 /// The shared engine and the options it was made with. Taken only to attach or make it;
 /// never held while the engine runs a command.
 static SHARED: Mutex<Option<(EngineOptions, Cache)>> = Mutex::new(None);
 
 /// The shared engine: made with `options` on first use; afterwards, the same engine for a
 /// construction that gives no options or the same ones, and an error for any other.
-pub(crate) fn shared(options: &EngineOptions) -> Result<Cache, String> {
+pub(crate) fn shared(options: &EngineOptions) -> pyo3::PyResult<Cache> {
     let mut slot = SHARED.lock();
     if let Some((made_with, cache)) = slot.as_ref() {
         if options.is_default() || options.same_as(made_with) {
             return Ok(cache.clone());
         }
-        return Err(format!(
+        return Err(crate::errors::DataError::new_err(format!(
             "this process's shared cache was made with {made_with}, and this Cache() asks for \
              {options}: give the same options, none, or private=True for a cache of its own"
-        ));
+        )));
     }
-    let cache = options.build().map_err(|e| e.to_string())?;
+    let cache = options.build().map_err(construction_error)?;
     *slot = Some((options.clone(), cache.clone()));
     Ok(cache)
 }
