@@ -3,7 +3,7 @@
 
 const EventEmitter = require('node:events');
 const { ClientClosedError, ErrorReply } = require('@redis/client/dist/lib/errors');
-const { COMMANDS, BLOCKING, execute, blockingPop, transformCommandArguments, transformCommandReply } = require('./commands');
+const { COMMANDS, BLOCKING, argv, execute, blockingPop, transformCommandArguments, transformCommandReply } = require('./commands');
 
 /** A queued call as engine batch operations, or null if the batch cannot run it. */
 function batchOp(name, args) {
@@ -46,6 +46,20 @@ function atomicExec(cache, queue, plans) {
     if (n === 'expire') return parts[0] === 1;
     return parts[0];
   });
+}
+
+/**
+ * Near-cache mode: a hit is answered at once, without leaving the event loop; a command
+ * that needs the server (a miss, a write) runs on the libuv thread pool.
+ */
+function nearSend(native, args, buffers) {
+  const a = argv(args);
+  try {
+    return Promise.resolve(native.executeNoWait(a, buffers));
+  } catch (e) {
+    if (!e.message.startsWith('WOULDBLOCK')) return Promise.reject(new ErrorReply(e.message));
+  }
+  return native.executeAsync(a, buffers).catch((e) => { throw new ErrorReply(e.message); });
 }
 
 class FerriClient extends EventEmitter {
@@ -104,9 +118,11 @@ class FerriClient extends EventEmitter {
   #send(args, buffers) {
     if (!this.#open) return Promise.reject(new ClientClosedError());
     const name = String(args[0]).toUpperCase();
-    if (name in BLOCKING) return blockingPop(this.#cache._native, args, buffers);
+    const native = this.#cache._native;
+    if (name in BLOCKING) return blockingPop(native, args, buffers);
+    if (this.#cache._near) return nearSend(native, args, buffers);
     try {
-      return Promise.resolve(execute(this.#cache._native, args, buffers));
+      return Promise.resolve(execute(native, args, buffers));
     } catch (e) {
       return Promise.reject(e);
     }

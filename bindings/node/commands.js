@@ -41,6 +41,10 @@ function execute(native, args, buffers) {
  * transformReply.
  */
 function blockingPop(native, args, buffers) {
+  if (native.isNearCache) {
+    // The pop waits on the server, on a thread of the libuv pool.
+    return native.executeAsync(argv(args), buffers).catch((e) => { throw new ErrorReply(e.message); });
+  }
   const name = String(args[0]).toUpperCase();
   return new Promise((resolve, reject) => {
     let keys, take, timeout, move = null;

@@ -17,6 +17,53 @@ export interface EngineOptions {
   shards?: number;
 }
 
+/**
+ * Near-cache mode (see the README's "Scaling out"): the engine as a coherent L1 in front
+ * of a Redis / Valkey / ElastiCache server or cluster. With the synchronous Cache, misses
+ * and writes wait for the server on the calling thread (the event loop); createClient's
+ * promise client answers hits at once and runs the rest on the libuv thread pool.
+ */
+export interface RemoteOptions {
+  /** The server's URL (redis:// or rediss://); with createClient, `true` takes `url`. */
+  remote?: string | boolean;
+  /** Keep local copies only of keys under these prefixes. */
+  localPrefixes?: string[];
+  /** The largest string kept locally, in bytes (default 1 MiB). */
+  maxValueBytes?: number;
+  /** The most elements of a collection kept locally (default 10,000). */
+  maxElements?: number;
+  /** Seconds after which copies are not trusted while the invalidation stream is silent. */
+  maxStaleness?: number;
+  /** What reads do while copies cannot be trusted. */
+  whenStale?: 'fail_fast' | 'serve_stale';
+  /** Seconds. */
+  connectTimeout?: number;
+  /** Seconds. */
+  commandTimeout?: number;
+  /** Connections per server node. */
+  poolSize?: number;
+  /** Seconds a cross-process loader holds its key's fill lock. */
+  fillLockTtl?: number;
+  /** PEM text of the CA that signed the server's certificate (rediss://). */
+  tlsRootCertificate?: string;
+}
+
+/** Near-cache mode's counters. */
+export interface NearCacheStats {
+  localHits: number;
+  roundTripsSaved: number;
+  fetches: number;
+  negativeHits: number;
+  forwarded: number;
+  invalidations: number;
+  flushes: number;
+  discardedFills: number;
+  staleServes: number;
+  reconnects: number;
+  connected: boolean;
+  nodes: number;
+}
+
 export interface CacheStats {
   hits: number;
   misses: number;
@@ -61,7 +108,11 @@ export interface Cache extends SyncCommands, BlockingCommands {}
  * ```
  */
 export declare class Cache {
-  constructor(options?: EngineOptions);
+  constructor(options?: EngineOptions & RemoteOptions);
+  /** Whether this cache is a near cache (made with `remote`). */
+  readonly isNearCache: boolean;
+  /** Near-cache mode's counters, or null. */
+  nearCacheStats(): NearCacheStats | null;
   /** Any command as argv; blocking pops return promises. */
   sendCommand(args: Array<string | Buffer>, options?: { returnBuffers?: boolean }): unknown;
   /** GET as a Buffer. */
@@ -109,7 +160,7 @@ export type FerriClient = RedisClientType & { readonly cache: Cache };
  * throws); `{ private: true }` makes a cache of its own, `{ cache }` attaches to a given
  * one. Socket and URL options are ignored.
  */
-export declare function createClient(options?: RedisClientOptions & EngineOptions & { cache?: Cache; private?: boolean }): FerriClient;
+export declare function createClient(options?: RedisClientOptions & EngineOptions & RemoteOptions & { cache?: Cache; private?: boolean }): FerriClient;
 
 export declare const commandOptions: typeof redisCommandOptions;
 export { ErrorReply } from '@redis/client/dist/lib/errors';

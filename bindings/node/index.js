@@ -13,6 +13,28 @@ function engineOptions(options = {}) {
   return { maxMemory, maxEntries, evictionPolicy, defaultTtl, notifyKeyspaceEvents, shards };
 }
 
+// Near-cache mode's settings (the core's RemoteOptions, by their camelCase names).
+const REMOTE_OPTIONS = [
+  'localPrefixes', 'maxValueBytes', 'maxElements', 'maxStaleness', 'whenStale',
+  'connectTimeout', 'commandTimeout', 'poolSize', 'fillLockTtl', 'tlsRootCertificate',
+];
+
+/** `remote` (a URL) and its options; for createClient, `remote: true` takes `url`. */
+function remoteOptions(options = {}) {
+  let remote = options.remote;
+  if (remote === true) remote = options.url;
+  if (remote === false || remote === null) remote = undefined;
+  if (remote !== undefined && typeof remote !== 'string') {
+    throw new TypeError('remote must be a redis:// or rediss:// URL (or true with createClient\'s url)');
+  }
+  const out = { remote };
+  for (const k of REMOTE_OPTIONS) {
+    if (options[k] !== undefined && remote === undefined) throw new TypeError(`${k} needs remote`);
+    out[k] = options[k];
+  }
+  return out;
+}
+
 function wrapError(fn) {
   try {
     return fn();
@@ -31,7 +53,8 @@ const slots = new FinalizationRegistry((slot) => native.release(slot));
 
 class Cache {
   constructor(options = {}) {
-    this._native = new NativeCache(engineOptions(options));
+    this._native = new NativeCache(engineOptions(options), remoteOptions(options));
+    this._near = this._native.isNearCache;
     this._slot = this._native.register();
     this._get = native.rawGetter(this._slot);
     this._set = native.rawSetter(this._slot);
@@ -139,6 +162,14 @@ class Cache {
     return wrapError(() => this._native.rateLimit('gcra', key, maxBurst, periodSeconds * 1000, count, quantity));
   }
 
+  /** Whether this cache is a near cache (made with `remote`). */
+  get isNearCache() { return this._near; }
+
+  /** Near-cache mode's counters (localHits, fetches, invalidations, ...), or null. */
+  nearCacheStats() {
+    return this._native.nearCacheStats();
+  }
+
   /** The engine's counters. */
   stats() {
     const [hits, misses, keys, usedMemory, evictions, expirations, blockedClients] = this._native.stats();
@@ -185,7 +216,7 @@ function describe(options) {
 function createClient(options = {}) {
   let cache = options.cache;
   if (!cache) {
-    const wanted = engineOptions(options);
+    const wanted = { ...engineOptions(options), ...remoteOptions(options) };
     const given = Object.values(wanted).some((v) => v !== undefined);
     if (options.private) {
       cache = new Cache(wanted);

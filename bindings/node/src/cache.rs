@@ -28,6 +28,13 @@ pub struct CacheOptions {
     pub shards: Option<u32>,
 }
 
+impl NativeCache {
+    /// The engine.
+    pub(crate) fn engine(&self) -> &Cache {
+        &self.cache
+    }
+}
+
 #[napi]
 pub struct NativeCache {
     cache: Cache,
@@ -46,8 +53,11 @@ fn bound(v: Option<f64>, what: &str) -> Result<Option<usize>> {
 #[napi]
 impl NativeCache {
     #[napi(constructor)]
-    pub fn new(options: Option<CacheOptions>) -> Result<Self> {
-        let mut b = Cache::builder();
+    pub fn new(
+        options: Option<CacheOptions>,
+        remote: Option<crate::near::RemoteSettings>,
+    ) -> Result<Self> {
+        let mut b = crate::near::configure(Cache::builder(), remote.unwrap_or_default())?;
         if let Some(o) = options {
             if let Some(m) = bound(o.max_memory, "maxMemory")? {
                 b = b.max_memory(m);

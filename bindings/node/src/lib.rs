@@ -11,6 +11,7 @@
 
 mod cache;
 pub mod fast;
+mod near;
 mod patterns;
 pub mod raw;
 mod reply;

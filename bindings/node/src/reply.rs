@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use ferricache::Reply;
-use napi::bindgen_prelude::{Buffer, Either, Null, ToNapiValue};
+use napi::bindgen_prelude::{Buffer, Either, Null, ToNapiValue, TypeName, ValueType};
 use napi::{sys, Error, Result};
 
 /// A key, value or argument from JavaScript: a string (as UTF-8) or a Buffer.
@@ -58,6 +58,17 @@ pub fn to_js(reply: Reply, buffers: bool) -> Result<JsReply> {
         ),
         other => return Err(Error::from_reason(format!("unsupported reply {other:?}"))),
     })
+}
+
+/// For promises of replies (`executeAsync`): any JavaScript value.
+impl TypeName for JsReply {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
 }
 
 impl ToNapiValue for JsReply {

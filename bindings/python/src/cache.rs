@@ -14,8 +14,8 @@ use pyo3::IntoPyObjectExt;
 use crate::args::{encode, timeout_seconds};
 use crate::errors::{from_error, DataError};
 use crate::pubsub::NativeSubscription;
-use crate::reply::{bytes_obj, to_py};
 use crate::remote::{remote_settings, REMOTE_OPTIONS};
+use crate::reply::{bytes_obj, to_py};
 use crate::shared::{construction_error, shared, EngineOptions};
 use crate::waiter::NativeWaiter;
 
@@ -312,7 +312,9 @@ impl NativeCache {
                             _ => to_py(py, item, self.decode)?,
                         });
                     }
-                    Ok(Some(pyo3::types::PyTuple::new(py, out)?.into_any().unbind()))
+                    Ok(Some(
+                        pyo3::types::PyTuple::new(py, out)?.into_any().unbind(),
+                    ))
                 }
                 other => to_py(py, &other, self.decode).map(Some),
             };

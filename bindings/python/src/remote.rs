@@ -66,7 +66,9 @@ pub(crate) fn remote_settings(
         Duration::try_from_secs_f64(s)
             .ok()
             .filter(|d| !d.is_zero())
-            .ok_or_else(|| DataError::new_err(format!("{name} must be a positive number of seconds")))
+            .ok_or_else(|| {
+                DataError::new_err(format!("{name} must be a positive number of seconds"))
+            })
     };
     let mut o = RemoteOptions::new();
     if let Some(p) = get("local_prefixes")? {
@@ -118,7 +120,9 @@ pub(crate) fn remote_settings(
                 let prefixes = match get("local_prefixes")? {
                     Some(p) => p
                         .try_iter()?
-                        .map(|p| crate::args::encode(&p?).map(|c| bytes::Bytes::from(c.into_owned())))
+                        .map(|p| {
+                            crate::args::encode(&p?).map(|c| bytes::Bytes::from(c.into_owned()))
+                        })
                         .collect::<PyResult<_>>()?,
                     None => Vec::new(),
                 };
@@ -158,7 +162,11 @@ fn url_from_connection<'py>(
         _ => "redis",
     };
     let auth = match (get("username")?, get("password")?) {
-        (Some(u), Some(p)) => format!("{}:{}@", enc(&u.str()?.to_string()), enc(&p.str()?.to_string())),
+        (Some(u), Some(p)) => format!(
+            "{}:{}@",
+            enc(&u.str()?.to_string()),
+            enc(&p.str()?.to_string())
+        ),
         (None, Some(p)) => format!(":{}@", enc(&p.str()?.to_string())),
         (Some(u), None) => format!("{}@", enc(&u.str()?.to_string())),
         (None, None) => String::new(),
