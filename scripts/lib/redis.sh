@@ -4,6 +4,7 @@
 # into the tree), stopped when the calling script exits.
 #   source scripts/lib/redis.sh
 #   redis_start            # sets REDIS_PORT and REDIS_DIR
+# REDIS_SERVER names another server binary (valkey_server_path's, for Valkey 9).
 source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 free_port() {
@@ -18,7 +19,7 @@ redis_start() {
     redis_ensure_installed
     REDIS_PORT=$(free_port)
     REDIS_DIR=$(mktemp -d -t ferricache-redis.XXXXXX)
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --save '' \
+    "${REDIS_SERVER:-redis-server}" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --save '' \
         --appendonly no --daemonize yes --logfile "$REDIS_DIR/redis.log" "$@" > /dev/null
     # shellcheck disable=SC2064
     trap "redis-cli -p $REDIS_PORT shutdown nosave > /dev/null 2>&1 || true; rm -rf '$REDIS_DIR'" EXIT

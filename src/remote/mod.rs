@@ -24,7 +24,7 @@ mod tracker;
 pub(crate) mod typed;
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -181,6 +181,12 @@ pub(crate) struct Remote {
     topology: RwLock<Arc<Topology>>,
     /// Held while the topology is refreshed, so that one refresh runs at a time.
     refreshing: Mutex<()>,
+    /// Every node's invalidation stream is up (copies may be served). Invariant: written
+    /// only under `trust_lock`, right after a node's `healthy` flag or the topology
+    /// changed, from the flags of the topology in force; so it is never left true while a
+    /// node of the current topology is down.
+    trusted: AtomicBool,
+    trust_lock: Mutex<()>,
     /// The cache, for the trackers of nodes found later; set once by `attach`.
     cache: OnceLock<Weak<Inner>>,
     copies: Copies,
@@ -208,6 +214,8 @@ impl Remote {
             url: url.to_string(),
             topology: RwLock::new(Arc::new(topology)),
             refreshing: Mutex::new(()),
+            trusted: AtomicBool::new(false),
+            trust_lock: Mutex::new(()),
             cache: OnceLock::new(),
             generation: AtomicU64::new(0),
             stats: Counters::default(),
@@ -257,9 +265,25 @@ impl Remote {
         self.topology().is_cluster()
     }
 
-    /// Every node's invalidation stream is up: copies may be served.
+    /// Every node's invalidation stream is up: copies may be served. One atomic load: the
+    /// read path asks on every hit.
     fn trusted(&self) -> bool {
-        self.topology().nodes.iter().all(|n| n.healthy.load(SeqCst))
+        self.trusted.load(SeqCst)
+    }
+
+    /// Records whether `node`'s invalidation stream is up (its tracker calls this), and
+    /// whether all of them are; returns what the node was.
+    pub(crate) fn set_healthy(&self, node: &Node, up: bool) -> bool {
+        let _one = self.trust_lock.lock();
+        let was = node.healthy.swap(up, SeqCst);
+        self.recompute_trust();
+        was
+    }
+
+    /// Under `trust_lock`: every node of the current topology is up.
+    fn recompute_trust(&self) {
+        let all = self.topology().nodes.iter().all(|n| n.healthy.load(SeqCst));
+        self.trusted.store(all, SeqCst);
     }
 
     /// Asks the cluster for its topology again (after a MOVED, or a node's stream lost),
@@ -285,7 +309,11 @@ impl Remote {
             .filter(|n| !old.nodes.iter().any(|o| Arc::ptr_eq(n, o)))
             .cloned()
             .collect();
-        *self.topology.write() = Arc::new(next);
+        {
+            let _one = self.trust_lock.lock();
+            *self.topology.write() = Arc::new(next);
+            self.recompute_trust();
+        }
         for node in new {
             let _ = self.track(node);
         }

@@ -49,7 +49,7 @@ fn run(cache: Weak<Inner>, remote: Arc<Remote>, node: Arc<Node>) {
         match session(&cache, &remote, &node) {
             Ok(()) => return, // the cache was dropped, or the node retired
             Err(fault) => {
-                let was_up = node.healthy.swap(false, Ordering::SeqCst);
+                let was_up = remote.set_healthy(&node, false);
                 node.link.set_redirect(0);
                 if let Some(inner) = cache.upgrade() {
                     let cache = Cache { inner };
@@ -114,7 +114,7 @@ fn session(cache: &Weak<Inner>, remote: &Remote, node: &Node) -> Result<(), Faul
         None => return Ok(()),
     }
     node.link.set_redirect(id);
-    node.healthy.store(true, Ordering::SeqCst);
+    remote.set_healthy(node, true);
     loop {
         match pubsub.get_message() {
             Ok(msg) => {
