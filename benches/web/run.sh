@@ -46,6 +46,12 @@ for lang in python node; do
         wait "$APP_PID" 2> /dev/null || true
         rps=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
         p99=$(awk '$1 == "99%" {print $2}' <<< "$out")
+        errors=$(awk '/Non-2xx|Socket errors/' <<< "$out")
+        if [ -z "$rps" ] || [ -n "$errors" ]; then
+            echo "wrk against the $lang app on $backend failed:" >&2
+            echo "$out" >&2
+            exit 1
+        fi
         label=$([ "$backend" = redis ] && { [ "$lang" = python ] && echo "redis-py" || echo "node-redis v4"; } || echo "ferricache near cache")
         echo "| $lang ($([ "$lang" = python ] && echo gunicorn || echo cluster), 2 workers) | $label | $rps | $p99 |"
     done

@@ -13,7 +13,7 @@ local function pick()
   local x = math.random() * total
   local lo, hi = 1, N
   while lo < hi do
-    local mid = (lo + hi) // 2
+    local mid = math.floor((lo + hi) / 2)
     if cdf[mid] < x then lo = mid + 1 else hi = mid end
   end
   return lo

@@ -54,11 +54,13 @@ function atomicExec(cache, queue, plans) {
  */
 function nearSend(native, args, buffers) {
   const a = argv(args);
+  let reply;
   try {
-    return Promise.resolve(native.executeNoWait(a, buffers));
+    reply = native.executeNoWait(a, buffers);
   } catch (e) {
-    if (!e.message.startsWith('WOULDBLOCK')) return Promise.reject(new ErrorReply(e.message));
+    return Promise.reject(new ErrorReply(e.message));
   }
+  if (reply !== undefined) return Promise.resolve(reply);
   return native.executeAsync(a, buffers).catch((e) => { throw new ErrorReply(e.message); });
 }
 

@@ -1,7 +1,7 @@
 //! Near-cache mode at the JavaScript boundary: the remote options, commands that try the
-//! local copies first without waiting (`executeNoWait`, which throws `WOULDBLOCK ...` when
-//! the server is needed) and commands run on the libuv thread pool (`executeAsync`), so
-//! that the promise client never blocks the event loop.
+//! local copies first without waiting (`executeNoWait`, `undefined` when the server is
+//! needed) and commands run on the libuv thread pool (`executeAsync`), so that the promise
+//! client never blocks the event loop.
 
 use std::time::Duration;
 
@@ -161,14 +161,19 @@ impl NativeCache {
     }
 
     /// Any command as argv, answered only if no round trip is needed (a hit, or a
-    /// command the local engine answers); otherwise it throws `WOULDBLOCK ...` having
-    /// done nothing.
+    /// command the local engine answers); otherwise `undefined`, having done nothing (no
+    /// exception: making one costs more than the hit it replaces).
     #[napi]
     pub fn execute_no_wait(&self, args: Vec<Arg>, buffers: Option<bool>) -> Result<JsReply> {
         let argv: Vec<&[u8]> = args.iter().map(arg_bytes).collect();
         let reply = self
             .engine()
             .without_waiting(|| self.engine().execute_slices(&argv));
+        if let Reply::Error(e) = &reply {
+            if matches!(ferricache::Error::from_reply_text(e), ferricache::Error::WouldBlock) {
+                return Ok(JsReply::Undefined);
+            }
+        }
         to_js(reply, buffers.unwrap_or(false))
     }
 

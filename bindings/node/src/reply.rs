@@ -29,6 +29,8 @@ pub enum JsReply {
     Str(String),
     Buf(Buffer),
     Arr(Vec<JsReply>),
+    /// `undefined`: near-cache mode's "this needs the server" from `executeNoWait`.
+    Undefined,
 }
 
 /// Bytes as a string (invalid UTF-8 replaced, as Buffer.toString does) or a Buffer.
@@ -83,6 +85,9 @@ impl ToNapiValue for JsReply {
                 JsReply::Str(s) => String::to_napi_value(env, s),
                 JsReply::Buf(b) => Buffer::to_napi_value(env, b),
                 JsReply::Arr(v) => Vec::<JsReply>::to_napi_value(env, v),
+                JsReply::Undefined => {
+                    napi::bindgen_prelude::Undefined::to_napi_value(env, ())
+                }
             }
         }
     }
