@@ -170,7 +170,10 @@ impl NativeCache {
             .engine()
             .without_waiting(|| self.engine().execute_slices(&argv));
         if let Reply::Error(e) = &reply {
-            if matches!(ferricache::Error::from_reply_text(e), ferricache::Error::WouldBlock) {
+            if matches!(
+                ferricache::Error::from_reply_text(e),
+                ferricache::Error::WouldBlock
+            ) {
                 return Ok(JsReply::Undefined);
             }
         }

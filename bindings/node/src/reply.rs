@@ -85,9 +85,7 @@ impl ToNapiValue for JsReply {
                 JsReply::Str(s) => String::to_napi_value(env, s),
                 JsReply::Buf(b) => Buffer::to_napi_value(env, b),
                 JsReply::Arr(v) => Vec::<JsReply>::to_napi_value(env, v),
-                JsReply::Undefined => {
-                    napi::bindgen_prelude::Undefined::to_napi_value(env, ())
-                }
+                JsReply::Undefined => napi::bindgen_prelude::Undefined::to_napi_value(env, ()),
             }
         }
     }
