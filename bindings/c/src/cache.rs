@@ -63,6 +63,31 @@ pub struct fc_options {
     pub remote_tls_ca_file: *const c_char,
 }
 
+/// All zeros and NULLs: every default, as `fc_options opts = {0};` in C.
+impl Default for fc_options {
+    fn default() -> Self {
+        fc_options {
+            shards: 0,
+            max_memory: 0,
+            max_entries: 0,
+            eviction_policy: std::ptr::null(),
+            default_ttl_ms: 0,
+            background_expiry_ms: 0,
+            remote_url: std::ptr::null(),
+            remote_local_prefixes: std::ptr::null(),
+            remote_local_prefix_count: 0,
+            remote_max_value_bytes: 0,
+            remote_max_elements: 0,
+            remote_max_staleness_ms: 0,
+            remote_serve_stale: 0,
+            remote_connect_timeout_ms: 0,
+            remote_command_timeout_ms: 0,
+            remote_pool_size: 0,
+            remote_tls_ca_file: std::ptr::null(),
+        }
+    }
+}
+
 fn build(opts: Option<&fc_options>) -> Result<Cache, Fail> {
     let mut b = Cache::builder();
     let Some(o) = opts else {

@@ -24,10 +24,8 @@ fn cache() -> *mut fc_cache {
             let opts = fc_options {
                 shards: 4,
                 max_memory: 64 << 20,
-                max_entries: 0,
                 eviction_policy: c"allkeys-lru".as_ptr(),
-                default_ttl_ms: 0,
-                background_expiry_ms: 0,
+                ..fc_options::default()
             };
             let mut c = std::ptr::null_mut();
             // SAFETY: valid options and out-pointer.
