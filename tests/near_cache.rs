@@ -5,6 +5,8 @@
 
 #[path = "support/redis_server.rs"]
 mod redis_server;
+#[path = "support/replies.rs"]
+mod replies;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use std::time::Duration;
 use ferricache::{Cache, RemoteOptions, Reply};
 use redis::Commands;
 use redis_server::{eventually, RedisServer};
+use replies::{direct, norm};
 
 const BOUND: Duration = Duration::from_secs(2);
 
@@ -38,44 +41,6 @@ fn recovers_to(cache: &Cache, key: &str, value: &str) {
         BOUND,
         || matches!(cache.get(key), Ok(Some(v)) if v == value)
     ));
-}
-
-/// A reply as text, with scores as Redis sends them in RESP2 (bulk strings).
-fn norm(r: Reply) -> Reply {
-    match r {
-        Reply::Double(_) => Reply::Bulk(r.to_bytes().unwrap()),
-        Reply::Array(items) => Reply::Array(items.into_iter().map(norm).collect()),
-        other => other,
-    }
-}
-
-fn direct(con: &mut redis::Connection, argv: &[&str]) -> Reply {
-    let mut cmd = redis::cmd(argv[0]);
-    for a in &argv[1..] {
-        cmd.arg(*a);
-    }
-    let v: redis::Value = match cmd.query(con) {
-        Ok(v) => v,
-        Err(e) => {
-            return Reply::Error(format!(
-                "{} {}",
-                e.code().unwrap_or("ERR"),
-                e.detail().unwrap_or("")
-            ))
-        }
-    };
-    fn conv(v: redis::Value) -> Reply {
-        match v {
-            redis::Value::Nil => Reply::Nil,
-            redis::Value::Int(i) => Reply::Integer(i),
-            redis::Value::BulkString(b) => Reply::Bulk(b.into()),
-            redis::Value::Array(a) => Reply::Array(a.into_iter().map(conv).collect()),
-            redis::Value::Okay => Reply::OK,
-            redis::Value::SimpleString(s) => Reply::Status(s.into()),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-    conv(v)
 }
 
 #[test]

@@ -6,6 +6,8 @@
 
 #[path = "support/redis_server.rs"]
 mod redis_server;
+#[path = "support/replies.rs"]
+mod replies;
 
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use ferricache::{
     RemoteOptions, Reply, ScanOptions, ScoreBound, SetOptions, ValueType, ZAddOptions,
 };
 use redis_server::RedisServer;
+use replies::{direct, norm};
 
 fn near(server: &RedisServer) -> Cache {
     Cache::builder()
@@ -103,34 +106,6 @@ fn snapshot(run: &mut dyn FnMut(&[&str]) -> Reply, key: &str) -> String {
         other => panic!("PTTL {key}: {other:?}"),
     };
     format!("{t} {body} ttl:{ttl}")
-}
-
-fn server_reply(con: &mut redis::Connection, argv: &[&str]) -> Reply {
-    let mut cmd = redis::cmd(argv[0]);
-    for a in &argv[1..] {
-        cmd.arg(*a);
-    }
-    fn conv(v: redis::Value) -> Reply {
-        match v {
-            redis::Value::Nil => Reply::Nil,
-            redis::Value::Int(i) => Reply::Integer(i),
-            redis::Value::BulkString(b) => Reply::Bulk(b.into()),
-            redis::Value::Array(a) => Reply::Array(a.into_iter().map(conv).collect()),
-            redis::Value::Okay => Reply::OK,
-            redis::Value::SimpleString(s) => Reply::Status(s.into()),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-    conv(cmd.query(con).unwrap())
-}
-
-/// Scores as Redis sends them over RESP2 (text).
-fn norm(r: Reply) -> Reply {
-    match r {
-        Reply::Double(_) => Reply::Bulk(r.to_bytes().unwrap()),
-        Reply::Array(items) => Reply::Array(items.into_iter().map(norm).collect()),
-        other => other,
-    }
 }
 
 #[test]
@@ -437,7 +412,7 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
     let other = near(&server);
     for key in &keys {
         let want = snapshot(&mut |a: &[&str]| norm(l.execute(a)), key);
-        let got = snapshot(&mut |a: &[&str]| server_reply(&mut con, a), key);
+        let got = snapshot(&mut |a: &[&str]| direct(&mut con, a), key);
         assert_eq!(got, want, "on the server: {key}");
         let read = snapshot(&mut |a: &[&str]| norm(other.execute(a)), key);
         assert_eq!(read, want, "through another near cache: {key}");

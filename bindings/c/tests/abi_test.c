@@ -11,20 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ferricache.h"
+#include "check.h"
 
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (cond) {                                                              \
-            passed++;                                                            \
-        } else {                                                                 \
-            failed++;                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n",       \
-                    __FILE__, __LINE__, #cond, fc_last_error());                 \
-        }                                                                        \
-    } while (0)
 
 /* Runs a command given as NUL-terminated strings, ended by NULL; the reply is the
  * caller's to free. */

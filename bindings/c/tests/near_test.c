@@ -10,20 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "ferricache.h"
+#include "check.h"
 
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        if (cond) {                                                              \
-            passed++;                                                            \
-        } else {                                                                 \
-            failed++;                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n",       \
-                    __FILE__, __LINE__, #cond, fc_last_error());                 \
-        }                                                                        \
-    } while (0)
 
 static fc_status run(fc_cache *c, fc_reply **out, int argc, const char **args) {
     const uint8_t *argv[8];
