@@ -9,6 +9,7 @@ use bytes::Bytes;
 use hashbrown::HashMap;
 use redis::{Cmd, Connection, Value};
 
+use super::contention::Contention;
 use super::Remote;
 use crate::batch::Batch;
 use crate::commands::num::parse_i64;
@@ -26,9 +27,6 @@ for i, k in ipairs(KEYS) do
 end
 return out
 "#;
-
-/// How many times a batch runs again after losing a race for its keys.
-const ATTEMPTS: usize = 32;
 
 /// A key as the batch knows it: as read from the server, then as its queued writes leave it.
 #[derive(Clone)]
@@ -190,7 +188,8 @@ impl Remote {
     ) -> Result<R> {
         let node = self.topology().node(keys.first().map(|k| &k[..])).clone();
         let mut con = node.link.connect().map_err(Error::from)?;
-        for _ in 0..ATTEMPTS {
+        let mut contention = Contention::new();
+        loop {
             let mut watch = redis::cmd("WATCH");
             for k in &keys {
                 watch.arg(&k[..]);
@@ -223,9 +222,11 @@ impl Remote {
                 return result;
             }
             // A watched key changed before EXEC: nothing was applied; run again.
+            if !contention.lost() {
+                return Err(Error::Remote(
+                    "ERR atomic batch: its keys kept changing under contention; try again".into(),
+                ));
+            }
         }
-        Err(Error::Remote(
-            "ERR atomic batch: its keys kept changing under contention; try again".into(),
-        ))
     }
 }

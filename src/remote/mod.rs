@@ -14,6 +14,7 @@
 
 mod batch;
 mod cluster;
+mod contention;
 mod copies;
 mod link;
 mod options;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::contention::Contention;
 use super::Remote;
 use crate::dispatch::Reply;
 use crate::error::{Error, Result};
@@ -43,9 +44,6 @@ else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 1
 "#;
 
-/// How often one process retries a limiter's compare-and-set before giving up.
-const CAS_ATTEMPTS: usize = 64;
-
 /// Where `get_or_set_with` stands across processes.
 pub(crate) enum FillTurn {
     /// Another process loaded the value meanwhile.
@@ -64,7 +62,8 @@ impl Remote {
     /// A rate limiter's step, applied on the server by compare-and-set.
     pub(crate) fn limit(&self, cache: &Cache, key: &[u8], step: &Step) -> Result<RateLimit> {
         let mut reply = self.eval(cache, LIMITER, key, &[b"read"]);
-        for _ in 0..CAS_ATTEMPTS {
+        let mut contention = Contention::new();
+        loop {
             let (now, stored) = limiter_state(reply)?;
             let (answer, write) = step(now, stored.clone())?;
             let Some((text, deadline)) = write else {
@@ -80,10 +79,14 @@ impl Remote {
             if matches!(&reply, Reply::Array(r) if r.len() == 1) {
                 return Ok(answer);
             }
+            if !contention.lost() {
+                return Err(Error::Remote(
+                    "ERR rate limiter: the key kept changing under contention; try again".into(),
+                ));
+            }
+            // The failed step's answer is the state as it was then; read it as it is now.
+            reply = self.eval(cache, LIMITER, key, &[b"read"]);
         }
-        Err(Error::Remote(
-            "ERR rate limiter: the key kept changing under contention; try again".into(),
-        ))
     }
 
     /// The lock's compare-and-delete (`extend_ms` 0) or compare-and-extend.
