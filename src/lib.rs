@@ -55,6 +55,13 @@ mod store;
 mod types;
 mod value;
 
+/// Arguments as Redis reads them, with its error texts, for callers that take typed values
+/// and must refuse what the server would (the bindings' typed methods).
+pub mod parse {
+    pub use crate::commands::num::{parse_f64 as float, parse_i64 as int};
+    pub use crate::dispatch::args::timeout;
+}
+
 pub use batch::Batch;
 pub use blocking::{Served, Take};
 /// The value type: a reference-counted byte buffer (re-exported from the `bytes` crate, so

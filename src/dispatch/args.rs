@@ -53,8 +53,14 @@ pub(super) fn lex_bound(arg: &[u8]) -> Result<LexBound> {
     }
 }
 
-/// A blocking command's timeout in seconds.
-pub(super) fn timeout(arg: &[u8]) -> Result<f64> {
+/// A blocking command's timeout in seconds, as BLPOP reads it: a finite float, not negative
+/// (0: forever).
+///
+/// ```
+/// assert_eq!(ferricache::parse::timeout(b"1.5").unwrap(), 1.5);
+/// assert_eq!(ferricache::parse::timeout(b"-1").unwrap_err().to_string(), "ERR timeout is negative");
+/// ```
+pub fn timeout(arg: &[u8]) -> Result<f64> {
     let t = parse_f64(arg)
         .ok()
         .filter(|t| t.is_finite())

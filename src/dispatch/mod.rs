@@ -5,7 +5,7 @@
 //! error texts, calls the [`Cache`] method and shapes the result. It serves the C ABI, the
 //! bindings' `execute_command` / `sendCommand`, and any later protocol front end.
 
-mod args;
+pub(crate) mod args;
 mod hashes;
 mod keys;
 mod lists;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyString};
 
-use crate::errors::DataError;
+use crate::errors::{from_error, DataError};
 
 /// `bytes` as they are, `str` as UTF-8, `int` and `float` as their `repr`, `bytearray` and
 /// `memoryview` (any buffer) copied; anything else (bool and None included) is a DataError,
@@ -44,7 +44,52 @@ fn invalid(obj: &Bound<'_, PyAny>) -> PyErr {
     ))
 }
 
-/// Seconds (int, float or `timedelta`) for blocking timeouts; `None` is 0 (forever).
+/// A blocking command's timeout, read as the server reads what redis-py sends (a
+/// `timedelta` as its seconds too); `None` is 0 (forever). Errors are the server's.
+pub(crate) fn blocking_timeout(obj: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(0.0);
+    };
+    let obj = if obj.hasattr("total_seconds")? {
+        &obj.call_method0("total_seconds")?
+    } else {
+        obj
+    };
+    ferricache::parse::timeout(&encode(obj)?).map_err(from_error)
+}
+
+/// An integer argument (INCRBY's amount ...), read as the server reads what redis-py
+/// sends: `1.5` or `"x"` is the server's "value is not an integer or out of range", and
+/// `"5"` is 5. The error is kept for the method to raise (`Int::get`): raised from here,
+/// PyO3 would add a note naming the argument, which the server's reply does not have.
+pub(crate) struct Int(PyResult<i64>);
+
+impl Int {
+    pub(crate) const fn new(n: i64) -> Self {
+        Int(Ok(n))
+    }
+
+    pub(crate) fn get(self) -> PyResult<i64> {
+        self.0
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Int {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        if !obj.is_instance_of::<PyBool>() {
+            if let Ok(n) = obj.extract::<i64>() {
+                return Ok(Int::new(n));
+            }
+        }
+        Ok(Int(encode(&obj).and_then(|text| {
+            ferricache::parse::int(&text).map_err(from_error)
+        })))
+    }
+}
+
+/// Seconds (int, float or `timedelta`) for options; `None` is 0.
 pub(crate) fn timeout_seconds(obj: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(0.0);

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
-use crate::args::{encode, timeout_seconds};
+use crate::args::{blocking_timeout, encode, timeout_seconds, Int};
 use crate::errors::{from_error, DataError};
 use crate::pubsub::NativeSubscription;
 use crate::remote::{remote_settings, REMOTE_OPTIONS};
@@ -156,19 +156,7 @@ impl NativeCache {
                 "wrong number of arguments for '{name}' command"
             ))
         };
-        let timeout = |arg: &[u8]| -> PyResult<f64> {
-            let t: f64 = std::str::from_utf8(arg)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .filter(|t: &f64| t.is_finite())
-                .ok_or_else(|| {
-                    crate::errors::ResponseError::new_err("timeout is not a float or out of range")
-                })?;
-            if t < 0.0 {
-                return Err(crate::errors::ResponseError::new_err("timeout is negative"));
-            }
-            Ok(t)
-        };
+        let timeout = |arg: &[u8]| ferricache::parse::timeout(arg).map_err(from_error);
         let end = |arg: &[u8]| -> PyResult<End> {
             match arg.to_ascii_uppercase().as_slice() {
                 b"LEFT" => Ok(End::Left),
@@ -284,7 +272,7 @@ impl NativeCache {
         take: Take,
     ) -> PyResult<Option<Py<PyAny>>> {
         let keys = encode_all(keys)?;
-        let t = timeout_seconds(timeout)?;
+        let t = blocking_timeout(timeout)?;
         if self.cache.is_near_cache() {
             // The pop waits on the server, on a connection of its own, without the GIL.
             let name: &[u8] = match take {
@@ -562,30 +550,30 @@ impl NativeCache {
     }
 
     /// INCRBY (redis-py's `incr(name, amount=1)`).
-    #[pyo3(signature = (name, amount=1))]
-    fn incr(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
+    #[pyo3(signature = (name, amount=Int::new(1)))]
+    fn incr(&self, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
         self.cache
-            .incr_by(&encode(name)?[..], amount)
+            .incr_by(&encode(name)?[..], amount.get()?)
             .map_err(from_error)
     }
 
     /// INCRBY.
-    #[pyo3(signature = (name, amount=1))]
-    fn incrby(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
+    #[pyo3(signature = (name, amount=Int::new(1)))]
+    fn incrby(&self, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
         self.incr(name, amount)
     }
 
     /// DECRBY (redis-py's `decr(name, amount=1)`).
-    #[pyo3(signature = (name, amount=1))]
-    fn decr(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
+    #[pyo3(signature = (name, amount=Int::new(1)))]
+    fn decr(&self, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
         self.cache
-            .decr_by(&encode(name)?[..], amount)
+            .decr_by(&encode(name)?[..], amount.get()?)
             .map_err(from_error)
     }
 
     /// DECRBY.
-    #[pyo3(signature = (name, amount=1))]
-    fn decrby(&self, name: &Bound<'_, PyAny>, amount: i64) -> PyResult<i64> {
+    #[pyo3(signature = (name, amount=Int::new(1)))]
+    fn decrby(&self, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
         self.decr(name, amount)
     }
 
@@ -742,9 +730,9 @@ impl NativeCache {
         let end = |s: &str| match s.to_ascii_uppercase().as_str() {
             "LEFT" => Ok(End::Left),
             "RIGHT" => Ok(End::Right),
-            _ => Err(DataError::new_err("src and dest must be LEFT or RIGHT")),
+            _ => Err(crate::errors::ResponseError::new_err("syntax error")),
         };
-        let t = timeout_seconds(Some(timeout))?;
+        let t = blocking_timeout(Some(timeout))?;
         self.move_blocking(
             py,
             &encode(first_list)?,
@@ -764,7 +752,7 @@ impl NativeCache {
         dst: &Bound<'_, PyAny>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
-        let t = timeout_seconds(timeout)?;
+        let t = blocking_timeout(timeout)?;
         self.move_blocking(py, &encode(src)?, &encode(dst)?, End::Right, End::Left, t)
     }
 

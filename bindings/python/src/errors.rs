@@ -3,69 +3,19 @@
 use ferricache::Error;
 use pyo3::prelude::*;
 
-pyo3::create_exception!(
-    ferricache.exceptions,
-    RedisError,
-    pyo3::exceptions::PyException,
-    "Base class of ferricache's (and redis-py's) errors."
-);
-pyo3::create_exception!(
-    ferricache.exceptions,
-    ResponseError,
-    RedisError,
-    "An error reply: Redis's text, with the `ERR ` prefix removed as redis-py removes it."
-);
-pyo3::create_exception!(
-    ferricache.exceptions,
-    DataError,
-    RedisError,
-    "An argument that cannot be sent: a wrong type or an invalid option."
-);
-pyo3::create_exception!(
-    ferricache.exceptions,
-    OutOfMemoryError,
-    ResponseError,
-    "The cache is at max_memory and its policy can evict nothing."
-);
-pyo3::create_exception!(
-    ferricache.exceptions,
-    PubSubError,
-    RedisError,
-    "A pub/sub misuse, or a subscriber cut off for falling behind."
-);
-
-pyo3::create_exception!(
-    ferricache.exceptions,
-    ConnectionError,
-    RedisError,
-    "Near-cache mode: the server could not be reached, or the connection broke."
-);
-pyo3::create_exception!(
-    ferricache.exceptions,
-    TimeoutError,
-    RedisError,
-    "Near-cache mode: the server did not answer within the command timeout."
-);
-pyo3::create_exception!(
-    ferricache.exceptions,
-    WouldBlockError,
-    RedisError,
-    "Near-cache mode, inside a no-wait call: the call needs the server and did nothing \
-     (the asyncio client then runs it on a thread)."
-);
-
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("RedisError", py.get_type::<RedisError>())?;
-    m.add("ResponseError", py.get_type::<ResponseError>())?;
-    m.add("DataError", py.get_type::<DataError>())?;
-    m.add("OutOfMemoryError", py.get_type::<OutOfMemoryError>())?;
-    m.add("PubSubError", py.get_type::<PubSubError>())?;
-    m.add("ConnectionError", py.get_type::<ConnectionError>())?;
-    m.add("TimeoutError", py.get_type::<TimeoutError>())?;
-    m.add("WouldBlockError", py.get_type::<WouldBlockError>())?;
-    Ok(())
-}
+// The classes live in Python (ferricache/exceptions.py): redis-py's own when redis-py is
+// importable, so `except redis.exceptions.ResponseError` catches ferricache's errors, and
+// same-named classes with redis-py's hierarchy when it is not. The native code raises them
+// by name; the module is imported at the first error.
+pyo3::import_exception!(ferricache.exceptions, RedisError);
+pyo3::import_exception!(ferricache.exceptions, ResponseError);
+pyo3::import_exception!(ferricache.exceptions, DataError);
+pyo3::import_exception!(ferricache.exceptions, OutOfMemoryError);
+pyo3::import_exception!(ferricache.exceptions, ExecAbortError);
+pyo3::import_exception!(ferricache.exceptions, PubSubError);
+pyo3::import_exception!(ferricache.exceptions, ConnectionError);
+pyo3::import_exception!(ferricache.exceptions, TimeoutError);
+pyo3::import_exception!(ferricache.exceptions, WouldBlockError);
 
 /// The exception redis-py raises for an error reply with this text.
 pub(crate) fn from_reply_text(text: &str) -> PyErr {
@@ -79,6 +29,8 @@ pub(crate) fn from_reply_text(text: &str) -> PyErr {
         ResponseError::new_err(rest.to_string())
     } else if let Some(rest) = text.strip_prefix("OOM ") {
         OutOfMemoryError::new_err(rest.to_string())
+    } else if let Some(rest) = text.strip_prefix("EXECABORT ") {
+        ExecAbortError::new_err(rest.to_string())
     } else {
         ResponseError::new_err(text.to_string())
     }

@@ -23,19 +23,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<waiter::NativeWaiter>()?;
     m.add_class::<pubsub::NativeSubscription>()?;
     m.add_class::<patterns::NativeLock>()?;
-    errors::register(m)?;
     m.add(
         "__all__",
         [
-            "DataError",
             "NativeCache",
             "NativeLock",
             "NativeSubscription",
             "NativeWaiter",
-            "OutOfMemoryError",
-            "PubSubError",
-            "RedisError",
-            "ResponseError",
         ],
     )?;
     Ok(())

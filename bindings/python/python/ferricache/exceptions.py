@@ -1,54 +1,137 @@
-"""redis-py's exception hierarchy, so that ``except redis.exceptions.X`` code keeps working.
+"""The errors ferricache raises: redis-py's own classes when redis-py is importable, so that
+``except redis.exceptions.ResponseError`` (or any other of its classes) catches them; else
+classes of the same names and hierarchy (``ferricache._exceptions``).
 
-The classes that ferricache raises itself come from the native module (ConnectionError and
-TimeoutError only in near-cache mode, when the server cannot answer); the others exist so
-that code naming them still imports.
+>>> import ferricache, redis
+>>> r = ferricache.Cache(private=True)
+>>> r.set("k", "v")
+True
+>>> try:
+...     r.incr("k")
+... except redis.exceptions.ResponseError as e:
+...     print(e)
+value is not an integer or out of range
 """
 
-from ferricache._native import (  # noqa: A004 - redis-py's names
-    ConnectionError,
-    DataError,
-    OutOfMemoryError,
-    PubSubError,
-    RedisError,
-    ResponseError,
-    TimeoutError,
-    WouldBlockError,
-)
+from typing import TYPE_CHECKING
 
-
-class AuthenticationError(ConnectionError):
-    """Never raised: there is no server to authenticate to."""
-
-
-class InvalidResponse(RedisError):
-    """Never raised: replies come from the engine, not a parser."""
-
-
-class WatchError(RedisError):
-    """Never raised: WATCH is not offered."""
-
-
-class LockError(RedisError, ValueError):
-    """A lock could not be taken, released or extended (redis-py's ``Lock`` errors)."""
-
-
-class LockNotOwnedError(LockError):
-    """The lock expired or changed hands before release or extend."""
-
-
-__all__ = [
+# ruff: noqa: A004 - redis-py's names shadow builtins, as in redis-py
+_NAMES = (  # the classes redis-py has; __all__ repeats them for type checkers
+    "AskError",
     "AuthenticationError",
+    "AuthenticationWrongNumberOfArgsError",
+    "AuthorizationError",
+    "BusyLoadingError",
+    "ChildDeadlockedError",
+    "ClusterCrossSlotError",
+    "ClusterDownError",
+    "ClusterError",
     "ConnectionError",
     "DataError",
+    "ExecAbortError",
     "InvalidResponse",
     "LockError",
     "LockNotOwnedError",
+    "MasterDownError",
+    "ModuleError",
+    "MovedError",
+    "NoPermissionError",
+    "NoScriptError",
     "OutOfMemoryError",
     "PubSubError",
+    "ReadOnlyError",
+    "RedisClusterException",
     "RedisError",
     "ResponseError",
+    "SlotNotCoveredError",
     "TimeoutError",
+    "TryAgainError",
     "WatchError",
+)
+
+if TYPE_CHECKING:
+    from ferricache._exceptions import (
+        AskError,
+        AuthenticationError,
+        AuthenticationWrongNumberOfArgsError,
+        AuthorizationError,
+        BusyLoadingError,
+        ChildDeadlockedError,
+        ClusterCrossSlotError,
+        ClusterDownError,
+        ClusterError,
+        ConnectionError,
+        DataError,
+        ExecAbortError,
+        InvalidResponse,
+        LockError,
+        LockNotOwnedError,
+        MasterDownError,
+        ModuleError,
+        MovedError,
+        NoPermissionError,
+        NoScriptError,
+        OutOfMemoryError,
+        PubSubError,
+        ReadOnlyError,
+        RedisClusterException,
+        RedisError,
+        ResponseError,
+        SlotNotCoveredError,
+        TimeoutError,
+        TryAgainError,
+        WatchError,
+    )
+else:
+    try:
+        import redis.exceptions as _source
+    except ImportError:
+        from ferricache import _exceptions as _source
+    if not all(hasattr(_source, n) for n in _NAMES):  # a redis-py older than 4.1
+        from ferricache import _exceptions as _source
+    globals().update({n: getattr(_source, n) for n in _NAMES})
+    del _source
+
+#: True when the classes above are redis-py's own.
+FROM_REDIS_PY: bool = RedisError.__module__ == "redis.exceptions"
+
+
+class WouldBlockError(RedisError):
+    """Near-cache mode, inside a no-wait call: the call needs the server and did nothing
+    (the asyncio client then runs it on a thread). ferricache's own class."""
+
+
+__all__ = [
+    "AskError",
+    "AuthenticationError",
+    "AuthenticationWrongNumberOfArgsError",
+    "AuthorizationError",
+    "BusyLoadingError",
+    "ChildDeadlockedError",
+    "ClusterCrossSlotError",
+    "ClusterDownError",
+    "ClusterError",
+    "ConnectionError",
+    "DataError",
+    "ExecAbortError",
+    "InvalidResponse",
+    "LockError",
+    "LockNotOwnedError",
+    "MasterDownError",
+    "ModuleError",
+    "MovedError",
+    "NoPermissionError",
+    "NoScriptError",
+    "OutOfMemoryError",
+    "PubSubError",
+    "ReadOnlyError",
+    "RedisClusterException",
+    "RedisError",
+    "ResponseError",
+    "SlotNotCoveredError",
+    "TimeoutError",
+    "TryAgainError",
+    "WatchError",
+    "FROM_REDIS_PY",
     "WouldBlockError",
 ]
