@@ -9,12 +9,24 @@
 use ferricache::{Cache, EvictionPolicy, Reply};
 
 /// A RESP2 value, with both null forms (`$-1`, `*-1`) as `Nil`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Resp {
     Nil,
     Line(Vec<u8>),
     Bulk(Vec<u8>),
     Array(Vec<Resp>),
+}
+
+/// Readable in a failure: text where the bytes are text.
+impl std::fmt::Debug for Resp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Resp::Nil => f.write_str("nil"),
+            Resp::Line(b) => write!(f, "{:?}", String::from_utf8_lossy(b)),
+            Resp::Bulk(b) => write!(f, "${:?}", String::from_utf8_lossy(b)),
+            Resp::Array(items) => f.debug_list().entries(items).finish(),
+        }
+    }
 }
 
 fn parse(input: &mut &[u8]) -> Resp {

@@ -3,7 +3,8 @@
 use bytes::Bytes;
 
 use super::coll::scan_step;
-use super::num::{format_f64, format_i64, parse_f64, parse_i64};
+use super::long_double::LongDouble;
+use super::num::{format_i64, parse_f64, parse_i64};
 use crate::error::{Error, Result};
 use crate::eviction::random_u64;
 use crate::glob::glob_match;
@@ -194,39 +195,49 @@ impl Cache {
         )
     }
 
-    /// HINCRBYFLOAT: adds to a float field.
+    /// HINCRBYFLOAT: adds to a float field, in `long double` as
+    /// [`incr_by_float`](Cache::incr_by_float) does.
     pub fn hincrbyfloat(
         &self,
         key: impl AsRef<[u8]>,
         field: impl Into<Bytes>,
         by: f64,
     ) -> Result<f64> {
-        near!(@argv self, "HINCRBYFLOAT" .arg(key.as_ref()) .arg(field.into()) .arg(by));
         if by.is_nan() {
             return Err(Error::NotFloat);
         }
-        let field = field.into();
+        let text =
+            self.hincrbyfloat_arg(key.as_ref(), field.into(), format!("{by:e}").as_bytes())?;
+        Ok(parse_f64(&text).expect("HINCRBYFLOAT stores a float"))
+    }
+
+    /// HINCRBYFLOAT with the increment as the client's text: returns the stored text.
+    /// Checks in Redis's order: the increment (finite), then the key's type and field.
+    pub(crate) fn hincrbyfloat_arg(&self, key: &[u8], field: Bytes, by: &[u8]) -> Result<Bytes> {
+        near!(@argv self, "HINCRBYFLOAT" .arg(key) .arg(field.clone()) .arg(by));
+        let by = LongDouble::parse(by)?;
+        if !by.is_finite() {
+            return Err(Error::Invalid("value is NaN or Infinity"));
+        }
         self.coll_write(
-            key.as_ref(),
+            key,
             field_bytes(&field, &[0; 24]),
             Some(new_hash),
             (notify::HASH, "hincrbyfloat", true),
             |v| {
                 let (h, bytes) = v.expect("created").as_hash_mut()?;
                 let cur = match h.get(&field[..]) {
-                    Some(b) => {
-                        parse_f64(b).map_err(|_| Error::Invalid("hash value is not a float"))?
-                    }
-                    None => 0.0,
+                    Some(b) => LongDouble::parse(b)
+                        .map_err(|_| Error::Invalid("hash value is not a float"))?,
+                    None => LongDouble::ZERO,
                 };
-                let new = cur + by;
+                let new = cur.add(by);
                 if !new.is_finite() {
                     return Err(Error::NanOrInfinity);
                 }
-                let text = format_f64(new);
-                let stored = text.parse().expect("formatted float parses");
-                put(h, bytes, field, Bytes::from(text));
-                Ok(stored)
+                let text = Bytes::from(new.to_text());
+                put(h, bytes, field, text.clone());
+                Ok(text)
             },
         )
     }

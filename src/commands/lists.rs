@@ -81,6 +81,9 @@ fn pop_n(value: &mut Value, end: End, n: usize) -> Result<Vec<Bytes>> {
     Ok(out)
 }
 
+/// LPOS's error for RANK 0.
+pub(crate) const RANK_ZERO: &str = "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+
 impl Cache {
     fn push_impl<V: Into<Bytes>>(
         &self,
@@ -366,9 +369,7 @@ impl Cache {
         maxlen: usize,
     ) -> Result<Vec<usize>> {
         if rank == 0 {
-            return Err(Error::Invalid(
-                "RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
-            ));
+            return Err(Error::Invalid(RANK_ZERO));
         }
         if rank == i64::MIN {
             return Err(Error::Invalid("value is out of range, value must between -9223372036854775807 and 9223372036854775807"));
@@ -412,7 +413,15 @@ impl Cache {
         near!(@argv self, "LMOVE" .arg(src.as_ref()) .arg(dst.as_ref()) .arg(from) .arg(to));
         let (src, dst) = (src.as_ref(), dst.as_ref());
         self.inner.ks.write_many(&[src, dst], 64, |m| {
-            // Check dst's type before taking anything from src.
+            // As Redis: a missing src answers nil whatever dst is; then both types are
+            // checked before anything is taken from src.
+            {
+                let mut tx = m.key(0);
+                let Some(i) = tx.find(src) else {
+                    return Ok(None);
+                };
+                tx.entry(i).value.as_list()?;
+            }
             {
                 let mut tx = m.key(1);
                 if let Some(i) = tx.find(dst) {

@@ -5,6 +5,7 @@ pub(crate) mod coll;
 pub(crate) mod hashes;
 pub(crate) mod keys;
 pub(crate) mod lists;
+pub(crate) mod long_double;
 pub(crate) mod num;
 pub(crate) mod sets;
 pub(crate) mod strings;

@@ -27,7 +27,8 @@ pub fn parse_i64(s: &[u8]) -> Result<i64> {
         .ok_or(Error::NotInteger)
 }
 
-/// Parses a float as Redis's `string2ld`: no leading or trailing space, not NaN.
+/// Parses a float as Redis's `string2d` (`strtod`): no leading or trailing space, not
+/// NaN; hexadecimal (`0x10`) too.
 pub fn parse_f64(s: &[u8]) -> Result<f64> {
     let t = std::str::from_utf8(s).map_err(|_| Error::NotFloat)?;
     if t.is_empty()
@@ -38,6 +39,7 @@ pub fn parse_f64(s: &[u8]) -> Result<f64> {
     }
     match t.parse::<f64>() {
         Ok(v) if !v.is_nan() => Ok(v),
+        Err(_) if t.contains(['x', 'X']) => super::long_double::parse_double(s),
         _ => Err(Error::NotFloat),
     }
 }

@@ -209,6 +209,14 @@ impl Cache {
         self.inner
             .ks
             .write_many(&[src, dst], member_bytes(&member), |m| {
+                // As Redis: a missing src answers 0 whatever dst is; then both types.
+                {
+                    let mut tx = m.key(0);
+                    let Some(i) = tx.find(src) else {
+                        return Ok(false);
+                    };
+                    tx.entry(i).value.as_set()?;
+                }
                 {
                     let mut tx = m.key(1);
                     if let Some(i) = tx.find(dst) {

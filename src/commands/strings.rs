@@ -2,7 +2,8 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::num::{format_f64, format_i64, parse_f64, parse_i64};
+use super::long_double::LongDouble;
+use super::num::{format_i64, parse_f64, parse_i64};
 use crate::error::{Error, Result};
 use crate::expiry::{deadline_after, deadline_at};
 use crate::notify;
@@ -432,14 +433,15 @@ impl Cache {
         }
         near!(@argv self, "GETEX" .arg(key) .arg(expiry));
         self.inner.ks.write(key, 0, |tx| {
-            let deadline = match expiry {
-                Some(e) => e.resolve(tx.now(), "getex")?,
-                None => None,
-            };
+            // Redis's order: a missing key is nil, then the type, then the expiry.
             let Some(i) = tx.find(key) else {
                 return Ok(None);
             };
             let v = tx.entry(i).value.as_str()?.clone();
+            let deadline = match expiry {
+                Some(e) => e.resolve(tx.now(), "getex")?,
+                None => None,
+            };
             match deadline {
                 Some(d) if d != 0 && d <= tx.now() => {
                     tx.remove(i);
@@ -580,7 +582,11 @@ impl Cache {
             return self.strlen(key);
         }
         if offset.saturating_add(value.len()) > MAX_STRING_LEN {
-            return Err(Error::StringTooLong);
+            // Redis checks the key's type first.
+            return Err(match self.key_type(key.as_ref()) {
+                Some(t) if t != crate::ValueType::String => Error::WrongType,
+                _ => Error::StringTooLong,
+            });
         }
         self.rewrite(key.as_ref(), offset + value.len(), "setrange", |cur| {
             Ok(match cur {
@@ -629,25 +635,42 @@ impl Cache {
         })
     }
 
-    /// INCRBYFLOAT: adds `by` to the number at `key`; stores and returns the result, which
-    /// [`format_float`](crate::format_float) turns into the text Redis replies with.
+    /// INCRBYFLOAT: adds `by` to the number at `key`; stores and returns the result.
+    /// As in Redis, the sum is computed in x87 `long double` (64-bit significand) from
+    /// `by`'s shortest decimal text, which is what a client sends, and stored as
+    /// `%.17Lf` without trailing zeros; the `f64` returned is the stored text's value.
+    ///
+    /// ```
+    /// let cache = ferricache::Cache::new();
+    /// cache.set("n", "1000000000000000").unwrap();
+    /// cache.incr_by_float("n", 0.5).unwrap();
+    /// assert_eq!(cache.incr_by_float("n", 0.5).unwrap(), 1000000000000001.0);
+    /// assert_eq!(cache.get("n").unwrap().unwrap(), "1000000000000001");
+    /// ```
     pub fn incr_by_float(&self, key: impl AsRef<[u8]>, by: f64) -> Result<f64> {
         if by.is_nan() {
             return Err(Error::NotFloat);
         }
-        near!(@argv self, "INCRBYFLOAT" .arg(key.as_ref()) .arg(by));
-        self.rewrite(key.as_ref(), 24, "incrbyfloat", |cur| {
+        let text = self.incr_by_float_arg(key.as_ref(), format!("{by:e}").as_bytes())?;
+        Ok(parse_f64(&text).expect("INCRBYFLOAT stores a float"))
+    }
+
+    /// INCRBYFLOAT with the increment as the client's text (the dispatcher's form):
+    /// returns the stored text. Checks in Redis's order: the key's type and number, then
+    /// the increment.
+    pub(crate) fn incr_by_float_arg(&self, key: &[u8], by: &[u8]) -> Result<Bytes> {
+        near!(@argv self, "INCRBYFLOAT" .arg(key) .arg(by));
+        self.rewrite(key, 24, "incrbyfloat", |cur| {
             let cur = match cur {
-                Some(b) => parse_f64(b)?,
-                None => 0.0,
+                Some(b) => LongDouble::parse(b)?,
+                None => LongDouble::ZERO,
             };
-            let new = cur + by;
+            let new = cur.add(LongDouble::parse(by)?);
             if !new.is_finite() {
                 return Err(Error::NanOrInfinity);
             }
-            let text = format_f64(new);
-            let stored: f64 = text.parse().expect("formatted float parses");
-            Ok((Some(Bytes::from(text)), stored))
+            let text = Bytes::from(new.to_text());
+            Ok((Some(text.clone()), text))
         })
     }
 }

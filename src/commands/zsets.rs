@@ -327,15 +327,18 @@ impl Cache {
                 "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
             ));
         }
-        let (offset, count) = match limit {
-            Some((o, _)) if o < 0 => return Ok(Vec::new()),
-            Some((o, c)) => (o as usize, (c >= 0).then_some(c as usize)),
-            None => (0, None),
-        };
         #[cfg(feature = "remote")]
         if crate::remote::routed(&self.inner).is_some() {
             return crate::remote::typed::zrange_by(self, key.as_ref(), by, rev, limit);
         }
+        let (offset, count) = match limit {
+            // An empty range, once the key's type is checked (as Redis).
+            Some((o, _)) if o < 0 => {
+                return self.with_zset(key.as_ref(), |_| Vec::new(), Vec::new())
+            }
+            Some((o, c)) => (o as usize, (c >= 0).then_some(c as usize)),
+            None => (0, None),
+        };
         self.with_zset(
             key.as_ref(),
             |z| match by {
@@ -692,30 +695,52 @@ impl Cache {
                 });
             }
             let weight = |k: usize| weights.map_or(1.0, |w| w[k]);
-            let combine = |a: f64, b: f64| {
-                let r = match agg {
-                    Aggregate::Sum => a + b,
-                    Aggregate::Min => a.min(b),
-                    Aggregate::Max => a.max(b),
-                };
-                if r.is_nan() {
-                    0.0
-                } else {
-                    r
+            // Redis's zunionInterAggregate: a NaN sum (inf - inf) is 0; MIN and MAX keep
+            // the current score when the new one is NaN.
+            let combine = |cur: f64, val: f64| match agg {
+                Aggregate::Sum => {
+                    let r = cur + val;
+                    if r.is_nan() {
+                        0.0
+                    } else {
+                        r
+                    }
+                }
+                Aggregate::Min => {
+                    if val < cur {
+                        val
+                    } else {
+                        cur
+                    }
+                }
+                Aggregate::Max => {
+                    if val > cur {
+                        val
+                    } else {
+                        cur
+                    }
                 }
             };
+            // As Redis: a union zeroes each weighted score that is NaN (inf * 0); an
+            // intersection starts from the smallest input's weighted score (NaN zeroed) and
+            // aggregates the others' as they are.
+            let mut order: Vec<usize> = (0..inputs.len()).collect();
+            if inter {
+                order.sort_by_key(|&k| inputs[k].len());
+            }
             let mut acc: hashbrown::HashMap<Bytes, (f64, usize), ahash::RandomState> =
                 Default::default();
-            for (k, input) in inputs.iter().enumerate() {
-                for (member, score) in input {
+            for (rank, &k) in order.iter().enumerate() {
+                for (member, score) in &inputs[k] {
                     let s = score * weight(k);
-                    let s = if s.is_nan() { 0.0 } else { s };
+                    let zeroed = if s.is_nan() { 0.0 } else { s };
+                    let val = if inter && rank > 0 { s } else { zeroed };
                     acc.entry(member.clone())
                         .and_modify(|(cur, n)| {
-                            *cur = combine(*cur, s);
+                            *cur = combine(*cur, val);
                             *n += 1;
                         })
-                        .or_insert((s, 1));
+                        .or_insert((zeroed, 1));
                 }
             }
             let mut z = ZSet::new();

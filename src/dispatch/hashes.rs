@@ -1,10 +1,9 @@
 //! Hash commands.
 
-use super::args::{cursor, float, int, is, owned, scan_options, Args};
+use super::args::{cursor, int, is, owned, scan_options, Args};
 use super::reply::{
     bool_int, bulk, bulks, int as integer, opt_bulk, opt_bulks, pairs, scan_page, Reply,
 };
-use crate::commands::num::format_f64;
 use crate::error::{Error, Result};
 use crate::Cache;
 
@@ -73,8 +72,7 @@ pub(super) fn hincrby(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 pub(super) fn hincrbyfloat(c: &Cache, a: Args) -> Result<Reply> {
-    let v = c.hincrbyfloat(a[0], owned(a[1]), float(a[2])?)?;
-    Ok(bulk(format_f64(v).into()))
+    Ok(bulk(c.hincrbyfloat_arg(a[0], owned(a[1]), a[2])?))
 }
 
 pub(super) fn hrandfield(c: &Cache, a: Args) -> Result<Reply> {

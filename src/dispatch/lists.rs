@@ -2,6 +2,7 @@
 
 use super::args::{int, is, owned, positive, timeout, Args};
 use super::reply::{bulks, int as integer, opt_bulk, Reply};
+use crate::commands::lists::RANK_ZERO;
 use crate::error::{Error, Result};
 use crate::{Cache, End, Position};
 
@@ -92,6 +93,10 @@ pub(super) fn lpos(c: &Cache, a: Args) -> Result<Reply> {
     while let [opt, value, tail @ ..] = rest {
         let n = int(value)?;
         if is(opt, "RANK") {
+            // Checked here, so that the errors come in the arguments' order, as Redis's.
+            if n == 0 {
+                return Err(Error::Invalid(RANK_ZERO));
+            }
             rank = n;
         } else if is(opt, "COUNT") {
             count =

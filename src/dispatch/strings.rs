@@ -1,8 +1,7 @@
 //! String commands.
 
-use super::args::{float, int, is, owned, Args};
+use super::args::{int, is, owned, Args};
 use super::reply::{bool_int, bulk, int as integer, opt_bulk, opt_bulks, Reply};
-use crate::commands::num::format_f64;
 use crate::error::{Error, Result};
 use crate::{Cache, Expiry, SetCondition, SetOptions};
 
@@ -95,7 +94,12 @@ pub(super) fn getex(c: &Cache, a: Args) -> Result<Reply> {
     let expiry = match &a[1..] {
         [] => None,
         [opt] if is(opt, "PERSIST") => Some(Expiry::Persist),
-        [opt, value] => Some(expiry_option(opt, Some(value))?.ok_or(Error::Syntax)?),
+        [opt, value] => match expiry_option(opt, Some(value)) {
+            Ok(e) => Some(e.ok_or(Error::Syntax)?),
+            // Redis reads the number after looking the key up: a missing key is nil.
+            Err(_) if c.exists(&[a[0]]) == 0 => return Ok(Reply::Nil),
+            Err(e) => return Err(e),
+        },
         _ => return Err(Error::Syntax),
     };
     Ok(opt_bulk(c.getex(a[0], expiry)?))
@@ -161,6 +165,5 @@ pub(super) fn decrby(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 pub(super) fn incrbyfloat(c: &Cache, a: Args) -> Result<Reply> {
-    let v = c.incr_by_float(a[0], float(a[1])?)?;
-    Ok(bulk(format_f64(v).into()))
+    Ok(bulk(c.incr_by_float_arg(a[0], a[1])?))
 }

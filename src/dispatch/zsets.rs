@@ -6,7 +6,7 @@ use super::args::{
 };
 use super::reply::{int as integer, opt_bulk, scan_page, scored, Reply};
 use crate::error::{Error, Result};
-use crate::{Aggregate, Cache, RangeBy, ZAddOptions};
+use crate::{Aggregate, Cache, RangeBy, ValueType, ZAddOptions};
 
 const BYLEX_WITHSCORES: Error =
     Error::Invalid("syntax error, WITHSCORES not supported in combination with BYLEX");
@@ -300,16 +300,39 @@ pub(super) fn zrandmember(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 fn store(c: &Cache, a: Args, cmd: &'static str) -> Result<Reply> {
-    let (keys, mut rest) = numkeys(&a[1..], cmd)?;
+    let (keys, rest) = numkeys(&a[1..], cmd)?;
+    // As Redis: the inputs' types are checked before the options are read.
+    let (weights, aggregate) = match store_options(rest, keys.len()) {
+        Ok(options) => options,
+        Err(e) => {
+            let wrong =
+                |k: &&[u8]| !matches!(c.key_type(k), None | Some(ValueType::Set | ValueType::ZSet));
+            return Err(if keys.iter().any(wrong) {
+                Error::WrongType
+            } else {
+                e
+            });
+        }
+    };
+    let n = if cmd == "zunionstore" {
+        c.zunionstore(a[0], keys, weights.as_deref(), aggregate)?
+    } else {
+        c.zinterstore(a[0], keys, weights.as_deref(), aggregate)?
+    };
+    Ok(integer(n))
+}
+
+/// ZUNIONSTORE's and ZINTERSTORE's WEIGHTS and AGGREGATE.
+fn store_options(mut rest: Args, n: usize) -> Result<(Option<Vec<f64>>, Aggregate)> {
     let (mut weights, mut aggregate) = (None, Aggregate::Sum);
     while let [opt, tail @ ..] = rest {
-        if is(opt, "WEIGHTS") && tail.len() >= keys.len() {
-            let w = tail[..keys.len()]
+        if is(opt, "WEIGHTS") && tail.len() >= n {
+            let w = tail[..n]
                 .iter()
                 .map(|w| float(w).map_err(|_| Error::Invalid("weight value is not a float")))
                 .collect::<Result<Vec<_>>>()?;
             weights = Some(w);
-            rest = &tail[keys.len()..];
+            rest = &tail[n..];
         } else if let (true, [agg, tail @ ..]) = (is(opt, "AGGREGATE"), tail) {
             aggregate = match () {
                 _ if is(agg, "SUM") => Aggregate::Sum,
@@ -322,12 +345,7 @@ fn store(c: &Cache, a: Args, cmd: &'static str) -> Result<Reply> {
             return Err(Error::Syntax);
         }
     }
-    let n = if cmd == "zunionstore" {
-        c.zunionstore(a[0], keys, weights.as_deref(), aggregate)?
-    } else {
-        c.zinterstore(a[0], keys, weights.as_deref(), aggregate)?
-    };
-    Ok(integer(n))
+    Ok((weights, aggregate))
 }
 
 pub(super) fn zunionstore(c: &Cache, a: Args) -> Result<Reply> {

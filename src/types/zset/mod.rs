@@ -170,6 +170,8 @@ impl ZSet {
     /// Sets `member`'s score; returns the previous one. Keeps `bytes` (the collection's
     /// charge) exact.
     pub fn set(&mut self, member: Bytes, score: f64, bytes: &mut usize) -> Option<f64> {
+        // -0 is kept as 0, as Redis replies it.
+        let score = if score == 0.0 { 0.0 } else { score };
         if let Repr::Packed(p) = &self.repr {
             let fits = member.len() <= PACKED_MAX_LEN;
             if !fits || (p.len() >= PACKED_MAX_ENTRIES && p.score(&member).is_none()) {
