@@ -134,7 +134,7 @@ impl Cache {
             ..Stats::default()
         };
         for shard in ks.shards() {
-            let data = shard.data.read();
+            let data = shard.read();
             s.keys_with_ttl += data.volatile();
             s.evictions += data.evicted;
             s.expirations += data.expired;

@@ -36,6 +36,7 @@ macro_rules! near {
 mod batch;
 mod blocking;
 mod cache;
+mod client;
 mod clock;
 mod commands;
 mod config;
@@ -68,6 +69,7 @@ pub use blocking::{Served, Take};
 /// that the version always matches).
 pub use bytes::Bytes;
 pub use cache::Cache;
+pub use client::Client;
 pub use clock::{Clock, MockClock, SystemClock};
 pub use commands::PopWaiter;
 pub use commands::{

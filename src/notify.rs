@@ -34,6 +34,9 @@ pub(crate) const EXPIRED: u16 = 1 << 8;
 pub(crate) const EVICTED: u16 = 1 << 9;
 /// n: new keys (not part of A, as in Redis).
 pub(crate) const NEW: u16 = 1 << 10;
+/// Not a Redis flag: set in a write's flags while some key is WATCHed, so that the write
+/// collects every event (to mark the watchers) whatever is published.
+pub(crate) const WATCHED: u16 = 1 << 15;
 /// A: every class but n.
 const ALL: u16 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED;
 
@@ -93,6 +96,12 @@ pub(crate) fn to_string(flags: u16) -> String {
         s.push('E');
     }
     s
+}
+
+/// True if a write under `flags` collects events of `class`: to publish them, or for WATCH.
+#[inline]
+pub(crate) fn collected(flags: u16, class: u16) -> bool {
+    flags & WATCHED != 0 || wanted(flags, class)
 }
 
 /// True if events of `class` are published under `flags`.

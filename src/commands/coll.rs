@@ -296,7 +296,12 @@ impl Cache {
         take: Take,
         timeout: f64,
     ) -> Result<Option<Served>> {
-        let deadline = timeout_deadline(timeout)?;
+        let mut deadline = timeout_deadline(timeout)?;
+        if crate::store::shard::in_exclusive() {
+            // Inside EXEC nothing may wait (no other client can push meanwhile): as
+            // Redis, a blocking pop answers at once.
+            deadline = Some(Instant::now());
+        }
         Ok(self.pop_waiter(keys, take)?.wait_until(deadline))
     }
 }

@@ -451,7 +451,7 @@ impl Cache {
         self.inner.ks.counters.command();
         let mut out = Vec::new();
         for shard in self.inner.ks.shards() {
-            let data = shard.data.read();
+            let data = shard.read();
             out.extend(
                 data.live_entries(now)
                     .filter(|e| opts.accepts(e))
@@ -499,7 +499,7 @@ impl Cache {
         let mut out = Vec::new();
         let mut budget = opts.count.max(1);
         while shard < shards.len() && budget > 0 {
-            let data = shards[shard].data.read();
+            let data = shards[shard].read();
             let mut looked = 0;
             let next = data.scan(slot, budget, now, |e| {
                 looked += 1;
@@ -552,7 +552,7 @@ impl Cache {
         let now = ks.now();
         let start = random_u64() as usize;
         (0..shards.len()).find_map(|k| {
-            let data = shards[(start + k) % shards.len()].data.read();
+            let data = shards[(start + k) % shards.len()].read();
             data.random_live(now, random_u64())
                 .map(|i| Bytes::copy_from_slice(data.entry(i).key.as_bytes()))
         })

@@ -187,10 +187,11 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("psubscribe", "Cache::subscriber"),
     ("unsubscribe", "Cache::subscriber"),
     ("punsubscribe", "Cache::subscriber"),
-    ("multi", "Cache::atomic"),
-    ("exec", "Cache::atomic"),
-    ("discard", "Cache::atomic"),
-    ("watch", "Cache::atomic"),
+    ("multi", "Cache::client"),
+    ("exec", "Cache::client"),
+    ("discard", "Cache::client"),
+    ("watch", "Cache::client"),
+    ("unwatch", "Cache::client"),
 ];
 
 /// The names of the commands [`Cache::execute`] knows, lowercase and sorted.
@@ -239,7 +240,7 @@ impl Cache {
     ///
     /// Blocking commands (BLPOP, BZPOPMIN, ...) block the calling thread. SUBSCRIBE and
     /// MULTI need a connection of their own: use [`Cache::subscriber`] and
-    /// [`Cache::atomic`].
+    /// [`Cache::client`].
     ///
     /// ```
     /// use ferricache::{Cache, Reply};
@@ -269,20 +270,34 @@ impl Cache {
     pub(crate) fn execute_local(&self, argv: &[&[u8]]) -> Reply {
         #[cfg(feature = "remote")]
         let _local = crate::remote::LocalOnly::enter();
-        let Some(name) = argv.first() else {
-            return Reply::Error("ERR empty command".into());
-        };
-        let Some(spec) = lookup(name) else {
-            return unknown(argv).into();
-        };
-        if !spec.arity_ok(argv.len()) {
-            return Reply::Error(format!(
-                "ERR wrong number of arguments for '{}' command",
-                spec.name
-            ));
+        match check(argv) {
+            Ok(spec) => (spec.run)(self, &argv[1..]).unwrap_or_else(Reply::from),
+            Err(refused) => refused,
         }
-        (spec.run)(self, &argv[1..]).unwrap_or_else(Reply::from)
     }
+}
+
+/// The command's entry if argv names a known command with a valid argument count, else
+/// the error Redis replies (as it does to a command queued after MULTI).
+fn check(argv: &[&[u8]]) -> std::result::Result<&'static Spec, Reply> {
+    let Some(name) = argv.first() else {
+        return Err(Reply::Error("ERR empty command".into()));
+    };
+    let Some(spec) = lookup(name) else {
+        return Err(unknown(argv).into());
+    };
+    if !spec.arity_ok(argv.len()) {
+        return Err(Reply::Error(format!(
+            "ERR wrong number of arguments for '{}' command",
+            spec.name
+        )));
+    }
+    Ok(spec)
+}
+
+/// The error a command would be refused with before it runs (unknown name, wrong arity).
+pub(crate) fn refusal(argv: &[&[u8]]) -> Option<Reply> {
+    check(argv).err()
 }
 
 #[cfg(test)]

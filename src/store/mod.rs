@@ -21,6 +21,7 @@
 pub(crate) mod entry;
 pub(crate) mod key;
 pub(crate) mod shard;
+pub(crate) mod watch;
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU16, AtomicU8};
@@ -29,8 +30,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
-
-use parking_lot::RwLockWriteGuard;
 
 use crate::clock::Clock;
 use crate::config::EvictionPolicy;
@@ -41,7 +40,7 @@ use crate::pubsub::Registry;
 use crate::stats::Counters;
 use crate::value::Value;
 use entry::{Entry, NIL};
-use shard::{Shard, ShardData};
+use shard::{Exclusive, Shard, ShardData, WriteGuard};
 
 /// Expired keys a write reclaims from its shard before it runs.
 pub(crate) const EXPIRE_BUDGET: usize = 16;
@@ -69,6 +68,8 @@ pub(crate) struct Keyspace {
     pub pubsub: Arc<Registry>,
     /// `notify-keyspace-events` flags (see [`crate::notify`]).
     pub notify: AtomicU16,
+    /// The keys clients WATCH.
+    pub watches: watch::Watches,
 }
 
 const POLICIES: [EvictionPolicy; 9] = EvictionPolicy::ALL;
@@ -92,7 +93,7 @@ impl Tx<'_> {
     /// Records a keyspace event for `key`, if its class is enabled.
     #[inline]
     pub fn notify(&mut self, class: u16, name: &'static str, key: &[u8]) {
-        if notify::wanted(self.notify, class) {
+        if notify::collected(self.notify, class) {
             self.events.push(Event {
                 class,
                 name,
@@ -174,7 +175,7 @@ impl Tx<'_> {
 /// A write across several keys with all their shards locked; [`MultiTx::key`] gives the
 /// [`Tx`] of one key at a time.
 pub(crate) struct MultiTx<'a> {
-    guards: Vec<RwLockWriteGuard<'a, ShardData>>,
+    guards: Vec<WriteGuard<'a>>,
     /// For each key, the index of its shard's guard.
     slots: Vec<usize>,
     hashes: Vec<u64>,
@@ -214,6 +215,7 @@ impl Keyspace {
         let hasher = ahash::RandomState::new();
         let now = clock.now_ms();
         Keyspace {
+            watches: Default::default(),
             shards: (0..shards)
                 .map(|_| Shard::new(hasher.clone(), now))
                 .collect(),
@@ -298,7 +300,7 @@ impl Keyspace {
     ) -> R {
         let hash = self.hash(key);
         let shard = &self.shards[self.shard_of(hash)];
-        let data = shard.data.read();
+        let data = shard.read();
         let mut now = 0;
         let found = data.find(hash, key).map(|i| data.entry(i));
         let live = found.filter(|e| {
@@ -328,11 +330,28 @@ impl Keyspace {
     }
 
     /// Write-locks shard `si`, telling it whether to report expired and evicted keys.
-    fn lock(&self, si: usize) -> RwLockWriteGuard<'_, ShardData> {
-        let mut data = self.shards[si].data.write();
-        data.log_removals =
-            notify::wanted(self.notify.load(Relaxed), notify::EXPIRED | notify::EVICTED);
+    fn lock(&self, si: usize) -> WriteGuard<'_> {
+        let mut data = self.shards[si].write();
+        data.log_removals = notify::collected(self.flags(), notify::EXPIRED | notify::EVICTED);
         data
+    }
+
+    /// The notification flags a write collects events under (with [`notify::WATCHED`]
+    /// while some key is watched).
+    #[inline]
+    fn flags(&self) -> u16 {
+        let flags = self.notify.load(Relaxed);
+        if self.watches.active() {
+            flags | notify::WATCHED
+        } else {
+            flags
+        }
+    }
+
+    /// Every shard write-locked by this thread until the result is dropped: the commands
+    /// this thread runs meanwhile form one atomic step (EXEC).
+    pub fn exclusive(&self) -> Exclusive<'_> {
+        Exclusive::new(&self.shards)
     }
 
     /// Publishes keyspace events collected under a lock that is now released.
@@ -352,6 +371,7 @@ impl Keyspace {
         }
         self.settle(&data, before);
         let removed = std::mem::take(&mut data.removed);
+        self.watches.touch(&removed);
         drop(data);
         self.publish(removed);
     }
@@ -405,7 +425,7 @@ impl Keyspace {
             policy: self.policy(),
             written: NIL,
             events: &mut events,
-            notify: self.notify.load(Relaxed),
+            notify: self.flags(),
         };
         if tx.data.has_timers() {
             let now = tx.now();
@@ -416,6 +436,7 @@ impl Keyspace {
         let still_over = self.evict_local(&mut data, before, protect, now);
         self.settle(&data, before);
         events.append(&mut data.removed);
+        self.watches.touch(&events);
         drop(data);
         self.publish(events);
         if still_over {
@@ -438,7 +459,7 @@ impl Keyspace {
         ids.sort_unstable();
         ids.dedup();
         self.counters.command();
-        let guards: Vec<RwLockWriteGuard<ShardData>> = ids.iter().map(|&i| self.lock(i)).collect();
+        let guards: Vec<WriteGuard> = ids.iter().map(|&i| self.lock(i)).collect();
         let now = self.now();
         let befores: Vec<(usize, usize)> = guards.iter().map(|g| (g.bytes(), g.len())).collect();
         let mut multi = MultiTx {
@@ -452,7 +473,7 @@ impl Keyspace {
             now,
             policy: self.policy(),
             events: Vec::new(),
-            notify: self.notify.load(Relaxed),
+            notify: self.flags(),
         };
         let result = f(&mut multi);
         let mut still_over = false;
@@ -466,6 +487,7 @@ impl Keyspace {
         for g in multi.guards.iter_mut() {
             events.append(&mut g.removed);
         }
+        self.watches.touch(&events);
         drop(multi);
         self.publish(events);
         if still_over {
@@ -563,6 +585,7 @@ impl Keyspace {
             }
             fruitless = if evicted == 0 { fruitless + 1 } else { 0 };
             let removed = std::mem::take(&mut data.removed);
+            self.watches.touch(&removed);
             drop(guard);
             self.publish(removed);
         }
@@ -573,7 +596,7 @@ impl Keyspace {
     /// checking bounds: for bookkeeping that adds no data (blocked-client queues).
     pub fn with_shard<R>(&self, key: &[u8], f: impl FnOnce(&mut ShardData) -> R) -> R {
         let shard = &self.shards[self.shard_of(self.hash(key))];
-        f(&mut shard.data.write())
+        f(&mut shard.write())
     }
 
     /// Reclaims expired keys on every shard, at most `budget` per shard (`usize::MAX`: all).
@@ -586,6 +609,7 @@ impl Keyspace {
             total += data.expire_due(now, budget);
             self.settle(&data, before);
             let removed = std::mem::take(&mut data.removed);
+            self.watches.touch(&removed);
             drop(data);
             self.publish(removed);
         }
@@ -594,11 +618,14 @@ impl Keyspace {
 
     pub fn flush(&self) {
         let now = self.now();
-        for shard in self.shards.iter() {
-            let mut data = shard.data.write();
+        let mut guards: Vec<WriteGuard> = self.shards.iter().map(Shard::write).collect();
+        for data in guards.iter_mut() {
             let before = (data.bytes(), data.len());
             data.clear(now);
-            self.settle(&data, before);
+            self.settle(data, before);
         }
+        // Under every shard's lock, so that an EXEC sees the flush wholly or not at all.
+        self.watches.touch_all();
+        drop(guards);
     }
 }

@@ -6,12 +6,14 @@
 //! a SCAN cursor is a slot position. That stability is what gives SCAN its guarantee (see
 //! [`crate::store`]).
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::mem;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use hashbrown::HashTable;
-use parking_lot::RwLock;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::entry::{Entry, Queue, NIL};
 use super::key::Key;
@@ -42,7 +44,64 @@ pub(crate) struct Shard {
     /// Readers (GET, EXISTS, TTL, SCAN) take it shared; every change takes it exclusive.
     /// Invariants kept under it: `index`, `slab`, `free`, the queues and the wheel describe
     /// the same set of live entries, and `used`/`volatile` are their exact totals.
-    pub data: RwLock<ShardData>,
+    /// Reached only through [`Shard::read`] and [`Shard::write`], which know about
+    /// [`Exclusive`] sections.
+    data: RwLock<ShardData>,
+}
+
+thread_local! {
+    /// The shards that this thread holds write-locked in an [`Exclusive`] section, as the
+    /// address range of their slice; `(0, 0)` outside one.
+    static HELD: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// True while this thread is in an exclusive section (EXEC), where nothing may wait.
+pub(crate) fn in_exclusive() -> bool {
+    HELD.get() != (0, 0)
+}
+
+/// A shard's data under its read lock, or under this thread's exclusive section.
+pub(crate) enum ReadGuard<'a> {
+    Locked(RwLockReadGuard<'a, ShardData>),
+    Held(&'a ShardData),
+}
+
+/// A shard's data under its write lock, or under this thread's exclusive section.
+pub(crate) enum WriteGuard<'a> {
+    Locked(RwLockWriteGuard<'a, ShardData>),
+    Held(&'a mut ShardData),
+}
+
+impl Deref for ReadGuard<'_> {
+    type Target = ShardData;
+    #[inline]
+    fn deref(&self) -> &ShardData {
+        match self {
+            ReadGuard::Locked(g) => g,
+            ReadGuard::Held(d) => d,
+        }
+    }
+}
+
+impl Deref for WriteGuard<'_> {
+    type Target = ShardData;
+    #[inline]
+    fn deref(&self) -> &ShardData {
+        match self {
+            WriteGuard::Locked(g) => g,
+            WriteGuard::Held(d) => d,
+        }
+    }
+}
+
+impl DerefMut for WriteGuard<'_> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut ShardData {
+        match self {
+            WriteGuard::Locked(g) => g,
+            WriteGuard::Held(d) => d,
+        }
+    }
 }
 
 impl Shard {
@@ -50,6 +109,77 @@ impl Shard {
         Shard {
             data: RwLock::new(ShardData::new(hasher, now_ms)),
         }
+    }
+
+    /// True if this thread holds this shard in an exclusive section.
+    #[inline]
+    fn held(&self) -> bool {
+        let (lo, hi) = HELD.get();
+        let at = self as *const Shard as usize;
+        at >= lo && at < hi
+    }
+
+    /// The data under the read lock (or the exclusive section this thread is in).
+    #[inline]
+    pub fn read(&self) -> ReadGuard<'_> {
+        if self.held() {
+            // SAFETY: this thread write-locked the shard for its exclusive section, which
+            // outlives this guard (the section ends in the frame that opened it, after the
+            // command that asked for this guard has returned). Within one thread, guards on
+            // one shard are never held at once: the locking code never nests them either,
+            // since it would deadlock; so no `&mut` to this data exists meanwhile.
+            ReadGuard::Held(unsafe { &*self.data.data_ptr() })
+        } else {
+            ReadGuard::Locked(self.data.read())
+        }
+    }
+
+    /// The data under the write lock (or the exclusive section this thread is in).
+    #[inline]
+    pub fn write(&self) -> WriteGuard<'_> {
+        if self.held() {
+            // SAFETY: as in `read`: the lock is held by this thread's exclusive section,
+            // and no other guard on this shard is alive on this thread.
+            WriteGuard::Held(unsafe { &mut *self.data.data_ptr() })
+        } else {
+            WriteGuard::Locked(self.data.write())
+        }
+    }
+}
+
+/// Every shard of a keyspace write-locked by one thread, for EXEC: no other thread's
+/// command runs until it is dropped, while this thread's own commands run through
+/// [`Shard::read`] and [`Shard::write`] without locking again. Opening one inside another
+/// on the same thread is a no-op.
+pub(crate) struct Exclusive<'a> {
+    /// Released after `HELD` is restored (fields drop after `Drop::drop`).
+    _guards: Vec<RwLockWriteGuard<'a, ShardData>>,
+    prev: (usize, usize),
+}
+
+impl<'a> Exclusive<'a> {
+    pub fn new(shards: &'a [Shard]) -> Exclusive<'a> {
+        let prev = HELD.get();
+        if shards.first().is_some_and(Shard::held) {
+            return Exclusive {
+                _guards: Vec::new(),
+                prev,
+            };
+        }
+        // In ascending order, as every multi-shard write takes them.
+        let guards = shards.iter().map(|s| s.data.write()).collect();
+        let lo = shards.as_ptr() as usize;
+        HELD.set((lo, lo + std::mem::size_of_val(shards)));
+        Exclusive {
+            _guards: guards,
+            prev,
+        }
+    }
+}
+
+impl Drop for Exclusive<'_> {
+    fn drop(&mut self) {
+        HELD.set(self.prev);
     }
 }
 

@@ -1,0 +1,210 @@
+//! A client's own state, as a Redis connection has it: the MULTI queue and the WATCHed
+//! keys. [`Cache::client`] makes one; [`Client::execute`] runs argv as Redis runs a
+//! connection's commands, with MULTI, EXEC, DISCARD, WATCH and UNWATCH among them.
+//!
+//! EXEC runs its queue as one atomic step: it write-locks every shard (see
+//! [`crate::store::shard::Exclusive`]), so no other thread's command of any kind runs in
+//! between. A command refused while queueing (unknown, wrong arity) makes EXEC fail with
+//! EXECABORT and apply nothing; an error while running does not undo the others; a
+//! blocking command does not block (BLPOP answers nil at once). A watched key changed by
+//! anyone, deleted, expired, evicted or flushed since WATCH makes EXEC answer nil and
+//! apply nothing. [`Cache::atomic`] remains the faster form for typed Rust code.
+
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::dispatch::{refusal, Reply};
+use crate::Cache;
+
+/// One client's MULTI / WATCH state over a [`Cache`]. Not `Sync`: a client is one
+/// connection, used by one thread at a time (it is `Send`).
+///
+/// ```
+/// use ferricache::{Cache, Reply};
+///
+/// let cache = Cache::new();
+/// let mut client = cache.client();
+/// client.execute(&["WATCH", "balance"]);
+/// cache.set("balance", "90").unwrap(); // another client changes it
+/// client.execute(&["MULTI"]);
+/// assert_eq!(client.execute(&["INCRBY", "balance", "10"]), Reply::Status("QUEUED".into()));
+/// assert_eq!(client.execute(&["EXEC"]), Reply::Nil); // nothing applied
+/// assert_eq!(cache.get("balance").unwrap().unwrap(), "90");
+/// ```
+pub struct Client {
+    cache: Cache,
+    /// Commands queued since MULTI; `None` outside MULTI.
+    queue: Option<Vec<Vec<Bytes>>>,
+    /// A command was refused while queueing: EXEC answers EXECABORT.
+    refused: bool,
+    /// Set by any change to a watched key (see `store::watch`).
+    dirty: Arc<AtomicBool>,
+    watched: Vec<Bytes>,
+}
+
+impl Cache {
+    /// A client of this cache with its own MULTI queue and WATCHed keys (see [`Client`]).
+    pub fn client(&self) -> Client {
+        Client {
+            cache: self.clone(),
+            queue: None,
+            refused: false,
+            dirty: Arc::new(AtomicBool::new(false)),
+            watched: Vec::new(),
+        }
+    }
+}
+
+fn error(text: &str) -> Reply {
+    Reply::Error(text.into())
+}
+
+impl Client {
+    /// The cache this client runs on.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// True between MULTI and EXEC or DISCARD.
+    pub fn in_multi(&self) -> bool {
+        self.queue.is_some()
+    }
+
+    /// Runs one command as Redis runs it on this client's connection.
+    pub fn execute<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
+        let argv: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
+        self.execute_slices(&argv)
+    }
+
+    /// [`Client::execute`] over borrowed slices.
+    pub fn execute_slices(&mut self, argv: &[&[u8]]) -> Reply {
+        let name = argv.first().map(|n| n.to_ascii_lowercase());
+        let arity = |n: usize, exact: bool| {
+            let ok = if exact {
+                argv.len() == n
+            } else {
+                argv.len() >= n
+            };
+            (!ok).then(|| {
+                Reply::Error(format!(
+                    "ERR wrong number of arguments for '{}' command",
+                    String::from_utf8_lossy(argv[0]).to_ascii_lowercase()
+                ))
+            })
+        };
+        match name.as_deref() {
+            Some(b"multi") => arity(1, true).unwrap_or_else(|| self.multi()),
+            Some(b"exec") => arity(1, true).unwrap_or_else(|| self.exec()),
+            Some(b"discard") => arity(1, true).unwrap_or_else(|| self.discard()),
+            Some(b"watch") => arity(2, false).unwrap_or_else(|| self.watch(&argv[1..])),
+            Some(b"unwatch") if self.queue.is_none() => arity(1, true).unwrap_or_else(|| {
+                self.unwatch();
+                Reply::OK
+            }),
+            _ => match &mut self.queue {
+                Some(queue) => {
+                    let unwatch = name.as_deref() == Some(b"unwatch");
+                    if let Some(refused) = (!unwatch).then(|| refusal(argv)).flatten() {
+                        self.refused = true;
+                        return refused;
+                    }
+                    queue.push(argv.iter().map(|a| Bytes::copy_from_slice(a)).collect());
+                    Reply::Status("QUEUED".into())
+                }
+                None => self.cache.execute_slices(argv),
+            },
+        }
+    }
+
+    /// MULTI: starts queueing.
+    pub fn multi(&mut self) -> Reply {
+        if self.queue.is_some() {
+            return error("ERR MULTI calls can not be nested");
+        }
+        #[cfg(feature = "remote")]
+        if self.cache.is_near_cache() {
+            return error(
+                "ERR MULTI is not offered in near-cache mode: use Cache::atomic, which runs on the server",
+            );
+        }
+        self.queue = Some(Vec::new());
+        Reply::OK
+    }
+
+    /// DISCARD: drops the queue and the watches.
+    pub fn discard(&mut self) -> Reply {
+        if self.queue.take().is_none() {
+            return error("ERR DISCARD without MULTI");
+        }
+        self.refused = false;
+        self.unwatch();
+        Reply::OK
+    }
+
+    /// EXEC: runs the queue atomically; nil if a watched key changed, EXECABORT if a
+    /// command was refused while queueing.
+    pub fn exec(&mut self) -> Reply {
+        let Some(queue) = self.queue.take() else {
+            return error("ERR EXEC without MULTI");
+        };
+        if std::mem::take(&mut self.refused) {
+            self.unwatch();
+            return error("EXECABORT Transaction discarded because of previous errors.");
+        }
+        let all = self.cache.inner.ks.exclusive();
+        // A watched key past its deadline counts as changed: looking at it removes it,
+        // which marks this client.
+        self.cache.exists(&self.watched);
+        let reply = if self.dirty.load(Relaxed) {
+            Reply::Nil
+        } else {
+            Reply::Array(
+                queue
+                    .iter()
+                    .map(|argv| {
+                        let argv: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
+                        if argv[0].eq_ignore_ascii_case(b"unwatch") {
+                            Reply::OK
+                        } else {
+                            self.cache.execute_slices(&argv)
+                        }
+                    })
+                    .collect(),
+            )
+        };
+        drop(all);
+        self.unwatch();
+        reply
+    }
+
+    /// WATCH: EXEC will fail if any of these keys changes before it.
+    pub fn watch<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> Reply {
+        if self.queue.is_some() {
+            return error("ERR WATCH inside MULTI is not allowed");
+        }
+        for k in keys {
+            let k = Bytes::copy_from_slice(k.as_ref());
+            if !self.watched.contains(&k) {
+                self.cache.inner.ks.watches.watch(k.clone(), &self.dirty);
+                self.watched.push(k);
+            }
+        }
+        Reply::OK
+    }
+
+    /// UNWATCH: forgets the watched keys.
+    pub fn unwatch(&mut self) {
+        for k in self.watched.drain(..) {
+            self.cache.inner.ks.watches.unwatch(&k, &self.dirty);
+        }
+        self.dirty.store(false, Relaxed);
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.unwatch();
+    }
+}
