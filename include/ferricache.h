@@ -81,6 +81,10 @@ typedef enum fc_reply_type {
 // An opaque handle to a cache. One handle may be used from many threads at once.
 typedef struct fc_cache fc_cache;
 
+// A client of a cache with its own MULTI queue and WATCHed keys, as a Redis connection
+// has. One thread at a time may use it; make one per thread that runs transactions.
+typedef struct fc_client fc_client;
+
 // An opaque subscriber. Its functions may be called from any thread; subscribing waits
 // for a `fc_subscriber_poll` in progress on another thread.
 typedef struct fc_subscriber fc_subscriber;
@@ -227,6 +231,35 @@ void fc_cache_free(struct fc_cache *cache);
 // # Safety
 // `cache` is a live handle; `out` is a valid place for an `fc_near_stats`.
 enum fc_status fc_near_cache_stats(struct fc_cache *cache, struct fc_near_stats *out);
+
+// Makes a client of `cache` (see `fc_client_command`); release it with
+// `fc_client_free`. The client holds its own reference to the cache.
+//
+// # Safety
+// `cache` is a live handle; `out` is a valid place for a pointer.
+enum fc_status fc_client_new(const struct fc_cache *cache, struct fc_client **out);
+
+// As `fc_command`, on this client's connection: MULTI, EXEC, DISCARD, WATCH and UNWATCH
+// work as in Redis. After MULTI each command answers the status `QUEUED`; EXEC runs them
+// as one atomic step and answers an array of their replies, nil (`FC_REPLY_NIL`) if a
+// watched key changed, or the error `EXECABORT ...` if a command was refused while
+// queueing (then nothing was applied).
+//
+// # Safety
+// `client` is a live client used by no other thread meanwhile; the other arguments as
+// for `fc_command`.
+enum fc_status fc_client_command(struct fc_client *client,
+                                 size_t argc,
+                                 const uint8_t *const *argv,
+                                 const size_t *argvlen,
+                                 struct fc_reply **out);
+
+// Releases a client (its watches end; a transaction in progress is discarded); NULL is
+// ignored.
+//
+// # Safety
+// `client` is NULL or from `fc_client_new`, not yet freed.
+void fc_client_free(struct fc_client *client);
 
 // Runs one command given as Redis argv: `argc` arguments, `argv[i]` pointing to
 // `argvlen[i]` bytes (binary-safe; names case-insensitive). On `FC_OK`, `*out` holds the

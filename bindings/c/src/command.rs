@@ -31,43 +31,66 @@ pub unsafe extern "C" fn fc_command(
 ) -> fc_status {
     guard(|| {
         // SAFETY: by the function's contract each pointer is NULL or valid for its use.
-        let (cache, out) = unsafe { (get(cache, "cache")?, out_required(out, "out")?) };
-        if argc == 0 {
-            return Err(Fail::invalid(
-                "argc is 0: a command needs at least its name",
-            ));
+        let cache = unsafe { get(cache, "cache")? };
+        // SAFETY: as above.
+        unsafe {
+            run(argc, argv, argvlen, out, |args| {
+                cache.cache.execute_slices(args)
+            })
         }
-        if argv.is_null() || argvlen.is_null() {
-            return Err(Fail::null(if argv.is_null() { "argv" } else { "argvlen" }));
-        }
-        // SAFETY: `argv` and `argvlen` hold `argc` entries each, by contract.
-        let (ptrs, lens) = unsafe {
-            (
-                std::slice::from_raw_parts(argv, argc),
-                std::slice::from_raw_parts(argvlen, argc),
-            )
-        };
-        let args = ptrs
-            .iter()
-            .zip(lens)
-            .enumerate()
-            // SAFETY: each `argv[i]` holds `argvlen[i]` bytes, by contract.
-            .map(|(i, (&p, &n))| unsafe { bytes(p, n, &format!("argv[{i}]")) })
-            .collect::<Result<Vec<&[u8]>, Fail>>()?;
-        let reply = cache.cache.execute_slices(&args);
-        // Near-cache mode: a server that could not answer is the call's failure, not a
-        // command's error reply (as hiredis reports I/O errors on its context).
-        if let Reply::Error(text) = &reply {
-            for fault in [
-                Error::RemoteUnavailable(String::new()),
-                Error::RemoteTimeout(String::new()),
-            ] {
-                if text.starts_with(&fault.to_string()) {
-                    return Err(Fail(Fail::from(fault).0, text.clone()));
-                }
+    })
+}
+
+/// The argv and reply handling that `fc_command` and `fc_client_command` share: checks
+/// and borrows argv, runs `execute`, and stores the reply in `*out` (a near-cache fault
+/// becomes the call's status).
+///
+/// # Safety
+/// As `fc_command`'s contract for `argc`, `argv`, `argvlen` and `out`.
+pub(crate) unsafe fn run(
+    argc: usize,
+    argv: *const *const u8,
+    argvlen: *const usize,
+    out: *mut *mut fc_reply,
+    execute: impl FnOnce(&[&[u8]]) -> Reply,
+) -> Result<(), Fail> {
+    // SAFETY: by the caller's contract `out` is NULL or valid for a write.
+    let out = unsafe { out_required(out, "out")? };
+    if argc == 0 {
+        return Err(Fail::invalid(
+            "argc is 0: a command needs at least its name",
+        ));
+    }
+    if argv.is_null() || argvlen.is_null() {
+        return Err(Fail::null(if argv.is_null() { "argv" } else { "argvlen" }));
+    }
+    // SAFETY: `argv` and `argvlen` hold `argc` entries each, by contract.
+    let (ptrs, lens) = unsafe {
+        (
+            std::slice::from_raw_parts(argv, argc),
+            std::slice::from_raw_parts(argvlen, argc),
+        )
+    };
+    let args = ptrs
+        .iter()
+        .zip(lens)
+        .enumerate()
+        // SAFETY: each `argv[i]` holds `argvlen[i]` bytes, by contract.
+        .map(|(i, (&p, &n))| unsafe { bytes(p, n, &format!("argv[{i}]")) })
+        .collect::<Result<Vec<&[u8]>, Fail>>()?;
+    let reply = execute(&args);
+    // Near-cache mode: a server that could not answer is the call's failure, not a
+    // command's error reply (as hiredis reports I/O errors on its context).
+    if let Reply::Error(text) = &reply {
+        for fault in [
+            Error::RemoteUnavailable(String::new()),
+            Error::RemoteTimeout(String::new()),
+        ] {
+            if text.starts_with(&fault.to_string()) {
+                return Err(Fail(Fail::from(fault).0, text.clone()));
             }
         }
-        *out = to_c(&reply);
-        Ok(())
-    })
+    }
+    *out = to_c(&reply);
+    Ok(())
 }

@@ -13,6 +13,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod cache;
+mod client;
 mod command;
 mod ptr;
 mod pubsub;
@@ -21,6 +22,7 @@ mod status;
 mod typed;
 
 pub use cache::{fc_cache, fc_cache_free, fc_cache_new, fc_options};
+pub use client::{fc_client, fc_client_command, fc_client_free, fc_client_new};
 pub use command::fc_command;
 pub use pubsub::{
     fc_message, fc_message_cb, fc_message_free, fc_psubscribe, fc_publish, fc_punsubscribe,

@@ -14,27 +14,42 @@
 #include "check.h"
 
 
-/* Runs a command given as NUL-terminated strings, ended by NULL; the reply is the
- * caller's to free. */
-static fc_reply *cmd_list(fc_cache *c, ...) {
+/* Runs a command given as NUL-terminated strings, ended by NULL, on a cache or (if
+ * `cl` is not NULL) on a client; the reply is the caller's to free. */
+static fc_reply *cmd_va(fc_cache *c, fc_client *cl, va_list ap) {
     const uint8_t *argv[16];
     size_t lens[16];
     size_t argc = 0;
-    va_list ap;
-    va_start(ap, c);
     for (const char *a = va_arg(ap, const char *); a != NULL && argc < 16; a = va_arg(ap, const char *)) {
         argv[argc] = (const uint8_t *)a;
         lens[argc++] = strlen(a);
     }
-    va_end(ap);
     fc_reply *r = NULL;
-    if (fc_command(c, argc, argv, lens, &r) != FC_OK) {
-        fprintf(stderr, "fc_command failed: %s\n", fc_last_error());
+    fc_status st = cl ? fc_client_command(cl, argc, argv, lens, &r) : fc_command(c, argc, argv, lens, &r);
+    if (st != FC_OK) {
+        fprintf(stderr, "command failed: %s\n", fc_last_error());
         return NULL;
     }
     return r;
 }
 
+static fc_reply *cmd_list(fc_cache *c, ...) {
+    va_list ap;
+    va_start(ap, c);
+    fc_reply *r = cmd_va(c, NULL, ap);
+    va_end(ap);
+    return r;
+}
+
+static fc_reply *client_cmd_list(fc_client *cl, ...) {
+    va_list ap;
+    va_start(ap, cl);
+    fc_reply *r = cmd_va(NULL, cl, ap);
+    va_end(ap);
+    return r;
+}
+
+#define CCMD(cl, ...) client_cmd_list((cl), __VA_ARGS__, (const char *)NULL)
 #define CMD(c, ...) cmd_list((c), __VA_ARGS__, (const char *)NULL)
 
 static int is_str(const fc_reply *r, fc_reply_type t, const char *text) {
@@ -319,6 +334,57 @@ static void test_pubsub(fc_cache *c) {
     pthread_mutex_destroy(&box.lock);
 }
 
+/* MULTI / EXEC / WATCH on a client handle. */
+static void test_transactions(fc_cache *c) {
+    fc_client *cl = NULL;
+    CHECK(fc_client_new(c, &cl) == FC_OK && cl != NULL);
+    fc_reply *r = CCMD(cl, "MULTI");
+    CHECK(is_str(r, FC_REPLY_STATUS, "OK"));
+    fc_reply_free(r);
+    r = CCMD(cl, "SET", "tx:a", "1");
+    CHECK(is_str(r, FC_REPLY_STATUS, "QUEUED"));
+    fc_reply_free(r);
+    fc_reply_free(CCMD(cl, "LPUSH", "tx:a", "x"));
+    fc_reply_free(CCMD(cl, "INCR", "tx:a"));
+    EXPECT_NIL(c, "GET", "tx:a"); /* nothing ran yet */
+    r = CCMD(cl, "EXEC");
+    CHECK(r && r->type == FC_REPLY_ARRAY && r->elements == 3);
+    if (r && r->elements == 3) {
+        CHECK(is_str(r->element[0], FC_REPLY_STATUS, "OK"));
+        CHECK(r->element[1]->type == FC_REPLY_ERROR); /* WRONGTYPE, the others stay */
+        CHECK(is_int(r->element[2], 2));
+    }
+    fc_reply_free(r);
+    /* A watched key changed by another client: EXEC answers nil and applies nothing. */
+    fc_reply_free(CCMD(cl, "WATCH", "tx:a"));
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "SET", "tx:a", "10");
+    fc_reply_free(CCMD(cl, "MULTI"));
+    fc_reply_free(CCMD(cl, "SET", "tx:b", "1"));
+    r = CCMD(cl, "EXEC");
+    CHECK(r && r->type == FC_REPLY_NIL);
+    fc_reply_free(r);
+    EXPECT_NIL(c, "GET", "tx:b");
+    /* A command refused while queueing aborts the transaction. */
+    fc_reply_free(CCMD(cl, "MULTI"));
+    fc_reply_free(CCMD(cl, "SET", "tx:b", "1"));
+    r = CCMD(cl, "NOSUCHCOMMAND");
+    CHECK(r && r->type == FC_REPLY_ERROR);
+    fc_reply_free(r);
+    r = CCMD(cl, "EXEC");
+    CHECK(r && r->type == FC_REPLY_ERROR && strncmp(r->str, "EXECABORT", 9) == 0);
+    fc_reply_free(r);
+    EXPECT_NIL(c, "GET", "tx:b");
+    /* Misuse: NULL client, NULL out. */
+    const uint8_t *argv[1] = {(const uint8_t *)"PING"};
+    size_t lens[1] = {4};
+    r = NULL;
+    CHECK(fc_client_command(NULL, 1, argv, lens, &r) == FC_NULL_ARGUMENT && r == NULL);
+    CHECK(fc_client_command(cl, 1, argv, lens, NULL) == FC_NULL_ARGUMENT);
+    CHECK(fc_client_new(NULL, &cl) == FC_NULL_ARGUMENT);
+    fc_client_free(cl);
+    fc_client_free(NULL);
+}
+
 int main(void) {
     fc_cache *c = NULL;
     fc_options opts;
@@ -334,6 +400,7 @@ int main(void) {
     test_misuse(c);
     test_threads(c);
     test_pubsub(c);
+    test_transactions(c);
     fc_cache_free(c);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
