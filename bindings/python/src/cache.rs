@@ -128,7 +128,7 @@ fn time_arg(obj: &Bound<'_, PyAny>, what: &str, millis: bool) -> PyResult<i64> {
 }
 
 impl NativeCache {
-    fn run(&self, py: Python<'_>, argv: &[&[u8]]) -> PyResult<Py<PyAny>> {
+    pub(crate) fn run(&self, py: Python<'_>, argv: &[&[u8]]) -> PyResult<Py<PyAny>> {
         let name = argv
             .first()
             .map(|n| n.to_ascii_lowercase())
@@ -453,6 +453,12 @@ impl NativeCache {
     ) -> PyResult<Py<PyAny>> {
         self.cache
             .without_waiting(|| f.call(args, kwargs).map(Bound::unbind))
+    }
+
+    /// A client of this cache with its own MULTI queue and WATCHed keys (for pipelines).
+    fn _client(slf: &Bound<'_, Self>) -> crate::client::NativeClient {
+        let me = slf.get();
+        crate::client::NativeClient::new(slf.clone().unbind(), me.cache.client(), me.decode)
     }
 
     /// Runs one command given as arguments (`"ZADD", "lb", 50, "alice"`) and returns the
@@ -808,34 +814,6 @@ impl NativeCache {
             _ => return Err(DataError::new_err("unknown limiter")),
         };
         r.map(crate::patterns::answer).map_err(from_error)
-    }
-
-    /// Runs a transaction's commands as one atomic batch (see `patterns::atomic`); each
-    /// result is the command's value or the exception it raised.
-    fn _atomic(&self, py: Python<'_>, ops: &Bound<'_, PyAny>) -> PyResult<Vec<Py<PyAny>>> {
-        use crate::patterns::Out;
-        let mut plain = Vec::new();
-        for op in ops.try_iter()? {
-            let op = op?;
-            let name: String = op.get_item(0)?.extract()?;
-            let args = op
-                .get_item(1)?
-                .try_iter()?
-                .map(|a| Ok(encode(&a?)?.into_owned()))
-                .collect::<PyResult<Vec<_>>>()?;
-            plain.push((name, args));
-        }
-        let outs = crate::patterns::atomic(&self.cache, plain).map_err(from_error)?;
-        outs.into_iter()
-            .map(|o| match o {
-                Out::Nil => Ok(py.None()),
-                Out::Int(i) => i.into_py_any(py),
-                Out::Bool(b) => b.into_py_any(py),
-                Out::Bytes(b) => bytes_obj(py, &b, self.decode),
-                Out::Done => true.into_py_any(py),
-                Out::Failed(e) => Ok(from_error(e).into_value(py).into_any()),
-            })
-            .collect()
     }
 
     /// A new subscription (the engine of `pubsub()`).

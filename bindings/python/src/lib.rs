@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 
 mod args;
 mod cache;
+mod client;
 mod errors;
 mod patterns;
 mod pubsub;
@@ -20,6 +21,7 @@ mod waiter;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cache::NativeCache>()?;
+    m.add_class::<client::NativeClient>()?;
     m.add_class::<waiter::NativeWaiter>()?;
     m.add_class::<pubsub::NativeSubscription>()?;
     m.add_class::<patterns::NativeLock>()?;
@@ -27,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "__all__",
         [
             "NativeCache",
+            "NativeClient",
             "NativeLock",
             "NativeSubscription",
             "NativeWaiter",

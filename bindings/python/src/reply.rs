@@ -22,6 +22,20 @@ pub(crate) fn bytes_obj(py: Python<'_>, b: &[u8], decode: bool) -> PyResult<Py<P
 
 /// A reply as a Python object; an error reply raises redis-py's exception for it.
 pub(crate) fn to_py(py: Python<'_>, reply: &Reply, decode: bool) -> PyResult<Py<PyAny>> {
+    convert(py, reply, decode, false)
+}
+
+/// As [`to_py`], with errors inside arrays (EXEC's replies) as exception objects in their
+/// place, as redis-py's parser returns them.
+pub(crate) fn to_py_inline_errors(
+    py: Python<'_>,
+    reply: &Reply,
+    decode: bool,
+) -> PyResult<Py<PyAny>> {
+    convert(py, reply, decode, true)
+}
+
+fn convert(py: Python<'_>, reply: &Reply, decode: bool, inline: bool) -> PyResult<Py<PyAny>> {
     Ok(match reply {
         Reply::Nil => py.None(),
         Reply::Integer(i) => i.into_py_any(py)?,
@@ -32,8 +46,12 @@ pub(crate) fn to_py(py: Python<'_>, reply: &Reply, decode: bool) -> PyResult<Py<
         Reply::Array(items) => {
             let list = PyList::empty(py);
             for item in items {
-                // Errors inside arrays (none today) would raise here too.
-                list.append(to_py(py, item, decode)?)?;
+                match item {
+                    Reply::Error(e) if inline => {
+                        list.append(from_reply_text(e).into_value(py))?;
+                    }
+                    item => list.append(convert(py, item, decode, inline)?)?,
+                }
             }
             list.into_any().unbind()
         }

@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from typing import Any, Callable, Iterator
 
@@ -23,40 +19,9 @@ import redis
 
 import ferricache
 import ferricache.asyncio
+from conftest import _free_port
 
 BOUND = 0.5  # seconds: how long a process may see an old value after a write elsewhere
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def url() -> Iterator[str]:
-    binary = os.environ.get("FERRICACHE_TEST_SERVER", "redis-server")
-    port = _free_port()
-    workdir = tempfile.mkdtemp(prefix="ferricache-py-redis-")
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", workdir, "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    deadline = time.time() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            assert time.time() < deadline, f"{binary} did not start"
-            time.sleep(0.02)
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.kill()
-        server.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _server(url: str) -> redis.Redis:

@@ -119,7 +119,7 @@ CALLBACKS: dict[str, Callable[..., Any]] = {
         _bool,
     ),
     **dict.fromkeys("HINCRBYFLOAT INCRBYFLOAT".split(), _float),
-    **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET RENAME SELECT".split(), bool_ok),
+    **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET RENAME SELECT WATCH UNWATCH".split(), bool_ok),
     **dict.fromkeys("SDIFF SINTER SMEMBERS SUNION".split(), _set),
     **dict.fromkeys(
         "ZPOPMAX ZPOPMIN ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE".split(),

@@ -7,6 +7,7 @@ from typing_extensions import disjoint_base
 
 __all__ = [
     "NativeCache",
+    "NativeClient",
     "NativeLock",
     "NativeSubscription",
     "NativeWaiter",
@@ -15,6 +16,12 @@ __all__ = [
 _Key = Union[bytes, str, memoryview, bytearray, int, float]
 _Seconds = Union[int, float, datetime.timedelta]
 
+
+@final
+class NativeClient:
+    def execute(self, *args: Any) -> Any: ...
+    @property
+    def in_multi(self) -> bool: ...
 
 @final
 class NativeWaiter:
@@ -100,7 +107,7 @@ class NativeCache:
     def brpoplpush(self, src: _Key, dst: _Key, timeout: Optional[_Seconds] = None) -> Any: ...
     def _pop_waiter(self, keys: Any, take: str) -> NativeWaiter: ...
     def _subscription(self) -> NativeSubscription: ...
-    def _atomic(self, ops: Iterable[tuple[str, Iterable[Any]]]) -> list[Any]: ...
+    def _client(self) -> NativeClient: ...
     def _lock(self, name: _Key, ttl_ms: int, wait: Optional[float] = None) -> Optional[NativeLock]: ...
     def _rate_limit(
         self, kind: str, key: _Key, limit: int, period_ms: int, count: int = 0, quantity: int = 1

@@ -9,11 +9,13 @@ blocking pops) are native; the rest build the command's arguments and run them t
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, Union
+import textwrap
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, Union
 
 from ferricache._callbacks import CALLBACKS
 from ferricache._native import NativeCache
-from ferricache.exceptions import DataError, RedisError
+from ferricache.exceptions import DataError, ExecAbortError, RedisError, ResponseError, WatchError
 
 KeyT = Union[bytes, str, memoryview]
 EncodableT = Union[bytes, bytearray, memoryview, str, int, float]
@@ -119,12 +121,7 @@ class Cache(NativeCache):
         """Runs a command given as arguments and shapes its reply as redis-py does."""
         if args and isinstance(args[0], str) and " " in args[0]:
             args = tuple(args[0].split()) + args[1:]
-        response = self.execute(*args)
-        name = str(args[0]).upper() if args else ""
-        if len(args) > 1 and name in ("CONFIG", "PUBSUB"):
-            name = f"{name} {str(args[1]).upper()}"
-        callback = CALLBACKS.get(name)
-        return callback(response, **options) if callback else response
+        return _shape(args, self.execute(*args), options)
 
     def close(self) -> None:
         """As ``Redis.close``: nothing to close."""
@@ -137,11 +134,35 @@ class Cache(NativeCache):
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> "Pipeline":
         """redis-py's ``Pipeline``: commands queue and run on ``execute()``, in order. With
-        ``transaction`` (the default) a pipeline made only of GET, SET (plain or with
-        ``ex``), SETEX, DELETE, EXISTS, INCR / INCRBY / DECR / DECRBY, EXPIRE and PTTL runs
-        as one atomic batch, as MULTI/EXEC would: no other thread's command interleaves.
-        Pipelines with other commands run in order without that guarantee."""
+        ``transaction`` (the default) they run as MULTI / EXEC on a client of their own:
+        atomically (no other thread's command interleaves), with ``watch()`` for
+        optimistic locking (``WatchError`` when a watched key changed) and redis-py's
+        errors (a command refused while queueing raises and nothing is applied; errors
+        while running are raised after all ran, annotated with the command's number)."""
         return Pipeline(self, transaction)
+
+    def transaction(
+        self,
+        func: Callable[["Pipeline"], Any],
+        *watches: KeyT,
+        shard_hint: Any = None,
+        value_from_callable: bool = False,
+        watch_delay: Optional[float] = None,
+    ) -> Any:
+        """As redis-py's: runs ``func(pipe)`` with ``watches`` WATCHed, then the
+        transaction it queued, again while a watched key changes (``WatchError``)."""
+        with self.pipeline(True, shard_hint) as pipe:
+            while True:
+                try:
+                    if watches:
+                        pipe.watch(*watches)
+                    func_value = func(pipe)
+                    exec_value = pipe.execute()
+                    return func_value if value_from_callable else exec_value
+                except WatchError:
+                    if watch_delay is not None and watch_delay > 0:
+                        time.sleep(watch_delay)
+                    continue
 
     def lock(
         self,
@@ -803,39 +824,134 @@ class Cache(NativeCache):
         return self.execute_command("PUBSUB NUMPAT")
 
 
-def _batch_op(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Optional[list[tuple[str, tuple[Any, ...]]]]:
-    """A queued call as engine batch operations, or None if the batch cannot run it."""
-    if name == "get" and len(args) == 1 and not kwargs:
-        return [("GET", args)]
-    if name == "set" and len(args) == 2:
-        if not kwargs:
-            return [("SET", args)]
-        if set(kwargs) == {"ex"} and kwargs["ex"] is not None:
-            return [("SETEX", (args[0], _seconds(kwargs["ex"]), args[1]))]
-        return None
-    if name == "setex" and len(args) == 3 and not kwargs:
-        return [("SETEX", (args[0], _seconds(args[1]), args[2]))]
-    if name in ("delete", "exists") and args and not kwargs:
-        return [("DEL" if name == "delete" else "EXISTS", (k,)) for k in args]
-    if name in ("incr", "incrby", "decr", "decrby") and 1 <= len(args) + len(kwargs) <= 2:
-        amount = args[1] if len(args) > 1 else kwargs.get("amount", 1)
-        sign = -1 if name.startswith("decr") else 1
-        return [("INCRBY", (args[0], sign * int(amount)))]
-    if name == "expire" and len(args) == 2 and not kwargs:
-        return [("EXPIRE", (args[0], _seconds(args[1])))]
-    if name == "pttl" and len(args) == 1 and not kwargs:
-        return [("PTTL", args)]
-    return None
+def _shape(args: Sequence[Any], response: Any, options: Mapping[str, Any]) -> Any:
+    """A reply shaped by redis-py's response callback for its command."""
+    name = str(args[0]).upper() if args else ""
+    if len(args) > 1 and name in ("CONFIG", "PUBSUB"):
+        name = f"{name} {str(args[1]).upper()}"
+    callback = CALLBACKS.get(name)
+    return callback(response, **options) if callback else response
+
+
+_Call = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+def _set_call(
+    name: KeyT,
+    value: EncodableT,
+    ex: Optional[ExpiryT] = None,
+    px: Optional[ExpiryT] = None,
+    nx: bool = False,
+    xx: bool = False,
+    keepttl: bool = False,
+    get: bool = False,
+    exat: Optional[AbsExpiryT] = None,
+    pxat: Optional[AbsExpiryT] = None,
+) -> _Call:
+    pieces: list[Any] = ["SET", name, value]
+    if ex is not None:
+        pieces += ["EX", _seconds(ex)]
+    if px is not None:
+        pieces += ["PX", _millis(px)]
+    if exat is not None:
+        pieces += ["EXAT", _unix(exat)]
+    if pxat is not None:
+        pieces += ["PXAT", _unix(pxat, millis=True)]
+    if keepttl:
+        pieces.append("KEEPTTL")
+    if nx:
+        pieces.append("NX")
+    if xx:
+        pieces.append("XX")
+    if get:
+        pieces.append("GET")
+    return tuple(pieces), {"get": True} if get else {}
+
+
+def _pop_call(command: str) -> Callable[..., _Call]:
+    def call(keys: Any, timeout: Any = 0) -> _Call:
+        return (command, *_list_or_args(keys, ()), 0 if timeout is None else timeout), {}
+
+    return call
+
+
+# The native methods as the commands they send (the others call execute_command).
+_NATIVE_CALLS: dict[str, Callable[..., _Call]] = {
+    "get": lambda name: (("GET", name), {}),
+    "set": _set_call,
+    "hget": lambda name, key: (("HGET", name, key), {}),
+    "incr": lambda name, amount=1: (("INCRBY", name, amount), {}),
+    "incrby": lambda name, amount=1: (("INCRBY", name, amount), {}),
+    "decr": lambda name, amount=1: (("DECRBY", name, amount), {}),
+    "decrby": lambda name, amount=1: (("DECRBY", name, amount), {}),
+    "delete": lambda *names: (("DEL", *names), {}),
+    "exists": lambda *names: (("EXISTS", *names), {}),
+    "mget": lambda keys, *args: (("MGET", *_list_or_args(keys, args)), {}),
+    "ttl": lambda name: (("TTL", name), {}),
+    "blpop": _pop_call("BLPOP"),
+    "brpop": _pop_call("BRPOP"),
+    "bzpopmin": _pop_call("BZPOPMIN"),
+    "bzpopmax": _pop_call("BZPOPMAX"),
+    "blmove": lambda first_list, second_list, timeout, src="LEFT", dest="RIGHT": (
+        ("BLMOVE", first_list, second_list, src, dest, timeout),
+        {},
+    ),
+    "brpoplpush": lambda src, dst, timeout=0: (("BRPOPLPUSH", src, dst, 0 if timeout is None else timeout), {}),
+}
+
+
+class _Recorder:
+    """Stands for the cache while a pipeline records a method call: the commands the
+    method would send are collected instead of run."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+        self.calls: list[_Call] = []
+
+    def execute_command(self, *args: Any, **options: Any) -> None:
+        if args and isinstance(args[0], str) and " " in args[0]:
+            args = tuple(args[0].split()) + args[1:]
+        self.calls.append((args, options))
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _NATIVE_CALLS:
+            return lambda *a, **k: self.calls.append(_NATIVE_CALLS[name](*a, **k))
+        method = getattr(Cache, name, None)
+        if callable(method) and not name.startswith("_"):
+            return lambda *a, **k: method(self, *a, **k)
+        return getattr(self._cache, name)
+
+
+def _record(cache: Cache, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[_Call]:
+    recorder = _Recorder(cache)
+    getattr(recorder, name)(*args, **kwargs)
+    return recorder.calls
+
+
+def _safe_str(value: Any) -> str:
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _annotate(error: Exception, number: int, argv: Sequence[Any]) -> None:
+    """redis-py's annotation of a pipeline command's error."""
+    cmd = textwrap.shorten(" ".join(map(_safe_str, argv)), width=100, placeholder="...", break_long_words=True)
+    msg = f"Command # {number} ({cmd}) of pipeline caused error: {error.args[0]}"
+    error.args = (msg,) + error.args[1:]
 
 
 class Pipeline:
-    """Queues commands (each method returns the pipeline, so calls chain) and runs them
-    on ``execute()``, returning their results in order (see :meth:`Cache.pipeline`)."""
+    """redis-py's ``Pipeline`` (see :meth:`Cache.pipeline`): each command method queues the
+    command and returns the pipeline, so calls chain; ``execute()`` runs the queue and
+    returns the results in order. After ``watch()`` commands run at once and return their
+    results, until ``multi()`` starts queueing the transaction."""
 
     def __init__(self, cache: Cache, transaction: bool = True) -> None:
         self._cache = cache
-        self._transaction = transaction
-        self._queue: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self._client = cache._client()
+        self.transaction = transaction
+        self.command_stack: list[_Call] = []
+        self.watching = False
+        self.explicit_transaction = False
 
     def __enter__(self) -> "Pipeline":
         return self
@@ -844,60 +960,127 @@ class Pipeline:
         self.reset()
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return len(self.command_stack)
+
+    def __bool__(self) -> bool:
+        return True
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or not callable(getattr(self._cache, name, None)):
+        if name.startswith("_") or not (name in _NATIVE_CALLS or callable(getattr(Cache, name, None))):
             raise AttributeError(name)
 
-        def queue(*args: Any, **kwargs: Any) -> "Pipeline":
-            self._queue.append((name, args, kwargs))
-            return self
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._calls(_record(self._cache, name, args, kwargs))
 
-        return queue
+        return call
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        if args and isinstance(args[0], str) and " " in args[0]:
+            args = tuple(args[0].split()) + args[1:]
+        return self._calls([(args, options)])
+
+    def _calls(self, calls: list[_Call]) -> Any:
+        if self.watching and not self.explicit_transaction:
+            # Immediate mode, between watch() and multi(): run now.
+            result = None
+            for args, options in calls:
+                result = _shape(args, self._client.execute(*args), options)
+            return result
+        self.command_stack.extend(calls)
+        return self
+
+    def watch(self, *names: KeyT) -> bool:
+        """WATCH: ``execute()`` raises ``WatchError`` if any of these keys changes first."""
+        if self.explicit_transaction:
+            raise RedisError("Cannot issue a WATCH after a MULTI")
+        response = self._client.execute("WATCH", *names)
+        self.watching = True
+        return bool(_shape(("WATCH",), response, {}))
+
+    def unwatch(self) -> bool:
+        """UNWATCH."""
+        if not self.watching:
+            return True
+        self.watching = False
+        return bool(_shape(("UNWATCH",), self._client.execute("UNWATCH"), {}))
 
     def multi(self) -> None:
-        """Accepted for redis-py code; ``execute()`` runs the queue."""
+        """Starts queueing the transaction (after ``watch()``)."""
+        if self.explicit_transaction:
+            raise RedisError("Cannot issue nested calls to MULTI")
+        if self.command_stack:
+            raise RedisError("Commands without an initial WATCH have already been issued")
+        self.explicit_transaction = True
 
     def reset(self) -> None:
-        self._queue.clear()
-
-    def _run_atomic(self) -> Optional[list[Any]]:
-        plans = [_batch_op(n, a, k) for n, a, k in self._queue]
-        if not self._transaction or any(p is None for p in plans):
-            return None
-        ops = [op for plan in plans if plan is not None for op in plan]
-        raw = iter(self._cache._atomic(ops))
-        results: list[Any] = []
-        for (name, _, _), plan in zip(self._queue, plans):
-            assert plan is not None
-            parts = [next(raw) for _ in plan]
-            error = next((p for p in parts if isinstance(p, RedisError)), None)
-            if error is not None:
-                results.append(error)
-            elif name in ("delete", "exists"):
-                results.append(sum(parts))
-            else:
-                results.append(parts[0])
-        return results
+        """Drops the queue and the watches."""
+        self.command_stack = []
+        if self._client.in_multi:
+            self._client.execute("DISCARD")
+        if self.watching:
+            self._client.execute("UNWATCH")
+        self.watching = False
+        self.explicit_transaction = False
 
     def execute(self, raise_on_error: bool = True) -> list[Any]:
-        """Runs the queued commands; with ``raise_on_error`` the first error is raised
-        after all have run (as redis-py does), otherwise errors are returned in place."""
-        results = self._run_atomic()
-        if results is None:
-            results = []
-            for name, args, kwargs in self._queue:
+        """Runs the queue (as MULTI / EXEC when a transaction) and returns the results."""
+        stack = self.command_stack
+        if not stack and not self.watching:
+            return []
+        try:
+            if self.transaction or self.explicit_transaction:
+                return self._execute_transaction(stack, raise_on_error)
+            return self._execute_pipeline(stack, raise_on_error)
+        finally:
+            self.reset()
+
+    def _execute_transaction(self, stack: list[_Call], raise_on_error: bool) -> list[Any]:
+        client = self._client
+        client.execute("MULTI")
+        errors: list[tuple[int, Exception]] = []
+        try:
+            for i, (args, _) in enumerate(stack):
                 try:
-                    results.append(getattr(self._cache, name)(*args, **kwargs))
-                except RedisError as e:
-                    results.append(e)
-        self._queue.clear()
+                    client.execute(*args)
+                except ResponseError as e:
+                    _annotate(e, i + 1, args)
+                    errors.append((i, e))
+        except BaseException:
+            client.execute("DISCARD")
+            raise
+        try:
+            response = client.execute("EXEC")
+        except ExecAbortError:
+            if errors:
+                raise errors[0][1] from None
+            raise
+        self.watching = False
+        if response is None:
+            raise WatchError("Watched variable changed.")
         if raise_on_error:
-            for r in results:
-                if isinstance(r, RedisError):
-                    raise r
-        return results
+            self._raise_first_error(stack, response)
+        return [
+            r if isinstance(r, Exception) else _shape(args, r, options)
+            for r, (args, options) in zip(response, stack)
+        ]
+
+    def _execute_pipeline(self, stack: list[_Call], raise_on_error: bool) -> list[Any]:
+        response: list[Any] = []
+        for args, options in stack:
+            try:
+                response.append(_shape(args, self._client.execute(*args), options))
+            except ResponseError as e:
+                response.append(e)
+        if raise_on_error:
+            self._raise_first_error(stack, response)
+        return response
+
+    @staticmethod
+    def _raise_first_error(stack: list[_Call], response: list[Any]) -> None:
+        for i, r in enumerate(response):
+            if isinstance(r, ResponseError):
+                _annotate(r, i + 1, stack[i][0])
+                raise r
 
 
 Redis = Cache

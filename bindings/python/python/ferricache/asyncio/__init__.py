@@ -23,10 +23,12 @@ import socket
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
 from ferricache.client import Cache as SyncCache
-from ferricache.exceptions import WouldBlockError
+from ferricache.client import Pipeline as SyncPipeline
+from ferricache.exceptions import WatchError, WouldBlockError
+from ferricache.lock import Lock as SyncLock
 from ferricache.pubsub import PubSub as SyncPubSub
 
-__all__ = ["Cache", "PubSub", "Redis", "StrictRedis"]
+__all__ = ["Cache", "Lock", "Pipeline", "PubSub", "Redis", "StrictRedis"]
 
 
 async def _readable(sock: socket.socket, timeout: Optional[float]) -> bool:
@@ -116,6 +118,55 @@ class Cache:
     async def initialize(self) -> "Cache":
         return self
 
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> "Pipeline":
+        """``redis.asyncio``'s pipeline: commands queue (and return the pipeline);
+        ``await pipe.execute()`` runs them, as MULTI / EXEC with ``transaction``; after
+        ``await pipe.watch(...)`` commands run at once and are awaited, until
+        ``pipe.multi()``."""
+        return Pipeline(self._sync.pipeline(transaction, shard_hint))
+
+    async def transaction(
+        self,
+        func: Callable[["Pipeline"], Any],
+        *watches: Any,
+        shard_hint: Any = None,
+        value_from_callable: bool = False,
+        watch_delay: Optional[float] = None,
+    ) -> Any:
+        """As ``redis.asyncio``'s: runs ``func(pipe)`` (a function or a coroutine
+        function) with ``watches`` WATCHed, then the transaction it queued, again while a
+        watched key changes."""
+        async with self.pipeline(True, shard_hint) as pipe:
+            while True:
+                try:
+                    if watches:
+                        await pipe.watch(*watches)
+                    func_value = func(pipe)
+                    if inspect.isawaitable(func_value):
+                        func_value = await func_value
+                    exec_value = await pipe.execute()
+                    return func_value if value_from_callable else exec_value
+                except WatchError:
+                    if watch_delay is not None and watch_delay > 0:
+                        await asyncio.sleep(watch_delay)
+                    continue
+
+    def lock(
+        self,
+        name: Any,
+        timeout: Optional[float] = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Optional[float] = None,
+        lock_class: Any = None,
+        thread_local: bool = True,
+    ) -> "Lock":
+        """``redis.asyncio``'s ``lock()``: the same lock, with coroutine methods; waiting
+        for it never blocks the event loop."""
+        return (lock_class or Lock)(
+            self, name, timeout=timeout, sleep=sleep, blocking=blocking, blocking_timeout=blocking_timeout
+        )
+
     def pubsub(self, ignore_subscribe_messages: bool = False) -> "PubSub":
         return PubSub(self._sync, ignore_subscribe_messages=ignore_subscribe_messages)
 
@@ -177,7 +228,7 @@ class Cache:
 
 
 # Every other command of the synchronous client, as a coroutine with the same signature.
-_SPECIAL = set(vars(Cache)) | {"pubsub", "pipeline", "lock", "close", "from_url", "stats", "execute"}
+_SPECIAL = set(vars(Cache)) | {"pubsub", "pipeline", "transaction", "lock", "close", "from_url", "stats", "execute"}
 
 
 def _coroutine(name: str) -> Callable[..., Awaitable[Any]]:
@@ -208,6 +259,131 @@ COMMANDS = sorted(
 )
 for _name in COMMANDS:
     setattr(Cache, _name, _coroutine(_name))
+
+
+async def _value(value: Any) -> Any:
+    return value
+
+
+async def _run(sync: SyncCache, f: Callable[..., Any], *args: Any) -> Any:
+    """Runs ``f`` inline, or on a thread in near-cache mode (it may wait for the server)."""
+    if sync.is_near_cache:
+        return await asyncio.to_thread(f, *args)
+    return f(*args)
+
+
+class Pipeline:
+    """``redis.asyncio``'s ``Pipeline`` over the synchronous one: queued commands return
+    the pipeline; commands run at once (after ``watch()``) return an awaitable."""
+
+    def __init__(self, pipe: SyncPipeline) -> None:
+        self._pipe = pipe
+
+    async def __aenter__(self) -> "Pipeline":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.reset()
+
+    def __len__(self) -> int:
+        return len(self._pipe)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __await__(self) -> Any:
+        return _value(self).__await__()
+
+    def _wrap(self, result: Any) -> Any:
+        return self if result is self._pipe else _value(result)
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._pipe, name)
+        return lambda *args, **kwargs: self._wrap(method(*args, **kwargs))
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        return self._wrap(self._pipe.execute_command(*args, **options))
+
+    @property
+    def watching(self) -> bool:
+        return self._pipe.watching
+
+    async def watch(self, *names: Any) -> bool:
+        return self._pipe.watch(*names)
+
+    async def unwatch(self) -> bool:
+        return self._pipe.unwatch()
+
+    def multi(self) -> None:
+        self._pipe.multi()
+
+    async def reset(self) -> None:
+        self._pipe.reset()
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        return await _run(self._pipe._cache, self._pipe.execute, raise_on_error)  # type: ignore[no-any-return]
+
+
+class Lock:
+    """``redis.asyncio``'s ``Lock``: the synchronous lock's operations as coroutines; a
+    blocking ``acquire`` tries again every ``sleep`` seconds with ``asyncio.sleep``."""
+
+    def __init__(
+        self,
+        redis: Cache,
+        name: Any,
+        timeout: Optional[float] = None,
+        sleep: float = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Optional[float] = None,
+    ) -> None:
+        self._lock = SyncLock(redis.sync, name, timeout=timeout, sleep=sleep)
+        self.name, self.timeout, self.sleep = name, timeout, sleep
+        self.blocking, self.blocking_timeout = blocking, blocking_timeout
+
+    async def __aenter__(self) -> "Lock":
+        if await self.acquire():
+            return self
+        from ferricache.exceptions import LockError
+
+        raise LockError("Unable to acquire lock within the time specified")
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.release()
+
+    async def acquire(
+        self,
+        sleep: Optional[float] = None,
+        blocking: Optional[bool] = None,
+        blocking_timeout: Optional[float] = None,
+        token: Any = None,
+    ) -> bool:
+        sleep = self.sleep if sleep is None else sleep
+        blocking = self.blocking if blocking is None else blocking
+        wait_for = self.blocking_timeout if blocking_timeout is None else blocking_timeout
+        loop = asyncio.get_running_loop()
+        deadline = None if wait_for is None else loop.time() + wait_for
+        while True:
+            if await _run(self._lock.redis, self._lock.acquire, None, False, None, token):
+                return True
+            if not blocking or (deadline is not None and loop.time() >= deadline):
+                return False
+            await asyncio.sleep(sleep)
+
+    async def locked(self) -> bool:
+        return bool(await _run(self._lock.redis, self._lock.locked))
+
+    async def owned(self) -> bool:
+        return bool(await _run(self._lock.redis, self._lock.owned))
+
+    async def release(self) -> None:
+        await _run(self._lock.redis, self._lock.release)
+
+    async def extend(self, additional_time: float, replace_ttl: bool = False) -> bool:
+        return bool(await _run(self._lock.redis, self._lock.extend, additional_time, replace_ttl))
+
+    async def reacquire(self) -> bool:
+        return bool(await _run(self._lock.redis, self._lock.reacquire))
 
 
 async def _maybe_await(result: Any) -> None:
