@@ -9,6 +9,10 @@
 //! blocking command does not block (BLPOP answers nil at once). A watched key changed by
 //! anyone, deleted, expired, evicted or flushed since WATCH makes EXEC answer nil and
 //! apply nothing. [`Cache::atomic`] remains the faster form for typed Rust code.
+//!
+//! In near-cache mode the transaction runs on the server, the source of truth: WATCH goes
+//! there at once, and EXEC sends MULTI, the queue and EXEC on a connection of the
+//! client's own (see `remote::session`).
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
@@ -42,6 +46,9 @@ pub struct Client {
     /// Set by any change to a watched key (see `store::watch`).
     dirty: Arc<AtomicBool>,
     watched: Vec<Bytes>,
+    /// Near-cache mode: the transaction's side on the server.
+    #[cfg(feature = "remote")]
+    server: crate::remote::ServerSession,
 }
 
 impl Cache {
@@ -53,6 +60,8 @@ impl Cache {
             refused: false,
             dirty: Arc::new(AtomicBool::new(false)),
             watched: Vec::new(),
+            #[cfg(feature = "remote")]
+            server: Default::default(),
         }
     }
 }
@@ -123,12 +132,6 @@ impl Client {
         if self.queue.is_some() {
             return error("ERR MULTI calls can not be nested");
         }
-        #[cfg(feature = "remote")]
-        if self.cache.is_near_cache() {
-            return error(
-                "ERR MULTI is not offered in near-cache mode: use Cache::atomic, which runs on the server",
-            );
-        }
         self.queue = Some(Vec::new());
         Reply::OK
     }
@@ -152,6 +155,11 @@ impl Client {
         if std::mem::take(&mut self.refused) {
             self.unwatch();
             return error("EXECABORT Transaction discarded because of previous errors.");
+        }
+        #[cfg(feature = "remote")]
+        if let Some(remote) = crate::remote::routed(&self.cache.inner).cloned() {
+            // The server runs it, checks the watches, and forgets them.
+            return self.server.exec(&remote, &self.cache, &queue);
         }
         let all = self.cache.inner.ks.exclusive();
         // A watched key past its deadline counts as changed: looking at it removes it,
@@ -184,6 +192,11 @@ impl Client {
         if self.queue.is_some() {
             return error("ERR WATCH inside MULTI is not allowed");
         }
+        #[cfg(feature = "remote")]
+        if let Some(remote) = crate::remote::routed(&self.cache.inner).cloned() {
+            let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+            return self.server.watch(&remote, &keys);
+        }
         for k in keys {
             let k = Bytes::copy_from_slice(k.as_ref());
             if !self.watched.contains(&k) {
@@ -196,6 +209,8 @@ impl Client {
 
     /// UNWATCH: forgets the watched keys.
     pub fn unwatch(&mut self) {
+        #[cfg(feature = "remote")]
+        self.server.unwatch();
         for k in self.watched.drain(..) {
             self.cache.inner.ks.watches.unwatch(&k, &self.dirty);
         }

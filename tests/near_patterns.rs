@@ -362,3 +362,48 @@ fn atomic_batches_are_transactions_on_the_server() {
     assert!(matches!(e, ferricache::Error::WrongType), "{e:?}");
     assert!(c.atomic(&["h"], |tx| tx.get("undeclared")).is_err());
 }
+
+#[test]
+fn client_transactions_run_on_the_server() {
+    use ferricache::Reply;
+    let server = RedisServer::start();
+    let (a, b) = (near(&server), near(&server));
+    a.set("acct", "10").unwrap();
+    assert_eq!(b.get("acct").unwrap().unwrap(), "10"); // b holds a copy now
+    let mut client = a.client();
+    // A watched key changed by another process: nil, nothing applied.
+    assert_eq!(client.execute(&["WATCH", "acct"]), Reply::OK);
+    b.set("acct", "20").unwrap();
+    assert_eq!(client.execute(&["MULTI"]), Reply::OK);
+    assert_eq!(
+        client.execute(&["INCRBY", "acct", "5"]),
+        Reply::Status("QUEUED".into())
+    );
+    assert_eq!(client.execute(&["EXEC"]), Reply::Nil);
+    let mut con = server.client();
+    assert_eq!(con.get::<_, i64>("acct").unwrap(), 20);
+    // Unchanged: applied on the server, atomically, runtime errors in place; the client's
+    // cache reads its own writes, and the other cache sees them through tracking.
+    assert_eq!(a.get("acct").unwrap().unwrap(), "20");
+    client.execute(&["WATCH", "acct"]);
+    client.execute(&["MULTI"]);
+    client.execute(&["INCRBY", "acct", "5"]);
+    client.execute(&["LPUSH", "acct", "x"]);
+    client.execute(&["SET", "other", "1"]);
+    let Reply::Array(replies) = client.execute(&["EXEC"]) else {
+        panic!("EXEC applied")
+    };
+    assert_eq!(replies[0], Reply::Integer(25));
+    assert!(matches!(&replies[1], Reply::Error(e) if e.starts_with("WRONGTYPE")));
+    assert_eq!(replies[2], Reply::OK);
+    assert_eq!(a.get("acct").unwrap().unwrap(), "25");
+    assert!(redis_server::eventually(Duration::from_secs(2), || {
+        b.get("acct").unwrap().unwrap() == "25"
+    }));
+    // A command refused while queueing: EXECABORT, nothing sent.
+    client.execute(&["MULTI"]);
+    client.execute(&["SET", "acct", "0"]);
+    assert!(matches!(client.execute(&["NOSUCH"]), Reply::Error(_)));
+    assert!(matches!(client.execute(&["EXEC"]), Reply::Error(e) if e.starts_with("EXECABORT")));
+    assert_eq!(con.get::<_, i64>("acct").unwrap(), 25);
+}

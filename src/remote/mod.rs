@@ -21,6 +21,7 @@ mod options;
 mod patterns;
 mod relay;
 mod route;
+mod session;
 mod tracker;
 pub(crate) mod typed;
 
@@ -37,6 +38,7 @@ pub(crate) use batch::ServerBatch;
 pub use options::{RemoteOptions, Tracking, WhenStale};
 pub(crate) use patterns::FillTurn;
 pub(crate) use relay::Relay;
+pub(crate) use session::ServerSession;
 
 use cluster::{Node, Topology};
 use copies::{Copies, Held};

@@ -349,3 +349,19 @@ def test_a_message_published_in_one_process_reaches_the_others(url: str) -> None
     published, *received = _in_processes(_pubsub, (url, 0), (url, 1), (url, 2))
     assert published == 2  # each subscribing process's relay, once
     assert received == ["hello", "hello"]
+
+
+def test_pipeline_transactions_run_on_the_server(url: str) -> None:
+    near, other, server = _near(url), _near(url), _server(url)
+    near.set("n", 1)
+    with near.pipeline() as p:
+        p.watch("n")
+        value = int(p.get("n"))
+        p.multi()
+        p.set("n", value + 1).incr("hits")
+        other.set("n", 100)  # another process's write: the transaction applies nothing
+        with pytest.raises(redis.exceptions.WatchError):
+            p.execute()
+    assert server.get("n") == "100" and server.get("hits") is None
+    assert near.transaction(lambda p: (v := int(p.get("n")), p.multi(), p.set("n", v + 1)), "n") == [True]
+    assert server.get("n") == "101" and near.get("n") == "101"
