@@ -2,51 +2,8 @@
 // createClient(): a client shaped like node-redis v4's, over the in-process engine.
 
 const EventEmitter = require('node:events');
-const { ClientClosedError, ErrorReply } = require('@redis/client/dist/lib/errors');
+const { ClientClosedError, ErrorReply, MultiErrorReply, WatchError } = require('@redis/client/dist/lib/errors');
 const { COMMANDS, BLOCKING, argv, execute, blockingPop, transformCommandArguments, transformCommandReply } = require('./commands');
-
-/** A queued call as engine batch operations, or null if the batch cannot run it. */
-function batchOp(name, args) {
-  const key = args[0];
-  if (typeof key !== 'string' && !Buffer.isBuffer(key)) return null;
-  const n = name.toLowerCase();
-  if (n === 'get' && args.length === 1) return [['GET', key]];
-  if (n === 'set' && args.length === 2) return [['SET', key, args[1]]];
-  if (n === 'set' && args.length === 3 && args[2] && Object.keys(args[2]).join() === 'EX') {
-    return [['SETEX', key, String(args[2].EX), args[1]]];
-  }
-  if (n === 'setex' && args.length === 3) return [['SETEX', key, String(args[1]), args[2]]];
-  if ((n === 'del' || n === 'exists') && args.length === 1) {
-    const keys = Array.isArray(key) ? key : [key];
-    return keys.map((k) => [n === 'del' ? 'DEL' : 'EXISTS', k]);
-  }
-  if ((n === 'incr' || n === 'decr') && args.length === 1) return [['INCRBY', key, n === 'incr' ? '1' : '-1']];
-  if ((n === 'incrby' || n === 'decrby') && args.length === 2) {
-    return [['INCRBY', key, String(n === 'incrby' ? args[1] : -args[1])]];
-  }
-  if (n === 'expire' && args.length === 2) return [['EXPIRE', key, String(args[1])]];
-  if (n === 'pttl' && args.length === 1) return [['PTTL', key]];
-  return null;
-}
-
-function batchOps(queue) {
-  const plans = queue.map(([name, args]) => batchOp(name, args));
-  return plans.every((p) => p !== null) ? plans : null;
-}
-
-function atomicExec(cache, queue, plans) {
-  const raw = cache._native.atomic(plans.flat().map((op) => op.map((a) => (Buffer.isBuffer(a) ? a : String(a)))));
-  let i = 0;
-  return queue.map(([name], q) => {
-    const parts = raw.slice(i, (i += plans[q].length));
-    const error = parts.find((p) => p instanceof Error);
-    if (error) return new ErrorReply(error.message);
-    const n = name.toLowerCase();
-    if (n === 'del' || n === 'exists') return parts.reduce((a, b) => a + b, 0);
-    if (n === 'expire') return parts[0] === 1;
-    return parts[0];
-  });
-}
 
 /**
  * Near-cache mode: a hit is answered at once, without leaving the event loop; a command
@@ -62,6 +19,21 @@ function nearSend(native, args, buffers) {
   }
   if (reply !== undefined) return Promise.resolve(reply);
   return native.executeAsync(a, buffers).catch((e) => { throw new ErrorReply(e.message); });
+}
+
+/** EXEC's replies as node-redis shapes them: transformed, or MultiErrorReply if any failed. */
+function transformReplies(queue, raw) {
+  const errorIndexes = [];
+  const replies = raw.map((reply, i) => {
+    if (reply instanceof Error) {
+      errorIndexes.push(i);
+      return reply instanceof ErrorReply ? reply : new ErrorReply(reply.message);
+    }
+    const { transformReply, args } = queue[i];
+    return transformReply ? transformReply(reply, args.preserve) : reply;
+  });
+  if (errorIndexes.length) throw new MultiErrorReply(replies, errorIndexes);
+  return replies;
 }
 
 class FerriClient extends EventEmitter {
@@ -172,41 +144,94 @@ class FerriClient extends EventEmitter {
     } while (cursor !== 0);
   }
 
+  /** This client's own MULTI queue and WATCHed keys in the engine, made on first use. */
+  #native = null;
+
+  /** A command on this client's own state (WATCH, MULTI, EXEC ...), as a promise. */
+  #clientSend(args, buffers) {
+    if (!this.#open) return Promise.reject(new ClientClosedError());
+    if (!this.#native) this.#native = this.#cache._native.client();
+    const a = argv(args);
+    if (this.#cache._near) {
+      // WATCH and EXEC wait for the server: on the libuv thread pool.
+      return this.#native.executeAsync(a, buffers).catch((e) => { throw new ErrorReply(e.message); });
+    }
+    try {
+      return Promise.resolve(this.#native.execute(a, buffers));
+    } catch (e) {
+      return Promise.reject(new ErrorReply(e.message));
+    }
+  }
+
+  /** WATCH: the next exec() of this client rejects with WatchError if a key changes first. */
+  async watch(keys) {
+    return this.#clientSend(['WATCH', ...(Array.isArray(keys) ? keys : [keys])]);
+  }
+
+  /** UNWATCH. */
+  async unwatch() {
+    return this.#clientSend(['UNWATCH']);
+  }
+
   /**
-   * MULTI: queued commands run on exec(). A transaction made only of get, set (plain or
-   * with EX), setEx, del, exists, incr/incrBy/decr/decrBy, expire and pTTL runs as one
-   * atomic batch (no other client's command interleaves, as with MULTI/EXEC); others run
-   * in order without that guarantee. Errors come back in place, as ErrorReply objects.
+   * MULTI, as node-redis v4's: commands queue on the chain; exec() runs them as one
+   * atomic step (MULTI / EXEC on this client), rejecting with WatchError when a watched
+   * key changed, with EXECABORT's ErrorReply when a command was refused while queueing
+   * (nothing is applied then), or with MultiErrorReply (`replies`, `errorIndexes`) when
+   * commands failed while running. execAsPipeline() runs them in order, without MULTI,
+   * and rejects with the first error.
    */
   multi() {
     const queue = [];
     const client = this;
     const chain = new Proxy({}, {
       get(_, name) {
-        if (name === 'exec' || name === 'execAsPipeline') {
-          return async () => {
-            if (!client.#open) throw new ClientClosedError();
-            const atomic = name === 'exec' && batchOps(queue);
-            if (atomic) return atomicExec(client.#cache, queue, atomic);
-            const out = [];
-            for (const [cmd, args] of queue) {
-              try {
-                out.push(await client[cmd](...args));
-              } catch (e) {
-                out.push(e);
-              }
-            }
-            return out;
-          };
-        }
+        if (name === 'exec') return (asPipeline = false) => (asPipeline ? client.#pipeline(queue) : client.#transaction(queue));
+        if (name === 'execAsPipeline') return () => client.#pipeline(queue);
         if (name === 'addCommand') {
-          return (args) => { queue.push(['sendCommand', [args]]); return chain; };
+          return (args, transformReply) => { queue.push({ args, transformReply }); return chain; };
         }
-        if (typeof client[name] !== 'function') return undefined;
-        return (...args) => { queue.push([name, args]); return chain; };
+        const command = COMMANDS[name];
+        if (!command) return undefined;
+        return (...args) => {
+          queue.push({ args: command.transformArguments(...args), transformReply: command.transformReply });
+          return chain;
+        };
       },
     });
     return chain;
+  }
+
+  async #transaction(queue) {
+    await this.#clientSend(['MULTI']);
+    for (const { args } of queue) {
+      // A command refused here makes EXEC fail with EXECABORT, which is what rejects.
+      await this.#clientSend(args).catch(() => {});
+    }
+    const replies = await this.#clientSend(['EXEC']);
+    if (replies === null) throw new WatchError();
+    return transformReplies(queue, replies);
+  }
+
+  async #pipeline(queue) {
+    if (!queue.length) return [];
+    // Every command runs; as node-redis's, the first error (if any) is what rejects.
+    const replies = await Promise.allSettled(queue.map(({ args }) => this.#send(args, false)));
+    const failed = replies.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return transformReplies(queue, replies.map((r) => r.value));
+  }
+
+  /** As node-redis v4's: runs `fn` with a client of its own (for WATCH / MULTI). */
+  async executeIsolated(fn) {
+    if (!this.#open) throw new ClientClosedError();
+    const isolated = this.duplicate();
+    await isolated.connect();
+    try {
+      return await fn(isolated);
+    } finally {
+      if (isolated.isOpen) await isolated.disconnect();
+    }
   }
 
   // -- pub/sub ---------------------------------------------------------------------------
@@ -289,6 +314,15 @@ for (const [name, command] of Object.entries(COMMANDS)) {
   if (name in FerriClient.prototype) continue;
   Object.defineProperty(FerriClient.prototype, name, {
     value: function (...args) { return this.commandsExecutor(command, args); },
+    writable: true,
+    configurable: true,
+  });
+}
+
+// Upper-case aliases of the commands on a client's own state, as node-redis has them.
+for (const [upper, lower] of [['WATCH', 'watch'], ['UNWATCH', 'unwatch'], ['MULTI', 'multi']]) {
+  Object.defineProperty(FerriClient.prototype, upper, {
+    value: FerriClient.prototype[lower],
     writable: true,
     configurable: true,
   });

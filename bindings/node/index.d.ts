@@ -81,7 +81,8 @@ type Lifecycle =
   | 'scanIterator' | 'hScanIterator' | 'sScanIterator' | 'zScanIterator'
   | 'subscribe' | 'SUBSCRIBE' | 'pSubscribe' | 'PSUBSCRIBE' | 'unsubscribe' | 'UNSUBSCRIBE'
   | 'pUnsubscribe' | 'PUNSUBSCRIBE' | 'sSubscribe' | 'SSUBSCRIBE' | 'sUnsubscribe' | 'SUNSUBSCRIBE'
-  | 'executeIsolated' | 'executeFunction' | 'executeScript' | 'commandsExecutor' | 'ref' | 'unref';
+  | 'executeIsolated' | 'executeFunction' | 'executeScript' | 'commandsExecutor' | 'ref' | 'unref'
+  | 'watch' | 'WATCH' | 'unwatch' | 'UNWATCH';
 type Blocking = 'blPop' | 'BLPOP' | 'brPop' | 'BRPOP' | 'blMove' | 'BLMOVE' | 'brPopLPush' | 'BRPOPLPUSH'
   | 'bzPopMin' | 'BZPOPMIN' | 'bzPopMax' | 'BZPOPMAX';
 

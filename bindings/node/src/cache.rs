@@ -197,14 +197,10 @@ impl NativeCache {
         r.map(crate::patterns::reply).map_err(engine_error)
     }
 
-    /// Runs batch operations as one atomic batch (see `patterns::atomic`).
+    /// A client with its own MULTI queue and WATCHed keys.
     #[napi]
-    pub fn atomic(
-        &self,
-        ops: Vec<Vec<Arg>>,
-        buffers: Option<bool>,
-    ) -> Result<Vec<napi::bindgen_prelude::Either<JsReply, Error>>> {
-        crate::patterns::atomic(&self.cache, ops, buffers.unwrap_or(false))
+    pub fn client(&self) -> crate::client::NativeClient {
+        crate::client::NativeClient::new(self.cache.client())
     }
 
     /// The engine's counters.

@@ -10,6 +10,7 @@
 #![deny(clippy::all)]
 
 mod cache;
+mod client;
 pub mod fast;
 mod near;
 mod patterns;

@@ -1,14 +1,13 @@
-//! The engine's locks, rate limiters and atomic batches for JavaScript.
+//! The engine's locks and rate limiters for JavaScript.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use ferricache::{LockGuard, RateLimit};
-use napi::bindgen_prelude::Either;
 use napi::{Error, Result};
 use napi_derive::napi;
 
-use crate::reply::{arg_bytes, engine_error, text, Arg, JsReply};
+use crate::reply::engine_error;
 
 /// A held lock (see `Cache.tryLock`).
 #[napi]
@@ -81,72 +80,4 @@ pub fn reply(r: RateLimit) -> RateLimitReply {
         retry_after: r.retry_after.map(|d| d.as_secs_f64()),
         reset_after: r.reset_after.as_secs_f64(),
     }
-}
-
-/// Runs batch operations atomically: `[name, key, arg?, arg?]` with name one of GET, SET,
-/// SETEX (key, seconds, value), DEL, EXISTS, INCRBY (key, n), EXPIRE (key, seconds), PTTL.
-/// Each result is the command's reply or an Error, as EXEC reports them.
-pub fn atomic(
-    cache: &ferricache::Cache,
-    ops: Vec<Vec<Arg>>,
-    buffers: bool,
-) -> Result<Vec<Either<JsReply, Error>>> {
-    let mut keys: Vec<Vec<u8>> = ops
-        .iter()
-        .filter_map(|op| op.get(1).map(|k| arg_bytes(k).to_vec()))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let int = |a: &Arg| -> ferricache::Result<i64> {
-        std::str::from_utf8(arg_bytes(a))
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or(ferricache::Error::NotInteger)
-    };
-    let outs = cache
-        .atomic(&keys, |b| {
-            Ok(ops
-                .iter()
-                .map(|op| {
-                    let name = op
-                        .first()
-                        .map(|n| arg_bytes(n).to_ascii_uppercase())
-                        .unwrap_or_default();
-                    let k = op.get(1).map(arg_bytes).unwrap_or_default();
-                    let r: ferricache::Result<JsReply> = match (&name[..], op.len()) {
-                        (b"GET", 2) => b
-                            .get(k)
-                            .map(|v| v.map_or(JsReply::Nil, |v| text(&v, buffers))),
-                        (b"SET", 3) => b
-                            .set(k, bytes::Bytes::copy_from_slice(arg_bytes(&op[2])))
-                            .map(|_| JsReply::Str("OK".into())),
-                        (b"SETEX", 4) => int(&op[2]).and_then(|s| {
-                            let s = u64::try_from(s)
-                                .map_err(|_| ferricache::Error::InvalidExpireTime("setex"))?;
-                            b.set_ex(k, s, bytes::Bytes::copy_from_slice(arg_bytes(&op[3])))
-                                .map(|_| JsReply::Str("OK".into()))
-                        }),
-                        (b"DEL", 2) => b.del(k).map(|d| JsReply::Int(d as i64)),
-                        (b"EXISTS", 2) => b.exists(k).map(|e| JsReply::Int(e as i64)),
-                        (b"INCRBY", 3) => {
-                            int(&op[2]).and_then(|n| b.incr_by(k, n)).map(JsReply::Int)
-                        }
-                        (b"EXPIRE", 3) => int(&op[2])
-                            .and_then(|s| b.expire(k, s))
-                            .map(|x| JsReply::Int(x as i64)),
-                        (b"PTTL", 2) => b.pttl(k).map(JsReply::Int),
-                        _ => Err(ferricache::Error::Syntax),
-                    };
-                    r
-                })
-                .collect::<Vec<_>>())
-        })
-        .map_err(engine_error)?;
-    Ok(outs
-        .into_iter()
-        .map(|r| match r {
-            Ok(v) => Either::A(v),
-            Err(e) => Either::B(engine_error(e)),
-        })
-        .collect())
 }

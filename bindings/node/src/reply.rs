@@ -31,6 +31,8 @@ pub enum JsReply {
     Arr(Vec<JsReply>),
     /// `undefined`: near-cache mode's "this needs the server" from `executeNoWait`.
     Undefined,
+    /// An Error object in place (EXEC's replies), with Redis's text.
+    Err(String),
 }
 
 /// Bytes as a string (invalid UTF-8 replaced, as Buffer.toString does) or a Buffer.
@@ -62,6 +64,22 @@ pub fn to_js(reply: Reply, buffers: bool) -> Result<JsReply> {
     })
 }
 
+/// As [`to_js`], with errors inside arrays (EXEC's replies) as Error objects in place.
+pub fn to_js_inline_errors(reply: Reply, buffers: bool) -> Result<JsReply> {
+    match reply {
+        Reply::Array(items) => Ok(JsReply::Arr(
+            items
+                .into_iter()
+                .map(|r| match r {
+                    Reply::Error(e) => Ok(JsReply::Err(e)),
+                    r => to_js_inline_errors(r, buffers),
+                })
+                .collect::<Result<_>>()?,
+        )),
+        other => to_js(other, buffers),
+    }
+}
+
 /// For promises of replies (`executeAsync`): any JavaScript value.
 impl TypeName for JsReply {
     fn type_name() -> &'static str {
@@ -86,6 +104,7 @@ impl ToNapiValue for JsReply {
                 JsReply::Buf(b) => Buffer::to_napi_value(env, b),
                 JsReply::Arr(v) => Vec::<JsReply>::to_napi_value(env, v),
                 JsReply::Undefined => napi::bindgen_prelude::Undefined::to_napi_value(env, ()),
+                JsReply::Err(e) => Ok(napi::JsError::from(Error::from_reason(e)).into_value(env)),
             }
         }
     }

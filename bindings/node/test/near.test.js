@@ -6,51 +6,12 @@
 // near cache on that server (test-support/near-worker.js); node-redis v4 checks the server directly.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { fork, spawn } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
+const { fork } = require('node:child_process');
 const path = require('node:path');
 const { Cache, createClient } = require('..');
-const { createClient: redisClient } = require('redis');
+const { withServer } = require('../test-support/server');
 
 const BOUND = 500; // ms a process may see an old value after another's write
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function withServer(fn) {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferricache-node-redis-'));
-  const binary = process.env.FERRICACHE_TEST_SERVER || 'redis-server';
-  const server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}/0`;
-  const db = redisClient({ url, socket: { reconnectStrategy: false } });
-  db.on('error', () => {});
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await db.connect();
-      break;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`${binary} did not start: ${e}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  try {
-    return await fn(url, db);
-  } finally {
-    await db.quit();
-    server.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Runs ROLE in three processes; their results. */
 function inProcesses(role, url, n = 3) {
@@ -155,3 +116,23 @@ test('a message published in one process reaches the others', () => withServer(a
   assert.equal(published, 2);
   assert.deepEqual(received, ['hello', 'hello']);
 }));
+
+test('near cache: transactions run on the server, with watch()', async () => {
+  await withServer(async (url, db) => {
+    const a = createClient({ url, remote: true, private: true });
+    const b = createClient({ url, remote: true, private: true });
+    await a.connect();
+    await b.connect();
+    await a.set('n', '1');
+    await a.watch('n');
+    await b.set('n', '100'); // another process's write
+    await assert.rejects(a.multi().incr('n').exec(), (e) => e.constructor.name === 'WatchError');
+    assert.equal(await db.get('n'), '100');
+    await a.watch('n');
+    const value = Number(await a.get('n'));
+    assert.deepEqual(await a.multi().set('n', String(value + 1)).incr('hits').exec(), ['OK', 1]);
+    assert.equal(await db.get('n'), '101');
+    assert.equal(await a.get('n'), '101'); // its own write, not a stale copy
+    await Promise.all([a.quit(), b.quit()]);
+  });
+});
