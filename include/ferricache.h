@@ -104,9 +104,13 @@ typedef struct fc_options {
   const char *eviction_policy;
   // TTL given to keys written without one, in milliseconds (0: none).
   uint64_t default_ttl_ms;
-  // Period of a background thread that reclaims expired keys, in milliseconds (0: no
-  // thread; expired keys are reclaimed by reads and writes).
+  // Active expiry's shortest period between runs, in milliseconds (0: Redis's `hz` of
+  // 10, 100 ms). A background thread reclaims expired keys as they fall due and
+  // sleeps while nothing is due (see `no_active_expiry`).
   uint64_t background_expiry_ms;
+  // Non-zero: no active-expiry thread; expired keys (invisible all the same) are
+  // reclaimed by reads and writes only.
+  uint8_t no_active_expiry;
   // Near-cache mode: the URL of the Redis / Valkey / ElastiCache server (or any node of
   // a Redis Cluster) that stays the source of truth, `redis://` or `rediss://` (NULL:
   // local only). Misses and writes then wait for the server; hits stay local.

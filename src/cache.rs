@@ -2,13 +2,14 @@
 //! commands themselves live in [`crate::commands`], one file per family.
 
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::config::{CacheBuilder, Config, EvictionPolicy};
 use crate::error::{Error, Result};
+use crate::expiry::reaper::HZ_RANGE;
 use crate::loader::{Flights, Role};
 use crate::patterns::lock::LockWaiters;
 use crate::pubsub::{Registry, Subscription};
@@ -75,7 +76,7 @@ impl Cache {
         config: Config,
         max_memory: usize,
         max_entries: usize,
-        background_expiry: Option<Duration>,
+        active_expiry: Option<u32>,
     ) -> Result<Cache> {
         let pubsub: Arc<Registry> = Arc::default();
         let inner = Arc::new(Inner {
@@ -102,8 +103,9 @@ impl Cache {
             let relay = crate::remote::Relay::new(remote.clone(), &inner.pubsub);
             let _ = inner.pubsub.upstream.set(relay);
         }
-        if let Some(period) = background_expiry {
-            spawn_reaper(Arc::downgrade(&inner), period).map_err(|e| {
+        if let Some(hz) = active_expiry {
+            inner.ks.reaper.hz.store(hz, Relaxed);
+            crate::expiry::reaper::spawn(&inner).map_err(|e| {
                 Error::InvalidConfig(format!("cannot start the expiry thread: {e}"))
             })?;
         }
@@ -113,7 +115,8 @@ impl Cache {
     /// Reclaims every expired key now, on all shards; returns how many went.
     ///
     /// Writers already reclaim a few expired keys of their shard on each write, and the
-    /// optional background thread does this periodically; call it to decide the moment.
+    /// active-expiry thread reclaims them as they fall due; without that thread
+    /// ([`CacheBuilder::active_expiry`]`(false)`), call this to decide the moment.
     pub fn run_pending_tasks(&self) -> usize {
         self.inner.ks.expire_all(usize::MAX)
     }
@@ -131,6 +134,7 @@ impl Cache {
             blocked_clients: ks.blocked_clients.load(Relaxed),
             pubsub_dropped: self.inner.pubsub.dropped.load(Relaxed),
             pubsub_disconnected: self.inner.pubsub.disconnected.load(Relaxed),
+            active_expiry_cycles: ks.reaper.cycles.load(Relaxed),
             ..Stats::default()
         };
         for shard in ks.shards() {
@@ -160,6 +164,18 @@ impl Cache {
     /// Changes the bound on the number of keys.
     pub fn set_max_entries(&self, n: usize) {
         self.inner.ks.max_entries.store(n, Relaxed);
+    }
+
+    /// Runs per second of active expiry at most (Redis's `hz`): an expired key is
+    /// reclaimed, and its `expired` event fired, at most `1/hz` after its deadline.
+    pub fn hz(&self) -> u32 {
+        self.inner.ks.reaper.hz.load(Relaxed)
+    }
+
+    /// Changes `hz` (CONFIG SET hz), clamped to Redis's 1 to 500.
+    pub fn set_hz(&self, hz: u32) {
+        let hz = hz.clamp(*HZ_RANGE.start(), *HZ_RANGE.end());
+        self.inner.ks.reaper.hz.store(hz, Relaxed);
     }
 
     /// The eviction policy in force.
@@ -313,22 +329,4 @@ impl Cache {
             }
         }
     }
-}
-
-/// The optional background reaper: wakes every `period`, reclaims expired keys with a
-/// bounded budget per shard, and exits once the cache is dropped.
-fn spawn_reaper(inner: Weak<Inner>, period: Duration) -> std::io::Result<()> {
-    const BUDGET_PER_SHARD: usize = 1024;
-    std::thread::Builder::new()
-        .name("ferricache-reaper".into())
-        .spawn(move || loop {
-            std::thread::sleep(period);
-            match inner.upgrade() {
-                Some(inner) => {
-                    inner.ks.expire_all(BUDGET_PER_SHARD);
-                }
-                None => return,
-            }
-        })
-        .map(drop)
 }

@@ -130,7 +130,8 @@ pub struct CacheBuilder {
     policy: EvictionPolicy,
     default_ttl: Option<Duration>,
     clock: Arc<dyn Clock>,
-    background_expiry: Option<Duration>,
+    active_expiry: bool,
+    hz: u32,
     pubsub_queue_limit: usize,
     notify_keyspace_events: String,
     #[cfg(feature = "remote")]
@@ -146,7 +147,8 @@ impl Default for CacheBuilder {
             policy: EvictionPolicy::default(),
             default_ttl: None,
             clock: Arc::new(SystemClock),
-            background_expiry: None,
+            active_expiry: true,
+            hz: crate::expiry::reaper::DEFAULT_HZ,
             pubsub_queue_limit: crate::pubsub::DEFAULT_QUEUE_LIMIT,
             notify_keyspace_events: String::new(),
             #[cfg(feature = "remote")]
@@ -194,11 +196,34 @@ impl CacheBuilder {
         self
     }
 
-    /// Starts a background thread that reclaims expired keys every `period`.
-    /// Off by default: expired keys are then reclaimed by writers and by
-    /// [`Cache::run_pending_tasks`].
+    /// Active expiry (on by default): a background thread reclaims expired keys and
+    /// fires their `expired` notifications as they fall due, as Redis does, sleeping
+    /// while nothing is due. `false` starts no thread: expired keys are then invisible as
+    /// always, and reclaimed by writers and by [`Cache::run_pending_tasks`].
+    ///
+    /// ```
+    /// let cache = ferricache::Cache::builder().active_expiry(false).build().unwrap();
+    /// cache.set_ex("k", 1, "v").unwrap();
+    /// ```
+    pub fn active_expiry(mut self, on: bool) -> Self {
+        self.active_expiry = on;
+        self
+    }
+
+    /// Active expiry's runs per second at most, as Redis's `hz` (1 to 500, default 10):
+    /// an expired key is reclaimed at most `1/hz` after its deadline.
+    pub fn hz(mut self, hz: u32) -> Self {
+        self.hz = hz;
+        self
+    }
+
+    /// Active expiry with at most one run every `period` (`hz` of `1 s / period`).
     pub fn background_expiry(mut self, period: Duration) -> Self {
-        self.background_expiry = Some(period);
+        self.active_expiry = true;
+        self.hz = match period.as_millis() {
+            0 => 0, // refused by build()
+            ms => (1000 / ms).clamp(1, 500) as u32,
+        };
         self
     }
 
@@ -257,12 +282,10 @@ impl CacheBuilder {
                 )));
             }
         }
-        if let Some(p) = self.background_expiry {
-            if p.is_zero() {
-                return Err(Error::InvalidConfig(
-                    "background expiry period must be positive".into(),
-                ));
-            }
+        if !crate::expiry::reaper::HZ_RANGE.contains(&self.hz) {
+            return Err(Error::InvalidConfig(
+                "hz must be between 1 and 500 (a background expiry period must be positive)".into(),
+            ));
         }
         if self.pubsub_queue_limit == 0 {
             return Err(Error::InvalidConfig(
@@ -306,7 +329,7 @@ impl CacheBuilder {
             config,
             self.max_memory,
             self.max_entries,
-            self.background_expiry,
+            self.active_expiry.then_some(self.hz),
         )
     }
 }

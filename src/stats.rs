@@ -31,6 +31,8 @@ pub struct Stats {
     pub pubsub_dropped: u64,
     /// Subscribers disconnected for falling behind.
     pub pubsub_disconnected: u64,
+    /// Runs of the active-expiry thread (it sleeps while nothing is due).
+    pub active_expiry_cycles: u64,
 }
 
 impl Stats {

@@ -141,3 +141,133 @@ fn invalid_configuration_is_an_error() {
         "ERR unknown eviction policy 'most-recent'"
     );
 }
+
+#[test]
+fn active_expiry_is_on_by_default_and_fires_expired_events_on_time() {
+    // Real clock, loose bounds (shared machines): keys that nobody touches expire and
+    // their `expired` event comes within about 1/hz + 10 ms of the deadline.
+    let hz = 100;
+    let c = Cache::builder()
+        .hz(hz)
+        .notify_keyspace_events("Ex")
+        .build()
+        .unwrap();
+    let mut sub = c.subscriber();
+    sub.subscribe(["__keyevent@0__:expired"]);
+    let mut deadlines = std::collections::HashMap::new();
+    for i in 0..20u64 {
+        let key = format!("session:{i}");
+        c.set(&key, "v").unwrap();
+        c.pexpire(&key, (50 + 10 * i) as i64).unwrap();
+        deadlines.insert(key, Instant::now() + Duration::from_millis(50 + 10 * i));
+    }
+    let mut lateness = Vec::new();
+    while lateness.len() < 20 {
+        let m = sub
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap()
+            .expect("an expired event for an untouched key");
+        let arrived = Instant::now();
+        let key = String::from_utf8(m.payload.to_vec()).unwrap();
+        let deadline = deadlines[&key];
+        // Never early: the key is due at its deadline (1 ms clock granularity).
+        assert!(
+            arrived + Duration::from_millis(1) >= deadline,
+            "{key} expired early"
+        );
+        lateness.push(arrived.saturating_duration_since(deadline));
+    }
+    lateness.sort();
+    // The target is 1/hz + 10 ms; the slack is for a loaded machine's scheduling.
+    let target = Duration::from_millis(1000 / u64::from(hz) + 10);
+    let median = lateness[lateness.len() / 2];
+    println!("lateness: median {median:?}, worst {:?}", lateness[19]);
+    assert!(
+        median <= target + Duration::from_millis(40),
+        "median lateness {median:?}"
+    );
+    assert!(
+        lateness[19] < Duration::from_secs(1),
+        "worst {:?}",
+        lateness[19]
+    );
+    assert_eq!(c.dbsize(), 0);
+}
+
+#[test]
+fn the_expiry_thread_sleeps_while_nothing_is_due_and_can_be_turned_off() {
+    let c = Cache::new();
+    c.set("plain", "v").unwrap(); // no TTL: nothing to wake for
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        c.stats().active_expiry_cycles <= 2,
+        "{}",
+        c.stats().active_expiry_cycles
+    );
+    // A far deadline does not make it poll at hz either.
+    c.set_ex("far", 3600, "v").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        c.stats().active_expiry_cycles <= 4,
+        "{}",
+        c.stats().active_expiry_cycles
+    );
+
+    let off = Cache::builder().active_expiry(false).build().unwrap();
+    off.set("k", "v").unwrap();
+    off.pexpire("k", 1).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(off.dbsize(), 1, "nothing reclaims it without the thread");
+    assert_eq!(off.get("k").unwrap(), None, "yet it is invisible");
+    assert_eq!(off.stats().active_expiry_cycles, 0);
+    assert!(Cache::builder().hz(0).build().is_err());
+    assert!(Cache::builder().hz(501).build().is_err());
+}
+
+#[test]
+fn with_a_mock_clock_keys_expire_exactly_at_their_deadline() {
+    let clock = MockClock::new(T0);
+    let c = Cache::builder()
+        .clock(clock.clone())
+        .notify_keyspace_events("Ex")
+        .build()
+        .unwrap();
+    let mut sub = c.subscriber();
+    sub.subscribe(["__keyevent@0__:expired"]);
+    c.set_ex("k", 10, "v").unwrap();
+    clock.advance(Duration::from_millis(9_999));
+    // The thread looks at the clock at least once a second; a ms early, nothing goes.
+    assert!(sub
+        .recv_timeout(Duration::from_millis(1500))
+        .unwrap()
+        .is_none());
+    assert_eq!(c.dbsize(), 1);
+    clock.advance(Duration::from_millis(1));
+    let m = sub.recv_timeout(Duration::from_secs(5)).unwrap().unwrap();
+    assert_eq!(&m.payload[..], b"k");
+    assert_eq!(c.dbsize(), 0);
+}
+
+#[test]
+fn hz_is_a_config_setting_as_in_redis() {
+    let c = Cache::new();
+    let get = |c: &Cache| c.execute(&["CONFIG", "GET", "hz"]);
+    assert_eq!(
+        get(&c),
+        ferricache::Reply::Array(vec![
+            ferricache::Reply::Bulk("hz".into()),
+            ferricache::Reply::Bulk("10".into())
+        ])
+    );
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "hz", "1000"]),
+        ferricache::Reply::OK
+    );
+    assert_eq!(c.hz(), 500, "clamped as Redis does");
+    assert_eq!(
+        c.execute(&["CONFIG", "SET", "hz", "0"]),
+        ferricache::Reply::OK
+    );
+    assert_eq!(c.hz(), 1);
+    assert!(c.execute(&["CONFIG", "SET", "hz", "x"]).is_error());
+}

@@ -15,6 +15,10 @@ export interface EngineOptions {
   notifyKeyspaceEvents?: string;
   /** Lock stripes. */
   shards?: number;
+  /** false: no active-expiry thread (expired keys are reclaimed by reads and writes). */
+  activeExpiry?: boolean;
+  /** Active expiry's runs per second at most (Redis's hz, 1 to 500, default 10). */
+  hz?: number;
 }
 
 /**

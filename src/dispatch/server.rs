@@ -88,12 +88,18 @@ fn unknown_subcommand(sub: &[u8], cmd: &str) -> Error {
 }
 
 /// The settings CONFIG GET and SET know, in the order CONFIG GET * lists them.
-const SETTINGS: [&str; 3] = ["maxmemory", "maxmemory-policy", "notify-keyspace-events"];
+const SETTINGS: [&str; 4] = [
+    "hz",
+    "maxmemory",
+    "maxmemory-policy",
+    "notify-keyspace-events",
+];
 
 fn setting(c: &Cache, name: &str) -> String {
     match name {
         "maxmemory" => c.max_memory().to_string(),
         "maxmemory-policy" => c.eviction_policy().name().to_string(),
+        "hz" => c.hz().to_string(),
         _ => c.notify_keyspace_events(),
     }
 }
@@ -126,6 +132,7 @@ fn config_failed(name: &str, why: &str) -> Error {
 
 /// What a CONFIG SET will apply, validated before anything changes.
 enum Change {
+    Hz(u32),
     MaxMemory(usize),
     Policy(EvictionPolicy),
     Notify(String),
@@ -135,6 +142,18 @@ fn parse_change(name: &str, value: &[u8]) -> Result<Change> {
     let text =
         std::str::from_utf8(value).map_err(|_| config_failed(name, "argument must be text"))?;
     match name {
+        // Redis takes any int and clamps it to 1..500.
+        "hz" => match text.parse::<i64>() {
+            Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => Ok(Change::Hz(n as u32)),
+            Ok(_) => Err(config_failed(
+                name,
+                "argument must be between 0 and 2147483647 inclusive",
+            )),
+            Err(_) => Err(config_failed(
+                name,
+                "argument couldn't be parsed into an integer",
+            )),
+        },
         "maxmemory" => parse_memory(text)
             .map(Change::MaxMemory)
             .ok_or_else(|| config_failed(name, "argument must be a memory value")),
@@ -210,6 +229,7 @@ pub(super) fn config(c: &Cache, a: Args) -> Result<Reply> {
         }
         for change in changes {
             match change {
+                Change::Hz(n) => c.set_hz(n),
                 Change::MaxMemory(n) => c.set_max_memory(n),
                 Change::Policy(p) => c.set_eviction_policy(p),
                 Change::Notify(flags) => c.set_notify_keyspace_events(&flags)?,

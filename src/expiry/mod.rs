@@ -4,6 +4,7 @@
 //! Expiry is exact and lazy: a key is invisible from the first millisecond at or past its
 //! deadline, whatever the wheel has done. The wheel only decides when the memory comes back.
 
+pub(crate) mod reaper;
 pub(crate) mod wheel;
 
 use crate::error::{Error, Result};

@@ -63,6 +63,32 @@ impl Wheel {
         self.len
     }
 
+    /// A time at or before which no filed timer is due, in ms (`None`: nothing is filed):
+    /// the start of the first occupied bucket after the current tick, over all levels.
+    /// Exact for level 0; a lower bound above it, so a reaper that sleeps until then may
+    /// wake to find nothing due, and asks again.
+    pub fn next_due_hint(&self) -> Option<u64> {
+        if !self.due.is_empty() {
+            return Some(self.cur * TICK_MS);
+        }
+        let mut best: Option<u64> = None;
+        for (level, &mask) in self.occupied.iter().enumerate() {
+            if mask == 0 {
+                continue;
+            }
+            // A bucket of this level holds ticks t with t >> span == v for one v in
+            // (cur >> span, (cur >> span) + 64]; the first occupied one after the current
+            // position has the smallest v.
+            let span = BITS as usize * level;
+            let q = self.cur >> span;
+            let first = ((q + 1) & (SLOTS as u64 - 1)) as u32;
+            let i = u64::from(mask.rotate_right(first).trailing_zeros());
+            let start = (q + 1 + i) << span;
+            best = Some(best.map_or(start, |b| b.min(start)));
+        }
+        best.map(|t| t * TICK_MS)
+    }
+
     pub fn insert(&mut self, timer: Timer) {
         self.len += 1;
         self.file(timer);
@@ -267,6 +293,47 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(w.len(), 0);
+        }
+    }
+
+    #[test]
+    fn the_hint_is_close_to_the_deadline() {
+        let start = 1_700_000_000_000;
+        let mut w = Wheel::new(start);
+        assert_eq!(w.next_due_hint(), None);
+        w.insert(timer(1, start + 50_000)); // level 2: buckets of 4.1 s
+        let h = w.next_due_hint().unwrap();
+        assert!(h <= start + 50_000 && h > start + 45_000, "{}", h - start);
+        w.insert(timer(2, start + 10)); // level 0: exact
+        assert_eq!(w.next_due_hint(), Some(start + 10));
+    }
+
+    proptest::proptest! {
+        /// The hint is never later than the earliest pending deadline, and a timer due at
+        /// the hint's time comes out when the wheel reaches it.
+        #[test]
+        fn the_hint_is_a_lower_bound_of_the_next_deadline(
+            offsets in proptest::collection::vec(1u64..200_000_000, 1..100),
+            steps in proptest::collection::vec(1u64..5_000_000, 0..50),
+        ) {
+            let start = 1_700_000_000_123;
+            let mut w = Wheel::new(start);
+            let mut pending: Vec<u64> = offsets.iter().map(|d| start + d).collect();
+            for (i, &d) in pending.iter().enumerate() {
+                w.insert(timer(i as u32, d));
+            }
+            let mut now = start;
+            for step in steps {
+                now += step;
+                for (slot, _) in drain(&mut w, now) {
+                    pending[slot as usize] = u64::MAX;
+                }
+                let earliest = pending.iter().copied().min().unwrap();
+                match w.next_due_hint() {
+                    None => proptest::prop_assert_eq!(earliest, u64::MAX),
+                    Some(h) => proptest::prop_assert!(h <= earliest, "hint {} after {}", h, earliest),
+                }
+            }
         }
     }
 }

@@ -70,6 +70,14 @@ pub(crate) struct Keyspace {
     pub notify: AtomicU16,
     /// The keys clients WATCH.
     pub watches: watch::Watches,
+    /// How writes wake the active-expiry thread.
+    pub reaper: Arc<crate::expiry::reaper::ReaperSignal>,
+}
+
+impl Drop for Keyspace {
+    fn drop(&mut self) {
+        self.reaper.stop();
+    }
 }
 
 const POLICIES: [EvictionPolicy; 9] = EvictionPolicy::ALL;
@@ -216,6 +224,7 @@ impl Keyspace {
         let now = clock.now_ms();
         Keyspace {
             watches: Default::default(),
+            reaper: crate::expiry::reaper::ReaperSignal::new(crate::expiry::reaper::DEFAULT_HZ),
             shards: (0..shards)
                 .map(|_| Shard::new(hasher.clone(), now))
                 .collect(),
@@ -348,6 +357,23 @@ impl Keyspace {
         }
     }
 
+    /// Tells the active-expiry thread of the earliest deadline this write filed.
+    #[inline]
+    fn report_deadlines(&self, data: &mut ShardData) {
+        let earliest = std::mem::replace(&mut data.filed_earliest, u64::MAX);
+        if earliest != u64::MAX {
+            self.reaper.filed(earliest);
+        }
+    }
+
+    /// The earliest time any key may be due to expire (a lower bound), if any has a TTL.
+    pub fn next_due_hint(&self) -> Option<u64> {
+        self.shards
+            .iter()
+            .filter_map(|s| s.read().next_due_hint())
+            .min()
+    }
+
     /// Every shard write-locked by this thread until the result is dropped: the commands
     /// this thread runs meanwhile form one atomic step (EXEC).
     pub fn exclusive(&self) -> Exclusive<'_> {
@@ -433,6 +459,7 @@ impl Keyspace {
         }
         let result = f(&mut tx);
         let (protect, now) = (tx.written, tx.policy_now());
+        self.report_deadlines(&mut data);
         let still_over = self.evict_local(&mut data, before, protect, now);
         self.settle(&data, before);
         events.append(&mut data.removed);
@@ -476,6 +503,9 @@ impl Keyspace {
             notify: self.flags(),
         };
         let result = f(&mut multi);
+        for g in multi.guards.iter_mut() {
+            self.report_deadlines(g);
+        }
         let mut still_over = false;
         for (g, before) in multi.guards.iter_mut().zip(&befores) {
             still_over |= self.evict_local(g, *before, NIL, now);

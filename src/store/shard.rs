@@ -202,6 +202,9 @@ pub(crate) struct ShardData {
     pub evicted: u64,
     /// Set by the keyspace while expired and evicted keys are to be reported as events.
     pub log_removals: bool,
+    /// The earliest deadline filed since the keyspace last looked (`u64::MAX`: none), for
+    /// the active-expiry thread.
+    pub filed_earliest: u64,
     /// Keys expired or evicted under the current lock, for keyspace notifications.
     pub removed: Vec<Event>,
     /// Clients blocked on keys of this shard, first come first served.
@@ -226,6 +229,7 @@ impl ShardData {
             evicted: 0,
             blocked: Default::default(),
             log_removals: false,
+            filed_earliest: u64::MAX,
             removed: Vec::new(),
         }
     }
@@ -359,7 +363,13 @@ impl ShardData {
             slot: i,
             gen: e.gen,
         };
+        self.filed_earliest = self.filed_earliest.min(timer.deadline);
         self.wheel.insert(timer);
+    }
+
+    /// A lower bound of the next deadline of this shard's keys (see `Wheel::next_due_hint`).
+    pub fn next_due_hint(&self) -> Option<u64> {
+        self.wheel.next_due_hint()
     }
 
     /// Removes the entry in slot `i` and returns it.

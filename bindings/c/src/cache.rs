@@ -30,9 +30,13 @@ pub struct fc_options {
     pub eviction_policy: *const c_char,
     /// TTL given to keys written without one, in milliseconds (0: none).
     pub default_ttl_ms: u64,
-    /// Period of a background thread that reclaims expired keys, in milliseconds (0: no
-    /// thread; expired keys are reclaimed by reads and writes).
+    /// Active expiry's shortest period between runs, in milliseconds (0: Redis's `hz` of
+    /// 10, 100 ms). A background thread reclaims expired keys as they fall due and
+    /// sleeps while nothing is due (see `no_active_expiry`).
     pub background_expiry_ms: u64,
+    /// Non-zero: no active-expiry thread; expired keys (invisible all the same) are
+    /// reclaimed by reads and writes only.
+    pub no_active_expiry: u8,
     /// Near-cache mode: the URL of the Redis / Valkey / ElastiCache server (or any node of
     /// a Redis Cluster) that stays the source of truth, `redis://` or `rediss://` (NULL:
     /// local only). Misses and writes then wait for the server; hits stay local.
@@ -73,6 +77,7 @@ impl Default for fc_options {
             eviction_policy: std::ptr::null(),
             default_ttl_ms: 0,
             background_expiry_ms: 0,
+            no_active_expiry: 0,
             remote_url: std::ptr::null(),
             remote_local_prefixes: std::ptr::null(),
             remote_local_prefix_count: 0,
@@ -118,6 +123,9 @@ fn build(opts: Option<&fc_options>) -> Result<Cache, Fail> {
     }
     if o.background_expiry_ms > 0 {
         b = b.background_expiry(Duration::from_millis(o.background_expiry_ms));
+    }
+    if o.no_active_expiry != 0 {
+        b = b.active_expiry(false);
     }
     if !o.remote_url.is_null() {
         // SAFETY: a NUL-terminated string, by the struct's contract.

@@ -26,6 +26,10 @@ pub struct CacheOptions {
     pub notify_keyspace_events: Option<String>,
     /// Lock stripes.
     pub shards: Option<u32>,
+    /// false: no active-expiry thread (expired keys are reclaimed by reads and writes).
+    pub active_expiry: Option<bool>,
+    /// Active expiry's runs per second at most (Redis's hz, 1 to 500, default 10).
+    pub hz: Option<u32>,
 }
 
 impl NativeCache {
@@ -81,6 +85,12 @@ impl NativeCache {
             }
             if let Some(s) = o.shards {
                 b = b.shards(s as usize);
+            }
+            if let Some(on) = o.active_expiry {
+                b = b.active_expiry(on);
+            }
+            if let Some(hz) = o.hz {
+                b = b.hz(hz);
             }
         }
         Ok(NativeCache {

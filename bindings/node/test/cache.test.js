@@ -2,7 +2,7 @@
 // The synchronous Cache: node-redis's names and reply shapes, answered directly.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Cache, commandOptions, ErrorReply } = require('..');
+const { Cache, createClient, commandOptions, ErrorReply } = require('..');
 
 test('strings, with options and buffers', () => {
   const c = new Cache();
@@ -142,4 +142,22 @@ test('blocking pops on the synchronous Cache return promises', async () => {
   setTimeout(() => c.rPush('jobs', 'job-1'), 10);
   assert.deepEqual(await c.brPop('jobs', 1), { key: 'jobs', element: 'job-1' });
   assert.equal(await c.blPop('jobs', 0.05), null);
+});
+
+test('active expiry fires expired events for untouched keys; activeExpiry: false turns it off', async () => {
+  const cache = new Cache({ notifyKeyspaceEvents: 'Ex', hz: 100 });
+  const client = createClient({ cache });
+  await client.connect();
+  const got = new Promise((resolve) => client.subscribe('__keyevent@0__:expired', resolve));
+  await new Promise((r) => setTimeout(r, 10));
+  cache.set('session', 's', { PX: 50 });
+  const started = Date.now();
+  assert.equal(await got, 'session');
+  assert.ok(Date.now() - started < 1000);
+  await client.quit();
+  const off = new Cache({ activeExpiry: false });
+  off.set('k', 'v', { PX: 1 });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(off.dbSize(), 1);
+  assert.equal(off.get('k'), null);
 });

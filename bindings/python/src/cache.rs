@@ -338,7 +338,7 @@ impl NativeCache {
     #[new]
     #[pyo3(signature = (*, max_memory=None, max_entries=None, eviction_policy=None, default_ttl=None,
                         notify_keyspace_events=None, shards=None, pubsub_queue_limit=None,
-                        decode_responses=false, private=false, remote=None, **connection))]
+                        active_expiry=None, hz=None, decode_responses=false, private=false, remote=None, **connection))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         max_memory: Option<usize>,
@@ -348,6 +348,8 @@ impl NativeCache {
         notify_keyspace_events: Option<&str>,
         shards: Option<usize>,
         pubsub_queue_limit: Option<usize>,
+        active_expiry: Option<bool>,
+        hz: Option<usize>,
         decode_responses: bool,
         private: bool,
         remote: Option<&Bound<'_, PyAny>>,
@@ -391,6 +393,8 @@ impl NativeCache {
             notify_keyspace_events: notify_keyspace_events.map(str::to_owned),
             shards,
             pubsub_queue_limit,
+            active_expiry,
+            hz,
             remote: remote_settings(remote, connection)?,
         };
         let cache = if private {

@@ -20,6 +20,9 @@ pub(crate) struct EngineOptions {
     pub notify_keyspace_events: Option<String>,
     pub shards: Option<usize>,
     pub pubsub_queue_limit: Option<usize>,
+    /// `active_expiry=False`: no expiry thread.
+    pub active_expiry: Option<bool>,
+    pub hz: Option<usize>,
     /// Near-cache mode: the server's URL and the options.
     pub remote: Option<(String, ferricache::RemoteOptions)>,
 }
@@ -44,6 +47,8 @@ impl EngineOptions {
             && self.notify_keyspace_events == other.notify_keyspace_events
             && self.shards == other.shards
             && self.pubsub_queue_limit == other.pubsub_queue_limit
+            && self.active_expiry.unwrap_or(true) == other.active_expiry.unwrap_or(true)
+            && self.hz == other.hz
             && remote_key(&self.remote) == remote_key(&other.remote)
     }
 
@@ -71,6 +76,12 @@ impl EngineOptions {
         if let Some(l) = self.pubsub_queue_limit {
             b = b.pubsub_queue_limit(l);
         }
+        if let Some(on) = self.active_expiry {
+            b = b.active_expiry(on);
+        }
+        if let Some(hz) = self.hz {
+            b = b.hz(u32::try_from(hz).unwrap_or(u32::MAX));
+        }
         if let Some((url, options)) = &self.remote {
             b = b.remote(url).remote_options(options.clone());
         }
@@ -91,6 +102,10 @@ impl fmt::Display for EngineOptions {
         num("max_entries", self.max_entries);
         num("shards", self.shards);
         num("pubsub_queue_limit", self.pubsub_queue_limit);
+        num("hz", self.hz);
+        if self.active_expiry == Some(false) {
+            parts.push("active_expiry=False".into());
+        }
         if let Some((name, _)) = &self.eviction_policy {
             parts.push(format!("eviction_policy='{name}'"));
         }

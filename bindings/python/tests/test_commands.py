@@ -332,3 +332,22 @@ def test_the_shared_engine_refuses_other_options_and_keeps_its_data():
         ferricache.Cache(eviction_policy="allkeys-lru")
     assert ferricache.Cache(max_entries=10, private=True).dbsize() == 0
     assert a.get("kept") == b"1"
+
+
+def test_active_expiry_fires_expired_events_for_untouched_keys() -> None:
+    import time
+
+    c = ferricache.Cache(private=True, notify_keyspace_events="Ex", hz=100)
+    p = c.pubsub()
+    p.subscribe("__keyevent@0__:expired")
+    assert p.get_message(timeout=1)["type"] == "subscribe"
+    c.set("session", "s", px=50)
+    deadline = time.monotonic() + 0.05
+    message = p.get_message(timeout=5)
+    assert message is not None and message["data"] == b"session"
+    assert time.monotonic() - deadline < 0.5
+    off = ferricache.Cache(private=True, active_expiry=False)
+    off.set("k", "v", px=1)
+    time.sleep(0.05)
+    assert off.dbsize() == 1 and off.get("k") is None
+    assert c.config_get("hz") == {"hz": "100"}

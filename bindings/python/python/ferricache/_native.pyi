@@ -60,6 +60,8 @@ class NativeCache:
         notify_keyspace_events: Optional[str] = None,
         shards: Optional[int] = None,
         pubsub_queue_limit: Optional[int] = None,
+        active_expiry: Optional[bool] = None,
+        hz: Optional[int] = None,
         decode_responses: bool = False,
         private: bool = False,
         remote: Union[str, bool, None] = None,

@@ -81,7 +81,9 @@ class Cache(NativeCache):
     own. Engine options: ``max_memory`` (bytes), ``max_entries``, ``eviction_policy``
     (Redis's names, or ``"s3-fifo"``, the default), ``default_ttl`` (seconds or
     ``timedelta``), ``notify_keyspace_events`` (Redis's flags), ``shards``,
-    ``pubsub_queue_limit``. The first ``Cache()`` makes the shared engine with its options;
+    ``pubsub_queue_limit``, ``hz`` (active expiry's runs per second at most, as Redis's,
+    default 10) and ``active_expiry`` (``False``: no background thread; expired keys are
+    then reclaimed by reads and writes only). The first ``Cache()`` makes the shared engine with its options;
     a later one that gives none, or the same, shares it, and one that gives others raises
     ``DataError`` (it would not get them). redis-py's connection options (``host``,
     ``port``, ``db``, ...) are accepted and ignored, unless ``remote=True``.
