@@ -351,3 +351,32 @@ def test_active_expiry_fires_expired_events_for_untouched_keys() -> None:
     time.sleep(0.05)
     assert off.dbsize() == 1 and off.get("k") is None
     assert c.config_get("hz") == {"hz": "100"}
+
+
+def test_what_libraries_read_from_a_redis_py_client() -> None:
+    r = ferricache.Cache(private=True, decode_responses=True)
+    r["k"] = "v"
+    assert r["k"] == "v" and "k" in r and "nope" not in r
+    del r["k"]
+    with pytest.raises(KeyError):
+        r["k"]
+    assert r.connection_pool.connection_kwargs["host"] == "in-process"
+    assert r.get_connection_kwargs()["db"] == 0
+    r.set_response_callback("HGETALL", lambda response, **options: sorted(response))
+    r.hset("h", mapping={"a": "1", "b": "2"})
+    assert r.hgetall("h") == ["1", "2", "a", "b"]
+    assert r.response_callbacks["HGETALL"] is not None
+    assert ferricache.Cache(private=True).hgetall("h") == {}  # another client's table is its own
+    with r.pipeline() as p:
+        p.hgetall("h")
+        assert p.execute() == [["1", "2", "a", "b"]]
+
+
+def test_pubsub_parse_response_as_redis_py() -> None:
+    r = ferricache.Cache(private=True)
+    p = r.pubsub()
+    p.subscribe("ch")
+    assert p.parse_response(block=False, timeout=1) == [b"subscribe", b"ch", 1]
+    r.publish("ch", "hello")
+    assert p.parse_response(block=False, timeout=1) == [b"message", b"ch", b"hello"]
+    assert p.parse_response(block=False, timeout=0.01) is None

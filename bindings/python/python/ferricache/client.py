@@ -123,7 +123,47 @@ class Cache(NativeCache):
         """Runs a command given as arguments and shapes its reply as redis-py does."""
         if args and isinstance(args[0], str) and " " in args[0]:
             args = tuple(args[0].split()) + args[1:]
-        return _shape(args, self.execute(*args), options)
+        return _shape(args, self.execute(*args), options, self.__dict__.get("_response_callbacks"))
+
+    # -- what libraries read from a redis-py client -------------------------------------
+
+    @property
+    def response_callbacks(self) -> dict[str, Callable[..., Any]]:
+        """redis-py's reply shaping by command name (upper case), this client's own copy:
+        ``execute_command`` and the methods built on it apply it."""
+        callbacks = self.__dict__.get("_response_callbacks")
+        if callbacks is None:
+            callbacks = self.__dict__["_response_callbacks"] = dict(CALLBACKS)
+        return callbacks
+
+    def set_response_callback(self, command: str, callback: Callable[..., Any]) -> None:
+        """As redis-py's: shape ``command``'s replies with ``callback``."""
+        self.response_callbacks[command.upper()] = callback
+
+    @property
+    def connection_pool(self) -> "InProcessPool":
+        """A stand-in for redis-py's pool, for libraries that read its settings: there is
+        no connection, and ``connection_kwargs`` says so (``host`` ``"in-process"``)."""
+        return InProcessPool(self)
+
+    def get_connection_kwargs(self) -> dict[str, Any]:
+        """As redis-py's: the pool's ``connection_kwargs``."""
+        return self.connection_pool.connection_kwargs
+
+    def __getitem__(self, name: KeyT) -> Any:
+        value = self.get(name)
+        if value is not None:
+            return value
+        raise KeyError(name)
+
+    def __setitem__(self, name: KeyT, value: EncodableT) -> None:
+        self.set(name, value)
+
+    def __delitem__(self, name: KeyT) -> None:
+        self.delete(name)
+
+    def __contains__(self, name: KeyT) -> bool:
+        return bool(self.exists(name))
 
     def close(self) -> None:
         """As ``Redis.close``: nothing to close."""
@@ -826,12 +866,18 @@ class Cache(NativeCache):
         return self.execute_command("PUBSUB NUMPAT")
 
 
-def _shape(args: Sequence[Any], response: Any, options: Mapping[str, Any]) -> Any:
-    """A reply shaped by redis-py's response callback for its command."""
+def _shape(
+    args: Sequence[Any],
+    response: Any,
+    options: Mapping[str, Any],
+    callbacks: Optional[Mapping[str, Callable[..., Any]]] = None,
+) -> Any:
+    """A reply shaped by redis-py's response callback for its command (the client's own
+    table when it has one)."""
     name = str(args[0]).upper() if args else ""
     if len(args) > 1 and name in ("CONFIG", "PUBSUB"):
         name = f"{name} {str(args[1]).upper()}"
-    callback = CALLBACKS.get(name)
+    callback = (CALLBACKS if callbacks is None else callbacks).get(name)
     return callback(response, **options) if callback else response
 
 
@@ -949,6 +995,7 @@ class Pipeline:
 
     def __init__(self, cache: Cache, transaction: bool = True) -> None:
         self._cache = cache
+        self._callbacks = cache.__dict__.get("_response_callbacks")
         self._client = cache._client()
         self.transaction = transaction
         self.command_stack: list[_Call] = []
@@ -986,7 +1033,7 @@ class Pipeline:
             # Immediate mode, between watch() and multi(): run now.
             result = None
             for args, options in calls:
-                result = _shape(args, self._client.execute(*args), options)
+                result = _shape(args, self._client.execute(*args), options, self._callbacks)
             return result
         self.command_stack.extend(calls)
         return self
@@ -1062,7 +1109,7 @@ class Pipeline:
         if raise_on_error:
             self._raise_first_error(stack, response)
         return [
-            r if isinstance(r, Exception) else _shape(args, r, options)
+            r if isinstance(r, Exception) else _shape(args, r, options, self._callbacks)
             for r, (args, options) in zip(response, stack)
         ]
 
@@ -1070,7 +1117,7 @@ class Pipeline:
         response: list[Any] = []
         for args, options in stack:
             try:
-                response.append(_shape(args, self._client.execute(*args), options))
+                response.append(_shape(args, self._client.execute(*args), options, self._callbacks))
             except ResponseError as e:
                 response.append(e)
         if raise_on_error:
@@ -1085,9 +1132,33 @@ class Pipeline:
                 raise r
 
 
+class InProcessPool:
+    """What libraries read from ``redis.Redis().connection_pool``, for an engine in this
+    process: ``connection_kwargs`` with ``host="in-process"``, ``port=0``, ``db=0``."""
+
+    connection_class = None
+
+    def __init__(self, cache: Cache) -> None:
+        self.connection_kwargs: dict[str, Any] = {
+            "host": "in-process",
+            "port": 0,
+            "db": 0,
+            "username": None,
+            "password": None,
+            "decode_responses": cache.decode_responses,
+        }
+        self.max_connections = 1
+
+    def reset(self) -> None:
+        """Nothing to reset."""
+
+    def disconnect(self, inuse_connections: bool = True) -> None:
+        """Nothing to disconnect."""
+
+
 Redis = Cache
 StrictRedis = Cache
 
 from ferricache.pubsub import PubSub  # noqa: E402  (PubSub imports Cache's module)
 
-__all__ = ["Cache", "Pipeline", "RateLimit", "Redis", "StrictRedis", "PubSub"]
+__all__ = ["Cache", "InProcessPool", "Pipeline", "RateLimit", "Redis", "StrictRedis", "PubSub"]

@@ -138,6 +138,21 @@ class PubSub:
             "data": data,
         }
 
+    def parse_response(self, block: bool = True, timeout: float = 0) -> Optional[list[Any]]:
+        """As redis-py's: the next message as the server's reply array (``[b"message",
+        channel, data]``, ``[b"subscribe", channel, count]`` ...), waiting (``block``) or
+        up to ``timeout`` seconds; None if none came."""
+        message = self._next(None if block else timeout)
+        if message is None:
+            return None
+        kind = message["type"]
+        name = kind if self._cache.decode_responses else kind.encode()
+        if kind == "pmessage":
+            return [name, message["pattern"], message["channel"], message["data"]]
+        if kind == "pong":
+            return [name, message["data"]]
+        return [name, message["channel"], message["data"]]
+
     def handle_message(
         self, message: Optional[dict[str, Any]], ignore_subscribe_messages: bool = False
     ) -> Optional[dict[str, Any]]:

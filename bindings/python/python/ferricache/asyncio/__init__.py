@@ -118,6 +118,20 @@ class Cache:
     async def initialize(self) -> "Cache":
         return self
 
+    @property
+    def response_callbacks(self) -> dict[str, Callable[..., Any]]:
+        return self._sync.response_callbacks
+
+    def set_response_callback(self, command: str, callback: Callable[..., Any]) -> None:
+        self._sync.set_response_callback(command, callback)
+
+    @property
+    def connection_pool(self) -> Any:
+        return self._sync.connection_pool
+
+    def get_connection_kwargs(self) -> dict[str, Any]:
+        return self._sync.get_connection_kwargs()
+
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> "Pipeline":
         """``redis.asyncio``'s pipeline: commands queue (and return the pipeline);
         ``await pipe.execute()`` runs them, as MULTI / EXEC with ``transaction``; after
@@ -228,7 +242,10 @@ class Cache:
 
 
 # Every other command of the synchronous client, as a coroutine with the same signature.
-_SPECIAL = set(vars(Cache)) | {"pubsub", "pipeline", "transaction", "lock", "close", "from_url", "stats", "execute"}
+_SPECIAL = set(vars(Cache)) | {
+    "pubsub", "pipeline", "transaction", "lock", "close", "from_url", "stats", "execute",
+    "set_response_callback", "get_connection_kwargs",
+}
 
 
 def _coroutine(name: str) -> Callable[..., Awaitable[Any]]:
