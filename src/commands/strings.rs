@@ -466,7 +466,7 @@ impl Cache {
     /// value to change in place (`None` if the key is missing) and returns a new value to
     /// store instead (or `None`) and the reply. An error from `f` must come before it
     /// changes anything. The TTL is kept; a created key gets the default TTL.
-    fn rewrite<R>(
+    pub(super) fn rewrite<R>(
         &self,
         key: &[u8],
         grow: usize,
@@ -677,7 +677,7 @@ impl Cache {
 
 /// `old` with `value` written at `offset` (zero-padded), reusing `old`'s buffer when no one
 /// else holds it.
-fn splice(old: Bytes, offset: usize, value: &[u8]) -> Bytes {
+pub(super) fn splice(old: Bytes, offset: usize, value: &[u8]) -> Bytes {
     let end = offset + value.len();
     let mut buf = match old.try_into_mut() {
         Ok(m) => m,

@@ -6,6 +6,7 @@
 //! bindings' `execute_command` / `sendCommand`, and any later protocol front end.
 
 pub(crate) mod args;
+mod bitmaps;
 mod hashes;
 mod keys;
 mod lists;
@@ -49,6 +50,9 @@ impl Spec {
 /// Every command, sorted by name for binary search.
 static COMMANDS: &[Spec] = &[
     Spec::new("append", 3, strings::append),
+    Spec::new("bitcount", -2, bitmaps::bitcount),
+    Spec::new("bitop", -4, bitmaps::bitop),
+    Spec::new("bitpos", -3, bitmaps::bitpos),
     Spec::new("blmove", 6, lists::blmove),
     Spec::new("blpop", -3, lists::blpop),
     Spec::new("brpop", -3, lists::brpop),
@@ -69,6 +73,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("flushall", -1, server::flushall),
     Spec::new("flushdb", -1, server::flushall),
     Spec::new("get", 2, strings::get),
+    Spec::new("getbit", 3, bitmaps::getbit),
     Spec::new("getdel", 2, strings::getdel),
     Spec::new("getex", -2, strings::getex),
     Spec::new("getrange", 4, strings::getrange),
@@ -132,6 +137,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("sdiffstore", -3, sets::sdiffstore),
     Spec::new("select", 2, server::select),
     Spec::new("set", -3, strings::set),
+    Spec::new("setbit", 4, bitmaps::setbit),
     Spec::new("setex", 4, strings::setex),
     Spec::new("setnx", 3, strings::setnx),
     Spec::new("setrange", 4, strings::setrange),
@@ -147,6 +153,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("srem", -3, sets::srem),
     Spec::new("sscan", -3, sets::sscan),
     Spec::new("strlen", 2, strings::strlen),
+    Spec::new("substr", 4, strings::getrange),
     Spec::new("sunion", -2, sets::sunion),
     Spec::new("sunionstore", -3, sets::sunionstore),
     Spec::new("time", 1, server::time),

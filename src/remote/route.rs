@@ -27,7 +27,10 @@ pub(crate) enum Route {
 /// Reads whose answer a local copy gives exactly. Time-varying or random reads (TTL, PTTL,
 /// EXPIRETIME, RANDOMKEY, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, SCAN) are in SERVER_READ.
 const READ_ONE: &[&str] = &[
+    "bitcount",
+    "bitpos",
     "get",
+    "getbit",
     "getrange",
     "hexists",
     "hget",
@@ -46,6 +49,7 @@ const READ_ONE: &[&str] = &[
     "smembers",
     "smismember",
     "strlen",
+    "substr",
     "type",
     "zcard",
     "zcount",

@@ -44,6 +44,18 @@ impl FromReply for i64 {
     }
 }
 
+impl FromReply for u64 {
+    fn from_reply(r: Reply) -> Result<Self> {
+        u64::try_from(i64::from_reply(r)?).map_err(|_| Error::Remote("ERR negative count".into()))
+    }
+}
+
+impl FromReply for u8 {
+    fn from_reply(r: Reply) -> Result<Self> {
+        u8::try_from(i64::from_reply(r)?).map_err(|_| Error::Remote("ERR not a bit".into()))
+    }
+}
+
 impl FromReply for usize {
     fn from_reply(r: Reply) -> Result<Self> {
         i64::from_reply(r).map(|n| n.max(0) as usize)
@@ -158,7 +170,7 @@ macro_rules! to_arg_number {
         }
     )*};
 }
-to_arg_number!(i64, u64, usize);
+to_arg_number!(i64, u64, usize, u8);
 
 impl ToArg for f64 {
     fn push_to(self, argv: &mut Vec<Vec<u8>>) {

@@ -116,3 +116,16 @@ test('pub/sub on a duplicated client, patterns and keyspace notifications', asyn
   assert.equal(await c.publish('news', 'late'), 0);
   await Promise.all([sub.quit(), c.quit()]);
 });
+
+test('bitmaps through the node-redis API', async () => {
+  const client = createClient({ private: true });
+  await client.connect();
+  assert.equal(await client.setBit('seen', 7, 1), 0);
+  assert.equal(await client.getBit('seen', 7), 1);
+  await client.set('s', 'foobar');
+  assert.equal(await client.bitCount('s'), 26);
+  assert.equal(await client.bitCount('s', { start: 1, end: 1 }), 6);
+  assert.equal(await client.bitPos('seen', 1), 7);
+  assert.equal(await client.bitOp('NOT', 'n', 's'), 6);
+  await client.quit();
+});

@@ -380,3 +380,18 @@ def test_pubsub_parse_response_as_redis_py() -> None:
     r.publish("ch", "hello")
     assert p.parse_response(block=False, timeout=1) == [b"message", b"ch", b"hello"]
     assert p.parse_response(block=False, timeout=0.01) is None
+
+
+def test_bitmaps_as_redis_py(r: ferricache.Cache) -> None:
+    assert r.setbit("seen", 7, 1) == 0 and r.setbit("seen", 7, True) == 1
+    assert r.getbit("seen", 7) == 1 and r.getbit("seen", 8) == 0
+    r.set("s", "foobar")
+    assert r.bitcount("s") == 26 and r.bitcount("s", 1, 1) == 6 and r.bitcount("s", 5, 30, "BIT") == 17
+    with pytest.raises(DataError):
+        r.bitcount("s", 1)
+    assert r.bitpos("seen", 1) == 7 and r.bitpos("s", 0, 1, 2) == 8
+    r.set("a", "abc")
+    assert r.bitop("NOT", "n", "a") == 3 and r.bitop("AND", "x", "a", "s") == 6
+    assert r.substr("s", 1, 3) == "oob"
+    with pytest.raises(ResponseError, match="bit offset is not an integer or out of range"):
+        r.setbit("seen", -1, 1)

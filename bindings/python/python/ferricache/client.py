@@ -306,6 +306,53 @@ class Cache(NativeCache):
     def getrange(self, key: KeyT, start: int, end: int) -> ResponseT:
         return self.execute_command("GETRANGE", key, start, end)
 
+    def substr(self, name: KeyT, start: int, end: int = -1) -> ResponseT:
+        return self.execute_command("SUBSTR", name, start, end)
+
+    # -- bitmaps --------------------------------------------------------------------------
+
+    def setbit(self, name: KeyT, offset: int, value: int) -> ResponseT:
+        return self.execute_command("SETBIT", name, offset, 1 if value else 0)
+
+    def getbit(self, name: KeyT, offset: int) -> ResponseT:
+        return self.execute_command("GETBIT", name, offset)
+
+    def bitcount(
+        self, key: KeyT, start: Optional[int] = None, end: Optional[int] = None, mode: Optional[str] = None
+    ) -> ResponseT:
+        params: list[Any] = [key]
+        if start is not None and end is not None:
+            params += [start, end]
+        elif start is not None or end is not None:
+            raise DataError("Both start and end must be specified")
+        if mode is not None:
+            params.append(mode)
+        return self.execute_command("BITCOUNT", *params)
+
+    def bitpos(
+        self,
+        key: KeyT,
+        bit: int,
+        start: Optional[int] = None,
+        end: Optional[int] = None,
+        mode: Optional[str] = None,
+    ) -> ResponseT:
+        if bit not in (0, 1):
+            raise DataError("bit must be 0 or 1")
+        params: list[Any] = [key, bit]
+        if start is not None:
+            params.append(start)
+        if start is not None and end is not None:
+            params.append(end)
+        elif start is None and end is not None:
+            raise DataError("start argument is not set, when end is specified")
+        if mode is not None:
+            params.append(mode)
+        return self.execute_command("BITPOS", *params)
+
+    def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> ResponseT:
+        return self.execute_command("BITOP", operation, dest, *keys)
+
     def setrange(self, name: KeyT, offset: int, value: EncodableT) -> ResponseT:
         return self.execute_command("SETRANGE", name, offset, value)
 
