@@ -95,6 +95,119 @@ fn check_score(score: f64) -> Result<f64> {
     }
 }
 
+/// How ZUNION, ZINTER and ZDIFF (and their STORE forms) combine their inputs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SetOp {
+    Union,
+    Inter,
+    Diff,
+}
+
+/// The inputs at `keys[first..]` of a multi-key write, as (member, score) pairs; sets
+/// count with score 1, as in Redis; another type is WRONGTYPE.
+fn read_inputs(
+    m: &mut crate::store::MultiTx,
+    keys: &[&[u8]],
+    first: usize,
+) -> Result<Vec<Vec<(Bytes, f64)>>> {
+    let mut inputs = Vec::with_capacity(keys.len() - first);
+    for (k, key) in keys.iter().enumerate().skip(first) {
+        let mut tx = m.key(k);
+        inputs.push(match tx.find(key) {
+            None => Vec::new(),
+            Some(i) => match &tx.entry(i).value {
+                v if v.as_zset().is_ok() => {
+                    v.as_zset()?.iter().map(|(m, s)| (m.clone(), s)).collect()
+                }
+                v => v
+                    .as_set()?
+                    .to_members()
+                    .into_iter()
+                    .map(|m| (m, 1.0))
+                    .collect(),
+            },
+        });
+    }
+    Ok(inputs)
+}
+
+/// Combines the inputs as Redis's zunionInterDiffGenericCommand does; the result and its
+/// byte count.
+fn combine(
+    inputs: &[Vec<(Bytes, f64)>],
+    weights: Option<&[f64]>,
+    agg: Aggregate,
+    op: SetOp,
+) -> (ZSet, usize) {
+    let mut z = ZSet::new();
+    let mut bytes = 0;
+    if op == SetOp::Diff {
+        let others: hashbrown::HashSet<&Bytes, ahash::RandomState> =
+            inputs.iter().skip(1).flatten().map(|(m, _)| m).collect();
+        for (member, score) in inputs.first().into_iter().flatten() {
+            if !others.contains(member) {
+                z.set(member.clone(), *score, &mut bytes);
+            }
+        }
+        return (z, bytes);
+    }
+    let inter = op == SetOp::Inter;
+    let weight = |k: usize| weights.map_or(1.0, |w| w[k]);
+    // Redis's zunionInterAggregate: a NaN sum (inf - inf) is 0; MIN and MAX keep the
+    // current score when the new one is NaN.
+    let combine = |cur: f64, val: f64| match agg {
+        Aggregate::Sum => {
+            let r = cur + val;
+            if r.is_nan() {
+                0.0
+            } else {
+                r
+            }
+        }
+        Aggregate::Min => {
+            if val < cur {
+                val
+            } else {
+                cur
+            }
+        }
+        Aggregate::Max => {
+            if val > cur {
+                val
+            } else {
+                cur
+            }
+        }
+    };
+    // As Redis: a union zeroes each weighted score that is NaN (inf * 0); an
+    // intersection starts from the smallest input's weighted score (NaN zeroed) and
+    // aggregates the others' as they are.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    if inter {
+        order.sort_by_key(|&k| inputs[k].len());
+    }
+    let mut acc: hashbrown::HashMap<Bytes, (f64, usize), ahash::RandomState> = Default::default();
+    for (rank, &k) in order.iter().enumerate() {
+        for (member, score) in &inputs[k] {
+            let s = score * weight(k);
+            let zeroed = if s.is_nan() { 0.0 } else { s };
+            let val = if inter && rank > 0 { s } else { zeroed };
+            acc.entry(member.clone())
+                .and_modify(|(cur, n)| {
+                    *cur = combine(*cur, val);
+                    *n += 1;
+                })
+                .or_insert((zeroed, 1));
+        }
+    }
+    for (member, (score, n)) in acc {
+        if !inter || n == inputs.len() {
+            z.set(member, score, &mut bytes);
+        }
+    }
+    (z, bytes)
+}
+
 /// Applies one ZADD pair; returns (added, changed, the resulting score if it was written).
 fn zadd_one(
     z: &mut ZSet,
@@ -672,98 +785,122 @@ impl Cache {
             .args(keys.iter().map(AsRef::as_ref))
             .args(weights.map(|_| "WEIGHTS")) .args(weights.into_iter().flatten().copied())
             .arg("AGGREGATE") .arg(agg));
+        let op = if inter { SetOp::Inter } else { SetOp::Union };
+        let event = if inter { "zinterstore" } else { "zunionstore" };
+        self.combine_into(dst, keys, weights, agg, op, event)
+    }
+
+    /// Stores the combination of `keys` at `dst` (deleted when empty); its size.
+    fn combine_into<K: AsRef<[u8]>>(
+        &self,
+        dst: &[u8],
+        keys: &[K],
+        weights: Option<&[f64]>,
+        agg: Aggregate,
+        op: SetOp,
+        event: &'static str,
+    ) -> Result<usize> {
         let mut all: Vec<&[u8]> = vec![dst];
         all.extend(keys.iter().map(AsRef::as_ref));
         self.inner.ks.write_many(&all, 64, |m| {
-            // Each input as (member, score) pairs; plain sets count with score 1, as in Redis.
-            let mut inputs: Vec<Vec<(Bytes, f64)>> = Vec::with_capacity(keys.len());
-            for (k, key) in all.iter().enumerate().skip(1) {
-                let mut tx = m.key(k);
-                inputs.push(match tx.find(key) {
-                    None => Vec::new(),
-                    Some(i) => match &tx.entry(i).value {
-                        v if v.as_zset().is_ok() => {
-                            v.as_zset()?.iter().map(|(m, s)| (m.clone(), s)).collect()
-                        }
-                        v => v
-                            .as_set()?
-                            .to_members()
-                            .into_iter()
-                            .map(|m| (m, 1.0))
-                            .collect(),
-                    },
-                });
-            }
-            let weight = |k: usize| weights.map_or(1.0, |w| w[k]);
-            // Redis's zunionInterAggregate: a NaN sum (inf - inf) is 0; MIN and MAX keep
-            // the current score when the new one is NaN.
-            let combine = |cur: f64, val: f64| match agg {
-                Aggregate::Sum => {
-                    let r = cur + val;
-                    if r.is_nan() {
-                        0.0
-                    } else {
-                        r
-                    }
-                }
-                Aggregate::Min => {
-                    if val < cur {
-                        val
-                    } else {
-                        cur
-                    }
-                }
-                Aggregate::Max => {
-                    if val > cur {
-                        val
-                    } else {
-                        cur
-                    }
-                }
-            };
-            // As Redis: a union zeroes each weighted score that is NaN (inf * 0); an
-            // intersection starts from the smallest input's weighted score (NaN zeroed) and
-            // aggregates the others' as they are.
-            let mut order: Vec<usize> = (0..inputs.len()).collect();
-            if inter {
-                order.sort_by_key(|&k| inputs[k].len());
-            }
-            let mut acc: hashbrown::HashMap<Bytes, (f64, usize), ahash::RandomState> =
-                Default::default();
-            for (rank, &k) in order.iter().enumerate() {
-                for (member, score) in &inputs[k] {
-                    let s = score * weight(k);
-                    let zeroed = if s.is_nan() { 0.0 } else { s };
-                    let val = if inter && rank > 0 { s } else { zeroed };
-                    acc.entry(member.clone())
-                        .and_modify(|(cur, n)| {
-                            *cur = combine(*cur, val);
-                            *n += 1;
-                        })
-                        .or_insert((zeroed, 1));
-                }
-            }
-            let mut z = ZSet::new();
-            let mut bytes = 0;
-            for (member, (score, n)) in acc {
-                if !inter || n == inputs.len() {
-                    z.set(member, score, &mut bytes);
-                }
-            }
+            let inputs = read_inputs(m, &all, 1)?;
+            let (z, bytes) = combine(&inputs, weights, agg, op);
             let len = z.len();
             self.store_coll(
                 &mut m.key(0),
                 dst,
                 Kind::ZSet(z),
                 bytes,
-                (
-                    notify::ZSET,
-                    if inter { "zinterstore" } else { "zunionstore" },
-                    true,
-                ),
+                (notify::ZSET, event, true),
             );
             Ok(len)
         })
+    }
+
+    /// The combination of `keys` (sets count with score 1), in rank order.
+    fn combine_of<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        agg: Aggregate,
+        op: SetOp,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        if weights.is_some_and(|w| w.len() != keys.len()) {
+            return Err(Error::Syntax);
+        }
+        let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+        self.inner.ks.write_many(&all, 0, |m| {
+            let inputs = read_inputs(m, &all, 0)?;
+            let (z, _) = combine(&inputs, weights, agg, op);
+            Ok(if z.is_empty() {
+                Vec::new()
+            } else {
+                z.by_rank(0, z.len() - 1, false)
+            })
+        })
+    }
+
+    /// ZUNION: the union of the sorted sets (and sets) at `keys`, in rank order.
+    ///
+    /// ```
+    /// let cache = ferricache::Cache::new();
+    /// cache.zadd("a", [(1.0, "x"), (2.0, "y")]).unwrap();
+    /// cache.zadd("b", [(10.0, "x")]).unwrap();
+    /// let u = cache.zunion(&["a", "b"], None, ferricache::Aggregate::Sum).unwrap();
+    /// assert_eq!(u, vec![("y".into(), 2.0), ("x".into(), 11.0)]);
+    /// ```
+    pub fn zunion<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        aggregate: Aggregate,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        near!(@argv self, "ZUNION" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
+            .args(weights.map(|_| "WEIGHTS")) .args(weights.into_iter().flatten().copied())
+            .arg("AGGREGATE") .arg(aggregate) .arg("WITHSCORES"));
+        self.combine_of(keys, weights, aggregate, SetOp::Union)
+    }
+
+    /// ZINTER: the members in every one of `keys`, with their combined scores.
+    pub fn zinter<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        weights: Option<&[f64]>,
+        aggregate: Aggregate,
+    ) -> Result<Vec<(Bytes, f64)>> {
+        near!(@argv self, "ZINTER" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
+            .args(weights.map(|_| "WEIGHTS")) .args(weights.into_iter().flatten().copied())
+            .arg("AGGREGATE") .arg(aggregate) .arg("WITHSCORES"));
+        self.combine_of(keys, weights, aggregate, SetOp::Inter)
+    }
+
+    /// ZDIFF: the members of the first of `keys` in none of the others, with their scores.
+    pub fn zdiff<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<(Bytes, f64)>> {
+        near!(@argv self, "ZDIFF" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref)) .arg("WITHSCORES"));
+        self.combine_of(keys, None, Aggregate::Sum, SetOp::Diff)
+    }
+
+    /// ZDIFFSTORE: ZDIFF stored at `dst`; its size.
+    pub fn zdiffstore<K: AsRef<[u8]>>(&self, dst: impl AsRef<[u8]>, keys: &[K]) -> Result<usize> {
+        near!(@argv self, "ZDIFFSTORE" .arg(dst.as_ref()) .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref)));
+        self.combine_into(
+            dst.as_ref(),
+            keys,
+            None,
+            Aggregate::Sum,
+            SetOp::Diff,
+            "zdiffstore",
+        )
+    }
+
+    /// ZINTERCARD: how many members are in every one of `keys`, counting up to `limit`
+    /// (0: no limit).
+    pub fn zintercard<K: AsRef<[u8]>>(&self, keys: &[K], limit: usize) -> Result<usize> {
+        near!(@argv self, "ZINTERCARD" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref)) .arg("LIMIT") .arg(limit));
+        let n = self
+            .combine_of(keys, None, Aggregate::Sum, SetOp::Inter)?
+            .len();
+        Ok(if limit == 0 { n } else { n.min(limit) })
     }
 
     /// ZUNIONSTORE dst keys [WEIGHTS ...] [AGGREGATE SUM|MIN|MAX]: returns the size stored.

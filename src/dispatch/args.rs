@@ -117,6 +117,15 @@ pub(super) fn numkeys<'a>(args: Args<'a>, cmd: &'static str) -> Result<(Args<'a>
             "zinterstore" => {
                 Error::Invalid("at least 1 input key is needed for 'zinterstore' command")
             }
+            "zunion" => Error::Invalid("at least 1 input key is needed for 'zunion' command"),
+            "zinter" => Error::Invalid("at least 1 input key is needed for 'zinter' command"),
+            "zdiff" => Error::Invalid("at least 1 input key is needed for 'zdiff' command"),
+            "zdiffstore" => {
+                Error::Invalid("at least 1 input key is needed for 'zdiffstore' command")
+            }
+            "zintercard" => {
+                Error::Invalid("at least 1 input key is needed for 'zintercard' command")
+            }
             _ => Error::Syntax,
         });
     }

@@ -164,7 +164,11 @@ static COMMANDS: &[Spec] = &[
     Spec::new("zadd", -4, zsets::zadd),
     Spec::new("zcard", 2, zsets::zcard),
     Spec::new("zcount", 4, zsets::zcount),
+    Spec::new("zdiff", -3, zsets::zdiff),
+    Spec::new("zdiffstore", -4, zsets::zdiffstore),
     Spec::new("zincrby", 4, zsets::zincrby),
+    Spec::new("zinter", -3, zsets::zinter),
+    Spec::new("zintercard", -3, zsets::zintercard),
     Spec::new("zinterstore", -4, zsets::zinterstore),
     Spec::new("zlexcount", 4, zsets::zlexcount),
     Spec::new("zmscore", -3, zsets::zmscore),
@@ -185,6 +189,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("zrevrank", -3, zsets::zrevrank),
     Spec::new("zscan", -3, zsets::zscan),
     Spec::new("zscore", 3, zsets::zscore),
+    Spec::new("zunion", -3, zsets::zunion),
     Spec::new("zunionstore", -4, zsets::zunionstore),
 ];
 

@@ -301,19 +301,7 @@ pub(super) fn zrandmember(c: &Cache, a: Args) -> Result<Reply> {
 
 fn store(c: &Cache, a: Args, cmd: &'static str) -> Result<Reply> {
     let (keys, rest) = numkeys(&a[1..], cmd)?;
-    // As Redis: the inputs' types are checked before the options are read.
-    let (weights, aggregate) = match store_options(rest, keys.len()) {
-        Ok(options) => options,
-        Err(e) => {
-            let wrong =
-                |k: &&[u8]| !matches!(c.key_type(k), None | Some(ValueType::Set | ValueType::ZSet));
-            return Err(if keys.iter().any(wrong) {
-                Error::WrongType
-            } else {
-                e
-            });
-        }
-    };
+    let (weights, aggregate, _) = checked_options(c, keys, rest, false)?;
     let n = if cmd == "zunionstore" {
         c.zunionstore(a[0], keys, weights.as_deref(), aggregate)?
     } else {
@@ -322,9 +310,80 @@ fn store(c: &Cache, a: Args, cmd: &'static str) -> Result<Reply> {
     Ok(integer(n))
 }
 
-/// ZUNIONSTORE's and ZINTERSTORE's WEIGHTS and AGGREGATE.
-fn store_options(mut rest: Args, n: usize) -> Result<(Option<Vec<f64>>, Aggregate)> {
-    let (mut weights, mut aggregate) = (None, Aggregate::Sum);
+/// The options of the ZUNION family, with the inputs' types checked first when they are
+/// wrong (Redis's order of errors).
+fn checked_options(
+    c: &Cache,
+    keys: Args,
+    rest: Args,
+    withscores: bool,
+) -> Result<(Option<Vec<f64>>, Aggregate, bool)> {
+    store_options(rest, keys.len(), withscores).map_err(|e| {
+        let wrong =
+            |k: &&[u8]| !matches!(c.key_type(k), None | Some(ValueType::Set | ValueType::ZSet));
+        if keys.iter().any(wrong) {
+            Error::WrongType
+        } else {
+            e
+        }
+    })
+}
+
+pub(super) fn zunion(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, rest) = numkeys(a, "zunion")?;
+    let (weights, aggregate, withscores) = checked_options(c, keys, rest, true)?;
+    Ok(scored(
+        c.zunion(keys, weights.as_deref(), aggregate)?,
+        withscores,
+    ))
+}
+
+pub(super) fn zinter(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, rest) = numkeys(a, "zinter")?;
+    let (weights, aggregate, withscores) = checked_options(c, keys, rest, true)?;
+    Ok(scored(
+        c.zinter(keys, weights.as_deref(), aggregate)?,
+        withscores,
+    ))
+}
+
+pub(super) fn zdiff(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, rest) = numkeys(a, "zdiff")?;
+    let withscores = match rest {
+        [] => false,
+        [opt] if is(opt, "WITHSCORES") => true,
+        _ => return Err(Error::Syntax),
+    };
+    Ok(scored(c.zdiff(keys)?, withscores))
+}
+
+pub(super) fn zdiffstore(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, rest) = numkeys(&a[1..], "zdiffstore")?;
+    if !rest.is_empty() {
+        return Err(Error::Syntax);
+    }
+    Ok(integer(c.zdiffstore(a[0], keys)?))
+}
+
+pub(super) fn zintercard(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, rest) = numkeys(a, "zintercard")?;
+    let limit = match rest {
+        [] => 0,
+        [opt, n] if is(opt, "LIMIT") => {
+            usize::try_from(int(n)?).map_err(|_| Error::Invalid("LIMIT can't be negative"))?
+        }
+        _ => return Err(Error::Syntax),
+    };
+    Ok(integer(c.zintercard(keys, limit)?))
+}
+
+/// The ZUNION family's WEIGHTS and AGGREGATE (and WITHSCORES where `withscores` allows).
+fn store_options(
+    mut rest: Args,
+    n: usize,
+    withscores: bool,
+) -> Result<(Option<Vec<f64>>, Aggregate, bool)> {
+    let (mut weights, mut aggregate, mut with) = (None, Aggregate::Sum, false);
     while let [opt, tail @ ..] = rest {
         if is(opt, "WEIGHTS") && tail.len() >= n {
             let w = tail[..n]
@@ -341,11 +400,14 @@ fn store_options(mut rest: Args, n: usize) -> Result<(Option<Vec<f64>>, Aggregat
                 _ => return Err(Error::Syntax),
             };
             rest = tail;
+        } else if withscores && is(opt, "WITHSCORES") {
+            with = true;
+            rest = tail;
         } else {
             return Err(Error::Syntax);
         }
     }
-    Ok((weights, aggregate))
+    Ok((weights, aggregate, with))
 }
 
 pub(super) fn zunionstore(c: &Cache, a: Args) -> Result<Reply> {

@@ -129,3 +129,15 @@ test('bitmaps through the node-redis API', async () => {
   assert.equal(await client.bitOp('NOT', 'n', 's'), 6);
   await client.quit();
 });
+
+test('zUnion, zInter, zDiff and zInterCard through the node-redis API', async () => {
+  const client = createClient({ private: true });
+  await client.connect();
+  await client.zAdd('a', [{ score: 1, value: 'x' }, { score: 2, value: 'y' }]);
+  await client.zAdd('b', [{ score: 4, value: 'y' }]);
+  assert.deepEqual(await client.zUnion(['a', 'b']), ['x', 'y']);
+  assert.deepEqual(await client.zInterWithScores(['a', 'b']), [{ value: 'y', score: 6 }]);
+  assert.deepEqual(await client.zDiff(['a', 'b']), ['x']);
+  assert.equal(await client.zInterCard(['a', 'b']), 1);
+  await client.quit();
+});

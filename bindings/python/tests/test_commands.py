@@ -395,3 +395,14 @@ def test_bitmaps_as_redis_py(r: ferricache.Cache) -> None:
     assert r.substr("s", 1, 3) == "oob"
     with pytest.raises(ResponseError, match="bit offset is not an integer or out of range"):
         r.setbit("seen", -1, 1)
+
+
+def test_zunion_zinter_zdiff_as_redis_py(r: ferricache.Cache) -> None:
+    r.zadd("a", {"x": 1, "y": 2, "z": 3})
+    r.zadd("b", {"y": 4, "z": 5, "w": 6})
+    assert r.zunion(["a", "b"]) == ["x", "w", "y", "z"]  # w and y tie at 6: by member
+    assert r.zunion({"a": 2, "b": 1}, withscores=True) == [("x", 2.0), ("w", 6.0), ("y", 8.0), ("z", 11.0)]
+    assert r.zinter(["a", "b"], aggregate="MAX", withscores=True) == [("y", 4.0), ("z", 5.0)]
+    assert r.zdiff(["a", "b"], withscores=True) == [("x", 1.0)]
+    assert r.zdiffstore("d", ["a", "b"]) == 1 and r.zrange("d", 0, -1) == ["x"]
+    assert r.zintercard(2, ["a", "b"]) == 2 and r.zintercard(2, ["a", "b"], limit=1) == 1

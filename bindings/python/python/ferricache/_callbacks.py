@@ -122,7 +122,7 @@ CALLBACKS: dict[str, Callable[..., Any]] = {
     **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET RENAME SELECT WATCH UNWATCH".split(), bool_ok),
     **dict.fromkeys("SDIFF SINTER SMEMBERS SUNION".split(), _set),
     **dict.fromkeys(
-        "ZPOPMAX ZPOPMIN ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE".split(),
+        "ZDIFF ZINTER ZPOPMAX ZPOPMIN ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE ZUNION".split(),
         zset_score_pairs,
     ),
     **dict.fromkeys("ZINCRBY ZSCORE".split(), _float),

@@ -840,20 +840,50 @@ class Cache(NativeCache):
             args.append("WITHSCORES")
         return self.execute_command(*args)
 
-    def _zstore(self, command: str, dest: KeyT, keys: Any, aggregate: Optional[str]) -> ResponseT:
+    def _zstore(
+        self,
+        command: str,
+        dest: Optional[KeyT],
+        keys: Any,
+        aggregate: Optional[str],
+        withscores: bool = False,
+        score_cast_func: Any = float,
+    ) -> ResponseT:
         weights = None
         if isinstance(keys, dict):
             keys, weights = list(keys.keys()), list(keys.values())
         else:
             keys = list(keys)
-        args: list[Any] = [command, dest, len(keys), *keys]
+        args: list[Any] = [command] + ([] if dest is None else [dest]) + [len(keys), *keys]
         if weights:
             args += ["WEIGHTS", *weights]
         if aggregate:
             if aggregate.upper() not in ("SUM", "MIN", "MAX"):
                 raise DataError("aggregate can be sum, min or max.")
             args += ["AGGREGATE", aggregate]
-        return self.execute_command(*args)
+        if withscores:
+            args.append("WITHSCORES")
+        return self.execute_command(*args, withscores=withscores, score_cast_func=score_cast_func)
+
+    def zunion(
+        self, keys: Any, aggregate: Optional[str] = None, withscores: bool = False, score_cast_func: Any = float
+    ) -> ResponseT:
+        return self._zstore("ZUNION", None, keys, aggregate, withscores, score_cast_func)
+
+    def zinter(self, keys: Any, aggregate: Optional[str] = None, withscores: bool = False) -> ResponseT:
+        return self._zstore("ZINTER", None, keys, aggregate, withscores)
+
+    def zdiff(self, keys: Any, withscores: bool = False) -> ResponseT:
+        keys = list(keys)
+        args: list[Any] = ["ZDIFF", len(keys), *keys] + (["WITHSCORES"] if withscores else [])
+        return self.execute_command(*args, withscores=withscores)
+
+    def zdiffstore(self, dest: KeyT, keys: Any) -> ResponseT:
+        keys = list(keys)
+        return self.execute_command("ZDIFFSTORE", dest, len(keys), *keys)
+
+    def zintercard(self, numkeys: int, keys: list[KeyT], limit: int = 0) -> ResponseT:
+        return self.execute_command("ZINTERCARD", numkeys, *keys, "LIMIT", limit)
 
     def zunionstore(self, dest: KeyT, keys: Any, aggregate: Optional[str] = None) -> ResponseT:
         return self._zstore("ZUNIONSTORE", dest, keys, aggregate)
