@@ -29,6 +29,12 @@ const BUDGET_PER_SHARD: usize = 1024;
 /// The longest single sleep (see the module's docs).
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
+thread_local! {
+    /// True on a reaper's own thread (which must not wait for itself). A plain flag:
+    /// `thread::current()` would allocate on threads Rust did not start (C callers).
+    static IN_REAPER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// How writers reach the reaper. Shared by the keyspace and the thread.
 pub(crate) struct ReaperSignal {
     /// The clock time (ms) the reaper sleeps towards; a write filing an earlier deadline
@@ -44,6 +50,8 @@ pub(crate) struct ReaperSignal {
     /// Runs so far.
     pub cycles: AtomicU64,
     stopped: AtomicBool,
+    /// The thread, joined when the cache goes (so that nothing outlives it).
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl ReaperSignal {
@@ -55,6 +63,7 @@ impl ReaperSignal {
             hz: AtomicU32::new(hz),
             cycles: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
+            thread: Mutex::new(None),
         })
     }
 
@@ -68,11 +77,19 @@ impl ReaperSignal {
         }
     }
 
-    /// The cache is gone: the reaper exits.
+    /// The cache is gone: the reaper exits, and is waited for unless this is its own
+    /// thread (which held the last reference for a moment).
     pub fn stop(&self) {
         self.stopped.store(true, Relaxed);
-        let _reported = self.reported.lock();
-        self.ready.notify_one();
+        {
+            let _reported = self.reported.lock();
+            self.ready.notify_one();
+        }
+        if let Some(handle) = self.thread.lock().take() {
+            if !IN_REAPER.get() {
+                let _ = handle.join();
+            }
+        }
     }
 }
 
@@ -81,13 +98,18 @@ pub(crate) fn spawn(inner: &Arc<Inner>) -> std::io::Result<()> {
     let signal = inner.ks.reaper.clone();
     let weak = Arc::downgrade(inner);
     signal.wake_at.store(u64::MAX, Relaxed);
-    std::thread::Builder::new()
+    let handle = std::thread::Builder::new()
         .name("ferricache-expiry".into())
-        .spawn(move || run(&weak, &signal))
-        .map(drop)
+        .spawn({
+            let signal = signal.clone();
+            move || run(&weak, &signal)
+        })?;
+    *signal.thread.lock() = Some(handle);
+    Ok(())
 }
 
 fn run(weak: &Weak<Inner>, signal: &ReaperSignal) {
+    IN_REAPER.set(true);
     loop {
         if signal.stopped.load(Relaxed) {
             return;
