@@ -184,6 +184,42 @@ impl Cache {
         self.pop_impl(key.as_ref(), End::Left, count)
     }
 
+    /// LMPOP: up to `count` elements from the `end` of the first non-empty list among
+    /// `keys` (checked in order, in one atomic step); (key, elements), or `None`.
+    ///
+    /// ```
+    /// use ferricache::{Cache, End};
+    /// let cache = Cache::new();
+    /// cache.rpush("jobs:high", ["a", "b"]).unwrap();
+    /// let (key, got) = cache.lmpop(&["jobs:urgent", "jobs:high"], End::Left, 5).unwrap().unwrap();
+    /// assert_eq!((&key[..], got.len()), (&b"jobs:high"[..], 2));
+    /// ```
+    pub fn lmpop<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        end: End,
+        count: usize,
+    ) -> Result<Option<(Bytes, Vec<Bytes>)>> {
+        near!(@argv self, "LMPOP" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
+            .arg(end) .arg("COUNT") .arg(count));
+        let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+        self.inner.ks.write_many(&all, 0, |m| {
+            for (k, key) in all.iter().enumerate() {
+                let popped = self.coll_in(
+                    &mut m.key(k),
+                    key,
+                    None,
+                    (notify::LIST, end.pop_event(), false),
+                    |v| v.map(|v| pop_n(v, end, count)).transpose(),
+                )?;
+                if let Some(items) = popped.filter(|p| !p.is_empty()) {
+                    return Ok(Some((Bytes::copy_from_slice(key), items)));
+                }
+            }
+            Ok(None)
+        })
+    }
+
     /// RPOP key count.
     pub fn rpop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Option<Vec<Bytes>>> {
         near!(@argv self, "RPOP" .arg(key.as_ref()) .arg(count));

@@ -663,6 +663,46 @@ impl Cache {
         })
     }
 
+    /// ZMPOP: up to `count` of the lowest (or, with `max`, highest) scored members of the
+    /// first non-empty sorted set among `keys` (in order, in one atomic step).
+    pub fn zmpop<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        max: bool,
+        count: usize,
+    ) -> Result<Option<(Bytes, Vec<(Bytes, f64)>)>> {
+        near!(@argv self, "ZMPOP" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
+            .arg(if max { "MAX" } else { "MIN" }) .arg("COUNT") .arg(count));
+        let event = if max { "zpopmax" } else { "zpopmin" };
+        let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
+        self.inner.ks.write_many(&all, 0, |m| {
+            for (k, key) in all.iter().enumerate() {
+                let popped = self.coll_in(
+                    &mut m.key(k),
+                    key,
+                    None,
+                    (notify::ZSET, event, false),
+                    |v| {
+                        let Some(v) = v else { return Ok(Vec::new()) };
+                        let (z, bytes) = v.as_zset_mut()?;
+                        if count == 0 || z.is_empty() {
+                            return Ok(Vec::new());
+                        }
+                        let popped = z.by_rank(0, count - 1, max);
+                        for (m, _) in &popped {
+                            z.remove(m, bytes);
+                        }
+                        Ok(popped)
+                    },
+                )?;
+                if !popped.is_empty() {
+                    return Ok(Some((Bytes::copy_from_slice(key), popped)));
+                }
+            }
+            Ok(None)
+        })
+    }
+
     /// ZPOPMIN key count: removes and returns the lowest-scored members.
     pub fn zpopmin(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<(Bytes, f64)>> {
         near!(@argv self, "ZPOPMIN" .arg(key.as_ref()) .arg(count));

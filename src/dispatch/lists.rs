@@ -162,3 +162,41 @@ pub(super) fn blmove(c: &Cache, a: Args) -> Result<Reply> {
 pub(super) fn brpoplpush(c: &Cache, a: Args) -> Result<Reply> {
     Ok(opt_bulk(c.brpoplpush(a[0], a[1], timeout(a[2])?)?))
 }
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count].
+pub(super) fn lmpop(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, rest) = mpop_keys(a)?;
+    let (end, count) = match rest {
+        [dir, tail @ ..] => (end(dir)?, mpop_count(tail)?),
+        [] => return Err(Error::Syntax),
+    };
+    Ok(match c.lmpop(keys, end, count)? {
+        Some((key, items)) => Reply::Array(vec![Reply::Bulk(key), bulks(items)]),
+        None => Reply::Nil,
+    })
+}
+
+/// The keys of LMPOP / ZMPOP and what follows them.
+pub(super) fn mpop_keys(a: Args) -> Result<(Args, Args)> {
+    let n = int(a[0]).map_err(|_| Error::Invalid("numkeys should be greater than 0"))?;
+    if n <= 0 {
+        return Err(Error::Invalid("numkeys should be greater than 0"));
+    }
+    let n = n as usize;
+    if n >= a.len() {
+        return Err(Error::Syntax);
+    }
+    Ok((&a[1..=n], &a[n + 1..]))
+}
+
+/// `[COUNT count]` of LMPOP / ZMPOP (1 without it).
+pub(super) fn mpop_count(rest: Args) -> Result<usize> {
+    match rest {
+        [] => Ok(1),
+        [opt, n] if is(opt, "COUNT") => match int(n) {
+            Ok(n) if n > 0 => Ok(n as usize),
+            _ => Err(Error::Invalid("count should be greater than 0")),
+        },
+        _ => Err(Error::Syntax),
+    }
+}

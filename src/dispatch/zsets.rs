@@ -5,6 +5,7 @@ use super::args::{
     timeout, Args,
 };
 use super::reply::{int as integer, opt_bulk, scan_page, scored, Reply};
+use crate::commands::num::format_score;
 use crate::error::{Error, Result};
 use crate::{Aggregate, Cache, RangeBy, ValueType, ZAddOptions};
 
@@ -423,4 +424,28 @@ pub(super) fn zscan(c: &Cache, a: Args) -> Result<Reply> {
     let (pattern, count) = scan_options(&a[2..])?;
     let (next, page) = c.zscan(a[0], cur, pattern.as_deref(), count)?;
     Ok(scan_page(next, scored(page, true)))
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
+pub(super) fn zmpop(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, rest) = super::lists::mpop_keys(a)?;
+    let (max, count) = match rest {
+        [dir, tail @ ..] if is(dir, "MIN") => (false, super::lists::mpop_count(tail)?),
+        [dir, tail @ ..] if is(dir, "MAX") => (true, super::lists::mpop_count(tail)?),
+        _ => return Err(Error::Syntax),
+    };
+    Ok(match c.zmpop(keys, max, count)? {
+        Some((key, items)) => Reply::Array(vec![
+            Reply::Bulk(key),
+            Reply::Array(
+                items
+                    .into_iter()
+                    .map(|(m, s)| {
+                        Reply::Array(vec![Reply::Bulk(m), Reply::Bulk(format_score(s).into())])
+                    })
+                    .collect(),
+            ),
+        ]),
+        None => Reply::Nil,
+    })
 }

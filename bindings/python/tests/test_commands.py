@@ -406,3 +406,14 @@ def test_zunion_zinter_zdiff_as_redis_py(r: ferricache.Cache) -> None:
     assert r.zdiff(["a", "b"], withscores=True) == [("x", 1.0)]
     assert r.zdiffstore("d", ["a", "b"]) == 1 and r.zrange("d", 0, -1) == ["x"]
     assert r.zintercard(2, ["a", "b"]) == 2 and r.zintercard(2, ["a", "b"], limit=1) == 1
+
+
+def test_lmpop_and_zmpop_as_redis_py(r: ferricache.Cache) -> None:
+    r.rpush("l2", "a", "b", "c")
+    assert r.lmpop(2, "l1", "l2", direction="LEFT") == ["l2", ["a"]]
+    assert r.lmpop(2, "l1", "l2", direction="RIGHT", count=5) == ["l2", ["c", "b"]]
+    assert r.lmpop(2, "l1", "l2", direction="LEFT") is None
+    r.zadd("z", {"a": 1, "b": 2})
+    assert r.zmpop(2, ["y", "z"], max=True) == ["z", [["b", "2"]]]
+    with pytest.raises(DataError):
+        r.zmpop(1, ["z"])

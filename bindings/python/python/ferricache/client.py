@@ -499,6 +499,13 @@ class Cache(NativeCache):
     def linsert(self, name: KeyT, where: str, refvalue: EncodableT, value: EncodableT) -> ResponseT:
         return self.execute_command("LINSERT", name, where, refvalue, value)
 
+    def lmpop(self, num_keys: int, *args: KeyT, direction: str, count: Optional[int] = 1) -> ResponseT:
+        """LMPOP: ``[key, [elements]]`` from the first non-empty list, or None."""
+        cmd_args: list[Any] = [num_keys, *args, direction]
+        if count != 1:
+            cmd_args += ["COUNT", count]
+        return self.execute_command("LMPOP", *cmd_args)
+
     def lpos(
         self,
         name: KeyT,
@@ -823,6 +830,17 @@ class Cache(NativeCache):
 
     def zremrangebylex(self, name: KeyT, min: EncodableT, max: EncodableT) -> ResponseT:
         return self.execute_command("ZREMRANGEBYLEX", name, min, max)
+
+    def zmpop(
+        self, num_keys: int, keys: list[KeyT], min: bool = False, max: bool = False, count: int = 1
+    ) -> ResponseT:
+        """ZMPOP: ``[key, [[member, score], ...]]`` from the first non-empty sorted set."""
+        if min == max:
+            raise DataError()
+        args: list[Any] = [num_keys, *keys, "MIN" if min else "MAX"]
+        if count != 1:
+            args += ["COUNT", count]
+        return self.execute_command("ZMPOP", *args)
 
     def zpopmin(self, name: KeyT, count: Optional[int] = None) -> ResponseT:
         args = [count] if count is not None else []
