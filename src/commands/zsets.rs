@@ -95,6 +95,9 @@ fn check_score(score: f64) -> Result<f64> {
     }
 }
 
+/// ZMPOP's answer: the key popped from, with the members and their scores.
+type KeyedPops = Option<(Bytes, Vec<(Bytes, f64)>)>;
+
 /// How ZUNION, ZINTER and ZDIFF (and their STORE forms) combine their inputs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SetOp {
@@ -665,12 +668,7 @@ impl Cache {
 
     /// ZMPOP: up to `count` of the lowest (or, with `max`, highest) scored members of the
     /// first non-empty sorted set among `keys` (in order, in one atomic step).
-    pub fn zmpop<K: AsRef<[u8]>>(
-        &self,
-        keys: &[K],
-        max: bool,
-        count: usize,
-    ) -> Result<Option<(Bytes, Vec<(Bytes, f64)>)>> {
+    pub fn zmpop<K: AsRef<[u8]>>(&self, keys: &[K], max: bool, count: usize) -> Result<KeyedPops> {
         near!(@argv self, "ZMPOP" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
             .arg(if max { "MAX" } else { "MIN" }) .arg("COUNT") .arg(count));
         let event = if max { "zpopmax" } else { "zpopmin" };
