@@ -552,3 +552,30 @@ impl FromReply for Vec<(Bytes, usize)> {
         Ok(out)
     }
 }
+
+/// LMPOP and ZMPOP: nil, or the key and what was popped from it.
+fn keyed<T: FromReply>(r: Reply) -> Result<Option<(Bytes, T)>> {
+    match check(r)? {
+        Reply::Nil => Ok(None),
+        Reply::Array(mut items) if items.len() == 2 => {
+            let popped = T::from_reply(items.pop().expect("two"))?;
+            Ok(Some((
+                Bytes::from_reply(items.pop().expect("two"))?,
+                popped,
+            )))
+        }
+        r => Err(unexpected(&r)),
+    }
+}
+
+impl FromReply for Option<(Bytes, Vec<Bytes>)> {
+    fn from_reply(r: Reply) -> Result<Self> {
+        keyed(r)
+    }
+}
+
+impl FromReply for Option<(Bytes, Vec<(Bytes, f64)>)> {
+    fn from_reply(r: Reply) -> Result<Self> {
+        keyed(r)
+    }
+}
