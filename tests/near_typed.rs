@@ -142,6 +142,21 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
     same!(n, l, |c| c.incr("ctr"));
     same!(n, l, |c| c.decr_by("ctr", 10));
     same!(n, l, |c| c.incr_by_float("f", 2.5));
+    same!(n, l, |c| c.setbit("bits", 9, true));
+    same!(n, l, |c| c.getbit("bits", 9));
+    same!(n, l, |c| c.bitcount("bits", None));
+    same!(n, l, |c| c.bitpos(
+        "bits",
+        0,
+        None,
+        None,
+        ferricache::BitUnit::Byte
+    ));
+    same!(n, l, |c| c.bitop(
+        ferricache::BitOp::Not,
+        "nbits",
+        &["bits"]
+    ));
     same!(n, l, |c| c.incr_by_float("f", -0.25));
     same!(n, l, |c| c.incr("s"));
     same!(n, l, |c| c.incr_by_float("s", 1.0));
@@ -212,6 +227,11 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
     same!(n, l, |c| c.lpop("q"));
     same!(n, l, |c| c.rpop("q"));
     same!(n, l, |c| c.lpop_count("q", 2));
+    same!(n, l, |c| c.lmpop(
+        &["nolist", "q"],
+        ferricache::End::Right,
+        1
+    ));
     same!(n, l, |c| c.rpop_count("nolist", 2));
     same!(n, l, |c| c.rpush("q", ["1", "2", "3", "4"]));
     same!(n, l, |c| c.ltrim("q", 1, -2));
@@ -375,6 +395,16 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
         Aggregate::Sum
     ));
     same!(n, l, |c| c.zrange_withscores("zu", 0, -1));
+    same!(n, l, |c| c.zunion(
+        &["z", "z2"],
+        Some(&[1.0, 3.0]),
+        Aggregate::Sum
+    ));
+    same!(n, l, |c| c.zinter(&["z", "z2"], None, Aggregate::Min));
+    same!(n, l, |c| c.zdiff(&["z", "z2"]));
+    same!(n, l, |c| c.zdiffstore("zd", &["z", "z2"]));
+    same!(n, l, |c| c.zintercard(&["z", "z2"], 0));
+    same!(n, l, |c| c.zmpop(&["nozset", "zd"], true, 2));
     same!(n, l, |c| c.zpopmin("zu", 2));
     same!(n, l, |c| c.zpopmax("zu", 1));
     same!(n, l, |c| c.bzpopmin(&["zu"], 0.1));
