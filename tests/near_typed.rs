@@ -403,6 +403,14 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
     same!(n, l, |c| c.zinter(&["z", "z2"], None, Aggregate::Min));
     same!(n, l, |c| c.zdiff(&["z", "z2"]));
     same!(n, l, |c| c.zdiffstore("zd", &["z", "z2"]));
+    same!(n, l, |c| c.zrangestore(
+        "zr",
+        "z",
+        &ferricache::RangeBy::Index(0, 1),
+        true,
+        None
+    ));
+    same!(n, l, |c| c.zrange_withscores("zr", 0, -1));
     same!(n, l, |c| c.zintercard(&["z", "z2"], 0));
     same!(n, l, |c| c.zmpop(&["nozset", "zd"], true, 2));
     same!(n, l, |c| c.zpopmin("zu", 2));

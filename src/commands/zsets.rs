@@ -95,6 +95,24 @@ fn check_score(score: f64) -> Result<f64> {
     }
 }
 
+/// The members of `z` that ZRANGE selects, in its order.
+fn range_of(
+    z: &ZSet,
+    by: &RangeBy,
+    rev: bool,
+    offset: usize,
+    count: Option<usize>,
+) -> Vec<(Bytes, f64)> {
+    match by {
+        RangeBy::Index(a, b) => match index_range(*a, *b, z.len()) {
+            Some((a, b)) => z.by_rank(a, b, rev),
+            None => Vec::new(),
+        },
+        RangeBy::Score(min, max) => z.by_score(*min, *max, rev, offset, count),
+        RangeBy::Lex(min, max) => z.by_lex(min, max, rev, offset, count),
+    }
+}
+
 /// ZMPOP's answer: the key popped from, with the members and their scores.
 type KeyedPops = Option<(Bytes, Vec<(Bytes, f64)>)>;
 
@@ -457,16 +475,71 @@ impl Cache {
         };
         self.with_zset(
             key.as_ref(),
-            |z| match by {
-                RangeBy::Index(a, b) => match index_range(*a, *b, z.len()) {
-                    Some((a, b)) => z.by_rank(a, b, rev),
-                    None => Vec::new(),
-                },
-                RangeBy::Score(min, max) => z.by_score(*min, *max, rev, offset, count),
-                RangeBy::Lex(min, max) => z.by_lex(min, max, rev, offset, count),
-            },
+            |z| range_of(z, by, rev, offset, count),
             Vec::new(),
         )
+    }
+
+    /// ZRANGESTORE: the range ZRANGE would answer (`by`, `rev`, `limit` as in
+    /// [`zrange_by`](Cache::zrange_by)) stored at `dst`; its size (0 deletes `dst`).
+    ///
+    /// ```
+    /// use ferricache::{Cache, RangeBy};
+    /// let cache = Cache::new();
+    /// cache.zadd("lb", [(50.0, "ada"), (70.0, "bob"), (65.0, "cy")]).unwrap();
+    /// assert_eq!(cache.zrangestore("top2", "lb", &RangeBy::Index(0, 1), true, None).unwrap(), 2);
+    /// assert_eq!(cache.zrange("top2", 0, -1).unwrap(), vec!["cy", "bob"]);
+    /// ```
+    pub fn zrangestore(
+        &self,
+        dst: impl AsRef<[u8]>,
+        src: impl AsRef<[u8]>,
+        by: &RangeBy,
+        rev: bool,
+        limit: Option<(i64, i64)>,
+    ) -> Result<usize> {
+        if limit.is_some() && matches!(by, RangeBy::Index(..)) {
+            return Err(Error::Invalid(
+                "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            ));
+        }
+        near!(@argv self, "ZRANGESTORE" .arg(dst.as_ref()) .args(crate::remote::typed::zrange_args(src.as_ref(), by, rev, limit)));
+        let (offset, count) = match limit {
+            Some((o, _)) if o < 0 => (usize::MAX, Some(0)),
+            Some((o, c)) => (o as usize, (c >= 0).then_some(c as usize)),
+            None => (0, None),
+        };
+        let (dst, src) = (dst.as_ref(), src.as_ref());
+        self.inner.ks.write_many(&[dst, src], 64, |m| {
+            let range = {
+                let mut tx = m.key(1);
+                match tx.find(src) {
+                    Some(i) => {
+                        let z = tx.entry(i).value.as_zset()?;
+                        if count == Some(0) {
+                            Vec::new()
+                        } else {
+                            range_of(z, by, rev, offset, count)
+                        }
+                    }
+                    None => Vec::new(),
+                }
+            };
+            let mut z = ZSet::new();
+            let mut bytes = 0;
+            for (member, score) in range {
+                z.set(member, score, &mut bytes);
+            }
+            let len = z.len();
+            self.store_coll(
+                &mut m.key(0),
+                dst,
+                Kind::ZSet(z),
+                bytes,
+                (notify::ZSET, "zrangestore", true),
+            );
+            Ok(len)
+        })
     }
 
     /// ZRANGE key start stop: members by rank.

@@ -180,6 +180,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("zrange", -4, zsets::zrange),
     Spec::new("zrangebylex", -4, zsets::zrangebylex),
     Spec::new("zrangebyscore", -4, zsets::zrangebyscore),
+    Spec::new("zrangestore", -5, zsets::zrangestore),
     Spec::new("zrank", -3, zsets::zrank),
     Spec::new("zrem", -3, zsets::zrem),
     Spec::new("zremrangebylex", 4, zsets::zremrangebylex),

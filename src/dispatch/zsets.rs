@@ -127,6 +127,23 @@ fn by_lex(first: &[u8], second: &[u8], rev: bool) -> Result<RangeBy> {
 }
 
 pub(super) fn zrange(c: &Cache, a: Args) -> Result<Reply> {
+    let (by, rev, withscores, limit) = zrange_spec(a)?;
+    Ok(scored(c.zrange_by(a[0], &by, rev, limit)?, withscores))
+}
+
+/// ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count].
+pub(super) fn zrangestore(c: &Cache, a: Args) -> Result<Reply> {
+    let (by, rev, withscores, limit) = zrange_spec(&a[1..])?;
+    if withscores {
+        return Err(Error::Syntax);
+    }
+    Ok(integer(c.zrangestore(a[0], a[1], &by, rev, limit)?))
+}
+
+/// ZRANGE's key, bounds and options (`a`: key min max options...): the range, REV,
+/// WITHSCORES and LIMIT.
+#[allow(clippy::type_complexity)]
+fn zrange_spec(a: Args) -> Result<(RangeBy, bool, bool, Option<(i64, i64)>)> {
     let (mut score, mut lex, mut rev, mut withscores, mut limit) =
         (false, false, false, false, None);
     let mut rest = &a[3..];
@@ -160,7 +177,7 @@ pub(super) fn zrange(c: &Cache, a: Args) -> Result<Reply> {
     } else {
         RangeBy::Index(int(a[1])?, int(a[2])?)
     };
-    Ok(scored(c.zrange_by(a[0], &by, rev, limit)?, withscores))
+    Ok((by, rev, withscores, limit))
 }
 
 fn range_by(c: &Cache, a: Args, lex: bool, rev: bool) -> Result<Reply> {

@@ -393,14 +393,8 @@ pub(crate) fn limit_args(limit: Option<(i64, i64)>) -> Vec<Vec<u8>> {
     v
 }
 
-/// [`crate::Cache::zrange_by`] in near-cache mode: ZRANGE with BYSCORE / BYLEX / REV.
-pub(crate) fn zrange_by(
-    cache: &crate::Cache,
-    key: &[u8],
-    by: &crate::RangeBy,
-    rev: bool,
-    limit: Option<(i64, i64)>,
-) -> Result<Vec<(Bytes, f64)>> {
+/// ZRANGE's arguments after the key: the bounds (in REV order), BYSCORE / BYLEX, REV, LIMIT.
+fn zrange_options(by: &crate::RangeBy, rev: bool, limit: Option<(i64, i64)>) -> Vec<Vec<u8>> {
     use crate::RangeBy;
     let bounds = |lo: Argv, hi: Argv| if rev { [hi, lo] } else { [lo, hi] };
     let (range, kind) = match by {
@@ -420,8 +414,31 @@ pub(crate) fn zrange_by(
         .args(kind)
         .args(rev.then_some("REV"))
         .args(limit_args(limit));
-    let options = &options.0[1..];
-    if matches!(by, RangeBy::Lex(..)) {
+    options.0[1..].to_vec()
+}
+
+/// ZRANGESTORE's arguments after the destination: the source, then ZRANGE's options.
+pub(crate) fn zrange_args(
+    src: &[u8],
+    by: &crate::RangeBy,
+    rev: bool,
+    limit: Option<(i64, i64)>,
+) -> Vec<Vec<u8>> {
+    let mut v = vec![src.to_vec()];
+    v.extend(zrange_options(by, rev, limit));
+    v
+}
+
+/// [`crate::Cache::zrange_by`] in near-cache mode: ZRANGE with BYSCORE / BYLEX / REV.
+pub(crate) fn zrange_by(
+    cache: &crate::Cache,
+    key: &[u8],
+    by: &crate::RangeBy,
+    rev: bool,
+    limit: Option<(i64, i64)>,
+) -> Result<Vec<(Bytes, f64)>> {
+    let options = zrange_options(by, rev, limit);
+    if matches!(by, crate::RangeBy::Lex(..)) {
         return Argv::cmd("EVAL")
             .arg(LEX_WITH_SCORES)
             .arg("1")

@@ -417,3 +417,11 @@ def test_lmpop_and_zmpop_as_redis_py(r: ferricache.Cache) -> None:
     assert r.zmpop(2, ["y", "z"], max=True) == ["z", [["b", "2"]]]
     with pytest.raises(DataError):
         r.zmpop(1, ["z"])
+
+
+def test_zrangestore_as_redis_py(r: ferricache.Cache) -> None:
+    r.zadd("z", {"a": 1, "b": 2, "c": 3})
+    assert r.zrangestore("top", "z", 0, 1, desc=True) == 2
+    assert r.zrange("top", 0, -1) == ["b", "c"]
+    assert r.zrangestore("mid", "z", "(1", "+inf", byscore=True, offset=0, num=1) == 1
+    assert r.zrange("mid", 0, -1) == ["b"]

@@ -751,13 +751,44 @@ class Cache(NativeCache):
         offset: Optional[int] = None,
         num: Optional[int] = None,
     ) -> ResponseT:
+        return self._zrange("ZRANGE", None, name, start, end, desc, byscore, bylex, withscores, score_cast_func, offset, num)
+
+    def zrangestore(
+        self,
+        dest: KeyT,
+        name: KeyT,
+        start: Any,
+        end: Any,
+        byscore: bool = False,
+        bylex: bool = False,
+        desc: bool = False,
+        offset: Optional[int] = None,
+        num: Optional[int] = None,
+    ) -> ResponseT:
+        return self._zrange("ZRANGESTORE", dest, name, start, end, desc, byscore, bylex, False, None, offset, num)
+
+    def _zrange(
+        self,
+        command: str,
+        dest: Optional[KeyT],
+        name: KeyT,
+        start: Any,
+        end: Any,
+        desc: bool,
+        byscore: bool,
+        bylex: bool,
+        withscores: bool,
+        score_cast_func: Any,
+        offset: Optional[int],
+        num: Optional[int],
+    ) -> ResponseT:
         if byscore and bylex:
             raise DataError("``byscore`` and ``bylex`` can not be specified together.")
         if (offset is not None and num is None) or (num is not None and offset is None):
             raise DataError("``offset`` and ``num`` must both be specified.")
         if bylex and withscores:
             raise DataError("``withscores`` not supported in combination with ``bylex``.")
-        args: list[Any] = ["ZRANGE", name, start, end]
+        args: list[Any] = [command] + ([] if dest is None else [dest]) + [name, start, end]
         if byscore:
             args.append("BYSCORE")
         if bylex:
