@@ -141,3 +141,16 @@ test('zUnion, zInter, zDiff and zInterCard through the node-redis API', async ()
   assert.equal(await client.zInterCard(['a', 'b']), 1);
   await client.quit();
 });
+
+test('lmPop, zmPop and zRangeStore through the node-redis API', async () => {
+  const client = createClient({ private: true });
+  await client.connect();
+  await client.rPush('l', ['a', 'b', 'c']);
+  assert.deepEqual(await client.lmPop(['none', 'l'], 'LEFT', { COUNT: 2 }), ['l', ['a', 'b']]);
+  await client.zAdd('z', [{ score: 1, value: 'x' }, { score: 2, value: 'y' }]);
+  assert.equal(await client.zRangeStore('top', 'z', 0, 0, { REV: true }), 1);
+  assert.deepEqual(await client.zRange('top', 0, -1), ['y']);
+  const popped = await client.zmPop(['z'], 'MIN');
+  assert.equal(popped.key, 'z');
+  await client.quit();
+});
