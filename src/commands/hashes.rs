@@ -4,7 +4,7 @@ use bytes::Bytes;
 
 use super::coll::scan_step;
 use super::long_double::LongDouble;
-use super::num::{format_i64, parse_f64, parse_i64};
+use super::num::{format_i64, parse_i64, strtod};
 use crate::error::{Error, Result};
 use crate::eviction::random_u64;
 use crate::glob::glob_match;
@@ -208,7 +208,7 @@ impl Cache {
         }
         let text =
             self.hincrbyfloat_arg(key.as_ref(), field.into(), format!("{by:e}").as_bytes())?;
-        Ok(parse_f64(&text).expect("HINCRBYFLOAT stores a float"))
+        Ok(strtod(&text).expect("HINCRBYFLOAT stores a float"))
     }
 
     /// HINCRBYFLOAT with the increment as the client's text: returns the stored text.

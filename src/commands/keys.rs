@@ -74,7 +74,7 @@ impl ExpireCondition {
         .collect()
     }
 
-    fn check(self) -> Result<()> {
+    pub(crate) fn check(self) -> Result<()> {
         if self.nx && (self.xx || self.gt || self.lt) {
             return Err(Error::Invalid(
                 "NX and XX, GT or LT options at the same time are not compatible",

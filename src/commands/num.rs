@@ -27,9 +27,52 @@ pub fn parse_i64(s: &[u8]) -> Result<i64> {
         .ok_or(Error::NotInteger)
 }
 
-/// Parses a float as Redis's `string2d` (`strtod`): no leading or trailing space, not
-/// NaN; hexadecimal (`0x10`) too.
+/// Parses a float as Redis's `getDoubleFromObject` (`strtod`): no leading or trailing
+/// space, not NaN, hexadecimal (`0x10`) too; a number too large for a double (`1e309`) or
+/// so small that it reads as zero (`1e-400`) is out of range, as `strtod`'s `ERANGE`.
+///
+/// ```
+/// use ferricache::parse::float;
+/// assert_eq!(float(b"0x10").unwrap(), 16.0);
+/// assert_eq!(float(b"-inf").unwrap(), f64::NEG_INFINITY);
+/// assert!(float(b"1e309").is_err() && float(b"nan").is_err() && float(b" 1").is_err());
+/// ```
 pub fn parse_f64(s: &[u8]) -> Result<f64> {
+    let v = strtod(s)?;
+    let t = std::str::from_utf8(s).map_err(|_| Error::NotFloat)?;
+    let digits = t.trim_start_matches(['+', '-']);
+    let (mantissa, hex) = match digits.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("0x") => (&digits[2..], true),
+        _ => (digits, false),
+    };
+    let mantissa = mantissa
+        .split(|c: char| {
+            if hex {
+                c == 'p' || c == 'P'
+            } else {
+                c == 'e' || c == 'E'
+            }
+        })
+        .next()
+        .unwrap_or("");
+    let overflow = v.is_infinite() && !digits.starts_with(['i', 'I']);
+    let underflow = v == 0.0
+        && mantissa.chars().any(|c| {
+            if hex {
+                c.is_ascii_hexdigit() && c != '0'
+            } else {
+                ('1'..='9').contains(&c)
+            }
+        });
+    if overflow || underflow {
+        return Err(Error::NotFloat);
+    }
+    Ok(v)
+}
+
+/// A float as `strtod` reads it without the range check: `1e309` is infinity. Score bounds
+/// (`ZRANGEBYSCORE k 1e309 +inf`) read this way, as Redis's `zslParseRange` does.
+pub fn strtod(s: &[u8]) -> Result<f64> {
     let t = std::str::from_utf8(s).map_err(|_| Error::NotFloat)?;
     if t.is_empty()
         || t.starts_with(|c: char| c.is_ascii_whitespace())

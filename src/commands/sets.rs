@@ -5,6 +5,7 @@ use indexmap::IndexSet;
 
 use super::coll::scan_step;
 use super::hashes::random_picks;
+use super::num::parse_i64;
 use crate::error::Result;
 use crate::glob::glob_match;
 use crate::notify;
@@ -342,8 +343,16 @@ impl Cache {
             |s| {
                 let matches = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m));
                 if !s.scans_by_index() {
-                    let all = s.iter().filter(|m| matches(m));
-                    return (0, all.map(Bytes::copy_from_slice).collect());
+                    // Redis 7.0 returns an intset whole in one page and walks any other set
+                    // by its cursor, however small.
+                    let members: Vec<&[u8]> = s.iter().collect();
+                    if members.iter().all(|m| parse_i64(m).is_ok()) {
+                        let all = members.into_iter().filter(|m| matches(m));
+                        return (0, all.map(Bytes::copy_from_slice).collect());
+                    }
+                    let (range, next) = scan_step(members.len(), cursor, count);
+                    let page = range.rev().map(|i| members[i]).filter(|m| matches(m));
+                    return (next, page.map(Bytes::copy_from_slice).collect());
                 }
                 let (range, next) = scan_step(s.len(), cursor, count);
                 let members = range

@@ -3,7 +3,7 @@
 use bytes::{Bytes, BytesMut};
 
 use super::long_double::LongDouble;
-use super::num::{format_i64, parse_f64, parse_i64};
+use super::num::{format_i64, parse_i64, strtod};
 use crate::error::{Error, Result};
 use crate::expiry::{deadline_after, deadline_at};
 use crate::notify;
@@ -652,7 +652,7 @@ impl Cache {
             return Err(Error::NotFloat);
         }
         let text = self.incr_by_float_arg(key.as_ref(), format!("{by:e}").as_bytes())?;
-        Ok(parse_f64(&text).expect("INCRBYFLOAT stores a float"))
+        Ok(strtod(&text).expect("INCRBYFLOAT stores a float"))
     }
 
     /// INCRBYFLOAT with the increment as the client's text (the dispatcher's form):

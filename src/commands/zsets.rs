@@ -49,7 +49,7 @@ impl ZAddOptions {
         .collect()
     }
 
-    fn check(self) -> Result<()> {
+    pub(crate) fn check(self) -> Result<()> {
         if self.nx && self.xx {
             return Err(Error::Invalid(
                 "XX and NX options at the same time are not compatible",
@@ -153,12 +153,14 @@ fn read_inputs(
 }
 
 /// Combines the inputs as Redis's zunionInterDiffGenericCommand does; the result and its
-/// byte count.
+/// byte count. The set stores -0 as 0; the members whose score came out -0 are pushed to
+/// `negative_zeros`, since ZUNION and ZINTER reply -0 where the STORE forms store 0.
 fn combine(
     inputs: &[Vec<(Bytes, f64)>],
     weights: Option<&[f64]>,
     agg: Aggregate,
     op: SetOp,
+    negative_zeros: &mut Vec<Bytes>,
 ) -> (ZSet, usize) {
     let mut z = ZSet::new();
     let mut bytes = 0;
@@ -223,6 +225,9 @@ fn combine(
     }
     for (member, (score, n)) in acc {
         if !inter || n == inputs.len() {
+            if score == 0.0 && score.is_sign_negative() {
+                negative_zeros.push(member.clone());
+            }
             z.set(member, score, &mut bytes);
         }
     }
@@ -915,7 +920,7 @@ impl Cache {
         all.extend(keys.iter().map(AsRef::as_ref));
         self.inner.ks.write_many(&all, 64, |m| {
             let inputs = read_inputs(m, &all, 1)?;
-            let (z, bytes) = combine(&inputs, weights, agg, op);
+            let (z, bytes) = combine(&inputs, weights, agg, op, &mut Vec::new());
             let len = z.len();
             self.store_coll(
                 &mut m.key(0),
@@ -942,12 +947,20 @@ impl Cache {
         let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         self.inner.ks.write_many(&all, 0, |m| {
             let inputs = read_inputs(m, &all, 0)?;
-            let (z, _) = combine(&inputs, weights, agg, op);
-            Ok(if z.is_empty() {
-                Vec::new()
-            } else {
-                z.by_rank(0, z.len() - 1, false)
-            })
+            let mut negative_zeros = Vec::new();
+            let (z, _) = combine(&inputs, weights, agg, op, &mut negative_zeros);
+            if z.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut ranked = z.by_rank(0, z.len() - 1, false);
+            if !negative_zeros.is_empty() {
+                for (member, score) in &mut ranked {
+                    if negative_zeros.contains(member) {
+                        *score = -0.0;
+                    }
+                }
+            }
+            Ok(ranked)
         })
     }
 

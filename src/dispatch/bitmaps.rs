@@ -1,14 +1,17 @@
 //! Bitmap commands.
 
-use super::args::{int, is, Args};
+use super::args::{int, is, key_first, Args};
 use super::reply::{int as integer, Reply};
 use crate::error::{Error, Result};
-use crate::{BitOp, BitUnit, Cache};
+use crate::{BitOp, BitUnit, Cache, ValueType};
 
+/// A bit offset: 0 up to the 512 MB string limit (2^32 bits), as Redis's
+/// `getBitOffsetFromArgument`.
 fn offset(arg: &[u8]) -> Result<u64> {
     int(arg)
         .ok()
         .and_then(|n| u64::try_from(n).ok())
+        .filter(|&n| n < 1 << 32)
         .ok_or(Error::Invalid(
             "bit offset is not an integer or out of range",
         ))
@@ -37,32 +40,55 @@ pub(super) fn getbit(c: &Cache, a: Args) -> Result<Reply> {
     Ok(integer(i64::from(c.getbit(a[0], offset(a[1])?)?)))
 }
 
+/// BITCOUNT key [start end [BYTE | BIT]]: the key is looked up before the range is read.
 pub(super) fn bitcount(c: &Cache, a: Args) -> Result<Reply> {
-    let range = match &a[1..] {
-        [] => None,
-        [start, end, rest @ ..] if rest.len() <= 1 => {
-            Some((int(start)?, int(end)?, unit(rest.first())?))
-        }
-        _ => return Err(Error::Syntax),
-    };
-    Ok(integer(c.bitcount(a[0], range)? as i64))
+    key_first(
+        c,
+        a[0],
+        ValueType::String,
+        || Ok(integer(0)),
+        || {
+            let range = match &a[1..] {
+                [] => None,
+                [start, end, rest @ ..] if rest.len() <= 1 => {
+                    let (start, end) = (int(start)?, int(end)?);
+                    // An empty range from the end answers 0 before the unit is read.
+                    let unit = if start < 0 && end < 0 && start > end {
+                        BitUnit::Byte
+                    } else {
+                        unit(rest.first())?
+                    };
+                    Some((start, end, unit))
+                }
+                _ => return Err(Error::Syntax),
+            };
+            Ok(integer(c.bitcount(a[0], range)? as i64))
+        },
+    )
 }
 
+/// BITPOS key bit [start [end [BYTE | BIT]]]: the bit is read first, then the key looked
+/// up (a missing key is all zeros), then the range, unit before end.
 pub(super) fn bitpos(c: &Cache, a: Args) -> Result<Reply> {
     let bit = match int(a[1]) {
         Ok(b @ (0 | 1)) => b as u8,
         Ok(_) => return Err(Error::Invalid("The bit argument must be 1 or 0.")),
         Err(e) => return Err(e),
     };
-    let (start, end, unit) = match &a[2..] {
-        [] => (None, None, BitUnit::Byte),
-        [start] => (Some(int(start)?), None, BitUnit::Byte),
-        [start, end, rest @ ..] if rest.len() <= 1 => {
-            (Some(int(start)?), Some(int(end)?), unit(rest.first())?)
-        }
-        _ => return Err(Error::Syntax),
-    };
-    Ok(integer(c.bitpos(a[0], bit, start, end, unit)?))
+    let missing = || Ok(integer(if bit == 1 { -1 } else { 0 }));
+    key_first(c, a[0], ValueType::String, missing, || {
+        let (start, end, unit) = match &a[2..] {
+            [] => (None, None, BitUnit::Byte),
+            [start] => (Some(int(start)?), None, BitUnit::Byte),
+            [start, end, rest @ ..] if rest.len() <= 1 => {
+                let start = int(start)?;
+                let unit = unit(rest.first())?;
+                (Some(start), Some(int(end)?), unit)
+            }
+            _ => return Err(Error::Syntax),
+        };
+        Ok(integer(c.bitpos(a[0], bit, start, end, unit)?))
+    })
 }
 
 pub(super) fn bitop(c: &Cache, a: Args) -> Result<Reply> {

@@ -1,11 +1,13 @@
 //! Hash commands.
 
-use super::args::{cursor, int, is, owned, scan_options, Args};
+use super::args::{
+    cursor, empty_scan, int, is, key_first, owned, random_count, scan_options, Args,
+};
 use super::reply::{
     bool_int, bulk, bulks, int as integer, opt_bulk, opt_bulks, pairs, scan_page, Reply,
 };
 use crate::error::{Error, Result};
-use crate::Cache;
+use crate::{Cache, ValueType};
 
 fn field_values(a: Args, cmd: &'static str) -> Result<Vec<(bytes::Bytes, bytes::Bytes)>> {
     if a.len() % 2 != 0 {
@@ -79,12 +81,13 @@ pub(super) fn hrandfield(c: &Cache, a: Args) -> Result<Reply> {
     match a {
         [key] => Ok(opt_bulk(c.hrandfield(key)?)),
         [key, count, rest @ ..] => {
+            let count = random_count(count)?;
             let withvalues = match rest {
                 [] => false,
                 [opt] if is(opt, "WITHVALUES") => true,
                 _ => return Err(Error::Syntax),
             };
-            let picked = c.hrandfield_count(key, int(count)?)?;
+            let picked = c.hrandfield_count(key, count)?;
             Ok(if withvalues {
                 pairs(picked)
             } else {
@@ -97,7 +100,9 @@ pub(super) fn hrandfield(c: &Cache, a: Args) -> Result<Reply> {
 
 pub(super) fn hscan(c: &Cache, a: Args) -> Result<Reply> {
     let cur = cursor(a[1])?;
-    let (pattern, count) = scan_options(&a[2..])?;
-    let (next, page) = c.hscan(a[0], cur, pattern.as_deref(), count)?;
-    Ok(scan_page(next, pairs(page)))
+    key_first(c, a[0], ValueType::Hash, empty_scan, || {
+        let (pattern, count) = scan_options(&a[2..])?;
+        let (next, page) = c.hscan(a[0], cur, pattern.as_deref(), count)?;
+        Ok(scan_page(next, pairs(page)))
+    })
 }

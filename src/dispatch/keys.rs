@@ -71,6 +71,8 @@ fn expire_family(c: &Cache, a: Args, when: fn(i64) -> Expiry) -> Result<Reply> {
             )));
         };
     }
+    // Redis checks the options' conflicts before it reads the time.
+    cond.check()?;
     Ok(bool_int(c.expire_with(a[0], when(int(a[1])?), cond)?))
 }
 

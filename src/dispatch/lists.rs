@@ -1,10 +1,10 @@
 //! List commands, blocking pops included (they block the calling thread).
 
-use super::args::{int, is, owned, positive, timeout, Args};
+use super::args::{arity, int, is, key_first, owned, positive, positive_or, timeout, Args};
 use super::reply::{bulks, int as integer, opt_bulk, Reply};
 use crate::commands::lists::RANK_ZERO;
 use crate::error::{Error, Result};
-use crate::{Cache, End, Position};
+use crate::{Cache, End, Position, ValueType};
 
 fn values<'a>(a: Args<'a>) -> impl Iterator<Item = bytes::Bytes> + 'a {
     a.iter().map(|v| owned(v))
@@ -40,7 +40,10 @@ fn pop(c: &Cache, a: Args, end: End) -> Result<Reply> {
             };
             Ok(popped.map_or(Reply::Nil, bulks))
         }
-        _ => Err(Error::Syntax),
+        _ => Err(arity(match end {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        })),
     }
 }
 
@@ -61,11 +64,23 @@ pub(super) fn llen(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 pub(super) fn lindex(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(opt_bulk(c.lindex(a[0], int(a[1])?)?))
+    key_first(
+        c,
+        a[0],
+        ValueType::List,
+        || Ok(Reply::Nil),
+        || Ok(opt_bulk(c.lindex(a[0], int(a[1])?)?)),
+    )
 }
 
 pub(super) fn lset(c: &Cache, a: Args) -> Result<Reply> {
-    c.lset(a[0], int(a[1])?, owned(a[2])).map(|_| Reply::OK)
+    key_first(
+        c,
+        a[0],
+        ValueType::List,
+        || Err(Error::NoSuchKey),
+        || c.lset(a[0], int(a[1])?, owned(a[2])).map(|_| Reply::OK),
+    )
 }
 
 pub(super) fn lrem(c: &Cache, a: Args) -> Result<Reply> {
@@ -90,19 +105,17 @@ pub(super) fn linsert(c: &Cache, a: Args) -> Result<Reply> {
 pub(super) fn lpos(c: &Cache, a: Args) -> Result<Reply> {
     let (mut rank, mut count, mut maxlen) = (1, None, 0);
     let mut rest = &a[2..];
+    // Each option is checked as it comes, so the errors come in the arguments' order.
     while let [opt, value, tail @ ..] = rest {
-        let n = int(value)?;
         if is(opt, "RANK") {
-            // Checked here, so that the errors come in the arguments' order, as Redis's.
-            if n == 0 {
+            rank = int(value)?;
+            if rank == 0 {
                 return Err(Error::Invalid(RANK_ZERO));
             }
-            rank = n;
         } else if is(opt, "COUNT") {
-            count =
-                Some(usize::try_from(n).map_err(|_| Error::Invalid("COUNT can't be negative"))?);
+            count = Some(positive_or(value, "COUNT can't be negative")?);
         } else if is(opt, "MAXLEN") {
-            maxlen = usize::try_from(n).map_err(|_| Error::Invalid("MAXLEN can't be negative"))?;
+            maxlen = positive_or(value, "MAXLEN can't be negative")?;
         } else {
             return Err(Error::Syntax);
         }
@@ -110,6 +123,12 @@ pub(super) fn lpos(c: &Cache, a: Args) -> Result<Reply> {
     }
     if !rest.is_empty() {
         return Err(Error::Syntax);
+    }
+    if rank == i64::MIN {
+        // Redis 7.0 negates the rank in a C `long`, where -i64::MIN stays negative: the
+        // search runs from the tail and COUNT no longer limits it.
+        rank = -1;
+        count = count.map(|_| 0);
     }
     let found = c.lpos(a[0], a[1], rank, count, maxlen)?;
     Ok(match count {
@@ -189,12 +208,14 @@ pub(super) fn mpop_keys(a: Args) -> Result<(Args, Args)> {
     Ok((&a[1..=n], &a[n + 1..]))
 }
 
-/// `[COUNT count]` of LMPOP / ZMPOP (1 without it).
+/// `[COUNT count]` of LMPOP / ZMPOP (1 without it); the count is checked before what
+/// follows it, as Redis does.
 pub(super) fn mpop_count(rest: Args) -> Result<usize> {
     match rest {
         [] => Ok(1),
-        [opt, n] if is(opt, "COUNT") => match int(n) {
-            Ok(n) if n > 0 => Ok(n as usize),
+        [opt, n, tail @ ..] if is(opt, "COUNT") => match int(n) {
+            Ok(n) if n > 0 && tail.is_empty() => Ok(n as usize),
+            Ok(n) if n > 0 => Err(Error::Syntax),
             _ => Err(Error::Invalid("count should be greater than 0")),
         },
         _ => Err(Error::Syntax),

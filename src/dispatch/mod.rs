@@ -302,10 +302,7 @@ fn check(argv: &[&[u8]]) -> std::result::Result<&'static Spec, Reply> {
         return Err(unknown(argv).into());
     };
     if !spec.arity_ok(argv.len()) {
-        return Err(Reply::Error(format!(
-            "ERR wrong number of arguments for '{}' command",
-            spec.name
-        )));
+        return Err(args::arity(spec.name).into());
     }
     Ok(spec)
 }

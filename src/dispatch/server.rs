@@ -63,7 +63,12 @@ pub(super) fn publish(c: &Cache, a: Args) -> Result<Reply> {
 
 pub(super) fn pubsub(c: &Cache, a: Args) -> Result<Reply> {
     let sub = a[0];
-    if is(sub, "CHANNELS") && a.len() <= 2 {
+    let too_many = (is(sub, "CHANNELS") && a.len() > 2) || (is(sub, "NUMPAT") && a.len() > 1);
+    if too_many {
+        let name = String::from_utf8_lossy(sub).to_ascii_lowercase();
+        return Err(super::args::arity(&format!("pubsub|{name}")));
+    }
+    if is(sub, "CHANNELS") {
         Ok(bulks(c.pubsub_channels(a.get(1).copied())))
     } else if is(sub, "NUMSUB") {
         let counts = c.pubsub_numsub(&a[1..]);
@@ -73,7 +78,7 @@ pub(super) fn pubsub(c: &Cache, a: Args) -> Result<Reply> {
                 .flat_map(|(ch, n)| [Reply::Bulk(ch), integer(n)])
                 .collect(),
         ))
-    } else if is(sub, "NUMPAT") && a.len() == 1 {
+    } else if is(sub, "NUMPAT") {
         Ok(integer(c.pubsub_numpat()))
     } else {
         Err(unknown_subcommand(sub, "PUBSUB"))

@@ -1,9 +1,12 @@
 //! Set commands.
 
-use super::args::{cursor, int, is, numkeys, owned, positive, scan_options, Args};
+use super::args::{
+    cursor, empty_scan, key_first, limit_option, numkeys, owned, positive, random_count,
+    scan_options, Args,
+};
 use super::reply::{bool_int, bulks, int as integer, opt_bulk, scan_page, Reply};
 use crate::error::{Error, Result};
-use crate::Cache;
+use crate::{Cache, ValueType};
 
 pub(super) fn sadd(c: &Cache, a: Args) -> Result<Reply> {
     Ok(integer(c.sadd(a[0], a[1..].iter().map(|m| owned(m)))?))
@@ -41,7 +44,7 @@ pub(super) fn spop(c: &Cache, a: Args) -> Result<Reply> {
 pub(super) fn srandmember(c: &Cache, a: Args) -> Result<Reply> {
     match a {
         [key] => Ok(opt_bulk(c.srandmember(key)?)),
-        [key, count] => Ok(bulks(c.srandmember_count(key, int(count)?)?)),
+        [key, count] => Ok(bulks(c.srandmember_count(key, random_count(count)?)?)),
         _ => Err(Error::Syntax),
     }
 }
@@ -76,19 +79,14 @@ pub(super) fn sdiffstore(c: &Cache, a: Args) -> Result<Reply> {
 
 pub(super) fn sintercard(c: &Cache, a: Args) -> Result<Reply> {
     let (keys, rest) = numkeys(a, "sintercard")?;
-    let limit = match rest {
-        [] => 0,
-        [opt, n] if is(opt, "LIMIT") => {
-            usize::try_from(int(n)?).map_err(|_| Error::Invalid("LIMIT can't be negative"))?
-        }
-        _ => return Err(Error::Syntax),
-    };
-    Ok(integer(c.sintercard(keys, limit)?))
+    Ok(integer(c.sintercard(keys, limit_option(rest)?)?))
 }
 
 pub(super) fn sscan(c: &Cache, a: Args) -> Result<Reply> {
     let cur = cursor(a[1])?;
-    let (pattern, count) = scan_options(&a[2..])?;
-    let (next, page) = c.sscan(a[0], cur, pattern.as_deref(), count)?;
-    Ok(scan_page(next, bulks(page)))
+    key_first(c, a[0], ValueType::Set, empty_scan, || {
+        let (pattern, count) = scan_options(&a[2..])?;
+        let (next, page) = c.sscan(a[0], cur, pattern.as_deref(), count)?;
+        Ok(scan_page(next, bulks(page)))
+    })
 }

@@ -1,43 +1,43 @@
 //! String commands.
 
-use super::args::{int, is, owned, Args};
+use super::args::{int, is, key_first, owned, Args};
 use super::reply::{bool_int, bulk, int as integer, opt_bulk, opt_bulks, Reply};
 use crate::error::{Error, Result};
-use crate::{Cache, Expiry, SetCondition, SetOptions};
+use crate::{Cache, Expiry, SetCondition, SetOptions, ValueType};
 
 pub(super) fn get(c: &Cache, a: Args) -> Result<Reply> {
     Ok(opt_bulk(c.get(a[0])?))
 }
 
-/// One of EX / PX / EXAT / PXAT with its value, if `opt` names one.
-fn expiry_option(opt: &[u8], value: Option<&&[u8]>) -> Result<Option<Expiry>> {
-    let make: fn(i64) -> Expiry = if is(opt, "EX") {
-        Expiry::Ex
+/// The expiry that EX / PX / EXAT / PXAT makes of its number, if `opt` names one. Redis
+/// reads the options first and the number afterwards, so its errors come later.
+fn expiry_word(opt: &[u8]) -> Option<fn(i64) -> Expiry> {
+    if is(opt, "EX") {
+        Some(Expiry::Ex)
     } else if is(opt, "PX") {
-        Expiry::Px
+        Some(Expiry::Px)
     } else if is(opt, "EXAT") {
-        Expiry::ExAt
+        Some(Expiry::ExAt)
     } else if is(opt, "PXAT") {
-        Expiry::PxAt
+        Some(Expiry::PxAt)
     } else {
-        return Ok(None);
-    };
-    let value = value.ok_or(Error::Syntax)?;
-    Ok(Some(make(int(value)?)))
+        None
+    }
 }
 
 pub(super) fn set(c: &Cache, a: Args) -> Result<Reply> {
     let mut opts = SetOptions::new();
+    let mut timed = None;
     let mut i = 2;
     while i < a.len() {
         let opt = a[i];
-        if let Some(e) = expiry_option(opt, a.get(i + 1))? {
-            if opts.expiry.is_some() {
+        if let (Some(make), Some(value)) = (expiry_word(opt), a.get(i + 1)) {
+            if opts.expiry.is_some() || timed.is_some() {
                 return Err(Error::Syntax);
             }
-            opts.expiry = Some(e);
+            timed = Some((make, value));
             i += 1;
-        } else if is(opt, "KEEPTTL") && opts.expiry.is_none() {
+        } else if is(opt, "KEEPTTL") && opts.expiry.is_none() && timed.is_none() {
             opts.expiry = Some(Expiry::KeepTtl);
         } else if is(opt, "NX") && opts.condition != SetCondition::Xx {
             opts.condition = SetCondition::Nx;
@@ -49,6 +49,9 @@ pub(super) fn set(c: &Cache, a: Args) -> Result<Reply> {
             return Err(Error::Syntax);
         }
         i += 1;
+    }
+    if let Some((make, value)) = timed {
+        opts.expiry = Some(make(int(value)?));
     }
     let out = c.set_with(a[0], owned(a[1]), &opts)?;
     Ok(match (opts.get, out.written) {
@@ -94,11 +97,12 @@ pub(super) fn getex(c: &Cache, a: Args) -> Result<Reply> {
     let expiry = match &a[1..] {
         [] => None,
         [opt] if is(opt, "PERSIST") => Some(Expiry::Persist),
-        [opt, value] => match expiry_option(opt, Some(value)) {
-            Ok(e) => Some(e.ok_or(Error::Syntax)?),
+        [opt, value] => match (expiry_word(opt).ok_or(Error::Syntax)?, int(value)) {
+            (make, Ok(n)) => Some(make(n)),
             // Redis reads the number after looking the key up: a missing key is nil.
-            Err(_) if c.exists(&[a[0]]) == 0 => return Ok(Reply::Nil),
-            Err(e) => return Err(e),
+            (_, Err(e)) => {
+                return key_first(c, a[0], ValueType::String, || Ok(Reply::Nil), || Err(e))
+            }
         },
         _ => return Err(Error::Syntax),
     };

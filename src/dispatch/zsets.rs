@@ -1,8 +1,8 @@
 //! Sorted-set commands. Scores come back as [`Reply::Double`].
 
 use super::args::{
-    cursor, float, int, is, lex_bound, numkeys, owned, positive, scan_options, score_bound,
-    timeout, Args,
+    cursor, empty_scan, float, int, is, key_first, lex_bound, limit_option, numkeys, owned,
+    positive, random_count, scan_options, score_bound, timeout, Args,
 };
 use super::reply::{int as integer, opt_bulk, scan_page, scored, Reply};
 use crate::commands::num::format_score;
@@ -31,6 +31,13 @@ pub(super) fn zadd(c: &Cache, a: Args) -> Result<Reply> {
     let rest = &a[i..];
     if rest.is_empty() || rest.len() % 2 != 0 {
         return Err(Error::Syntax);
+    }
+    // Redis's order: the pair count, the options, INCR's single pair, then the scores.
+    opts.check()?;
+    if incr && rest.len() > 2 {
+        return Err(Error::Invalid(
+            "INCR option supports a single increment-element pair",
+        ));
     }
     let pairs = rest
         .chunks_exact(2)
@@ -89,23 +96,6 @@ pub(super) fn zrevrank(c: &Cache, a: Args) -> Result<Reply> {
     rank(c, a, true)
 }
 
-/// The options after a range: WITHSCORES and LIMIT offset count, in any order.
-fn range_options(mut rest: Args) -> Result<(bool, Option<(i64, i64)>)> {
-    let (mut withscores, mut limit) = (false, None);
-    while let [opt, tail @ ..] = rest {
-        if is(opt, "WITHSCORES") {
-            withscores = true;
-            rest = tail;
-        } else if let (true, [off, count, tail @ ..]) = (is(opt, "LIMIT"), tail) {
-            limit = Some((int(off)?, int(count)?));
-            rest = tail;
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
-    Ok((withscores, limit))
-}
-
 /// A score or lex range in argument order (`first`, `second`), as `RangeBy` wants it
 /// (min first); reversed commands give max first.
 fn by_score(first: &[u8], second: &[u8], rev: bool) -> Result<RangeBy> {
@@ -127,96 +117,97 @@ fn by_lex(first: &[u8], second: &[u8], rev: bool) -> Result<RangeBy> {
 }
 
 pub(super) fn zrange(c: &Cache, a: Args) -> Result<Reply> {
-    let (by, rev, withscores, limit) = zrange_spec(a)?;
+    range(c, a, By::Auto, None)
+}
+
+pub(super) fn zrevrange(c: &Cache, a: Args) -> Result<Reply> {
+    range(c, a, By::Rank, Some(true))
+}
+
+pub(super) fn zrangebyscore(c: &Cache, a: Args) -> Result<Reply> {
+    range(c, a, By::Score, Some(false))
+}
+
+pub(super) fn zrevrangebyscore(c: &Cache, a: Args) -> Result<Reply> {
+    range(c, a, By::Score, Some(true))
+}
+
+pub(super) fn zrangebylex(c: &Cache, a: Args) -> Result<Reply> {
+    range(c, a, By::Lex, Some(false))
+}
+
+pub(super) fn zrevrangebylex(c: &Cache, a: Args) -> Result<Reply> {
+    range(c, a, By::Lex, Some(true))
+}
+
+fn range(c: &Cache, a: Args, by: By, rev: Option<bool>) -> Result<Reply> {
+    let (by, rev, withscores, limit) = zrange_spec(a, false, by, rev)?;
     Ok(scored(c.zrange_by(a[0], &by, rev, limit)?, withscores))
 }
 
 /// ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count].
 pub(super) fn zrangestore(c: &Cache, a: Args) -> Result<Reply> {
-    let (by, rev, withscores, limit) = zrange_spec(&a[1..])?;
-    if withscores {
-        return Err(Error::Syntax);
-    }
+    let (by, rev, _, limit) = zrange_spec(&a[1..], true, By::Auto, None)?;
     Ok(integer(c.zrangestore(a[0], a[1], &by, rev, limit)?))
 }
 
-/// ZRANGE's key, bounds and options (`a`: key min max options...): the range, REV,
-/// WITHSCORES and LIMIT.
+/// What a ZRANGE-family command ranges by: fixed by the older commands (ZREVRANGE,
+/// ZRANGEBYSCORE ...), chosen by an option for ZRANGE and ZRANGESTORE (`Auto`).
+#[derive(Clone, Copy, PartialEq)]
+enum By {
+    Auto,
+    Rank,
+    Score,
+    Lex,
+}
+
+/// The ZRANGE family's key, bounds and options (`a`: key min max options...) as Redis's
+/// zrangeGenericCommand reads them: the options (REV and BY... only where the command
+/// leaves them open, each once; WITHSCORES not for ZRANGESTORE), their conflicts, then the
+/// bounds. Gives the range, REV, WITHSCORES and LIMIT.
 #[allow(clippy::type_complexity)]
-fn zrange_spec(a: Args) -> Result<(RangeBy, bool, bool, Option<(i64, i64)>)> {
-    let (mut score, mut lex, mut rev, mut withscores, mut limit) =
-        (false, false, false, false, None);
+fn zrange_spec(
+    a: Args,
+    store: bool,
+    mut by: By,
+    fixed_rev: Option<bool>,
+) -> Result<(RangeBy, bool, bool, Option<(i64, i64)>)> {
+    let (mut rev, mut withscores, mut limit) = (fixed_rev.unwrap_or(false), false, None);
     let mut rest = &a[3..];
     while let [opt, tail @ ..] = rest {
         rest = tail;
-        match () {
-            _ if is(opt, "BYSCORE") => score = true,
-            _ if is(opt, "BYLEX") => lex = true,
-            _ if is(opt, "REV") => rev = true,
-            _ if is(opt, "WITHSCORES") => withscores = true,
-            _ if is(opt, "LIMIT") => match tail {
-                [off, count, tail @ ..] => {
-                    limit = Some((int(off)?, int(count)?));
-                    rest = tail;
-                }
-                _ => return Err(Error::Syntax),
-            },
+        match tail {
+            _ if !store && is(opt, "WITHSCORES") => withscores = true,
+            [off, count, tail @ ..] if is(opt, "LIMIT") => {
+                limit = Some((int(off)?, int(count)?));
+                rest = tail;
+            }
+            _ if fixed_rev.is_none() && !rev && is(opt, "REV") => rev = true,
+            _ if by == By::Auto && is(opt, "BYLEX") => by = By::Lex,
+            _ if by == By::Auto && is(opt, "BYSCORE") => by = By::Score,
             _ => return Err(Error::Syntax),
         }
     }
-    if score && lex {
-        return Err(Error::Syntax);
+    let by = if by == By::Auto { By::Rank } else { by };
+    match limit {
+        // LIMIT with a count of -1 is the default, which Redis lets pass by rank.
+        Some((_, n)) if n != -1 && by == By::Rank => {
+            return Err(Error::Invalid(
+                "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            ))
+        }
+        Some(_) if by == By::Rank => limit = None,
+        _ => {}
     }
-    if lex && withscores {
+    if by == By::Lex && withscores {
         return Err(BYLEX_WITHSCORES);
     }
-    let by = if score {
-        by_score(a[1], a[2], rev)?
-    } else if lex {
-        by_lex(a[1], a[2], rev)?
-    } else {
-        RangeBy::Index(int(a[1])?, int(a[2])?)
+    let range = match by {
+        By::Score => by_score(a[1], a[2], rev)?,
+        By::Lex => by_lex(a[1], a[2], rev)?,
+        _ => RangeBy::Index(int(a[1])?, int(a[2])?),
     };
-    Ok((by, rev, withscores, limit))
-}
-
-fn range_by(c: &Cache, a: Args, lex: bool, rev: bool) -> Result<Reply> {
-    let (withscores, limit) = range_options(&a[3..])?;
-    if lex && withscores {
-        return Err(BYLEX_WITHSCORES);
-    }
-    let by = if lex {
-        by_lex(a[1], a[2], rev)?
-    } else {
-        by_score(a[1], a[2], rev)?
-    };
-    Ok(scored(c.zrange_by(a[0], &by, rev, limit)?, withscores))
-}
-
-pub(super) fn zrangebyscore(c: &Cache, a: Args) -> Result<Reply> {
-    range_by(c, a, false, false)
-}
-
-pub(super) fn zrevrangebyscore(c: &Cache, a: Args) -> Result<Reply> {
-    range_by(c, a, false, true)
-}
-
-pub(super) fn zrangebylex(c: &Cache, a: Args) -> Result<Reply> {
-    range_by(c, a, true, false)
-}
-
-pub(super) fn zrevrangebylex(c: &Cache, a: Args) -> Result<Reply> {
-    range_by(c, a, true, true)
-}
-
-pub(super) fn zrevrange(c: &Cache, a: Args) -> Result<Reply> {
-    let withscores = match &a[3..] {
-        [] => false,
-        [opt] if is(opt, "WITHSCORES") => true,
-        _ => return Err(Error::Syntax),
-    };
-    let by = RangeBy::Index(int(a[1])?, int(a[2])?);
-    Ok(scored(c.zrange_by(a[0], &by, true, None)?, withscores))
+    Ok((range, rev, withscores, limit))
 }
 
 pub(super) fn zcount(c: &Cache, a: Args) -> Result<Reply> {
@@ -306,12 +297,13 @@ pub(super) fn zrandmember(c: &Cache, a: Args) -> Result<Reply> {
     match a {
         [key] => Ok(opt_bulk(c.zrandmember(key)?)),
         [key, count, rest @ ..] => {
+            let count = random_count(count)?;
             let withscores = match rest {
                 [] => false,
                 [opt] if is(opt, "WITHSCORES") => true,
                 _ => return Err(Error::Syntax),
             };
-            Ok(scored(c.zrandmember_count(key, int(count)?)?, withscores))
+            Ok(scored(c.zrandmember_count(key, count)?, withscores))
         }
         [] => Err(Error::Syntax),
     }
@@ -336,7 +328,13 @@ fn checked_options(
     rest: Args,
     withscores: bool,
 ) -> Result<(Option<Vec<f64>>, Aggregate, bool)> {
-    store_options(rest, keys.len(), withscores).map_err(|e| {
+    inputs_first(c, keys, || store_options(rest, keys.len(), withscores))
+}
+
+/// Runs the option parsing `f`; if it fails, an input key of the wrong type is reported
+/// instead, as Redis looks the inputs up before it reads the options.
+fn inputs_first<T>(c: &Cache, keys: Args, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    f().map_err(|e| {
         let wrong =
             |k: &&[u8]| !matches!(c.key_type(k), None | Some(ValueType::Set | ValueType::ZSet));
         if keys.iter().any(wrong) {
@@ -367,31 +365,26 @@ pub(super) fn zinter(c: &Cache, a: Args) -> Result<Reply> {
 
 pub(super) fn zdiff(c: &Cache, a: Args) -> Result<Reply> {
     let (keys, rest) = numkeys(a, "zdiff")?;
-    let withscores = match rest {
-        [] => false,
-        [opt] if is(opt, "WITHSCORES") => true,
-        _ => return Err(Error::Syntax),
-    };
+    let withscores = inputs_first(c, keys, || match rest {
+        [] => Ok(false),
+        opts if opts.iter().all(|o| is(o, "WITHSCORES")) => Ok(true),
+        _ => Err(Error::Syntax),
+    })?;
     Ok(scored(c.zdiff(keys)?, withscores))
 }
 
 pub(super) fn zdiffstore(c: &Cache, a: Args) -> Result<Reply> {
     let (keys, rest) = numkeys(&a[1..], "zdiffstore")?;
-    if !rest.is_empty() {
-        return Err(Error::Syntax);
-    }
+    inputs_first(c, keys, || match rest {
+        [] => Ok(()),
+        _ => Err(Error::Syntax),
+    })?;
     Ok(integer(c.zdiffstore(a[0], keys)?))
 }
 
 pub(super) fn zintercard(c: &Cache, a: Args) -> Result<Reply> {
     let (keys, rest) = numkeys(a, "zintercard")?;
-    let limit = match rest {
-        [] => 0,
-        [opt, n] if is(opt, "LIMIT") => {
-            usize::try_from(int(n)?).map_err(|_| Error::Invalid("LIMIT can't be negative"))?
-        }
-        _ => return Err(Error::Syntax),
-    };
+    let limit = inputs_first(c, keys, || limit_option(rest))?;
     Ok(integer(c.zintercard(keys, limit)?))
 }
 
@@ -438,9 +431,11 @@ pub(super) fn zinterstore(c: &Cache, a: Args) -> Result<Reply> {
 
 pub(super) fn zscan(c: &Cache, a: Args) -> Result<Reply> {
     let cur = cursor(a[1])?;
-    let (pattern, count) = scan_options(&a[2..])?;
-    let (next, page) = c.zscan(a[0], cur, pattern.as_deref(), count)?;
-    Ok(scan_page(next, scored(page, true)))
+    key_first(c, a[0], ValueType::ZSet, empty_scan, || {
+        let (pattern, count) = scan_options(&a[2..])?;
+        let (next, page) = c.zscan(a[0], cur, pattern.as_deref(), count)?;
+        Ok(scan_page(next, scored(page, true)))
+    })
 }
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].

@@ -88,7 +88,7 @@ impl FromReply for Option<f64> {
         match check(r)? {
             Reply::Nil => Ok(None),
             Reply::Double(d) => Ok(Some(d)),
-            Reply::Bulk(b) => crate::commands::num::parse_f64(&b).map(Some),
+            Reply::Bulk(b) => crate::commands::num::strtod(&b).map(Some),
             r => Err(unexpected(&r)),
         }
     }

@@ -227,10 +227,38 @@ impl ZSet {
         (lo, hi.max(lo))
     }
 
-    fn lex_span(&self, min: &LexBound, max: &LexBound) -> (usize, usize) {
-        let lo = self.lower_bound(|_, m| !min.above_min(m));
-        let hi = self.lower_bound(|_, m| max.below_max(m));
-        (lo, hi.max(lo))
+    /// Ranks `lo..hi` of the members in a lex range. Lex ranges assume equal scores; where
+    /// the scores differ, a small set answers as Redis walks a listpack: nothing unless the
+    /// last member is above `min` and the first below `max`, then from the first member
+    /// above `min` (the last below `max` with `rev`) while the members stay in range.
+    fn lex_span(&self, min: &LexBound, max: &LexBound, rev: bool) -> (usize, usize) {
+        let Repr::Packed(p) = &self.repr else {
+            let lo = self.lower_bound(|_, m| !min.above_min(m));
+            let hi = self.lower_bound(|_, m| max.below_max(m));
+            return (lo, hi.max(lo));
+        };
+        let members: Vec<&[u8]> = p.iter().map(|(_, m)| m).collect();
+        let (Some(first), Some(last)) = (members.first(), members.last()) else {
+            return (0, 0);
+        };
+        if !min.above_min(last) || !max.below_max(first) {
+            return (0, 0);
+        }
+        if rev {
+            let Some(hi) = members.iter().rposition(|m| max.below_max(m)) else {
+                return (0, 0);
+            };
+            let run = members[..=hi].iter().rev().take_while(|m| min.above_min(m));
+            let lo = hi + 1 - run.count();
+            (lo, hi + 1)
+        } else {
+            let lo = members
+                .iter()
+                .position(|m| min.above_min(m))
+                .unwrap_or(members.len());
+            let run = members[lo..].iter().take_while(|m| max.below_max(m));
+            (lo, lo + run.count())
+        }
     }
 
     /// Members with a score in `[min, max]`, skipping `offset` and returning at most
@@ -254,7 +282,7 @@ impl ZSet {
         offset: usize,
         count: Option<usize>,
     ) -> Vec<(Bytes, f64)> {
-        self.span_walk(self.lex_span(min, max), rev, offset, count)
+        self.span_walk(self.lex_span(min, max, rev), rev, offset, count)
     }
 
     fn span_walk(
@@ -279,7 +307,7 @@ impl ZSet {
     }
 
     pub fn count_lex(&self, min: &LexBound, max: &LexBound) -> usize {
-        let (lo, hi) = self.lex_span(min, max);
+        let (lo, hi) = self.lex_span(min, max, false);
         hi - lo
     }
 
