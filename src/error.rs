@@ -32,6 +32,10 @@ pub enum Error {
     OffsetOutOfRange,
     /// A SCAN cursor that was not issued by this engine.
     InvalidCursor,
+    /// PFADD, PFCOUNT or PFMERGE on a string that is not a HyperLogLog.
+    NotHyperLogLog,
+    /// A HyperLogLog string whose registers do not add up (Redis's `INVALIDOBJ`).
+    CorruptHyperLogLog,
     /// Any other `ERR` reply; the text is Redis's (for example options that contradict each
     /// other, or `decrement would overflow`).
     Invalid(&'static str),
@@ -89,6 +93,8 @@ impl Error {
             Error::StringTooLong,
             Error::OffsetOutOfRange,
             Error::InvalidCursor,
+            Error::NotHyperLogLog,
+            Error::CorruptHyperLogLog,
             Error::WouldBlock,
         ];
         // A fault of this process's own link, passed through a reply (`execute`).
@@ -138,6 +144,10 @@ impl fmt::Display for Error {
             }
             Error::OffsetOutOfRange => f.write_str("ERR offset is out of range"),
             Error::InvalidCursor => f.write_str("ERR invalid cursor"),
+            Error::NotHyperLogLog => {
+                f.write_str("WRONGTYPE Key is not a valid HyperLogLog string value.")
+            }
+            Error::CorruptHyperLogLog => f.write_str("INVALIDOBJ Corrupted HLL object detected"),
             Error::Invalid(what) => write!(f, "ERR {what}"),
             Error::Command(msg) | Error::InvalidConfig(msg) => write!(f, "ERR {msg}"),
             Error::Disconnected => {

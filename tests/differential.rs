@@ -96,6 +96,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("bitmaps", "bitcount k [i_i_[BYTE|BIT]]"),
     ("bitmaps", "bitpos k x [i_[i_[BYTE|BIT]]]"),
     ("bitmaps", "bitop (AND|OR|XOR|NOT) k k+"),
+    // HyperLogLog (values in Redis's format: the data check compares their bytes)
+    ("hyperloglog", "pfadd k v+"),
+    ("hyperloglog", "pfadd k {m_m_m_v_m}"),
+    ("hyperloglog", "pfcount k+"),
+    ("hyperloglog", "pfmerge k k+"),
     // keys
     ("keys", "copy k k [REPLACE]"),
     ("keys", "del k+"),
@@ -241,7 +246,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 const KEYS: &[&str] = &["a", "b", "c", "d", "e", "f", "g", "h"];
 
-/// The data every round starts from: one key of each type, an intset, a missing key.
+/// The data every round starts from: one key of each type, an intset, a HyperLogLog.
 const SEED: &[&[&str]] = &[
     &["SET", "a", "hello"],
     &["SET", "b", "10", "EX", "1000"],
@@ -252,6 +257,7 @@ const SEED: &[&[&str]] = &[
         "ZADD", "f", "1", "m1", "2", "m2", "2.5", "m3", "0", "a", "0", "b",
     ],
     &["SADD", "g", "1", "2", "3"],
+    &["PFADD", "h", "a", "b", "c"],
 ];
 
 fn pool(token: char) -> &'static [&'static str] {
@@ -664,4 +670,51 @@ fn random_commands_agree_with_redis() {
         failures.len(),
         failures[..failures.len().min(300)].join("\n")
     );
+}
+
+/// HyperLogLog beyond the fuzzer's few elements: sparse values that grow dense, counts up to
+/// 200k, merges of sparse and dense values. Counts and bytes must be Redis's.
+#[test]
+fn hyperloglog_counts_and_bytes_match_redis() {
+    let server = RedisServer::start();
+    let mut redis = Server::connect(server.port);
+    let cache = Cache::new();
+    let both = |redis: &mut Server, argv: &[String]| {
+        let (theirs, ours) = (redis.call(argv), of_reply(&cache.execute(argv)));
+        assert_eq!(theirs, ours, "{:?}", &argv[..argv.len().min(4)]);
+        ours
+    };
+    let mut added = 0;
+    for (key, target) in [("small", 50), ("medium", 1500), ("large", 200_000)] {
+        let mut batch = 1;
+        while added < target {
+            let mut argv = vec!["PFADD".to_string(), key.to_string()];
+            argv.extend((added..(added + batch).min(target)).map(|i| format!("user:{i}")));
+            added = (added + batch).min(target);
+            batch = (batch * 2).min(5000);
+            both(&mut redis, &argv);
+            both(&mut redis, &["PFCOUNT".into(), key.into()]);
+            both(&mut redis, &["GET".into(), key.into()]);
+        }
+        added = 0;
+    }
+    for argv in [
+        &["PFCOUNT", "small", "medium", "large", "missing"][..],
+        &["PFMERGE", "sparse", "small", "medium"],
+        &["GET", "sparse"],
+        &["PFMERGE", "dense", "small", "large"],
+        &["GET", "dense"],
+        &["PFCOUNT", "dense"],
+        &["PFADD", "empty"],
+        &["GET", "empty"],
+        &["SET", "text", "not a sketch"],
+        &["PFADD", "text", "x"],
+        &["PFCOUNT", "small", "text"],
+        &["SET", "corrupt", "HYLL\u{1}\0\0\0\0\0\0\0\0\0\0\0\u{7f}"],
+        &["PFCOUNT", "corrupt"],
+        &["PFADD", "corrupt", "x"],
+    ] {
+        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        both(&mut redis, &argv);
+    }
 }

@@ -4,6 +4,7 @@
 pub(crate) mod bitmaps;
 pub(crate) mod coll;
 pub(crate) mod hashes;
+pub(crate) mod hll;
 pub(crate) mod keys;
 pub(crate) mod lists;
 pub(crate) mod long_double;

@@ -147,7 +147,7 @@ pub struct SetOutcome {
     pub previous: Option<Bytes>,
 }
 
-fn grow_of(key: &[u8], value_len: usize) -> usize {
+pub(super) fn grow_of(key: &[u8], value_len: usize) -> usize {
     ENTRY_OVERHEAD + key.len() + value_len
 }
 

@@ -8,6 +8,7 @@
 pub(crate) mod args;
 mod bitmaps;
 mod hashes;
+mod hll;
 mod keys;
 mod lists;
 mod reply;
@@ -119,6 +120,9 @@ static COMMANDS: &[Spec] = &[
     Spec::new("pexpire", -3, keys::pexpire),
     Spec::new("pexpireat", -3, keys::pexpireat),
     Spec::new("pexpiretime", 2, keys::pexpiretime),
+    Spec::new("pfadd", -2, hll::pfadd),
+    Spec::new("pfcount", -2, hll::pfcount),
+    Spec::new("pfmerge", -2, hll::pfmerge),
     Spec::new("ping", -1, server::ping),
     Spec::new("psetex", 4, strings::psetex),
     Spec::new("pttl", 2, keys::pttl),
