@@ -113,6 +113,18 @@ static void test_families(fc_cache *c) {
     }
     EXPECT_INT(c, 0, "ZREVRANK", "lb", "bob");
     EXPECT_ERR(c, "ERR min or max is not a float", "ZCOUNT", "lb", "x", "+inf");
+    /* HyperLogLog: Redis's format, so GET gives Redis's bytes */
+    EXPECT_INT(c, 1, "PFADD", "visitors", "ada", "grace", "ada");
+    EXPECT_INT(c, 0, "PFADD", "visitors", "grace");
+    EXPECT_INT(c, 2, "PFCOUNT", "visitors");
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "PFMERGE", "all", "visitors", "missing");
+    EXPECT_INT(c, 2, "PFCOUNT", "all", "visitors");
+    EXPECT_ERR(c, "WRONGTYPE Key is not a valid HyperLogLog", "PFADD", "counter", "x");
+    {
+        fc_reply *r = CMD(c, "GET", "visitors");
+        CHECK(r && r->type == FC_REPLY_STRING && r->len > 16 && memcmp(r->str, "HYLL", 4) == 0);
+        fc_reply_free(r);
+    }
     /* server and pub/sub */
     EXPECT_STR(c, FC_REPLY_STATUS, "PONG", "PING");
     EXPECT_INT(c, 0, "PUBLISH", "news", "hi");

@@ -142,6 +142,23 @@ test('zUnion, zInter, zDiff and zInterCard through the node-redis API', async ()
   await client.quit();
 });
 
+test('pfAdd, pfCount and pfMerge through the node-redis API', async () => {
+  const client = createClient({ private: true });
+  await client.connect();
+  assert.equal(await client.pfAdd('day1', ['ada', 'grace', 'ada']), true);
+  assert.equal(await client.pfAdd('day1', 'grace'), false);
+  await client.pfAdd('day2', Array.from({ length: 1000 }, (_, i) => `user${i}`));
+  assert.equal(await client.pfCount('day1'), 2);
+  // An estimate (Redis's, to the byte: tests/differential.rs), within HyperLogLog's ~1%.
+  const union = await client.pfCount(['day1', 'day2']);
+  assert.ok(Math.abs(union - 1000) < 30, `${union}`);
+  assert.equal(await client.pfMerge('both', ['day1', 'day2']), 'OK');
+  assert.equal(await client.pfCount('both'), union);
+  await client.set('text', 'plain');
+  await assert.rejects(client.pfAdd('text', 'x'), /not a valid HyperLogLog/);
+  await client.quit();
+});
+
 test('lmPop, zmPop and zRangeStore through the node-redis API', async () => {
   const client = createClient({ private: true });
   await client.connect();

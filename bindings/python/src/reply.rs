@@ -9,11 +9,14 @@ use crate::errors::from_reply_text;
 
 pub(crate) fn bytes_obj(py: Python<'_>, b: &[u8], decode: bool) -> PyResult<Py<PyAny>> {
     if decode {
-        let s = std::str::from_utf8(b).map_err(|e| {
-            pyo3::exceptions::PyUnicodeDecodeError::new_err(format!(
-                "'utf-8' codec can't decode the reply: {e}"
-            ))
-        })?;
+        // What bytes.decode("utf-8") raises, as redis-py's decoder does.
+        let s = match std::str::from_utf8(b) {
+            Ok(s) => s,
+            Err(e) => {
+                let err = pyo3::exceptions::PyUnicodeDecodeError::new_utf8(py, b, e)?;
+                return Err(PyErr::from_value(err.into_any()));
+            }
+        };
         Ok(PyString::new(py, s).into_any().unbind())
     } else {
         Ok(PyBytes::new(py, b).into_any().unbind())

@@ -397,6 +397,20 @@ def test_bitmaps_as_redis_py(r: ferricache.Cache) -> None:
         r.setbit("seen", -1, 1)
 
 
+def test_hyperloglog_as_redis_py(r: ferricache.Cache) -> None:
+    assert r.pfadd("day1", "ada", "grace", "ada") == 1 and r.pfadd("day1", "grace") == 0
+    r.pfadd("day2", *[f"user{i}" for i in range(1000)])
+    # An estimate (Redis's, to the byte: tests/differential.rs), within HyperLogLog's ~1%.
+    union = r.pfcount("day1", "day2", "missing")
+    assert r.pfcount("day1") == 2 and abs(union - 1000) < 30  # type: ignore[operator]
+    assert r.pfmerge("both", "day1", "day2") == "OK" and r.pfcount("both") == union  # as redis-py: no callback
+    with pytest.raises(UnicodeDecodeError):  # Redis's bytes, which are not UTF-8
+        r.get("day1")
+    r.set("text", "plain")
+    with pytest.raises(ResponseError, match="not a valid HyperLogLog"):
+        r.pfadd("text", "x")
+
+
 def test_zunion_zinter_zdiff_as_redis_py(r: ferricache.Cache) -> None:
     r.zadd("a", {"x": 1, "y": 2, "z": 3})
     r.zadd("b", {"y": 4, "z": 5, "w": 6})

@@ -353,6 +353,17 @@ class Cache(NativeCache):
     def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> ResponseT:
         return self.execute_command("BITOP", operation, dest, *keys)
 
+    # -- HyperLogLog ----------------------------------------------------------------------
+
+    def pfadd(self, name: KeyT, *values: EncodableT) -> ResponseT:
+        return self.execute_command("PFADD", name, *values)
+
+    def pfcount(self, *sources: KeyT) -> ResponseT:
+        return self.execute_command("PFCOUNT", *sources)
+
+    def pfmerge(self, dest: KeyT, *sources: KeyT) -> ResponseT:
+        return self.execute_command("PFMERGE", dest, *sources)
+
     def setrange(self, name: KeyT, offset: int, value: EncodableT) -> ResponseT:
         return self.execute_command("SETRANGE", name, offset, value)
 
