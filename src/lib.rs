@@ -73,8 +73,8 @@ pub use client::Client;
 pub use clock::{Clock, MockClock, SystemClock};
 pub use commands::PopWaiter;
 pub use commands::{
-    Aggregate, BitOp, BitUnit, End, ExpireCondition, Expiry, Position, RangeBy, ScanOptions,
-    SetCondition, SetOptions, SetOutcome, ZAddOptions,
+    Aggregate, BitOp, BitUnit, End, ExpireCondition, Expiry, LcsMatch, Position, RangeBy,
+    ScanOptions, SetCondition, SetOptions, SetOutcome, ZAddOptions,
 };
 pub use config::{CacheBuilder, EvictionPolicy};
 pub use dispatch::{command_names, Reply};

@@ -89,6 +89,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("strings", "setnx k v"),
     ("strings", "setrange k w v"),
     ("strings", "strlen k"),
+    (
+        "strings",
+        "lcs k k [LEN] [IDX] [MINMATCHLEN_i] [WITHMATCHLEN] [LEN|IDX]",
+    ),
     ("strings", "substr k i i"),
     // bitmaps
     ("bitmaps", "setbit k w x"),
@@ -716,5 +720,31 @@ fn hyperloglog_counts_and_bytes_match_redis() {
     ] {
         let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
         both(&mut redis, &argv);
+    }
+}
+
+/// LCS on longer strings than the fuzzer's: which subsequence among equal ones, and the
+/// runs IDX lists, must be Redis's.
+#[test]
+fn lcs_matches_redis_on_random_strings() {
+    let server = RedisServer::start();
+    let mut redis = Server::connect(server.port);
+    let cache = Cache::new();
+    let mut rng = Rng(7);
+    for _ in 0..60 {
+        for key in ["x", "y"] {
+            let len = rng.below(80);
+            let text: String = (0..len).map(|_| ["a", "b", "c"][rng.below(3)]).collect();
+            redis.call(&["SET", key, &text]);
+            cache.execute(&["SET", key, &text]);
+        }
+        for argv in [
+            &["LCS", "x", "y"][..],
+            &["LCS", "x", "y", "LEN"],
+            &["LCS", "x", "y", "IDX", "WITHMATCHLEN"],
+            &["LCS", "x", "y", "IDX", "MINMATCHLEN", "3"],
+        ] {
+            assert_eq!(redis.call(argv), of_reply(&cache.execute(argv)), "{argv:?}");
+        }
     }
 }

@@ -100,6 +100,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("incrbyfloat", 3, strings::incrbyfloat),
     Spec::new("info", -1, server::info),
     Spec::new("keys", 2, keys::keys),
+    Spec::new("lcs", -3, strings::lcs),
     Spec::new("lindex", 3, lists::lindex),
     Spec::new("linsert", 5, lists::linsert),
     Spec::new("llen", 2, lists::llen),

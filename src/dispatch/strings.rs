@@ -171,3 +171,65 @@ pub(super) fn decrby(c: &Cache, a: Args) -> Result<Reply> {
 pub(super) fn incrbyfloat(c: &Cache, a: Args) -> Result<Reply> {
     Ok(bulk(c.incr_by_float_arg(a[0], a[1])?))
 }
+
+/// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]: the keys' types are checked
+/// before the options are read, as Redis does.
+pub(super) fn lcs(c: &Cache, a: Args) -> Result<Reply> {
+    let (mut len, mut idx, mut withmatchlen, mut min) = (false, false, false, 0);
+    let parsed = (|| {
+        let mut rest = &a[2..];
+        while let [opt, tail @ ..] = rest {
+            rest = tail;
+            if is(opt, "IDX") {
+                idx = true;
+            } else if is(opt, "LEN") {
+                len = true;
+            } else if is(opt, "WITHMATCHLEN") {
+                withmatchlen = true;
+            } else if let (true, [n, tail @ ..]) = (is(opt, "MINMATCHLEN"), rest) {
+                min = usize::try_from(int(n)?).unwrap_or(0);
+                rest = tail;
+            } else {
+                return Err(Error::Syntax);
+            }
+        }
+        Ok(())
+    })();
+    let strings = |k: &[u8]| matches!(c.key_type(k), None | Some(ValueType::String));
+    if !strings(a[0]) || !strings(a[1]) {
+        return Err(Error::Invalid(
+            "The specified keys must contain string values",
+        ));
+    }
+    parsed?;
+    if len && idx {
+        return Err(Error::Invalid(
+            "If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    if !idx {
+        return Ok(if len {
+            integer(c.lcs_len(a[0], a[1])?)
+        } else {
+            bulk(c.lcs(a[0], a[1])?)
+        });
+    }
+    let (matches, total) = c.lcs_idx(a[0], a[1], min)?;
+    let pair = |(x, y): (usize, usize)| Reply::Array(vec![integer(x), integer(y)]);
+    let runs = matches
+        .into_iter()
+        .map(|m| {
+            let mut run = vec![pair(m.a), pair(m.b)];
+            if withmatchlen {
+                run.push(integer(m.len));
+            }
+            Reply::Array(run)
+        })
+        .collect();
+    Ok(Reply::Array(vec![
+        bulk("matches".into()),
+        Reply::Array(runs),
+        bulk("len".into()),
+        integer(total),
+    ]))
+}

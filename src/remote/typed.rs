@@ -596,3 +596,35 @@ impl FromReply for Option<(Bytes, Vec<(Bytes, f64)>)> {
         keyed(r)
     }
 }
+
+/// LCS IDX ... WITHMATCHLEN: `["matches", [[[a0, a1], [b0, b1], len] ...], "len", n]`.
+impl FromReply for (Vec<crate::LcsMatch>, usize) {
+    fn from_reply(r: Reply) -> Result<Self> {
+        let Reply::Array(mut fields) = check(r)? else {
+            return Err(Error::Remote("ERR unexpected LCS reply".into()));
+        };
+        let bad = || Error::Remote("ERR unexpected LCS reply".into());
+        let (Some(total), Some(Reply::Array(runs))) = (fields.pop(), fields.get(1).cloned()) else {
+            return Err(bad());
+        };
+        let pair = |r: &Reply| match r {
+            Reply::Array(p) if p.len() == 2 => Ok((
+                usize::from_reply(p[0].clone())?,
+                usize::from_reply(p[1].clone())?,
+            )),
+            _ => Err(bad()),
+        };
+        let matches = runs
+            .iter()
+            .map(|run| match run {
+                Reply::Array(parts) if parts.len() == 3 => Ok(crate::LcsMatch {
+                    a: pair(&parts[0])?,
+                    b: pair(&parts[1])?,
+                    len: usize::from_reply(parts[2].clone())?,
+                }),
+                _ => Err(bad()),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((matches, usize::from_reply(total)?))
+    }
+}

@@ -113,6 +113,11 @@ static void test_families(fc_cache *c) {
     }
     EXPECT_INT(c, 0, "ZREVRANK", "lb", "bob");
     EXPECT_ERR(c, "ERR min or max is not a float", "ZCOUNT", "lb", "x", "+inf");
+    /* LCS */
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "MSET", "lcs:a", "ohmytext", "lcs:b", "mynewtext");
+    EXPECT_STR(c, FC_REPLY_STRING, "mytext", "LCS", "lcs:a", "lcs:b");
+    EXPECT_INT(c, 6, "LCS", "lcs:a", "lcs:b", "LEN");
+    EXPECT_ERR(c, "ERR The specified keys must contain string values", "LCS", "lcs:a", "jobs");
     /* HyperLogLog: Redis's format, so GET gives Redis's bytes */
     EXPECT_INT(c, 1, "PFADD", "visitors", "ada", "grace", "ada");
     EXPECT_INT(c, 0, "PFADD", "visitors", "grace");

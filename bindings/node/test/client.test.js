@@ -142,6 +142,22 @@ test('zUnion, zInter, zDiff and zInterCard through the node-redis API', async ()
   await client.quit();
 });
 
+test('lcs, lcsLen and lcsIdxWithMatchLen through the node-redis API', async () => {
+  const client = createClient({ private: true });
+  await client.connect();
+  await client.mSet({ a: 'ohmytext', b: 'mynewtext' });
+  assert.equal(await client.lcs('a', 'b'), 'mytext');
+  assert.equal(await client.lcsLen('a', 'b'), 6);
+  assert.deepEqual(await client.lcsIdxWithMatchLen('a', 'b'), {
+    matches: [
+      { key1: { start: 4, end: 7 }, key2: { start: 5, end: 8 }, length: 4 },
+      { key1: { start: 2, end: 3 }, key2: { start: 0, end: 1 }, length: 2 },
+    ],
+    length: 6,
+  });
+  await client.quit();
+});
+
 test('pfAdd, pfCount and pfMerge through the node-redis API', async () => {
   const client = createClient({ private: true });
   await client.connect();

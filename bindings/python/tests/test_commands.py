@@ -397,6 +397,20 @@ def test_bitmaps_as_redis_py(r: ferricache.Cache) -> None:
         r.setbit("seen", -1, 1)
 
 
+def test_lcs_as_redis_py(r: ferricache.Cache) -> None:
+    r.mset({"a": "ohmytext", "b": "mynewtext"})
+    assert r.lcs("a", "b") == "mytext" and r.lcs("a", "b", len=True) == 6
+    assert r.lcs("a", "b", idx=True, minmatchlen=4, withmatchlen=True) == [
+        "matches",
+        [[[4, 7], [5, 8], 4]],
+        "len",
+        6,
+    ]
+    r.rpush("l", "x")
+    with pytest.raises(ResponseError, match="must contain string values"):
+        r.lcs("a", "l")
+
+
 def test_hyperloglog_as_redis_py(r: ferricache.Cache) -> None:
     assert r.pfadd("day1", "ada", "grace", "ada") == 1 and r.pfadd("day1", "grace") == 0
     r.pfadd("day2", *[f"user{i}" for i in range(1000)])

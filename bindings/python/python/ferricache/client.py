@@ -353,6 +353,27 @@ class Cache(NativeCache):
     def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> ResponseT:
         return self.execute_command("BITOP", operation, dest, *keys)
 
+    def lcs(
+        self,
+        key1: KeyT,
+        key2: KeyT,
+        len: bool = False,
+        idx: bool = False,
+        minmatchlen: int = 0,
+        withmatchlen: bool = False,
+    ) -> ResponseT:
+        """LCS: the longest common subsequence of two strings (or its length, or its runs)."""
+        pieces: list[Any] = [key1, key2]
+        if len:
+            pieces.append("LEN")
+        if idx:
+            pieces.append("IDX")
+        if minmatchlen:
+            pieces += ["MINMATCHLEN", minmatchlen]
+        if withmatchlen:
+            pieces.append("WITHMATCHLEN")
+        return self.execute_command("LCS", *pieces)
+
     # -- HyperLogLog ----------------------------------------------------------------------
 
     def pfadd(self, name: KeyT, *values: EncodableT) -> ResponseT:
