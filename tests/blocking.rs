@@ -207,3 +207,40 @@ fn pop_waiter_calls_back_and_a_dropped_waiter_gives_its_element_back() {
     );
     assert_eq!(c.stats().blocked_clients, 0);
 }
+
+#[test]
+fn blmpop_and_bzmpop_wait_then_take_up_to_count_from_the_served_key() {
+    let c = Cache::new();
+    let lists = {
+        let c = c.clone();
+        thread::spawn(move || c.blmpop(&["a", "b"], End::Right, 3, 5.0))
+    };
+    until_blocked(&c, 1);
+    c.rpush("b", ["1", "2", "3", "4"]).unwrap();
+    let (key, items) = lists.join().unwrap().unwrap().unwrap();
+    assert_eq!(key, "b");
+    assert_eq!(items, vec!["4", "3", "2"]);
+    assert_eq!(c.lrange("b", 0, -1).unwrap(), vec!["1"]);
+
+    let zsets = {
+        let c = c.clone();
+        thread::spawn(move || c.bzmpop(&["z"], false, 2, 5.0))
+    };
+    until_blocked(&c, 1);
+    c.zadd("z", [(3.0, "c"), (1.0, "a"), (2.0, "b")]).unwrap();
+    let (key, members) = zsets.join().unwrap().unwrap().unwrap();
+    assert_eq!(key, "z");
+    assert_eq!(members, vec![("a".into(), 1.0), ("b".into(), 2.0)]);
+    assert_eq!(c.zcard("z").unwrap(), 1);
+
+    // Elements already there are taken at once, `count` at a time; a timeout is None.
+    assert_eq!(
+        c.blmpop(&["b"], End::Left, 5, 0.01).unwrap(),
+        Some(("b".into(), vec!["1".into()]))
+    );
+    let started = Instant::now();
+    assert_eq!(c.bzmpop(&["none"], true, 1, 0.05).unwrap(), None);
+    assert!(started.elapsed() >= Duration::from_millis(50));
+    assert_eq!(c.stats().blocked_clients, 0);
+    assert!(c.blmpop(&["b"], End::Left, 1, -1.0).is_err());
+}

@@ -147,6 +147,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("hashes", "hvals k"),
     // lists
     ("lists", "blmove k k (LEFT|RIGHT) (LEFT|RIGHT) o"),
+    ("lists", "blmpop o (1_k|2_k_k|n_k) (LEFT|RIGHT) [COUNT_n]"),
     ("lists", "blpop k+ o"),
     ("lists", "brpop k+ o"),
     ("lists", "brpoplpush k k o"),
@@ -186,6 +187,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sets", "sunion k+"),
     ("sets", "sunionstore k k+"),
     // sorted sets
+    ("zsets", "bzmpop o (1_k|2_k_k|n_k) (MIN|MAX) [COUNT_n]"),
     ("zsets", "bzpopmax k+ o"),
     ("zsets", "bzpopmin k+ o"),
     ("zsets", "zadd k [NX|XX] [GT|LT] [CH] [INCR] {f_m}"),

@@ -14,6 +14,8 @@ const BLOCKING = {
   BZPOPMAX: 'zmax',
   BLMOVE: null,
   BRPOPLPUSH: null,
+  BLMPOP: null,
+  BZMPOP: null,
 };
 
 /** Arguments as the native layer takes them: strings and Buffers. */
@@ -46,6 +48,7 @@ function blockingPop(native, args, buffers) {
     return native.executeAsync(argv(args), buffers).catch((e) => { throw new ErrorReply(e.message); });
   }
   const name = String(args[0]).toUpperCase();
+  if (name === 'BLMPOP' || name === 'BZMPOP') return blockingMultiPop(native, args, buffers);
   return new Promise((resolve, reject) => {
     let keys, take, timeout, move = null;
     if (name === 'BLMOVE' || name === 'BRPOPLPUSH') {
@@ -86,6 +89,69 @@ function blockingPop(native, args, buffers) {
         return reject(e), true;
       }
       return resolve(element), true;
+    };
+    try {
+      waiter = native.popWaiter(argv(keys), take, !!buffers, () => finish());
+    } catch (e) {
+      return reject(new ErrorReply(e.message));
+    }
+    if (finish()) return;
+    if (timeout > 0) {
+      timer = setTimeout(() => {
+        waiter.cancel();
+        resolve(null);
+      }, timeout * 1000);
+    }
+  });
+}
+
+/**
+ * BLMPOP / BZMPOP (timeout numkeys key... LEFT|RIGHT|MIN|MAX [COUNT n]): LMPOP / ZMPOP at
+ * once if an element is there; else a waiter for the first element, then up to n - 1 more
+ * from the same key, as the engine's blmpop does. The raw reply is as on the wire.
+ */
+function blockingMultiPop(native, args, buffers) {
+  const lists = String(args[0]).toUpperCase() === 'BLMPOP';
+  return new Promise((resolve, reject) => {
+    const timeout = Number(args[1]);
+    if (String(args[1]).trim() === '' || !Number.isFinite(timeout) || timeout < 0) {
+      // The engine reports the error, in Redis's order (options before the timeout).
+      try {
+        return resolve(execute(native, args, buffers));
+      } catch (e) {
+        return reject(e);
+      }
+    }
+    let now;
+    try {
+      now = execute(native, [lists ? 'LMPOP' : 'ZMPOP', ...args.slice(2)], buffers);
+    } catch (e) {
+      return reject(e);
+    }
+    if (now !== null) return resolve(now);
+    const numkeys = Number(args[2]);
+    const keys = args.slice(3, 3 + numkeys);
+    const where = String(args[3 + numkeys]).toUpperCase();
+    const count = String(args[4 + numkeys] ?? '').toUpperCase() === 'COUNT' ? Number(args[5 + numkeys]) : 1;
+    const take = lists ? (where === 'LEFT' ? 'lhead' : 'ltail') : (where === 'MIN' ? 'zmin' : 'zmax');
+    let timer = null;
+    let waiter;
+    const finish = () => {
+      const got = waiter.tryTake();
+      if (got === null) return false;
+      if (timer) clearTimeout(timer);
+      const key = got[0];
+      const pop = lists ? (where === 'LEFT' ? 'LPOP' : 'RPOP') : (where === 'MIN' ? 'ZPOPMIN' : 'ZPOPMAX');
+      let rest = [];
+      try {
+        if (count > 1) rest = execute(native, [pop, key, String(count - 1)], buffers) || [];
+      } catch (e) {
+        return reject(e), true;
+      }
+      if (lists) return resolve([key, [got[1], ...rest]]), true;
+      const members = [[got[1], got[2]]];
+      for (let i = 0; i < rest.length; i += 2) members.push([rest[i], rest[i + 1]]);
+      return resolve([key, members]), true;
     };
     try {
       waiter = native.popWaiter(argv(keys), take, !!buffers, () => finish());

@@ -220,6 +220,48 @@ impl Cache {
         })
     }
 
+    /// BLMPOP: LMPOP that waits up to `timeout` seconds (0: forever) for one of the lists
+    /// to have elements. When it had to wait, the first element is served when pushed and
+    /// up to `count - 1` more are taken from the same list right after.
+    ///
+    /// ```
+    /// use ferricache::End;
+    /// let cache = ferricache::Cache::new();
+    /// cache.rpush("jobs", ["a", "b", "c"]).unwrap();
+    /// let (key, items) = cache.blmpop(&["none", "jobs"], End::Left, 2, 0.1).unwrap().unwrap();
+    /// assert_eq!((&key[..], items.len()), (&b"jobs"[..], 2));
+    /// assert_eq!(cache.blmpop(&["none"], End::Left, 2, 0.01).unwrap(), None);
+    /// ```
+    pub fn blmpop<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        end: End,
+        count: usize,
+        timeout: f64,
+    ) -> Result<Option<(Bytes, Vec<Bytes>)>> {
+        near!(@argv self, "BLMPOP" .arg(timeout) .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
+            .arg(end) .arg("COUNT") .arg(count));
+        super::coll::timeout_deadline(timeout)?;
+        if let Some(hit) = self.lmpop(keys, end, count)? {
+            return Ok(Some(hit));
+        }
+        let take = match end {
+            End::Left => Take::ListHead,
+            End::Right => Take::ListTail,
+        };
+        let Some(served) = self.blocking_pop(keys, take, timeout)? else {
+            return Ok(None);
+        };
+        let mut items = vec![served.element];
+        if count > 1 {
+            items.extend(
+                self.pop_impl(&served.key, end, count - 1)?
+                    .unwrap_or_default(),
+            );
+        }
+        Ok(Some((served.key, items)))
+    }
+
     /// RPOP key count.
     pub fn rpop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Option<Vec<Bytes>>> {
         near!(@argv self, "RPOP" .arg(key.as_ref()) .arg(count));

@@ -785,6 +785,33 @@ impl Cache {
         self.zpop(key.as_ref(), count, false)
     }
 
+    /// BZMPOP: ZMPOP that waits up to `timeout` seconds (0: forever) for one of the sorted
+    /// sets to have members. When it had to wait, the first member is served when added
+    /// and up to `count - 1` more are taken from the same set right after.
+    pub fn bzmpop<K: AsRef<[u8]>>(
+        &self,
+        keys: &[K],
+        max: bool,
+        count: usize,
+        timeout: f64,
+    ) -> Result<KeyedPops> {
+        near!(@argv self, "BZMPOP" .arg(timeout) .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
+            .arg(if max { "MAX" } else { "MIN" }) .arg("COUNT") .arg(count));
+        super::coll::timeout_deadline(timeout)?;
+        if let Some(hit) = self.zmpop(keys, max, count)? {
+            return Ok(Some(hit));
+        }
+        let take = if max { Take::ZMax } else { Take::ZMin };
+        let Some(served) = self.blocking_pop(keys, take, timeout)? else {
+            return Ok(None);
+        };
+        let mut items = vec![(served.element, served.score)];
+        if count > 1 {
+            items.extend(self.zpop(&served.key, count - 1, max)?);
+        }
+        Ok(Some((served.key, items)))
+    }
+
     /// ZPOPMAX key count.
     pub fn zpopmax(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<(Bytes, f64)>> {
         near!(@argv self, "ZPOPMAX" .arg(key.as_ref()) .arg(count));

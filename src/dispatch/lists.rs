@@ -195,6 +195,20 @@ pub(super) fn lmpop(c: &Cache, a: Args) -> Result<Reply> {
     })
 }
 
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: the timeout is read
+/// last, as Redis reads it.
+pub(super) fn blmpop(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, rest) = mpop_keys(&a[1..])?;
+    let (end, count) = match rest {
+        [dir, tail @ ..] => (end(dir)?, mpop_count(tail)?),
+        [] => return Err(Error::Syntax),
+    };
+    Ok(match c.blmpop(keys, end, count, timeout(a[0])?)? {
+        Some((key, items)) => Reply::Array(vec![Reply::Bulk(key), bulks(items)]),
+        None => Reply::Nil,
+    })
+}
+
 /// The keys of LMPOP / ZMPOP and what follows them.
 pub(super) fn mpop_keys(a: Args) -> Result<(Args, Args)> {
     let n = int(a[0]).map_err(|_| Error::Invalid("numkeys should be greater than 0"))?;

@@ -440,13 +440,29 @@ pub(super) fn zscan(c: &Cache, a: Args) -> Result<Reply> {
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 pub(super) fn zmpop(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, max, count) = mpop_args(a)?;
+    keyed_pops(c.zmpop(keys, max, count)?)
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: the timeout is read last.
+pub(super) fn bzmpop(c: &Cache, a: Args) -> Result<Reply> {
+    let (keys, max, count) = mpop_args(&a[1..])?;
+    keyed_pops(c.bzmpop(keys, max, count, timeout(a[0])?)?)
+}
+
+/// ZMPOP's keys, MAX and count.
+fn mpop_args(a: Args) -> Result<(Args, bool, usize)> {
     let (keys, rest) = super::lists::mpop_keys(a)?;
-    let (max, count) = match rest {
-        [dir, tail @ ..] if is(dir, "MIN") => (false, super::lists::mpop_count(tail)?),
-        [dir, tail @ ..] if is(dir, "MAX") => (true, super::lists::mpop_count(tail)?),
-        _ => return Err(Error::Syntax),
-    };
-    Ok(match c.zmpop(keys, max, count)? {
+    match rest {
+        [dir, tail @ ..] if is(dir, "MIN") => Ok((keys, false, super::lists::mpop_count(tail)?)),
+        [dir, tail @ ..] if is(dir, "MAX") => Ok((keys, true, super::lists::mpop_count(tail)?)),
+        _ => Err(Error::Syntax),
+    }
+}
+
+/// `[key, [[member, score] ...]]`, or nil.
+fn keyed_pops(popped: Option<(bytes::Bytes, Vec<(bytes::Bytes, f64)>)>) -> Result<Reply> {
+    Ok(match popped {
         Some((key, items)) => Reply::Array(vec![
             Reply::Bulk(key),
             Reply::Array(

@@ -113,6 +113,16 @@ static void test_families(fc_cache *c) {
     }
     EXPECT_INT(c, 0, "ZREVRANK", "lb", "bob");
     EXPECT_ERR(c, "ERR min or max is not a float", "ZCOUNT", "lb", "x", "+inf");
+    /* BLMPOP / BZMPOP: at once when there is something, nil after the timeout */
+    EXPECT_INT(c, 3, "RPUSH", "mpop", "a", "b", "c");
+    {
+        fc_reply *r = CMD(c, "BLMPOP", "0.1", "2", "none", "mpop", "LEFT", "COUNT", "2");
+        CHECK(r && r->type == FC_REPLY_ARRAY && r->elements == 2 && is_str(r->element[0], FC_REPLY_STRING, "mpop"));
+        CHECK(r && r->element[1]->type == FC_REPLY_ARRAY && r->element[1]->elements == 2);
+        fc_reply_free(r);
+    }
+    EXPECT_NIL(c, "BZMPOP", "0.01", "1", "none", "MIN");
+    EXPECT_ERR(c, "ERR timeout is negative", "BLMPOP", "-1", "1", "mpop", "LEFT");
     /* LCS */
     EXPECT_STR(c, FC_REPLY_STATUS, "OK", "MSET", "lcs:a", "ohmytext", "lcs:b", "mynewtext");
     EXPECT_STR(c, FC_REPLY_STRING, "mytext", "LCS", "lcs:a", "lcs:b");

@@ -142,6 +142,32 @@ test('zUnion, zInter, zDiff and zInterCard through the node-redis API', async ()
   await client.quit();
 });
 
+test('blmPop and bzmPop wait without blocking the event loop', async () => {
+  const client = createClient({ private: true });
+  await client.connect();
+  const waiting = client.blmPop(5, ['a', 'b'], 'RIGHT', { COUNT: 2 });
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  await new Promise((r) => setTimeout(r, 30));
+  await client.rPush('b', ['1', '2', '3']);
+  assert.deepEqual(await waiting, ['b', ['3', '2']]); // node-redis v4 leaves LMPOP's reply raw
+  clearInterval(ticker);
+  assert.ok(ticks > 5, `the event loop ran while waiting (${ticks} ticks)`);
+  assert.deepEqual(await client.lRange('b', 0, -1), ['1']);
+  await client.zAdd('z', [{ score: 1, value: 'low' }, { score: 3, value: 'high' }, { score: 2, value: 'mid' }]);
+  assert.deepEqual(await client.bzmPop(1, 'z', 'MAX', { COUNT: 2 }), {
+    key: 'z',
+    elements: [{ value: 'high', score: 3 }, { value: 'mid', score: 2 }],
+  });
+  const later = client.bzmPop(5, 'z2', 'MIN', { COUNT: 3 });
+  await new Promise((r) => setTimeout(r, 10));
+  await client.zAdd('z2', [{ score: 5, value: 'x' }, { score: 4, value: 'y' }]);
+  assert.deepEqual(await later, { key: 'z2', elements: [{ value: 'y', score: 4 }, { value: 'x', score: 5 }] });
+  assert.equal(await client.blmPop(0.05, 'empty', 'LEFT'), null);
+  await assert.rejects(client.blmPop(-1, 'b', 'LEFT'), /timeout is negative/);
+  await client.quit();
+});
+
 test('lcs, lcsLen and lcsIdxWithMatchLen through the node-redis API', async () => {
   const client = createClient({ private: true });
   await client.connect();

@@ -76,6 +76,9 @@ const BLOCKING: &[&str] = &[
 /// Long operations that walk the whole keyspace: run with the GIL released.
 const LONG: &[&str] = &["keys", "flushall", "flushdb", "info"];
 
+/// Blocking pops that take a count: run by the engine, in slices (see `blocking_sliced`).
+const SLICED: &[&str] = &["blmpop", "bzmpop"];
+
 #[pyclass(subclass, frozen, module = "ferricache._native")]
 pub struct NativeCache {
     pub(crate) cache: Cache,
@@ -138,6 +141,9 @@ impl NativeCache {
         if BLOCKING.contains(&name) && !near {
             return self.blocking_argv(py, argv);
         }
+        if SLICED.contains(&name) && !near {
+            return self.blocking_sliced(py, argv);
+        }
         // In near-cache mode anything may wait for the server: without the GIL.
         let reply = if near || LONG.contains(&name) {
             py.detach(|| self.cache.execute_slices(argv))
@@ -195,6 +201,40 @@ impl NativeCache {
                 self.move_blocking(py, argv[1], argv[2], End::Right, End::Left, t)
             }
             _ => Err(arity_error()),
+        }
+    }
+
+    /// BLMPOP and BZMPOP (timeout first): the engine's command without the GIL, in slices
+    /// of at most 100 ms, so that a signal (Ctrl-C) is seen between them.
+    fn blocking_sliced(&self, py: Python<'_>, argv: &[&[u8]]) -> PyResult<Py<PyAny>> {
+        let timeout = argv.get(1).map(|t| ferricache::parse::timeout(t));
+        let Some(Ok(t)) = timeout else {
+            // The engine reports the error, in Redis's order.
+            return to_py(py, &self.cache.execute_slices(argv), self.decode);
+        };
+        let deadline = (t > 0.0)
+            .then(|| Duration::try_from_secs_f64(t).ok())
+            .flatten()
+            .map(|d| std::time::Instant::now() + d);
+        let mut slice = String::new();
+        loop {
+            let left = deadline.map_or(0.1, |d| {
+                d.saturating_duration_since(std::time::Instant::now())
+                    .as_secs_f64()
+                    .min(0.1)
+            });
+            if left <= 0.0 {
+                return Ok(py.None());
+            }
+            slice.clear();
+            slice.push_str(&format!("{left:.6}"));
+            let mut args = argv.to_vec();
+            args[1] = slice.as_bytes();
+            let reply = py.detach(|| self.cache.execute_slices(&args));
+            if reply != ferricache::Reply::Nil {
+                return to_py(py, &reply, self.decode);
+            }
+            py.check_signals()?;
         }
     }
 

@@ -3,6 +3,8 @@
 import threading
 import time
 
+import pytest
+
 import ferricache
 
 
@@ -37,6 +39,24 @@ def test_blocking_move_and_zset_pops(r):
     assert done == ["x"] and r.lrange("dst", 0, -1) == ["x"]
     r.rpush("src", "y")
     assert r.brpoplpush("src", "dst", 1) == "y" and r.lrange("dst", 0, -1) == ["y", "x"]
+
+
+def test_blmpop_and_bzmpop_wait_and_take_up_to_count(r):
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(r.blmpop(5, 2, "a", "b", direction="RIGHT", count=2)))
+    waiter.start()
+    while r.stats()["blocked_clients"] == 0 and not got:
+        time.sleep(0.001)
+    r.rpush("b", "1", "2", "3")
+    waiter.join(5)
+    assert got == [["b", ["3", "2"]]] and r.lrange("b", 0, -1) == ["1"]
+    r.zadd("z", {"low": 1, "mid": 2, "high": 3})
+    assert r.bzmpop(1, 1, ["z"], max=True, count=2) == ["z", [["high", "3"], ["mid", "2"]]]
+    t = time.monotonic()
+    assert r.blmpop(0.1, 1, "empty", direction="LEFT") is None
+    assert 0.08 < time.monotonic() - t < 2
+    with pytest.raises(ferricache.ResponseError, match="timeout is negative"):
+        r.bzmpop(-1, 1, ["z"], min=True)
 
 
 def test_the_gil_is_released_while_waiting(r):

@@ -538,6 +538,13 @@ class Cache(NativeCache):
             cmd_args += ["COUNT", count]
         return self.execute_command("LMPOP", *cmd_args)
 
+    def blmpop(
+        self, timeout: float, numkeys: int, *args: KeyT, direction: str, count: Optional[int] = 1
+    ) -> ResponseT:
+        """BLMPOP: LMPOP that waits up to ``timeout`` seconds (0: forever)."""
+        cmd_args: list[Any] = [timeout, numkeys, *args, direction, "COUNT", count]
+        return self.execute_command("BLMPOP", *cmd_args)
+
     def lpos(
         self,
         name: KeyT,
@@ -893,6 +900,21 @@ class Cache(NativeCache):
 
     def zremrangebylex(self, name: KeyT, min: EncodableT, max: EncodableT) -> ResponseT:
         return self.execute_command("ZREMRANGEBYLEX", name, min, max)
+
+    def bzmpop(
+        self,
+        timeout: float,
+        numkeys: int,
+        keys: list[KeyT],
+        min: bool = False,
+        max: bool = False,
+        count: int = 1,
+    ) -> ResponseT:
+        """BZMPOP: ZMPOP that waits up to ``timeout`` seconds (0: forever)."""
+        if min == max:
+            raise DataError("Either min or max, but not both must be set")
+        args: list[Any] = [timeout, numkeys, *keys, "MIN" if min else "MAX", "COUNT", count]
+        return self.execute_command("BZMPOP", *args)
 
     def zmpop(
         self, num_keys: int, keys: list[KeyT], min: bool = False, max: bool = False, count: int = 1
