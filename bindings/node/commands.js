@@ -74,34 +74,17 @@ function blockingPop(native, args, buffers) {
     if (!Number.isFinite(timeout) || timeout < 0) {
       return reject(new ErrorReply('ERR timeout is not a float or out of range'));
     }
-    let timer = null;
-    let waiter;
-    const finish = () => {
-      const got = waiter.tryTake();
-      if (got === null) return false;
-      if (timer) clearTimeout(timer);
-      if (!move) return resolve(got), true;
+    awaitServed(native, keys, take, buffers, timeout, resolve, reject, (got) => {
+      if (!move) return got;
       const [, element] = got;
       try {
         execute(native, [move.to === 'LEFT' ? 'LPUSH' : 'RPUSH', move.dst, element], buffers);
       } catch (e) {
         execute(native, [move.from === 'LEFT' ? 'LPUSH' : 'RPUSH', move.src, element], buffers);
-        return reject(e), true;
+        throw e;
       }
-      return resolve(element), true;
-    };
-    try {
-      waiter = native.popWaiter(argv(keys), take, !!buffers, () => finish());
-    } catch (e) {
-      return reject(new ErrorReply(e.message));
-    }
-    if (finish()) return;
-    if (timeout > 0) {
-      timer = setTimeout(() => {
-        waiter.cancel();
-        resolve(null);
-      }, timeout * 1000);
-    }
+      return element;
+    });
   });
 }
 
@@ -134,38 +117,49 @@ function blockingMultiPop(native, args, buffers) {
     const where = String(args[3 + numkeys]).toUpperCase();
     const count = String(args[4 + numkeys] ?? '').toUpperCase() === 'COUNT' ? Number(args[5 + numkeys]) : 1;
     const take = lists ? (where === 'LEFT' ? 'lhead' : 'ltail') : (where === 'MIN' ? 'zmin' : 'zmax');
-    let timer = null;
-    let waiter;
-    const finish = () => {
-      const got = waiter.tryTake();
-      if (got === null) return false;
-      if (timer) clearTimeout(timer);
+    awaitServed(native, keys, take, buffers, timeout, resolve, reject, (got) => {
       const key = got[0];
       const pop = lists ? (where === 'LEFT' ? 'LPOP' : 'RPOP') : (where === 'MIN' ? 'ZPOPMIN' : 'ZPOPMAX');
-      let rest = [];
-      try {
-        if (count > 1) rest = execute(native, [pop, key, String(count - 1)], buffers) || [];
-      } catch (e) {
-        return reject(e), true;
-      }
-      if (lists) return resolve([key, [got[1], ...rest]]), true;
+      const rest = count > 1 ? execute(native, [pop, key, String(count - 1)], buffers) || [] : [];
+      if (lists) return [key, [got[1], ...rest]];
       const members = [[got[1], got[2]]];
       for (let i = 0; i < rest.length; i += 2) members.push([rest[i], rest[i + 1]]);
-      return resolve([key, members]), true;
-    };
-    try {
-      waiter = native.popWaiter(argv(keys), take, !!buffers, () => finish());
-    } catch (e) {
-      return reject(new ErrorReply(e.message));
-    }
-    if (finish()) return;
-    if (timeout > 0) {
-      timer = setTimeout(() => {
-        waiter.cancel();
-        resolve(null);
-      }, timeout * 1000);
-    }
+      return [key, members];
+    });
   });
+}
+
+/**
+ * Waits on a native pop waiter for `keys` (`take`: lhead, ltail, zmin or zmax) until it is
+ * served, then resolves what `served` makes of the element (or rejects what it throws); or
+ * resolves null after `timeout` seconds (0: never).
+ */
+function awaitServed(native, keys, take, buffers, timeout, resolve, reject, served) {
+  let timer = null;
+  let waiter;
+  const finish = () => {
+    const got = waiter.tryTake();
+    if (got === null) return false;
+    if (timer) clearTimeout(timer);
+    try {
+      resolve(served(got));
+    } catch (e) {
+      reject(e);
+    }
+    return true;
+  };
+  try {
+    waiter = native.popWaiter(argv(keys), take, !!buffers, () => finish());
+  } catch (e) {
+    return reject(new ErrorReply(e.message));
+  }
+  if (finish()) return;
+  if (timeout > 0) {
+    timer = setTimeout(() => {
+      waiter.cancel();
+      resolve(null);
+    }, timeout * 1000);
+  }
 }
 
 module.exports = { COMMANDS, BLOCKING, argv, execute, blockingPop, transformCommandArguments, transformCommandReply, ErrorReply };

@@ -104,6 +104,26 @@ fn keys_and_args(keys: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult
     Ok(all)
 }
 
+/// SET's `ex` / `px` as redis-py 8 takes them: an int or a `timedelta` (for `ex` also a
+/// string of digits), else its DataError.
+fn relative_time(obj: &Bound<'_, PyAny>, what: &str, millis: bool) -> PyResult<i64> {
+    let digits = obj
+        .extract::<String>()
+        .ok()
+        .filter(|s| !millis && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    if let Some(d) = digits {
+        return d
+            .parse()
+            .map_err(|_| crate::errors::ResponseError::new_err("value is not an integer or out of range"));
+    }
+    if obj.extract::<i64>().is_ok() || obj.hasattr("total_seconds")? {
+        return time_arg(obj, what, millis);
+    }
+    Err(DataError::new_err(format!(
+        "{what} must be datetime.timedelta or int"
+    )))
+}
+
 /// An int, or a `timedelta` / `datetime` converted with `f` (seconds or milliseconds).
 fn time_arg(obj: &Bound<'_, PyAny>, what: &str, millis: bool) -> PyResult<i64> {
     if let Ok(i) = obj.extract::<i64>() {
@@ -547,14 +567,26 @@ impl NativeCache {
         exat: Option<&Bound<'_, PyAny>>,
         pxat: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Py<PyAny>>> {
+        // redis-py 8's order: which options are given, then their values.
+        let given = [ex, px, exat, pxat].iter().filter(|o| opt(**o).is_some()).count();
+        if given + keepttl as usize > 1 {
+            return Err(DataError::new_err(
+                "``ex``, ``px``, ``exat``, ``pxat``, and ``keepttl`` are mutually exclusive.",
+            ));
+        }
+        if nx && xx {
+            return Err(DataError::new_err(
+                "``nx``, ``xx``, ``ifeq``, ``ifne``, ``ifdeq``, ``ifdne`` are mutually exclusive.",
+            ));
+        }
         let key = encode(name)?;
         let value = Bytes::copy_from_slice(&encode(value)?);
         let mut expiries = Vec::new();
         if let Some(e) = opt(ex) {
-            expiries.push(Expiry::Ex(time_arg(e, "ex", false)?));
+            expiries.push(Expiry::Ex(relative_time(e, "ex", false)?));
         }
         if let Some(p) = opt(px) {
-            expiries.push(Expiry::Px(time_arg(p, "px", true)?));
+            expiries.push(Expiry::Px(relative_time(p, "px", true)?));
         }
         if let Some(e) = opt(exat) {
             expiries.push(Expiry::ExAt(time_arg(e, "exat", false)?));
@@ -564,16 +596,6 @@ impl NativeCache {
         }
         if keepttl {
             expiries.push(Expiry::KeepTtl);
-        }
-        if expiries.len() > 1 {
-            return Err(DataError::new_err(
-                "``ex``, ``px``, ``exat``, ``pxat`` and ``keepttl`` are mutually exclusive.",
-            ));
-        }
-        if nx && xx {
-            return Err(DataError::new_err(
-                "``nx`` and ``xx`` are mutually exclusive.",
-            ));
         }
         let opts = SetOptions {
             expiry: expiries.pop(),

@@ -9,13 +9,9 @@ use crate::errors::from_reply_text;
 
 pub(crate) fn bytes_obj(py: Python<'_>, b: &[u8], decode: bool) -> PyResult<Py<PyAny>> {
     if decode {
-        // What bytes.decode("utf-8") raises, as redis-py's decoder does.
-        let s = match std::str::from_utf8(b) {
-            Ok(s) => s,
-            Err(e) => {
-                let err = pyo3::exceptions::PyUnicodeDecodeError::new_utf8(py, b, e)?;
-                return Err(PyErr::from_value(err.into_any()));
-            }
+        let Ok(s) = std::str::from_utf8(b) else {
+            // Python's own decode raises the error, with Python's text, as in redis-py.
+            return Ok(PyBytes::new(py, b).call_method1("decode", ("utf-8",))?.unbind());
         };
         Ok(PyString::new(py, s).into_any().unbind())
     } else {

@@ -51,7 +51,8 @@ def test_blmpop_and_bzmpop_wait_and_take_up_to_count(r):
     waiter.join(5)
     assert got == [["b", ["3", "2"]]] and r.lrange("b", 0, -1) == ["1"]
     r.zadd("z", {"low": 1, "mid": 2, "high": 3})
-    assert r.bzmpop(1, 1, ["z"], max=True, count=2) == ["z", [["high", "3"], ["mid", "2"]]]
+    # Scores as bytes, as redis-py 8 returns them.
+    assert r.bzmpop(1, 1, ["z"], max=True, count=2) == ["z", [["high", b"3"], ["mid", b"2"]]]
     t = time.monotonic()
     assert r.blmpop(0.1, 1, "empty", direction="LEFT") is None
     assert 0.08 < time.monotonic() - t < 2

@@ -1,4 +1,6 @@
-"""Reply shaping as redis-py does it (its RESP2 response callbacks), by command name."""
+"""Reply shaping as redis-py does it by command name: its RESP2 response callbacks, with the
+few shapes redis-py 8 gives by default where they differ (scores as bytes in ZDIFF,
+ZRANDMEMBER and ZMPOP)."""
 
 from __future__ import annotations
 
@@ -100,6 +102,30 @@ def parse_numsub(r: Any, **_: Any) -> list[tuple[Any, int]]:
     return list(zip(it, it))
 
 
+def _score_bytes(s: Any) -> bytes:
+    """A score as the bytes Redis sends (``%.17g``), as redis-py 8 re-encodes it."""
+    if isinstance(s, bytes):
+        return s
+    if isinstance(s, str):
+        return s.encode()
+    return format(float(s), ".17g").encode()
+
+
+def zset_flat_bytes(r: Any, **options: Any) -> Any:
+    """ZDIFF and ZRANDMEMBER WITHSCORES as redis-py 8 shapes them by default: the flat
+    RESP2 list, scores as bytes."""
+    if not r or not options.get("withscores"):
+        return r
+    return [x if i % 2 == 0 else _score_bytes(x) for i, x in enumerate(r)]
+
+
+def zmpop_bytes(r: Any, **_: Any) -> Any:
+    """ZMPOP / BZMPOP as redis-py 8 shapes them by default: scores as bytes."""
+    if not r:
+        return r
+    return [r[0], [[m, _score_bytes(s)] for m, s in r[1]]]
+
+
 def _set(r: Any, **_: Any) -> set[Any]:
     return set(r) if r else set()
 
@@ -119,13 +145,15 @@ CALLBACKS: dict[str, Callable[..., Any]] = {
         _bool,
     ),
     **dict.fromkeys("HINCRBYFLOAT INCRBYFLOAT".split(), _float),
-    **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET RENAME SELECT WATCH UNWATCH".split(), bool_ok),
+    **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET PFMERGE RENAME SELECT WATCH UNWATCH".split(), bool_ok),
     **dict.fromkeys("SDIFF SINTER SMEMBERS SUNION".split(), _set),
     **dict.fromkeys(
-        "ZDIFF ZINTER ZPOPMAX ZPOPMIN ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE ZUNION".split(),
+        "ZINTER ZPOPMAX ZPOPMIN ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE ZUNION".split(),
         zset_score_pairs,
     ),
     **dict.fromkeys("ZINCRBY ZSCORE".split(), _float),
+    **dict.fromkeys("ZDIFF ZRANDMEMBER".split(), zset_flat_bytes),
+    **dict.fromkeys("ZMPOP BZMPOP".split(), zmpop_bytes),
     **dict.fromkeys("BLPOP BRPOP".split(), _tuple_or_none),
     **dict.fromkeys("BZPOPMAX BZPOPMIN".split(), _bzpop),
     "CONFIG GET": parse_config_get,

@@ -46,6 +46,27 @@ def _unix(t: AbsExpiryT, millis: bool = False) -> int:
     return t
 
 
+def _expiry_args(
+    ex: Optional[ExpiryT], px: Optional[ExpiryT], exat: Optional[AbsExpiryT], pxat: Optional[AbsExpiryT]
+) -> list[Any]:
+    """EX / PX / EXAT / PXAT and the time, checked as redis-py's ``extract_expire_flags``."""
+    if ex is not None:
+        if isinstance(ex, str) and ex.isdigit():
+            ex = int(ex)
+        if not isinstance(ex, (int, datetime.timedelta)):
+            raise DataError("ex must be datetime.timedelta or int")
+        return ["EX", _seconds(ex)]
+    if px is not None:
+        if not isinstance(px, (int, datetime.timedelta)):
+            raise DataError("px must be datetime.timedelta or int")
+        return ["PX", _millis(px)]
+    if exat is not None:
+        return ["EXAT", _unix(exat)]
+    if pxat is not None:
+        return ["PXAT", _unix(pxat, millis=True)]
+    return []
+
+
 def _period_ms(seconds: float) -> int:
     if seconds <= 0:
         raise DataError("a rate-limit period must be positive")
@@ -272,15 +293,7 @@ class Cache(NativeCache):
         given = [o for o in (ex, px, exat, pxat) if o is not None] + ([True] if persist else [])
         if len(given) > 1:
             raise DataError("``ex``, ``px``, ``exat``, ``pxat``, and ``persist`` are mutually exclusive.")
-        args: list[Any] = ["GETEX", name]
-        if ex is not None:
-            args += ["EX", _seconds(ex)]
-        if px is not None:
-            args += ["PX", _millis(px)]
-        if exat is not None:
-            args += ["EXAT", _unix(exat)]
-        if pxat is not None:
-            args += ["PXAT", _unix(pxat, millis=True)]
+        args: list[Any] = ["GETEX", name, *_expiry_args(ex, px, exat, pxat)]
         if persist:
             args.append("PERSIST")
         return self.execute_command(*args)
@@ -941,7 +954,7 @@ class Cache(NativeCache):
             args.append(count)
         if withscores:
             args.append("WITHSCORES")
-        return self.execute_command(*args)
+        return self.execute_command(*args, withscores=withscores)
 
     def _zstore(
         self,
