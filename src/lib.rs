@@ -74,7 +74,7 @@ pub use clock::{Clock, MockClock, SystemClock};
 pub use commands::PopWaiter;
 pub use commands::{
     Aggregate, BitOp, BitUnit, End, ExpireCondition, Expiry, LcsMatch, Position, RangeBy,
-    ScanOptions, SetCondition, SetOptions, SetOutcome, ZAddOptions,
+    ScanOptions, SetCondition, SetOptions, SetOutcome, SortOptions, ZAddOptions,
 };
 pub use config::{CacheBuilder, EvictionPolicy};
 pub use dispatch::{command_names, Reply};

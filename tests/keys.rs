@@ -184,3 +184,57 @@ fn expired_keys_are_invisible_to_every_command() {
     assert_eq!(c.incr("gone").unwrap(), 1, "INCR starts from a fresh key");
     assert_eq!(c.ttl("gone").unwrap(), -1);
 }
+
+#[test]
+fn sort_by_weights_with_get_limit_and_store() {
+    use ferricache::SortOptions;
+    let c = Cache::new();
+    c.rpush("ids", ["3", "1", "2", "10"]).unwrap();
+    c.mset([("w_1", "30"), ("w_2", "10"), ("w_3", "20")])
+        .unwrap();
+    c.hset("user:1", [("name", "ada")]).unwrap();
+    c.hset("user:3", [("name", "linus")]).unwrap();
+    let plain = |o: &SortOptions| -> Vec<String> {
+        c.sort("ids", o)
+            .unwrap()
+            .into_iter()
+            .map(|b| b.map_or("nil".into(), |b| String::from_utf8(b.to_vec()).unwrap()))
+            .collect()
+    };
+    assert_eq!(plain(&SortOptions::default()), ["1", "2", "3", "10"]);
+    let alpha = SortOptions {
+        alpha: true,
+        ..Default::default()
+    };
+    assert_eq!(plain(&alpha), ["1", "10", "2", "3"]);
+    // A missing weight counts 0; equal weights fall back to the elements' order.
+    let by = SortOptions {
+        by: Some("w_*".into()),
+        ..Default::default()
+    };
+    assert_eq!(plain(&by), ["10", "2", "3", "1"]);
+    let get = SortOptions {
+        get: vec!["#".into(), "user:*->name".into()],
+        limit: Some((1, 2)),
+        desc: true,
+        ..Default::default()
+    };
+    assert_eq!(plain(&get), ["3", "linus", "2", "nil"]);
+    let nosort = SortOptions {
+        by: Some("nosort".into()),
+        desc: true,
+        ..Default::default()
+    };
+    assert_eq!(plain(&nosort), ["10", "2", "1", "3"]);
+    assert_eq!(c.sort_store("ids", "out", &by).unwrap(), 4);
+    assert_eq!(c.lrange("out", 0, -1).unwrap(), vec!["10", "2", "3", "1"]);
+    c.rpush("words", ["b", "a"]).unwrap();
+    assert!(c.sort("words", &SortOptions::default()).is_err());
+    c.set("s", "x").unwrap();
+    assert!(matches!(
+        c.sort("s", &SortOptions::default()),
+        Err(ferricache::Error::WrongType)
+    ));
+    assert_eq!(c.sort_store("missing", "out", &by).unwrap(), 0);
+    assert_eq!(c.exists(&["out"]), 0);
+}

@@ -11,6 +11,7 @@ pub(crate) mod lists;
 pub(crate) mod long_double;
 pub(crate) mod num;
 pub(crate) mod sets;
+pub(crate) mod sort;
 pub(crate) mod strings;
 pub(crate) mod zsets;
 
@@ -19,5 +20,6 @@ pub use coll::PopWaiter;
 pub use keys::{ExpireCondition, ScanOptions};
 pub use lcs::LcsMatch;
 pub use lists::{End, Position};
+pub use sort::SortOptions;
 pub use strings::{Expiry, SetCondition, SetOptions, SetOutcome};
 pub use zsets::{Aggregate, RangeBy, ZAddOptions};

@@ -1,9 +1,11 @@
 //! Key commands: existence, types, renames, TTLs and iteration.
 
 use super::args::{cursor, int, is, owned, Args};
-use super::reply::{bool_int, bulks, int as integer, opt_bulk, scan_page, status, Reply};
+use super::reply::{
+    bool_int, bulks, int as integer, opt_bulk, opt_bulks, scan_page, status, Reply,
+};
 use crate::error::{Error, Result};
-use crate::{Cache, ExpireCondition, Expiry, ScanOptions, ValueType};
+use crate::{Cache, ExpireCondition, Expiry, ScanOptions, SortOptions, ValueType};
 
 pub(super) fn del(c: &Cache, a: Args) -> Result<Reply> {
     Ok(integer(c.del(a)))
@@ -150,4 +152,50 @@ pub(super) fn scan(c: &Cache, a: Args) -> Result<Reply> {
 
 pub(super) fn randomkey(c: &Cache, _: Args) -> Result<Reply> {
     Ok(opt_bulk(c.randomkey()))
+}
+
+/// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA]
+/// [STORE destination]: the options are read first, then the key's type checked.
+pub(super) fn sort(c: &Cache, a: Args) -> Result<Reply> {
+    sort_generic(c, a, false)
+}
+
+/// SORT_RO: SORT without STORE.
+pub(super) fn sort_ro(c: &Cache, a: Args) -> Result<Reply> {
+    sort_generic(c, a, true)
+}
+
+fn sort_generic(c: &Cache, a: Args, readonly: bool) -> Result<Reply> {
+    let mut opts = SortOptions::default();
+    let mut store = None;
+    let mut rest = &a[1..];
+    while let [opt, tail @ ..] = rest {
+        rest = tail;
+        match tail {
+            _ if is(opt, "ASC") => opts.desc = false,
+            _ if is(opt, "DESC") => opts.desc = true,
+            _ if is(opt, "ALPHA") => opts.alpha = true,
+            [offset, count, tail @ ..] if is(opt, "LIMIT") => {
+                opts.limit = Some((int(offset)?, int(count)?));
+                rest = tail;
+            }
+            [dest, tail @ ..] if !readonly && is(opt, "STORE") => {
+                store = Some(*dest);
+                rest = tail;
+            }
+            [pattern, tail @ ..] if is(opt, "BY") => {
+                opts.by = Some(owned(pattern));
+                rest = tail;
+            }
+            [pattern, tail @ ..] if is(opt, "GET") => {
+                opts.get.push(owned(pattern));
+                rest = tail;
+            }
+            _ => return Err(Error::Syntax),
+        }
+    }
+    Ok(match store {
+        Some(dest) => integer(c.sort_store(a[0], dest, &opts)?),
+        None => opt_bulks(c.sort(a[0], &opts)?),
+    })
 }

@@ -156,6 +156,8 @@ static COMMANDS: &[Spec] = &[
     Spec::new("smembers", 2, sets::smembers),
     Spec::new("smismember", -3, sets::smismember),
     Spec::new("smove", 4, sets::smove),
+    Spec::new("sort", -2, keys::sort),
+    Spec::new("sort_ro", -2, keys::sort_ro),
     Spec::new("spop", -2, sets::spop),
     Spec::new("srandmember", -2, sets::srandmember),
     Spec::new("srem", -3, sets::srem),

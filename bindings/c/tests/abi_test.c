@@ -123,6 +123,16 @@ static void test_families(fc_cache *c) {
     }
     EXPECT_NIL(c, "BZMPOP", "0.01", "1", "none", "MIN");
     EXPECT_ERR(c, "ERR timeout is negative", "BLMPOP", "-1", "1", "mpop", "LEFT");
+    /* SORT */
+    EXPECT_INT(c, 3, "RPUSH", "ids", "3", "1", "2");
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "MSET", "age_1", "36", "age_2", "85", "age_3", "28");
+    {
+        fc_reply *r = CMD(c, "SORT", "ids", "BY", "age_*", "DESC");
+        CHECK(r && r->type == FC_REPLY_ARRAY && r->elements == 3 && is_str(r->element[0], FC_REPLY_STRING, "2"));
+        fc_reply_free(r);
+    }
+    EXPECT_INT(c, 3, "SORT", "ids", "ALPHA", "STORE", "sorted");
+    EXPECT_ERR(c, "ERR syntax error", "SORT_RO", "ids", "STORE", "x");
     /* LCS */
     EXPECT_STR(c, FC_REPLY_STATUS, "OK", "MSET", "lcs:a", "ohmytext", "lcs:b", "mynewtext");
     EXPECT_STR(c, FC_REPLY_STRING, "mytext", "LCS", "lcs:a", "lcs:b");

@@ -165,6 +165,21 @@ test('blmPop and bzmPop wait without blocking the event loop', async () => {
   await client.quit();
 });
 
+test('sort, sortRo and sortStore through the node-redis API', async () => {
+  const client = createClient({ private: true });
+  await client.connect();
+  await client.rPush('ids', ['3', '1', '2']);
+  await client.mSet({ name_1: 'ada', name_2: 'grace', name_3: 'linus', age_1: '36', age_2: '85', age_3: '28' });
+  assert.deepEqual(await client.sort('ids'), ['1', '2', '3']);
+  assert.deepEqual(await client.sort('ids', { BY: 'age_*', GET: ['#', 'name_*'] }), ['3', 'linus', '1', 'ada', '2', 'grace']);
+  assert.deepEqual(await client.sortRo('ids', { DIRECTION: 'DESC', LIMIT: { offset: 0, count: 2 } }), ['3', '2']);
+  assert.equal(await client.sortStore('ids', 'sorted', { ALPHA: true }), 3);
+  assert.deepEqual(await client.lRange('sorted', 0, -1), ['1', '2', '3']);
+  await client.rPush('words', ['b', 'a']);
+  await assert.rejects(client.sort('words'), /can't be converted into double/);
+  await client.quit();
+});
+
 test('lcs, lcsLen and lcsIdxWithMatchLen through the node-redis API', async () => {
   const client = createClient({ private: true });
   await client.connect();

@@ -35,6 +35,7 @@ const SEED = [
   ['SADD', 'e', 'm1', 'm2', 'm3', '1', '2'],
   ['ZADD', 'f', '1', 'm1', '2', 'm2', '2.5', 'm3', '0', 'a', '0', 'b'],
   ['SADD', 'g', '1', '2', '3'],
+  ['MSET', 'w_m1', '3', 'w_m2', '1', 'w_1', '2', 'w_v', 'x', 'w_10', '-1', 'w_2', '5'],
 ];
 
 function gen(r) {
@@ -71,6 +72,8 @@ const CALLS = [
   ['pfAdd', (g) => [g.k(), g.ms()]],
   ['pfCount', (g) => [g.ks()]],
   ['pfMerge', (g) => [g.k(), g.ks()]],
+  ['sort', (g) => [g.k(), { ...(g.b() ? { BY: 'w_*' } : {}), ...(g.b() ? { GET: ['#', 'w_*'] } : {}), ...(g.b() ? { DIRECTION: 'DESC' } : {}) }]],
+  ['sortStore', (g) => [g.k(), g.k(), { ALPHA: true, ...(g.b() ? { LIMIT: { offset: 1, count: 2 } } : {}) }]],
   ['del', (g) => [g.ks()]],
   ['exists', (g) => [g.ks()]],
   ['expire', (g) => [g.k(), g.pick([100000, 0, -5])]],

@@ -112,9 +112,9 @@ fn relative_time(obj: &Bound<'_, PyAny>, what: &str, millis: bool) -> PyResult<i
         .ok()
         .filter(|s| !millis && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
     if let Some(d) = digits {
-        return d
-            .parse()
-            .map_err(|_| crate::errors::ResponseError::new_err("value is not an integer or out of range"));
+        return d.parse().map_err(|_| {
+            crate::errors::ResponseError::new_err("value is not an integer or out of range")
+        });
     }
     if obj.extract::<i64>().is_ok() || obj.hasattr("total_seconds")? {
         return time_arg(obj, what, millis);
@@ -568,7 +568,10 @@ impl NativeCache {
         pxat: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Py<PyAny>>> {
         // redis-py 8's order: which options are given, then their values.
-        let given = [ex, px, exat, pxat].iter().filter(|o| opt(**o).is_some()).count();
+        let given = [ex, px, exat, pxat]
+            .iter()
+            .filter(|o| opt(**o).is_some())
+            .count();
         if given + keepttl as usize > 1 {
             return Err(DataError::new_err(
                 "``ex``, ``px``, ``exat``, ``pxat``, and ``keepttl`` are mutually exclusive.",

@@ -11,7 +11,9 @@ pub(crate) fn bytes_obj(py: Python<'_>, b: &[u8], decode: bool) -> PyResult<Py<P
     if decode {
         let Ok(s) = std::str::from_utf8(b) else {
             // Python's own decode raises the error, with Python's text, as in redis-py.
-            return Ok(PyBytes::new(py, b).call_method1("decode", ("utf-8",))?.unbind());
+            return Ok(PyBytes::new(py, b)
+                .call_method1("decode", ("utf-8",))?
+                .unbind());
         };
         Ok(PyString::new(py, s).into_any().unbind())
     } else {

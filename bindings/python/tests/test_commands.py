@@ -397,6 +397,21 @@ def test_bitmaps_as_redis_py(r: ferricache.Cache) -> None:
         r.setbit("seen", -1, 1)
 
 
+def test_sort_as_redis_py(r: ferricache.Cache) -> None:
+    r.rpush("ids", "3", "1", "2")
+    r.mset({"name_1": "ada", "name_2": "grace", "name_3": "linus", "age_1": "36", "age_2": "85", "age_3": "28"})
+    assert r.sort("ids") == ["1", "2", "3"] and r.sort("ids", desc=True, start=0, num=2) == ["3", "2"]
+    assert r.sort("ids", by="age_*", get="name_*") == ["linus", "ada", "grace"]
+    assert r.sort("ids", get=["#", "name_*"], groups=True) == [("1", "ada"), ("2", "grace"), ("3", "linus")]
+    assert r.sort("ids", by="age_*", store="by_age") == 3 and r.lrange("by_age", 0, -1) == ["3", "1", "2"]
+    assert r.sort_ro("ids", alpha=True, desc=True) == ["3", "2", "1"]
+    r.rpush("words", "b", "a")
+    with pytest.raises(ResponseError, match="can't be converted into double"):
+        r.sort("words")
+    with pytest.raises(DataError):
+        r.sort("ids", start=1)
+
+
 def test_lcs_as_redis_py(r: ferricache.Cache) -> None:
     r.mset({"a": "ohmytext", "b": "mynewtext"})
     assert r.lcs("a", "b") == "mytext" and r.lcs("a", "b", len=True) == 6

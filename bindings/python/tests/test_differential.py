@@ -35,6 +35,7 @@ SEED: list[tuple[str, ...]] = [
     ("SADD", "e", "m1", "m2", "m3", "1", "2"),
     ("ZADD", "f", "1", "m1", "2", "m2", "2.5", "m3", "0", "a", "0", "b"),
     ("SADD", "g", "1", "2", "3"),
+    ("MSET", "w_m1", "3", "w_m2", "1", "w_1", "2", "w_v", "x", "w_10", "-1", "w_2", "5"),
 ]
 
 
@@ -118,6 +119,10 @@ CALLS: list[Call] = [
     ("pfadd", lambda g: a(g.k(), *g.ms())),
     ("pfcount", lambda g: a(*g.ks())),
     ("pfmerge", lambda g: a(g.k(), *g.ks())),
+    # SORT
+    ("sort", lambda g: a(g.k(), by=g.maybe(lambda: "w_*"), get=g.maybe(lambda: ["#", "w_*"]), desc=g.b(), store=g.maybe(g.k))),
+    ("sort", lambda g: a(g.k(), 0, g.pick([1, 3]), alpha=True, get=["#", "w_*"], groups=True)),
+    ("sort_ro", lambda g: a(g.k(), alpha=g.b(), desc=g.b())),
     # keys
     ("delete", lambda g: a(*g.ks())),
     ("exists", lambda g: a(*g.ks())),

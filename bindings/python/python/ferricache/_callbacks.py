@@ -126,6 +126,14 @@ def zmpop_bytes(r: Any, **_: Any) -> Any:
     return [r[0], [[m, _score_bytes(s)] for m, s in r[1]]]
 
 
+def sort_return_tuples(r: Any, **options: Any) -> Any:
+    """SORT with ``groups``: the GET values in tuples, one per element."""
+    if not r or not options.get("groups"):
+        return r
+    n = options["groups"]
+    return list(zip(*[r[i::n] for i in range(n)]))
+
+
 def _set(r: Any, **_: Any) -> set[Any]:
     return set(r) if r else set()
 
@@ -166,6 +174,7 @@ CALLBACKS: dict[str, Callable[..., Any]] = {
     "SCAN": parse_scan,
     "SSCAN": parse_scan,
     "SET": parse_set,
+    "SORT": sort_return_tuples,
     "TIME": lambda r, **_: (int(r[0]), int(r[1])),
     "ZADD": parse_zadd,
     "ZMSCORE": lambda r, **_: [None if s is None else float(s) for s in r],

@@ -366,6 +366,54 @@ class Cache(NativeCache):
     def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> ResponseT:
         return self.execute_command("BITOP", operation, dest, *keys)
 
+    def sort(
+        self,
+        name: KeyT,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Optional[str] = None,
+        get: Optional[Any] = None,
+        desc: bool = False,
+        alpha: bool = False,
+        store: Optional[KeyT] = None,
+        groups: Optional[bool] = False,
+    ) -> ResponseT:
+        """SORT: a list, set or sorted set sorted (BY, LIMIT, GET, DESC, ALPHA, STORE)."""
+        if (start is not None and num is None) or (num is not None and start is None):
+            raise DataError("``start`` and ``num`` must both be specified")
+        pieces: list[Any] = [name]
+        if by is not None:
+            pieces += ["BY", by]
+        if start is not None and num is not None:
+            pieces += ["LIMIT", start, num]
+        if get is not None:
+            for g in [get] if isinstance(get, (bytes, str)) else get:
+                pieces += ["GET", g]
+        if desc:
+            pieces.append("DESC")
+        if alpha:
+            pieces.append("ALPHA")
+        if store is not None:
+            pieces += ["STORE", store]
+        if groups and (not get or isinstance(get, (bytes, str)) or len(get) < 2):
+            raise DataError(
+                'when using "groups" the "get" argument must be specified and contain at least two keys'
+            )
+        return self.execute_command("SORT", *pieces, groups=len(get) if groups and get else None)
+
+    def sort_ro(
+        self,
+        key: KeyT,
+        start: Optional[int] = None,
+        num: Optional[int] = None,
+        by: Optional[str] = None,
+        get: Optional[Any] = None,
+        desc: bool = False,
+        alpha: bool = False,
+    ) -> ResponseT:
+        """SORT_RO (sent as SORT without STORE, as redis-py does)."""
+        return self.sort(key, start=start, num=num, by=by, get=get, desc=desc, alpha=alpha)
+
     def lcs(
         self,
         key1: KeyT,
