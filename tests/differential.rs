@@ -37,6 +37,7 @@ const NOT_FUZZED: &[(&str, &str)] = &[
         "parameters differ: the engine has its own (eviction policies, hz)",
     ),
     ("info", "the text describes each server"),
+    ("command", "describes each server's own command table"),
     ("time", "the clock's reading"),
     (
         "randomkey",
@@ -139,6 +140,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     // Without sorting, or by equal text, the order is a hash table's: compared as a set.
     ("sort", "sort_ro k BY_(nosort|m*) [ALPHA] [GET_#]"),
     ("keys", "touch k+"),
+    // IDLETIME reads the clock; the encodings and refcounts are Redis 7.0's.
+    ("keys", "object (ENCODING|REFCOUNT|FREQ|HELLO) k"),
+    ("keys", "memory USAGE k [SAMPLES_i]"),
     ("keys", "ttl k"),
     ("keys", "type k"),
     ("keys", "unlink k+"),
@@ -529,6 +533,13 @@ fn comparable(name: &str, argv: &[String], r: Resp) -> Resp {
             Resp::Array(v)
         }
         (n, r) if RANDOM_REPLY.contains(&n) => shape(r),
+        // A string's encoding follows its content here, and how it was built in Redis (an
+        // APPENDed "10" is raw there): only that it is a string's is compared.
+        ("object", Resp::Bulk(b)) if [&b"int"[..], b"embstr", b"raw"].contains(&&b[..]) => {
+            Resp::Bulk(b"a string's".to_vec())
+        }
+        // What a key costs differs by design: only the reply's kind is compared.
+        ("memory", Resp::Line(l)) if l[0] == b':' => Resp::Line(b":size".to_vec()),
         ("spop", Resp::Array(mut v)) => {
             v.sort();
             Resp::Array(v)
@@ -629,6 +640,13 @@ fn fuzz(first_seed: u64, rounds: u64) -> Vec<String> {
             let (family, template) = TEMPLATES[rng.below(TEMPLATES.len())];
             let argv = generate(template, &mut rng);
             let name = template.split(' ').next().unwrap();
+            if name.starts_with("sort") {
+                // Redis 7.0's SORT reads errno without clearing it: an ERANGE left by an
+                // earlier strtod (ZADD k 1e309 m) makes it reject good numbers. A ZADD that
+                // parses a score clears it.
+                redis.call(&["ZADD", "__errno", "0", "x"]);
+                redis.call(&["DEL", "__errno"]);
+            }
             let expected = comparable(name, &argv, redis.call(&argv));
             let got = comparable(name, &argv, of_reply(&cache.execute(&argv)));
             log.push(argv.join(" "));

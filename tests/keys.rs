@@ -238,3 +238,60 @@ fn sort_by_weights_with_get_limit_and_store() {
     assert_eq!(c.sort_store("missing", "out", &by).unwrap(), 0);
     assert_eq!(c.exists(&["out"]), 0);
 }
+
+#[test]
+fn object_and_memory_usage_describe_a_key_without_touching_it() {
+    use ferricache::{EvictionPolicy, MockClock};
+    use std::time::Duration;
+    let clock = MockClock::new(1_700_000_000_000);
+    let c = Cache::builder()
+        .clock(clock.clone())
+        .eviction_policy(EvictionPolicy::AllKeysLru)
+        .build()
+        .unwrap();
+    c.set("n", "42").unwrap();
+    c.set("big", "x".repeat(100)).unwrap();
+    c.sadd("ints", ["1", "2"]).unwrap();
+    c.sadd("words", ["a"]).unwrap();
+    c.rpush("l", ["a"]).unwrap();
+    let enc = |k: &str| c.object_encoding(k).unwrap();
+    assert_eq!(
+        [
+            enc("n"),
+            enc("big"),
+            enc("ints"),
+            enc("words"),
+            enc("l"),
+            enc("none")
+        ],
+        [
+            Some("int"),
+            Some("raw"),
+            Some("intset"),
+            Some("hashtable"),
+            Some("quicklist"),
+            None
+        ]
+    );
+    clock.advance(Duration::from_secs(7));
+    // Looking does not count as an access: the idle time keeps growing.
+    assert_eq!(c.object_idletime("n").unwrap(), Some(7));
+    assert_eq!(c.object_idletime("n").unwrap(), Some(7));
+    c.get("n").unwrap();
+    assert_eq!(c.object_idletime("n").unwrap(), Some(0));
+    // Under LRU Redis shares no integers; FREQ needs an LFU policy.
+    assert_eq!(c.object_refcount("n").unwrap(), Some(1));
+    assert!(c.object_freq("n").is_err());
+    assert_eq!(c.object_freq("none").unwrap(), None);
+    let usage = c.memory_usage("big").unwrap().unwrap();
+    assert!(usage > 100 && usage <= c.stats().used_memory, "{usage}");
+    assert_eq!(c.memory_usage("none").unwrap(), None);
+
+    let lfu = Cache::builder()
+        .eviction_policy(EvictionPolicy::AllKeysLfu)
+        .build()
+        .unwrap();
+    lfu.set("k", "v").unwrap();
+    assert!(lfu.object_freq("k").unwrap().unwrap() >= 5);
+    assert!(lfu.object_idletime("k").is_err());
+}

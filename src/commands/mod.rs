@@ -10,6 +10,7 @@ pub(crate) mod lcs;
 pub(crate) mod lists;
 pub(crate) mod long_double;
 pub(crate) mod num;
+pub(crate) mod object;
 pub(crate) mod sets;
 pub(crate) mod sort;
 pub(crate) mod strings;

@@ -9,6 +9,7 @@ pub(crate) mod args;
 mod bitmaps;
 mod hashes;
 mod hll;
+mod introspect;
 mod keys;
 mod lists;
 mod reply;
@@ -62,6 +63,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("bzmpop", -5, zsets::bzmpop),
     Spec::new("bzpopmax", -3, zsets::bzpopmax),
     Spec::new("bzpopmin", -3, zsets::bzpopmin),
+    Spec::new("command", -1, introspect::command),
     Spec::new("config", -2, server::config),
     Spec::new("copy", -3, keys::copy),
     Spec::new("dbsize", 1, server::dbsize),
@@ -116,9 +118,11 @@ static COMMANDS: &[Spec] = &[
     Spec::new("lrem", 4, lists::lrem),
     Spec::new("lset", 4, lists::lset),
     Spec::new("ltrim", 4, lists::ltrim),
+    Spec::new("memory", -2, introspect::memory),
     Spec::new("mget", -2, strings::mget),
     Spec::new("mset", -3, strings::mset),
     Spec::new("msetnx", -3, strings::msetnx),
+    Spec::new("object", -2, introspect::object),
     Spec::new("persist", 2, keys::persist),
     Spec::new("pexpire", -3, keys::pexpire),
     Spec::new("pexpireat", -3, keys::pexpireat),

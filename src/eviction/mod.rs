@@ -84,6 +84,16 @@ pub(crate) fn on_access(entry: &Entry, policy: EvictionPolicy, coarse_now_ms: u6
     }
 }
 
+/// The LFU counter of a meta word now (OBJECT FREQ), decayed as on the next access.
+pub(crate) fn lfu_counter(meta: u32, now_ms: u64) -> u32 {
+    lfu_decayed(meta, now_ms)
+}
+
+/// Milliseconds since the access an LRU meta word records (OBJECT IDLETIME).
+pub(crate) fn lru_idle_ms(meta: u32, now_ms: u64) -> u64 {
+    u64::from(lru_clock(now_ms).wrapping_sub(meta)) << 4
+}
+
 /// The LFU counter after Redis's decay of one step per idle minute.
 fn lfu_decayed(meta: u32, now_ms: u64) -> u32 {
     let counter = meta & 0xFF;

@@ -628,3 +628,49 @@ impl FromReply for (Vec<crate::LcsMatch>, usize) {
         Ok((matches, usize::from_reply(total)?))
     }
 }
+
+/// OBJECT ENCODING from the server: one of Redis's encoding names.
+impl FromReply for Option<&'static str> {
+    fn from_reply(r: Reply) -> Result<Self> {
+        const NAMES: [&str; 10] = [
+            "int",
+            "embstr",
+            "raw",
+            "quicklist",
+            "listpack",
+            "hashtable",
+            "intset",
+            "skiplist",
+            "linkedlist",
+            "ziplist",
+        ];
+        Ok(match check(r)? {
+            Reply::Nil => None,
+            Reply::Bulk(b) => Some(
+                NAMES
+                    .into_iter()
+                    .find(|n| n.as_bytes() == &b[..])
+                    .ok_or_else(|| Error::Remote(format!("ERR unknown encoding {b:?}")))?,
+            ),
+            r => return Err(unexpected(&r)),
+        })
+    }
+}
+
+macro_rules! optional_int {
+    ($($t:ty),*) => {$(
+        impl FromReply for Option<$t> {
+            fn from_reply(r: Reply) -> Result<Self> {
+                match check(r)? {
+                    Reply::Nil => Ok(None),
+                    Reply::Integer(n) => <$t>::try_from(n)
+                        .map(Some)
+                        .map_err(|_| Error::Remote(format!("ERR out of range: {n}"))),
+                    r => Err(unexpected(&r)),
+                }
+            }
+        }
+    )*};
+}
+
+optional_int!(u32, u64, i64);

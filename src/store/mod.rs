@@ -300,6 +300,19 @@ impl Keyspace {
     }
 
     #[inline]
+    /// The live entry of `key` without recording an access or a lookup (OBJECT, MEMORY
+    /// USAGE: looking must not change what eviction sees).
+    pub fn inspect<R>(&self, key: &[u8], f: impl FnOnce(Option<&Entry>) -> R) -> R {
+        let hash = self.hash(key);
+        let data = self.shards[self.shard_of(hash)].read();
+        let now = self.now();
+        let live = data
+            .find(hash, key)
+            .map(|i| data.entry(i))
+            .filter(|e| !e.is_expired(now));
+        f(live)
+    }
+
     fn look<R>(
         &self,
         key: &[u8],

@@ -123,6 +123,18 @@ static void test_families(fc_cache *c) {
     }
     EXPECT_NIL(c, "BZMPOP", "0.01", "1", "none", "MIN");
     EXPECT_ERR(c, "ERR timeout is negative", "BLMPOP", "-1", "1", "mpop", "LEFT");
+    /* OBJECT, MEMORY USAGE, COMMAND COUNT */
+    EXPECT_STR(c, FC_REPLY_STRING, "quicklist", "OBJECT", "ENCODING", "jobs");
+    EXPECT_NIL(c, "OBJECT", "ENCODING", "missing");
+    EXPECT_ERR(c, "ERR unknown subcommand 'NOPE'", "OBJECT", "NOPE", "jobs");
+    {
+        fc_reply *r = CMD(c, "MEMORY", "USAGE", "tags");
+        CHECK(r && r->type == FC_REPLY_INTEGER && r->integer > 0);
+        fc_reply_free(r);
+        r = CMD(c, "COMMAND", "COUNT");
+        CHECK(r && r->type == FC_REPLY_INTEGER && r->integer > 100);
+        fc_reply_free(r);
+    }
     /* SORT */
     EXPECT_INT(c, 3, "RPUSH", "ids", "3", "1", "2");
     EXPECT_STR(c, FC_REPLY_STATUS, "OK", "MSET", "age_1", "36", "age_2", "85", "age_3", "28");

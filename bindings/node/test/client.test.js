@@ -165,6 +165,22 @@ test('blmPop and bzmPop wait without blocking the event loop', async () => {
   await client.quit();
 });
 
+test('objectEncoding, objectRefCount, memoryUsage and commandCount through the node-redis API', async () => {
+  const client = createClient({ private: true });
+  await client.connect();
+  await client.set('n', '42');
+  await client.zAdd('z', { score: 1, value: 'a' });
+  assert.equal(await client.objectEncoding('n'), 'int');
+  assert.equal(await client.objectEncoding('z'), 'listpack');
+  assert.equal(await client.objectEncoding('missing'), null);
+  assert.equal(await client.objectRefCount('n'), 2147483647);
+  await assert.rejects(client.objectFreq('n'), /LFU maxmemory policy is not selected/);
+  assert.ok((await client.memoryUsage('z')) > 0);
+  assert.equal(await client.memoryUsage('missing'), null);
+  assert.ok((await client.commandCount()) > 100);
+  await client.quit();
+});
+
 test('sort, sortRo and sortStore through the node-redis API', async () => {
   const client = createClient({ private: true });
   await client.connect();

@@ -397,6 +397,20 @@ def test_bitmaps_as_redis_py(r: ferricache.Cache) -> None:
         r.setbit("seen", -1, 1)
 
 
+def test_object_memory_and_command_as_redis_py(r: ferricache.Cache) -> None:
+    r.set("n", "42")
+    r.set("text", "x" * 100)
+    r.zadd("z", {"a": 1})
+    assert [r.object("encoding", k) for k in ("n", "text", "z")] == ["int", "raw", "listpack"]
+    assert r.object("refcount", "n") == 2147483647 and r.object("refcount", "text") == 1
+    assert r.object("encoding", "missing") is None and r.object("idletime", "n") == 0
+    with pytest.raises(ResponseError, match="LFU maxmemory policy is not selected"):
+        r.object("freq", "n")
+    assert r.memory_usage("text") > 100 and r.memory_usage("missing") is None  # type: ignore[operator]
+    assert r.memory_usage("z", samples=0) > 0  # type: ignore[operator]
+    assert r.command_count() == len(r.execute_command("COMMAND LIST")) > 100  # type: ignore[arg-type]
+
+
 def test_sort_as_redis_py(r: ferricache.Cache) -> None:
     r.rpush("ids", "3", "1", "2")
     r.mset({"name_1": "ada", "name_2": "grace", "name_3": "linus", "age_1": "36", "age_2": "85", "age_3": "28"})

@@ -142,6 +142,8 @@ CALLS: list[Call] = [
     ("keys", lambda g: a(g.pick(["*", "a*", "[ab]*", "?"]))),
     ("scan", lambda g: a(0, match=g.maybe(lambda: g.pick(["*", "a*"])), count=1000)),
     ("dbsize", lambda g: a()),
+    ("object", lambda g: a(g.pick(["refcount", "freq"]), g.k())),
+    ("memory_usage", lambda g: a(g.k()) if g.b() else a(g.k(), samples=g.pick([0, 5, -1]))),
     # hashes
     ("hdel", lambda g: a(g.k(), *g.ms())),
     ("hexists", lambda g: a(g.k(), g.m())),
@@ -244,8 +246,8 @@ CALLS: list[Call] = [
     ("publish", lambda g: a(g.m(), g.v())),
 ]
 
-RANDOM = {"hrandfield", "srandmember", "zrandmember"}
-UNORDERED = {"keys", "spop"}
+RANDOM = {"hrandfield", "srandmember", "zrandmember", "memory_usage"}  # sizes differ by design
+UNORDERED = {"keys", "spop", "hkeys", "hvals"}  # a hash table's order in Redis
 
 
 def _shape(x: Any) -> Any:
@@ -297,6 +299,12 @@ def _fuzz(url: str, seeds: range) -> tuple[list[str], dict[str, list[int]]]:
             name, make = rng.choice(CALLS)
             args, kwargs = make(g)
             log.append(f"{name}{args}{kwargs or ''}")
+            if name.startswith("sort"):
+                # Redis 7.0's SORT reads errno without clearing it: an ERANGE left by an
+                # earlier strtod (zadd with 1e309) makes it reject good numbers. A ZADD that
+                # parses a score clears it.
+                server.execute_command("ZADD", "__errno", 0, "x")
+                server.delete("__errno")
             theirs = _comparable(name, _run(server, name, args, kwargs))
             ours = _comparable(name, _run(cache, name, args, kwargs))
             counts = tally.setdefault(name, [0, 0])

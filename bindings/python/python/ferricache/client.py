@@ -366,6 +366,21 @@ class Cache(NativeCache):
     def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> ResponseT:
         return self.execute_command("BITOP", operation, dest, *keys)
 
+    def object(self, infotype: str, key: KeyT, **kwargs: Any) -> ResponseT:
+        """OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT of a key (None if it is missing)."""
+        return self.execute_command("OBJECT", infotype, key, infotype=infotype, **kwargs)
+
+    def memory_usage(self, key: KeyT, samples: Optional[int] = None, **kwargs: Any) -> ResponseT:
+        """MEMORY USAGE: the bytes the key costs the engine (None if it is missing)."""
+        args: list[Any] = []
+        if isinstance(samples, int):
+            args += ["SAMPLES", samples]
+        return self.execute_command("MEMORY USAGE", key, *args, **kwargs)
+
+    def command_count(self, **kwargs: Any) -> ResponseT:
+        """COMMAND COUNT: how many commands the engine offers."""
+        return self.execute_command("COMMAND COUNT", **kwargs)
+
     def sort(
         self,
         name: KeyT,
