@@ -417,6 +417,40 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
     same!(n, l, |c| c.zpopmax("zu", 1));
     same!(n, l, |c| c.bzpopmin(&["zu"], 0.1));
     same!(n, l, |c| c.bzpopmax(&["nozset"], 0.05));
+    same!(n, l, |c| c.bzmpop(&["nozset", "zu"], false, 2, 0.1));
+    same!(n, l, |c| c.rpush("bl", ["a", "b", "c"]));
+    same!(n, l, |c| c.blmpop(&["none", "bl"], End::Right, 2, 0.1));
+
+    // HyperLogLog, LCS, SORT and introspection.
+    same!(n, l, |c| c.pfadd("hll", &["a", "b", "c"]));
+    same!(n, l, |c| c.pfadd("hll", &["a"]));
+    same!(n, l, |c| c.pfmerge("hll2", &["hll", "nohll"]));
+    same!(n, l, |c| c.pfcount(&["hll2"]));
+    same!(n, l, |c| c.pfcount(&["hll", "hll2"]));
+    same!(n, l, |c| c.pfadd("s", &["x"]));
+    same!(n, l, |c| c
+        .mset([("lcs1", "ohmytext"), ("lcs2", "mynewtext")]));
+    same!(n, l, |c| c.lcs("lcs1", "lcs2"));
+    same!(n, l, |c| c.lcs_len("lcs1", "lcs2"));
+    same!(n, l, |c| c.lcs_idx("lcs1", "lcs2", 2));
+    same!(n, l, |c| c.rpush("ids", ["3", "1", "2"]));
+    same!(n, l, |c| c.mset([("w_1", "9"), ("w_2", "8"), ("w_3", "7")]));
+    let by_weight = ferricache::SortOptions {
+        by: Some("w_*".into()),
+        get: vec!["#".into(), "w_*".into()],
+        ..Default::default()
+    };
+    same!(n, l, |c| c.sort("ids", &by_weight));
+    same!(n, l, |c| c.sort_store("ids", "sorted", &Default::default()));
+    // A list's encoding is the server's own (Valkey 8 and Redis 7.2 keep small lists as
+    // listpacks).
+    assert!(matches!(
+        n.object_encoding("ids").unwrap(),
+        Some("quicklist" | "listpack")
+    ));
+    same!(n, l, |c| c.object_encoding("lcs1"));
+    same!(n, l, |c| c.object_freq("ids"));
+    same!(n, l, |c| c.memory_usage("nokey"));
     same!(n, l, |c| c.zadd("zone", [(7.0, "m")]));
     same!(n, l, |c| c.zrandmember("zone"));
     same!(n, l, |c| c.zrandmember_count("zone", 2));
