@@ -176,7 +176,7 @@ impl Batch<'_, '_> {
     /// EXPIRE key seconds (a time <= 0 deletes); true if the key existed.
     pub fn expire(&mut self, key: impl AsRef<[u8]>, seconds: i64) -> Result<bool> {
         let key = key.as_ref();
-        let now = self.cache.inner.ks.now();
+        let now = self.cache.ks().now();
         let at = crate::expiry::deadline_after(now, seconds, 1000, false, "expire")?;
         on!(
             self,
@@ -245,7 +245,7 @@ impl Cache {
             return remote.atomic(self, keys, f);
         }
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.inner.ks.write_many(&keys, 0, |multi| {
+        self.ks().write_many(&keys, 0, |multi| {
             let mut batch = Batch {
                 cache: self,
                 at: At::Local(multi),

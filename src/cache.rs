@@ -29,6 +29,8 @@ use crate::store::Keyspace;
 #[derive(Clone)]
 pub struct Cache {
     pub(crate) inner: Arc<Inner>,
+    /// The database this handle's commands run in (see [`Cache::select`]).
+    pub(crate) db: u8,
 }
 
 pub(crate) struct Inner {
@@ -36,6 +38,8 @@ pub(crate) struct Inner {
     pub pubsub: Arc<Registry>,
     pubsub_limit: usize,
     pub locks: LockWaiters,
+    /// How many databases SELECT can choose from.
+    pub databases: usize,
     /// Default TTL in ms for keys written without one (0: none).
     pub default_ttl_ms: u64,
     flights: Arc<Flights>,
@@ -72,6 +76,60 @@ impl Cache {
         CacheBuilder::default()
     }
 
+    /// A handle on database `db` of the same cache (Redis's SELECT): keys, DBSIZE, SCAN,
+    /// FLUSHDB and keyspace notifications are per database; memory, eviction, expiry,
+    /// pub/sub and the stats are shared. Errors if `db` is not below
+    /// [`CacheBuilder::databases`] (16 by default).
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    ///
+    /// let cache = Cache::new();
+    /// let sessions = cache.select(1).unwrap();
+    /// sessions.set("s:1", "ada").unwrap();
+    /// assert_eq!(cache.get("s:1").unwrap(), None);
+    /// assert_eq!((cache.dbsize(), sessions.dbsize()), (0, 1));
+    /// ```
+    pub fn select(&self, db: usize) -> Result<Cache> {
+        if db >= self.inner.databases {
+            return Err(Error::Invalid("DB index is out of range"));
+        }
+        #[cfg(feature = "remote")]
+        if db != 0 && self.inner.remote.is_some() {
+            return Err(Error::Invalid(
+                "SELECT is not supported in near-cache mode: name the database in the remote URL",
+            ));
+        }
+        Ok(Cache {
+            inner: self.inner.clone(),
+            db: db as u8,
+        })
+    }
+
+    /// The database this handle works in (0 unless made by [`Cache::select`]).
+    pub fn db(&self) -> usize {
+        self.db as usize
+    }
+
+    /// How many databases this cache has (Redis's `databases`).
+    pub fn databases(&self) -> usize {
+        self.inner.databases
+    }
+
+    /// A handle on database `db`, which the caller knows to exist.
+    pub(crate) fn in_db(&self, db: u8) -> Cache {
+        Cache {
+            inner: self.inner.clone(),
+            db,
+        }
+    }
+
+    /// The keyspace as this handle's database sees it.
+    #[inline]
+    pub(crate) fn ks(&self) -> crate::store::db::Db<'_> {
+        crate::store::db::Db::new(&self.inner.ks, self.db)
+    }
+
     pub(crate) fn from_config(
         config: Config,
         max_memory: usize,
@@ -83,6 +141,7 @@ impl Cache {
             pubsub: pubsub.clone(),
             pubsub_limit: config.pubsub_queue_limit,
             locks: LockWaiters::default(),
+            databases: config.databases,
             ks: Keyspace::new(
                 config.shards,
                 config.clock,
@@ -109,7 +168,7 @@ impl Cache {
                 Error::InvalidConfig(format!("cannot start the expiry thread: {e}"))
             })?;
         }
-        Ok(Cache { inner })
+        Ok(Cache { inner, db: 0 })
     }
 
     /// Reclaims every expired key now, on all shards; returns how many went.
@@ -144,6 +203,34 @@ impl Cache {
             s.expirations += data.expired;
         }
         s
+    }
+
+    /// The keys and keys with a TTL of each non-empty database, in order (INFO keyspace).
+    ///
+    /// ```
+    /// use ferricache::{Cache, DbStats};
+    ///
+    /// let cache = Cache::new();
+    /// cache.select(2).unwrap().set("k", "v").unwrap();
+    /// assert_eq!(cache.keyspace(), [DbStats { db: 2, keys: 1, expires: 0 }]);
+    /// ```
+    pub fn keyspace(&self) -> Vec<crate::stats::DbStats> {
+        let mut out: Vec<crate::stats::DbStats> = (0..self.inner.databases)
+            .map(|db| crate::stats::DbStats {
+                db,
+                keys: 0,
+                expires: 0,
+            })
+            .collect();
+        for shard in self.inner.ks.shards() {
+            let data = shard.read();
+            for s in out.iter_mut() {
+                s.keys += data.len_of(s.db as u8);
+                s.expires += data.volatile_of(s.db as u8);
+            }
+        }
+        out.retain(|s| s.keys > 0);
+        out
     }
 
     /// The current memory bound in bytes (0: none).

@@ -45,7 +45,8 @@ pub struct Client {
     refused: bool,
     /// Set by any change to a watched key (see `store::watch`).
     dirty: Arc<AtomicBool>,
-    watched: Vec<Bytes>,
+    /// (database, key) pairs.
+    watched: Vec<(u8, Bytes)>,
     /// Near-cache mode: the transaction's side on the server.
     #[cfg(feature = "remote")]
     server: crate::remote::ServerSession,
@@ -108,6 +109,9 @@ impl Client {
             Some(b"exec") => arity(1, true).unwrap_or_else(|| self.exec()),
             Some(b"discard") => arity(1, true).unwrap_or_else(|| self.discard()),
             Some(b"watch") => arity(2, false).unwrap_or_else(|| self.watch(&argv[1..])),
+            Some(b"select") if self.queue.is_none() => {
+                arity(2, true).unwrap_or_else(|| self.select(argv[1]))
+            }
             Some(b"unwatch") if self.queue.is_none() => arity(1, true).unwrap_or_else(|| {
                 self.unwatch();
                 Reply::OK
@@ -124,6 +128,22 @@ impl Client {
                 }
                 None => self.cache.execute_slices(argv),
             },
+        }
+    }
+
+    /// SELECT: this client's later commands run in database `db` (an ASCII integer).
+    /// WATCHed keys stay watched in the database they were watched in.
+    pub fn select(&mut self, db: &[u8]) -> Reply {
+        let n = match crate::dispatch::db_index(db, None) {
+            Ok(n) => n,
+            Err(e) => return e.into(),
+        };
+        match self.cache.select(n) {
+            Ok(cache) => {
+                self.cache = cache;
+                Reply::OK
+            }
+            Err(e) => e.into(),
         }
     }
 
@@ -161,10 +181,13 @@ impl Client {
             // The server runs it, checks the watches, and forgets them.
             return self.server.exec(&remote, &self.cache, &queue);
         }
-        let all = self.cache.inner.ks.exclusive();
+        let cache = self.cache.clone();
+        let all = cache.inner.ks.exclusive();
         // A watched key past its deadline counts as changed: looking at it removes it,
         // which marks this client.
-        self.cache.exists(&self.watched);
+        for (db, k) in &self.watched {
+            self.cache.in_db(*db).exists(&[k]);
+        }
         let reply = if self.dirty.load(Relaxed) {
             Reply::Nil
         } else {
@@ -175,6 +198,8 @@ impl Client {
                         let argv: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
                         if argv[0].eq_ignore_ascii_case(b"unwatch") {
                             Reply::OK
+                        } else if argv[0].eq_ignore_ascii_case(b"select") {
+                            self.select(argv[1])
                         } else {
                             self.cache.execute_slices(&argv)
                         }
@@ -198,9 +223,13 @@ impl Client {
             return self.server.watch(&remote, &keys);
         }
         for k in keys {
-            let k = Bytes::copy_from_slice(k.as_ref());
+            let k = (self.cache.db, Bytes::copy_from_slice(k.as_ref()));
             if !self.watched.contains(&k) {
-                self.cache.inner.ks.watches.watch(k.clone(), &self.dirty);
+                self.cache
+                    .inner
+                    .ks
+                    .watches
+                    .watch(k.0, k.1.clone(), &self.dirty);
                 self.watched.push(k);
             }
         }
@@ -211,8 +240,8 @@ impl Client {
     pub fn unwatch(&mut self) {
         #[cfg(feature = "remote")]
         self.server.unwatch();
-        for k in self.watched.drain(..) {
-            self.cache.inner.ks.watches.unwatch(&k, &self.dirty);
+        for (db, k) in self.watched.drain(..) {
+            self.cache.inner.ks.watches.unwatch(db, &k, &self.dirty);
         }
         self.dirty.store(false, Relaxed);
     }

@@ -104,6 +104,7 @@ pub(crate) struct Config {
     pub clock: Arc<dyn Clock>,
     pub pubsub_queue_limit: usize,
     pub notify_keyspace_events: u16,
+    pub databases: usize,
     #[cfg(feature = "remote")]
     pub remote: Option<std::sync::Arc<crate::remote::Remote>>,
 }
@@ -134,6 +135,7 @@ pub struct CacheBuilder {
     hz: u32,
     pubsub_queue_limit: usize,
     notify_keyspace_events: String,
+    databases: usize,
     #[cfg(feature = "remote")]
     remote: Option<(String, crate::remote::RemoteOptions)>,
 }
@@ -151,6 +153,7 @@ impl Default for CacheBuilder {
             hz: crate::expiry::reaper::DEFAULT_HZ,
             pubsub_queue_limit: crate::pubsub::DEFAULT_QUEUE_LIMIT,
             notify_keyspace_events: String::new(),
+            databases: crate::store::db::DEFAULT_DATABASES,
             #[cfg(feature = "remote")]
             remote: None,
         }
@@ -162,6 +165,13 @@ impl CacheBuilder {
     /// rounded up to a power of two, at least 16.
     pub fn shards(mut self, n: usize) -> Self {
         self.shards = Some(n);
+        self
+    }
+
+    /// How many databases SELECT and [`Cache::select`] choose from (Redis's `databases`):
+    /// 1 to 256, default 16. They share the memory bound, eviction and expiry.
+    pub fn databases(mut self, n: usize) -> Self {
+        self.databases = n;
         self
     }
 
@@ -287,6 +297,13 @@ impl CacheBuilder {
                 "hz must be between 1 and 500 (a background expiry period must be positive)".into(),
             ));
         }
+        if !(1..=crate::store::db::MAX_DATABASES).contains(&self.databases) {
+            return Err(Error::InvalidConfig(format!(
+                "databases must be between 1 and {}, got {}",
+                crate::store::db::MAX_DATABASES,
+                self.databases
+            )));
+        }
         if self.pubsub_queue_limit == 0 {
             return Err(Error::InvalidConfig(
                 "pub/sub queue limit must be positive".into(),
@@ -320,6 +337,7 @@ impl CacheBuilder {
             remote,
             notify_keyspace_events: crate::notify::parse(&self.notify_keyspace_events)?,
             pubsub_queue_limit: self.pubsub_queue_limit,
+            databases: self.databases,
             shards,
             policy: self.policy,
             default_ttl: self.default_ttl,

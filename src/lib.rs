@@ -85,7 +85,7 @@ pub use patterns::rate_limit::RateLimit;
 pub use pubsub::{Message, Subscription};
 #[cfg(feature = "remote")]
 pub use remote::{NearCacheStats, RemoteOptions, Tracking, WhenStale};
-pub use stats::Stats;
+pub use stats::{DbStats, Stats};
 pub use types::zset::{LexBound, ScoreBound};
 pub use value::ValueType;
 

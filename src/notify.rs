@@ -115,6 +115,8 @@ pub(crate) fn wanted(flags: u16, class: u16) -> bool {
 pub(crate) struct Event {
     pub class: u16,
     pub name: &'static str,
+    /// The database of the key (`__keyspace@<db>__`).
+    pub db: u8,
     pub key: Bytes,
 }
 
@@ -125,13 +127,13 @@ pub(crate) fn publish(registry: &Registry, flags: u16, events: Vec<Event>) {
             continue;
         }
         if flags & KEYSPACE != 0 {
-            let mut ch = BytesMut::with_capacity(15 + e.key.len());
-            ch.put_slice(b"__keyspace@0__:");
+            let mut ch = BytesMut::with_capacity(17 + e.key.len());
+            ch.put_slice(format!("__keyspace@{}__:", e.db).as_bytes());
             ch.put_slice(&e.key);
             registry.publish(&ch, &Bytes::from_static(e.name.as_bytes()));
         }
         if flags & KEYEVENT != 0 {
-            let ch = format!("__keyevent@0__:{}", e.name);
+            let ch = format!("__keyevent@{}__:{}", e.db, e.name);
             registry.publish(ch.as_bytes(), &e.key);
         }
     }

@@ -47,6 +47,17 @@ impl Stats {
     }
 }
 
+/// One non-empty database's line of INFO keyspace (`db3:keys=2,expires=1,avg_ttl=0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DbStats {
+    /// The database's number.
+    pub db: usize,
+    /// Its keys, as its DBSIZE.
+    pub keys: usize,
+    /// Its keys that have a TTL.
+    pub expires: usize,
+}
+
 const STRIPES: usize = 64;
 
 /// One thread's counters, alone on its cache line. A command that looks a key up counts

@@ -91,7 +91,7 @@ impl Cache {
         if offset >= (MAX_STRING_LEN as u64) * 8 {
             return Err(BAD_OFFSET);
         }
-        self.inner.ks.read(key.as_ref(), true, |e| {
+        self.ks().read(key.as_ref(), true, |e| {
             e.map_or(Ok(0), |e| Ok(bit_at(e.value.as_str()?, offset)))
         })
     }
@@ -106,7 +106,7 @@ impl Cache {
         near!(@argv self, "BITCOUNT" .arg(key.as_ref())
             .args(range_.map(|(s, e, _)| [s, e]).into_iter().flatten())
             .args(range_.map(|(_, _, u)| if u == BitUnit::Bit { "BIT" } else { "BYTE" })));
-        self.inner.ks.read(key.as_ref(), true, |e| {
+        self.ks().read(key.as_ref(), true, |e| {
             let Some(e) = e else { return Ok(0) };
             let s = e.value.as_str()?;
             let ones = |bytes: &[u8]| bytes.iter().map(|b| u64::from(b.count_ones())).sum::<u64>();
@@ -143,7 +143,7 @@ impl Cache {
         if bit > 1 {
             return Err(Error::Invalid("The bit argument must be 1 or 0."));
         }
-        self.inner.ks.read(key.as_ref(), true, |e| {
+        self.ks().read(key.as_ref(), true, |e| {
             let Some(e) = e else {
                 return Ok(if bit == 1 { -1 } else { 0 });
             };
@@ -188,7 +188,7 @@ impl Cache {
         let dest = dest.as_ref();
         let mut all: Vec<&[u8]> = vec![dest];
         all.extend(keys.iter().map(AsRef::as_ref));
-        self.inner.ks.write_many(&all, 64, |m| {
+        self.ks().write_many(&all, 64, |m| {
             let mut sources = Vec::with_capacity(keys.len());
             for (k, key) in all.iter().enumerate().skip(1) {
                 let mut tx = m.key(k);

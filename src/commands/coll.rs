@@ -94,6 +94,21 @@ fn fits(vt: ValueType, take: Take) -> bool {
     }
 }
 
+impl Cache {
+    /// Serves the clients blocked on `key` if it now holds what they wait for (after
+    /// MOVE or SWAPDB brought it into this database).
+    pub(crate) fn serve_waiters(&self, key: &[u8]) {
+        let _ = self.ks().write(key, 0, |tx| {
+            if tx.data.has_blocked() {
+                if let Some(i) = tx.find(key) {
+                    serve_blocked(tx, i, key);
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Hands elements of the collection in slot `i` to the clients blocked on `key`, in the
 /// order they blocked, while there are elements.
 fn serve_blocked(tx: &mut Tx, i: u32, key: &[u8]) {
@@ -103,7 +118,7 @@ fn serve_blocked(tx: &mut Tx, i: u32, key: &[u8]) {
             return;
         }
         let vt = value.value_type();
-        let Some(w) = tx.data.next_waiter(key, |t| fits(vt, t)) else {
+        let Some(w) = tx.data.next_waiter(tx.db, key, |t| fits(vt, t)) else {
             return;
         };
         let popped = tx.update(i, |e| pop_for(&mut e.value, w.take));
@@ -128,8 +143,7 @@ impl Cache {
         event: Ev,
         f: impl FnOnce(Option<&mut Value>) -> Result<R>,
     ) -> Result<R> {
-        self.inner
-            .ks
+        self.ks()
             .write(key, grow, |tx| self.coll_in(tx, key, make, event, f))
     }
 
@@ -190,7 +204,7 @@ impl Cache {
         key: &[u8],
         f: impl FnOnce(Option<&Value>) -> Result<R>,
     ) -> Result<R> {
-        self.inner.ks.read(key, true, |e| f(e.map(|e| &e.value)))
+        self.ks().read(key, true, |e| f(e.map(|e| &e.value)))
     }
 
     /// Pops for `take` from `key` if it has an element; otherwise queues `waiter` on it
@@ -201,7 +215,7 @@ impl Cache {
         take: Take,
         waiter: Option<&Arc<Waiter>>,
     ) -> Result<Option<Served>> {
-        self.inner.ks.write(key, 0, |tx| {
+        self.ks().write(key, 0, |tx| {
             if let Some(i) = tx.find(key) {
                 let vt = tx.entry(i).value.value_type();
                 if !fits(vt, take) {
@@ -230,7 +244,7 @@ impl Cache {
                 }
             }
             if let Some(w) = waiter {
-                tx.data.block(key, w.clone());
+                tx.data.block(tx.db, key, w.clone());
             }
             Ok(None)
         })
@@ -324,7 +338,7 @@ impl PopWaiter {
     }
 
     fn wait_until(self, deadline: Option<Instant>) -> Option<Served> {
-        let blocked = &self.cache.inner.ks.blocked_clients;
+        let blocked = &self.cache.ks().blocked_clients;
         blocked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let served = self.waiter.wait(deadline);
         blocked.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
@@ -347,7 +361,7 @@ impl PopWaiter {
     /// assert_eq!(waiter.wait_for(Duration::from_secs(1)).unwrap().element, "job-1");
     /// ```
     pub fn wait_for(&self, timeout: Duration) -> Option<Served> {
-        let blocked = &self.cache.inner.ks.blocked_clients;
+        let blocked = &self.cache.ks().blocked_clients;
         blocked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let served = self.waiter.wait_a_while(Instant::now() + timeout);
         blocked.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
@@ -373,9 +387,8 @@ impl Drop for PopWaiter {
         self.waiter.claim();
         for k in &self.keys {
             self.cache
-                .inner
-                .ks
-                .with_shard(k, |d| d.unblock(k, &self.waiter));
+                .ks()
+                .with_shard(k, |d| d.unblock(self.cache.db, k, &self.waiter));
         }
         // Served but never handed out: put it back where it was taken from.
         if let Some(s) = self.waiter.try_take() {

@@ -48,7 +48,7 @@ impl Cache {
         near!(@argv self, "PFADD" .arg(key.as_ref()) .args(elements.iter().map(AsRef::as_ref)));
         let key = key.as_ref();
         let grow = grow_of(key, hll::DENSE_SIZE);
-        self.inner.ks.write(key, grow, |tx| {
+        self.ks().write(key, grow, |tx| {
             let updated = match tx.find(key) {
                 Some(i) => {
                     checked(tx, i)?;
@@ -91,7 +91,7 @@ impl Cache {
         near!(@argv self, "PFCOUNT" .args(keys.iter().map(AsRef::as_ref)));
         if let [key] = keys {
             let key = key.as_ref();
-            return self.inner.ks.write(key, 0, |tx| {
+            return self.ks().write(key, 0, |tx| {
                 let Some(i) = tx.find(key) else { return Ok(0) };
                 let v = checked(tx, i)?;
                 if let Some(card) = hll::cached(v) {
@@ -109,7 +109,7 @@ impl Cache {
             });
         }
         let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.inner.ks.write_many(&all, 0, |m| {
+        self.ks().write_many(&all, 0, |m| {
             let mut registers = [0; 1 << 14];
             for (k, key) in all.iter().enumerate() {
                 let mut tx = m.key(k);
@@ -137,7 +137,7 @@ impl Cache {
         let mut all: Vec<&[u8]> = vec![dest];
         all.extend(sources.iter().map(AsRef::as_ref));
         let grow = grow_of(dest, hll::DENSE_SIZE);
-        self.inner.ks.write_many(&all, grow, |m| {
+        self.ks().write_many(&all, grow, |m| {
             // The destination is an input too, as in Redis; a dense input makes it dense.
             let (mut registers, mut dense) = ([0; 1 << 14], false);
             for (k, key) in all.iter().enumerate() {

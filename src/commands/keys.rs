@@ -172,8 +172,7 @@ impl Cache {
         }
         if let [key] = keys[..] {
             return self
-                .inner
-                .ks
+                .ks()
                 .write(key, 0, |tx| {
                     let gone = tx.find(key).map(|i| tx.remove(i)).is_some();
                     if gone {
@@ -183,8 +182,7 @@ impl Cache {
                 })
                 .unwrap_or(0);
         }
-        self.inner
-            .ks
+        self.ks()
             .write_many(&keys, 0, |m| {
                 Ok((0..keys.len())
                     .filter(|&k| {
@@ -214,9 +212,9 @@ impl Cache {
             return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv))
                 .unwrap_or(0);
         }
-        self.inner.ks.counters.command();
+        self.ks().counters.command();
         keys.iter()
-            .filter(|k| self.inner.ks.peek(k.as_ref(), false, |e| e.is_some()))
+            .filter(|k| self.ks().peek(k.as_ref(), false, |e| e.is_some()))
             .count()
     }
 
@@ -229,22 +227,21 @@ impl Cache {
     /// Named `key_type` because `type` is a Rust keyword.
     pub fn key_type(&self, key: impl AsRef<[u8]>) -> Option<ValueType> {
         near!(@or None; self, b"TYPE", key.as_ref());
-        self.inner
-            .ks
+        self.ks()
             .read(key.as_ref(), false, |e| e.map(|e| e.value.value_type()))
     }
 
     /// RENAME: moves the value (and its TTL) to `dst`, replacing what was there.
     pub fn rename(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<()> {
         near!(self, b"RENAME", src.as_ref(), dst.as_ref());
-        self.move_key(src.as_ref(), dst.as_ref(), false, false)
+        self.transfer(src.as_ref(), dst.as_ref(), self.db, false, false)
             .map(drop)
     }
 
     /// RENAMENX: as RENAME, only if `dst` does not exist; true if it moved.
     pub fn renamenx(&self, src: impl AsRef<[u8]>, dst: impl AsRef<[u8]>) -> Result<bool> {
         near!(self, b"RENAMENX", src.as_ref(), dst.as_ref());
-        self.move_key(src.as_ref(), dst.as_ref(), true, false)
+        self.transfer(src.as_ref(), dst.as_ref(), self.db, true, false)
     }
 
     /// COPY: copies the value and TTL of `src` to `dst`; with `replace` an existing `dst`
@@ -262,18 +259,129 @@ impl Cache {
                 "source and destination objects are the same",
             ));
         }
-        self.move_key(src, dst, !replace, true)
+        self.transfer(src, dst, self.db, !replace, true)
     }
 
-    fn move_key(&self, src: &[u8], dst: &[u8], nx: bool, keep_src: bool) -> Result<bool> {
+    /// COPY src dst DB db: as [`Cache::copy`], into database `db`.
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    ///
+    /// let cache = Cache::new();
+    /// cache.set("config", "v1").unwrap();
+    /// assert!(cache.copy_to_db("config", "config", 3, false).unwrap());
+    /// assert_eq!(cache.select(3).unwrap().get("config").unwrap().unwrap(), "v1");
+    /// ```
+    pub fn copy_to_db(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        db: usize,
+        replace: bool,
+    ) -> Result<bool> {
+        near!(@argv self, "COPY" .arg(src.as_ref()) .arg(dst.as_ref()) .arg("DB") .arg(db)
+            .arg(replace.then_some("REPLACE")));
+        let target = self.select(db)?.db;
+        let (src, dst) = (src.as_ref(), dst.as_ref());
+        if src == dst && target == self.db {
+            return Err(Error::Invalid(
+                "source and destination objects are the same",
+            ));
+        }
+        self.transfer(src, dst, target, !replace, true)
+    }
+
+    /// MOVE key db: moves `key` with its TTL into database `db`; false (and nothing moves)
+    /// if `key` is missing here or present there. Redis's `move`.
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    ///
+    /// let cache = Cache::new();
+    /// cache.set("job:1", "done").unwrap();
+    /// assert!(cache.move_to_db("job:1", 1).unwrap());
+    /// assert_eq!((cache.exists(&["job:1"]), cache.select(1).unwrap().exists(&["job:1"])), (0, 1));
+    /// ```
+    pub fn move_to_db(&self, key: impl AsRef<[u8]>, db: usize) -> Result<bool> {
+        near!(@argv self, "MOVE" .arg(key.as_ref()) .arg(db));
+        let target = self.select(db)?.db;
+        if target == self.db {
+            return Err(Error::Invalid(
+                "source and destination objects are the same",
+            ));
+        }
+        let key = key.as_ref();
+        let moved = self.ks().write(key, 0, |tx| {
+            let Some(i) = tx.find(key) else {
+                return Ok(false);
+            };
+            let from = tx.db;
+            tx.db = target;
+            if tx.find(key).is_some() {
+                return Ok(false);
+            }
+            tx.written = i;
+            tx.db = from;
+            tx.notify(notify::GENERIC, "move_from", key);
+            tx.db = target;
+            tx.notify(notify::GENERIC, "move_to", key);
+            tx.data.move_to(i, target);
+            Ok(true)
+        })?;
+        if moved {
+            self.in_db(target).serve_waiters(key);
+        }
+        Ok(moved)
+    }
+
+    /// SWAPDB a b: exchanges the contents of two databases at once; clients and their
+    /// WATCHes stay where they were (a watched key the swap changes fails their EXEC).
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    ///
+    /// let cache = Cache::new();
+    /// cache.set("live", "old").unwrap();
+    /// cache.select(1).unwrap().set("live", "new").unwrap();
+    /// cache.swapdb(0, 1).unwrap();
+    /// assert_eq!(cache.get("live").unwrap().unwrap(), "new");
+    /// ```
+    pub fn swapdb(&self, a: usize, b: usize) -> Result<()> {
+        #[cfg(feature = "remote")]
+        if self.inner.remote.is_some() {
+            return Err(Error::Invalid(
+                "SWAPDB is not supported in near-cache mode: the server does not invalidate \
+                 other processes' copies on SWAPDB",
+            ));
+        }
+        let (a, b) = (self.select(a)?.db, self.select(b)?.db);
+        self.ks().counters.command();
+        if a == b {
+            return Ok(());
+        }
+        for (db, key) in self.inner.ks.swap_dbs(a, b) {
+            self.in_db(db).serve_waiters(&key);
+        }
+        Ok(())
+    }
+
+    fn transfer(
+        &self,
+        src: &[u8],
+        dst: &[u8],
+        dst_db: u8,
+        nx: bool,
+        keep_src: bool,
+    ) -> Result<bool> {
         let grow = if keep_src {
-            self.inner.ks.read(src, false, |e| {
+            self.ks().read(src, false, |e| {
                 e.map_or(0, crate::store::shard::entry_bytes)
             })
         } else {
             0
         };
-        self.inner.ks.write_many(&[src, dst], grow, |m| {
+        let keys = [(self.db, src), (dst_db, dst)];
+        self.inner.ks.write_many(&keys, grow, |m| {
             let Some(i) = m.key(0).find(src) else {
                 return if keep_src {
                     Ok(false)
@@ -281,7 +389,7 @@ impl Cache {
                     Err(Error::NoSuchKey)
                 };
             };
-            if src == dst {
+            if src == dst && dst_db == self.db {
                 return Ok(!nx);
             }
             if nx && m.key(1).find(dst).is_some() {
@@ -356,7 +464,7 @@ impl Cache {
             unreachable!("refused above")
         };
         near!(@argv self, cmd .arg(key) .arg(n) .args(cond.words()));
-        self.inner.ks.write(key, 0, |tx| {
+        self.ks().write(key, 0, |tx| {
             let deadline = when
                 .resolve_with(tx.now(), cmd, false)?
                 .expect("a deadline");
@@ -379,8 +487,7 @@ impl Cache {
 
     /// The deadline of `key`: `Err(-2)` if missing, `Ok(0)` if it has none.
     fn deadline(&self, key: &[u8]) -> std::result::Result<u64, i64> {
-        self.inner
-            .ks
+        self.ks()
             .read(key, false, |e| e.map(|e| e.expire_at).ok_or(-2))
     }
 
@@ -390,7 +497,7 @@ impl Cache {
         match self.deadline(key.as_ref()) {
             Err(code) => code,
             Ok(0) => -1,
-            Ok(at) => (at as i64 - self.inner.ks.now() as i64).max(0),
+            Ok(at) => (at as i64 - self.ks().now() as i64).max(0),
         }
     }
 
@@ -426,8 +533,7 @@ impl Cache {
     pub fn persist(&self, key: impl AsRef<[u8]>) -> bool {
         near!(@or false; self, b"PERSIST", key.as_ref());
         let key = key.as_ref();
-        self.inner
-            .ks
+        self.ks()
             .write(key, 0, |tx| {
                 let Some(i) = tx.find(key) else {
                     return Ok(false);
@@ -447,13 +553,14 @@ impl Cache {
     pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Vec<Bytes> {
         near!(@or Vec::new(); self, b"KEYS", pattern.as_ref());
         let opts = ScanOptions::new().pattern(Bytes::copy_from_slice(pattern.as_ref()));
-        let now = self.inner.ks.now();
-        self.inner.ks.counters.command();
+        let ks = self.ks();
+        let now = ks.now();
+        ks.counters.command();
         let mut out = Vec::new();
-        for shard in self.inner.ks.shards() {
+        for shard in ks.shards() {
             let data = shard.read();
             out.extend(
-                data.live_entries(now)
+                data.live_entries(ks.id, now)
                     .filter(|e| opts.accepts(e))
                     .map(|e| Bytes::copy_from_slice(e.key.as_bytes())),
             );
@@ -491,7 +598,7 @@ impl Cache {
         near!(@argv @or (0, Vec::new()); self, "SCAN" .arg(cursor)
             .args(crate::remote::typed::scan_args(opts.pattern.as_deref(), opts.count))
             .args(opts.value_type.map(|t| ["TYPE", t.name()]).into_iter().flatten()));
-        let ks = &self.inner.ks;
+        let ks = self.ks();
         ks.counters.command();
         let shards = ks.shards();
         let (mut shard, mut slot) = ((cursor >> 32) as usize, (cursor & 0xFFFF_FFFF) as usize);
@@ -501,7 +608,7 @@ impl Cache {
         while shard < shards.len() && budget > 0 {
             let data = shards[shard].read();
             let mut looked = 0;
-            let next = data.scan(slot, budget, now, |e| {
+            let next = data.scan(ks.id, slot, budget, now, |e| {
                 looked += 1;
                 if opts.accepts(e) {
                     out.push(Bytes::copy_from_slice(e.key.as_bytes()));
@@ -547,28 +654,47 @@ impl Cache {
     /// RANDOMKEY: a random key, `None` if the cache is empty.
     pub fn randomkey(&self) -> Option<Bytes> {
         near!(@or None; self, b"RANDOMKEY");
-        let ks = &self.inner.ks;
+        let ks = self.ks();
         let shards = ks.shards();
         let now = ks.now();
         let start = random_u64() as usize;
         (0..shards.len()).find_map(|k| {
             let data = shards[(start + k) % shards.len()].read();
-            data.random_live(now, random_u64())
+            data.random_live(ks.id, now, random_u64())
                 .map(|i| Bytes::copy_from_slice(data.entry(i).key.as_bytes()))
         })
     }
 
-    /// DBSIZE: the number of keys (keys past their deadline but not yet reclaimed count,
-    /// as in Redis).
+    /// DBSIZE: the number of keys in this handle's database (keys past their deadline but
+    /// not yet reclaimed count, as in Redis).
     pub fn dbsize(&self) -> usize {
         near!(@or 0; self, b"DBSIZE");
-        self.inner.ks.len()
+        self.ks().len()
     }
 
-    /// FLUSHALL: removes every key.
+    /// FLUSHALL: removes every key of every database.
     pub fn flushall(&self) {
         near!(@or (); self, b"FLUSHALL");
-        self.inner.ks.counters.command();
-        self.inner.ks.flush();
+        self.ks().counters.command();
+        self.ks().flush();
+    }
+
+    /// FLUSHDB: removes every key of this handle's database, and no other.
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    ///
+    /// let cache = Cache::new();
+    /// let other = cache.select(2).unwrap();
+    /// cache.set("a", "1").unwrap();
+    /// other.set("b", "2").unwrap();
+    /// other.flushdb();
+    /// assert_eq!((cache.dbsize(), other.dbsize()), (1, 0));
+    /// ```
+    pub fn flushdb(&self) {
+        near!(@or (); self, b"FLUSHDB");
+        let ks = self.ks();
+        ks.counters.command();
+        ks.flush_db(ks.id);
     }
 }

@@ -96,7 +96,7 @@ impl Cache {
     /// Both strings of an LCS, missing keys as empty strings.
     fn lcs_inputs(&self, a: &[u8], b: &[u8]) -> Result<(Bytes, Bytes)> {
         let read = |k: &[u8]| {
-            self.inner.ks.read(k, true, |e| {
+            self.ks().read(k, true, |e| {
                 e.map_or(Ok(Bytes::new()), |e| {
                     e.value.as_str().cloned().map_err(|_| NOT_STRINGS)
                 })

@@ -203,7 +203,7 @@ impl Cache {
         near!(@argv self, "LMPOP" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
             .arg(end) .arg("COUNT") .arg(count));
         let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.inner.ks.write_many(&all, 0, |m| {
+        self.ks().write_many(&all, 0, |m| {
             for (k, key) in all.iter().enumerate() {
                 let popped = self.coll_in(
                     &mut m.key(k),
@@ -490,7 +490,7 @@ impl Cache {
     ) -> Result<Option<Bytes>> {
         near!(@argv self, "LMOVE" .arg(src.as_ref()) .arg(dst.as_ref()) .arg(from) .arg(to));
         let (src, dst) = (src.as_ref(), dst.as_ref());
-        self.inner.ks.write_many(&[src, dst], 64, |m| {
+        self.ks().write_many(&[src, dst], 64, |m| {
             // As Redis: a missing src answers nil whatever dst is; then both types are
             // checked before anything is taken from src.
             {

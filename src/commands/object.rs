@@ -34,8 +34,7 @@ impl Cache {
     pub fn object_encoding(&self, key: impl AsRef<[u8]>) -> Result<Option<&'static str>> {
         near!(self, b"OBJECT", "ENCODING", key.as_ref());
         Ok(self
-            .inner
-            .ks
+            .ks()
             .inspect(key.as_ref(), |e| e.map(|e| encoding(&e.value))))
     }
 
@@ -43,9 +42,9 @@ impl Cache {
     /// error otherwise).
     pub fn object_freq(&self, key: impl AsRef<[u8]>) -> Result<Option<u32>> {
         near!(self, b"OBJECT", "FREQ", key.as_ref());
-        let lfu = lfu(self.inner.ks.policy());
-        let now = self.inner.ks.now();
-        let meta = self.inner.ks.inspect(key.as_ref(), |e| {
+        let lfu = lfu(self.ks().policy());
+        let now = self.ks().now();
+        let meta = self.ks().inspect(key.as_ref(), |e| {
             e.map(|e| e.meta.load(std::sync::atomic::Ordering::Relaxed))
         });
         match meta {
@@ -60,9 +59,9 @@ impl Cache {
     /// LFU policy it is Redis's error.
     pub fn object_idletime(&self, key: impl AsRef<[u8]>) -> Result<Option<u64>> {
         near!(self, b"OBJECT", "IDLETIME", key.as_ref());
-        let policy = self.inner.ks.policy();
-        let now = self.inner.ks.now();
-        let meta = self.inner.ks.inspect(key.as_ref(), |e| {
+        let policy = self.ks().policy();
+        let now = self.ks().now();
+        let meta = self.ks().inspect(key.as_ref(), |e| {
             e.map(|e| e.meta.load(std::sync::atomic::Ordering::Relaxed))
         });
         match meta {
@@ -80,8 +79,8 @@ impl Cache {
     /// (unless an LRU or LFU policy is set).
     pub fn object_refcount(&self, key: impl AsRef<[u8]>) -> Result<Option<i64>> {
         near!(self, b"OBJECT", "REFCOUNT", key.as_ref());
-        let shared = !eviction::needs_time(self.inner.ks.policy());
-        Ok(self.inner.ks.inspect(key.as_ref(), |e| {
+        let shared = !eviction::needs_time(self.ks().policy());
+        Ok(self.ks().inspect(key.as_ref(), |e| {
             e.map(|e| match &e.value {
                 Value::Str(s) if shared && s.len() <= 20 => match parse_i64(s) {
                     Ok(n) if (0..SHARED_INTEGERS).contains(&n) => i64::from(i32::MAX),
@@ -97,8 +96,7 @@ impl Cache {
     pub fn memory_usage(&self, key: impl AsRef<[u8]>) -> Result<Option<usize>> {
         near!(self, b"MEMORY", "USAGE", key.as_ref());
         Ok(self
-            .inner
-            .ks
+            .ks()
             .inspect(key.as_ref(), |e| e.map(crate::store::shard::entry_bytes)))
     }
 }

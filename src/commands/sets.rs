@@ -207,8 +207,7 @@ impl Cache {
     ) -> Result<bool> {
         near!(@argv self, "SMOVE" .arg(src.as_ref()) .arg(dst.as_ref()) .arg(member.into()));
         let (src, dst, member) = (src.as_ref(), dst.as_ref(), member.into());
-        self.inner
-            .ks
+        self.ks()
             .write_many(&[src, dst], member_bytes(&member), |m| {
                 // As Redis: a missing src answers 0 whatever dst is; then both types.
                 {
@@ -254,9 +253,7 @@ impl Cache {
 
     fn set_op<K: AsRef<[u8]>>(&self, keys: &[K], op: Op) -> Result<Vec<Bytes>> {
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.inner
-            .ks
-            .write_many(&keys, 0, |m| combine(m, &keys, 0, op))
+        self.ks().write_many(&keys, 0, |m| combine(m, &keys, 0, op))
     }
 
     fn set_op_store<K: AsRef<[u8]>>(
@@ -268,7 +265,7 @@ impl Cache {
         let dst = dst.as_ref();
         let mut all: Vec<&[u8]> = vec![dst];
         all.extend(keys.iter().map(AsRef::as_ref));
-        self.inner.ks.write_many(&all, 64, |m| {
+        self.ks().write_many(&all, 64, |m| {
             let mut bytes = 0;
             let result = SetValue::from_members(combine(m, &all, 1, op)?, &mut bytes);
             let n = result.len();

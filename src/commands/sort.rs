@@ -72,7 +72,7 @@ impl Cache {
         let len = items.len();
         let bytes = items.iter().map(|b| b.len() + LIST_ELEMENT_OVERHEAD).sum();
         let dest = dest.as_ref();
-        self.inner.ks.write(dest, bytes, |tx| {
+        self.ks().write(dest, bytes, |tx| {
             self.store_coll(
                 tx,
                 dest,

@@ -201,7 +201,7 @@ impl Cache {
         if let Some(remote) = crate::remote::routed(&self.inner) {
             return remote.get_with(self, key.as_ref(), Bytes::copy_from_slice);
         }
-        self.inner.ks.read(key.as_ref(), true, |e| {
+        self.ks().read(key.as_ref(), true, |e| {
             e.map(|e| e.value.as_str().cloned()).transpose()
         })
     }
@@ -237,7 +237,7 @@ impl Cache {
         key: &[u8],
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>> {
-        self.inner.ks.read(key, true, |e| {
+        self.ks().read(key, true, |e| {
             e.map(|e| e.value.as_str().map(|b| f(b))).transpose()
         })
     }
@@ -251,7 +251,7 @@ impl Cache {
         if let Some(remote) = crate::remote::routed(&self.inner) {
             return remote.write_argv(self, &[b"SET", key, &value]).map(drop);
         }
-        self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
+        self.ks().write(key, grow_of(key, value.len()), |tx| {
             let deadline = self.default_deadline(tx);
             self.store(tx, key, value, deadline);
             tx.notify(notify::STRING, "set", key);
@@ -275,7 +275,7 @@ impl Cache {
         if let Some(remote) = crate::remote::routed(&self.inner) {
             return remote.set_with(self, key, &value, opts);
         }
-        self.inner.ks.write(key, grow_of(key, value.len()), |tx| {
+        self.ks().write(key, grow_of(key, value.len()), |tx| {
             let deadline = match opts.expiry {
                 None => Some(self.default_deadline(tx)),
                 Some(e) => e.resolve(tx.now(), "set")?,
@@ -355,10 +355,10 @@ impl Cache {
             return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv))
                 .unwrap_or_else(|_| vec![None; keys.len()]);
         }
-        self.inner.ks.counters.command();
+        self.ks().counters.command();
         keys.iter()
             .map(|k| {
-                self.inner.ks.peek(k.as_ref(), true, |e| {
+                self.ks().peek(k.as_ref(), true, |e| {
                     e.and_then(|e| e.value.as_str().ok().cloned())
                 })
             })
@@ -395,7 +395,7 @@ impl Cache {
             .iter()
             .map(|(k, v)| grow_of(k.as_ref(), v.len()))
             .sum();
-        self.inner.ks.write_many(&keys, grow, |multi| {
+        self.ks().write_many(&keys, grow, |multi| {
             if nx && (0..keys.len()).any(|k| multi.key(k).find(keys[k]).is_some()) {
                 return Ok(false);
             }
@@ -413,7 +413,7 @@ impl Cache {
     pub fn getdel(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
         near!(self, b"GETDEL", key.as_ref());
         let key = key.as_ref();
-        self.inner.ks.write(key, 0, |tx| {
+        self.ks().write(key, 0, |tx| {
             let Some(i) = tx.find(key) else {
                 return Ok(None);
             };
@@ -432,7 +432,7 @@ impl Cache {
             return Err(Error::Syntax);
         }
         near!(@argv self, "GETEX" .arg(key) .arg(expiry));
-        self.inner.ks.write(key, 0, |tx| {
+        self.ks().write(key, 0, |tx| {
             // Redis's order: a missing key is nil, then the type, then the expiry.
             let Some(i) = tx.find(key) else {
                 return Ok(None);
@@ -473,7 +473,7 @@ impl Cache {
         event: &'static str,
         f: impl FnOnce(Option<&mut Bytes>) -> Result<(Option<Bytes>, R)>,
     ) -> Result<R> {
-        self.inner.ks.write(key, grow_of(key, grow), |tx| {
+        self.ks().write(key, grow_of(key, grow), |tx| {
             let reply = match tx.find(key) {
                 Some(i) => {
                     tx.entry(i).value.as_str()?;
@@ -522,7 +522,7 @@ impl Cache {
     /// STRLEN: the string's length, 0 if missing.
     pub fn strlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
         near!(self, b"STRLEN", key.as_ref());
-        self.inner.ks.read(key.as_ref(), false, |e| {
+        self.ks().read(key.as_ref(), false, |e| {
             e.map_or(Ok(0), |e| e.value.as_str().map(Bytes::len))
         })
     }
@@ -537,7 +537,7 @@ impl Cache {
             start.to_string(),
             end.to_string()
         );
-        self.inner.ks.read(key.as_ref(), true, |e| {
+        self.ks().read(key.as_ref(), true, |e| {
             let Some(e) = e else { return Ok(Bytes::new()) };
             let s = e.value.as_str()?;
             let len = s.len() as i64;

@@ -515,7 +515,7 @@ impl Cache {
             None => (0, None),
         };
         let (dst, src) = (dst.as_ref(), src.as_ref());
-        self.inner.ks.write_many(&[dst, src], 64, |m| {
+        self.ks().write_many(&[dst, src], 64, |m| {
             let range = {
                 let mut tx = m.key(1);
                 match tx.find(src) {
@@ -751,7 +751,7 @@ impl Cache {
             .arg(if max { "MAX" } else { "MIN" }) .arg("COUNT") .arg(count));
         let event = if max { "zpopmax" } else { "zpopmin" };
         let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.inner.ks.write_many(&all, 0, |m| {
+        self.ks().write_many(&all, 0, |m| {
             for (k, key) in all.iter().enumerate() {
                 let popped = self.coll_in(
                     &mut m.key(k),
@@ -945,7 +945,7 @@ impl Cache {
     ) -> Result<usize> {
         let mut all: Vec<&[u8]> = vec![dst];
         all.extend(keys.iter().map(AsRef::as_ref));
-        self.inner.ks.write_many(&all, 64, |m| {
+        self.ks().write_many(&all, 64, |m| {
             let inputs = read_inputs(m, &all, 1)?;
             let (z, bytes) = combine(&inputs, weights, agg, op, &mut Vec::new());
             let len = z.len();
@@ -972,7 +972,7 @@ impl Cache {
             return Err(Error::Syntax);
         }
         let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.inner.ks.write_many(&all, 0, |m| {
+        self.ks().write_many(&all, 0, |m| {
             let inputs = read_inputs(m, &all, 0)?;
             let mut negative_zeros = Vec::new();
             let (z, _) = combine(&inputs, weights, agg, op, &mut negative_zeros);

@@ -37,22 +37,29 @@ pub(super) fn renamenx(c: &Cache, a: Args) -> Result<Reply> {
 
 pub(super) fn copy(c: &Cache, a: Args) -> Result<Reply> {
     let mut replace = false;
+    let mut target = None;
     let mut rest = &a[2..];
     while let [opt, tail @ ..] = rest {
         if is(opt, "REPLACE") {
             replace = true;
             rest = tail;
         } else if let (true, [db, tail @ ..]) = (is(opt, "DB"), tail) {
-            // One database: DB 0 is this one; Redis refuses COPY to the same key and db.
-            if int(db)? != 0 {
-                return Err(Error::Invalid("DB index is out of range"));
-            }
+            target = Some(c.select(super::server::db_index(db, None)?)?.db());
             rest = tail;
         } else {
             return Err(Error::Syntax);
         }
     }
-    Ok(bool_int(c.copy(a[0], a[1], replace)?))
+    match target {
+        Some(db) => Ok(bool_int(c.copy_to_db(a[0], a[1], db, replace)?)),
+        None => Ok(bool_int(c.copy(a[0], a[1], replace)?)),
+    }
+}
+
+/// MOVE key db.
+pub(super) fn move_key(c: &Cache, a: Args) -> Result<Reply> {
+    let db = super::server::db_index(a[1], None)?;
+    Ok(bool_int(c.move_to_db(a[0], db)?))
 }
 
 fn expire_family(c: &Cache, a: Args, when: fn(i64) -> Expiry) -> Result<Reply> {

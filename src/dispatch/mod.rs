@@ -19,6 +19,7 @@ mod strings;
 mod zsets;
 
 pub use reply::Reply;
+pub(crate) use server::db_index;
 
 use crate::error::{Error, Result};
 use crate::Cache;
@@ -76,7 +77,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("expireat", -3, keys::expireat),
     Spec::new("expiretime", 2, keys::expiretime),
     Spec::new("flushall", -1, server::flushall),
-    Spec::new("flushdb", -1, server::flushall),
+    Spec::new("flushdb", -1, server::flushdb),
     Spec::new("get", 2, strings::get),
     Spec::new("getbit", 3, bitmaps::getbit),
     Spec::new("getdel", 2, strings::getdel),
@@ -120,6 +121,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("ltrim", 4, lists::ltrim),
     Spec::new("memory", -2, introspect::memory),
     Spec::new("mget", -2, strings::mget),
+    Spec::new("move", 3, keys::move_key),
     Spec::new("mset", -3, strings::mset),
     Spec::new("msetnx", -3, strings::msetnx),
     Spec::new("object", -2, introspect::object),
@@ -170,6 +172,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("substr", 4, strings::getrange),
     Spec::new("sunion", -2, sets::sunion),
     Spec::new("sunionstore", -3, sets::sunionstore),
+    Spec::new("swapdb", 3, server::swapdb),
     Spec::new("time", 1, server::time),
     Spec::new("touch", -2, keys::touch),
     Spec::new("ttl", 2, keys::ttl),

@@ -1,4 +1,4 @@
-//! Server commands: PING, ECHO, TIME, DBSIZE, FLUSHALL, INFO, CONFIG, PUBLISH, PUBSUB.
+//! Server commands: PING, ECHO, TIME, DBSIZE, FLUSHALL, FLUSHDB, SELECT, SWAPDB, INFO, CONFIG, PUBLISH, PUBSUB.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -37,24 +37,62 @@ pub(super) fn dbsize(c: &Cache, _: Args) -> Result<Reply> {
     Ok(integer(c.dbsize()))
 }
 
-/// FLUSHALL / FLUSHDB [ASYNC | SYNC]: one database, so both empty the cache.
-pub(super) fn flushall(c: &Cache, a: Args) -> Result<Reply> {
+/// FLUSHALL / FLUSHDB's optional ASYNC | SYNC (both flush at once here).
+fn flush_mode(a: Args) -> Result<()> {
     match a {
-        [] => {}
-        [mode] if is(mode, "ASYNC") || is(mode, "SYNC") => {}
-        _ => return Err(Error::Syntax),
+        [] => Ok(()),
+        [mode] if is(mode, "ASYNC") || is(mode, "SYNC") => Ok(()),
+        _ => Err(Error::Syntax),
     }
+}
+
+/// FLUSHALL [ASYNC | SYNC]: every database.
+pub(super) fn flushall(c: &Cache, a: Args) -> Result<Reply> {
+    flush_mode(a)?;
     c.flushall();
     Ok(Reply::OK)
 }
 
-/// SELECT: there is one database, 0.
-pub(super) fn select(_: &Cache, a: Args) -> Result<Reply> {
-    match super::args::int(a[0]) {
-        Ok(0) => Ok(Reply::OK),
-        Ok(_) => Err(Error::Invalid("DB index is out of range")),
-        Err(_) => Err(Error::NotInteger),
+/// FLUSHDB [ASYNC | SYNC]: this database.
+pub(super) fn flushdb(c: &Cache, a: Args) -> Result<Reply> {
+    flush_mode(a)?;
+    c.flushdb();
+    Ok(Reply::OK)
+}
+
+/// A database number as Redis's getIntFromObjectOrReply reads it (an `int`); `invalid`
+/// replaces Redis's texts for a non-integer or one out of `int` range when given.
+pub(crate) fn db_index(arg: &[u8], invalid: Option<&'static str>) -> Result<usize> {
+    let n = super::args::int(arg).map_err(|e| invalid.map_or(e, Error::Invalid))?;
+    let n = i32::try_from(n).map_err(|_| {
+        invalid.map_or(
+            Error::Invalid("value is out of range, value must between -2147483648 and 2147483647"),
+            Error::Invalid,
+        )
+    })?;
+    // A negative number is refused later, by `Cache::select`, as Redis's selectDb does.
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// SELECT without a connection: a [`Cache`] handle's database is fixed, so only its own
+/// number is accepted; a [`crate::Client`] (and so every binding's connection) switches.
+pub(super) fn select(c: &Cache, a: Args) -> Result<Reply> {
+    let db = c.select(db_index(a[0], None)?)?.db();
+    if db != c.db() {
+        return Err(Error::Invalid(
+            "SELECT changes a connection's database: run it on a client (Cache::client) \
+             or use Cache::select",
+        ));
     }
+    Ok(Reply::OK)
+}
+
+/// SWAPDB index1 index2.
+pub(super) fn swapdb(c: &Cache, a: Args) -> Result<Reply> {
+    let first = db_index(a[0], Some("invalid first DB index"))?;
+    let second = db_index(a[1], Some("invalid second DB index"))?;
+    c.swapdb(first, second)?;
+    Ok(Reply::OK)
 }
 
 pub(super) fn publish(c: &Cache, a: Args) -> Result<Reply> {
@@ -93,7 +131,8 @@ fn unknown_subcommand(sub: &[u8], cmd: &str) -> Error {
 }
 
 /// The settings CONFIG GET and SET know, in the order CONFIG GET * lists them.
-const SETTINGS: [&str; 4] = [
+const SETTINGS: [&str; 5] = [
+    "databases",
     "hz",
     "maxmemory",
     "maxmemory-policy",
@@ -105,6 +144,7 @@ fn setting(c: &Cache, name: &str) -> String {
         "maxmemory" => c.max_memory().to_string(),
         "maxmemory-policy" => c.eviction_policy().name().to_string(),
         "hz" => c.hz().to_string(),
+        "databases" => c.databases().to_string(),
         _ => c.notify_keyspace_events(),
     }
 }
@@ -147,6 +187,7 @@ fn parse_change(name: &str, value: &[u8]) -> Result<Change> {
     let text =
         std::str::from_utf8(value).map_err(|_| config_failed(name, "argument must be text"))?;
     match name {
+        "databases" => Err(config_failed(name, "can't set immutable config")),
         // Redis takes any int and clamps it to 1..500.
         "hz" => match text.parse::<i64>() {
             Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => Ok(Change::Hz(n as u32)),
@@ -323,14 +364,16 @@ pub(super) fn info(c: &Cache, a: Args) -> Result<Reply> {
             ),
         ],
     );
-    let keyspace = if s.keys > 0 {
-        vec![(
-            "db0",
-            format!("keys={},expires={},avg_ttl=0", s.keys, s.keys_with_ttl),
-        )]
-    } else {
-        Vec::new()
-    };
+    let dbs = c.keyspace();
+    let names: Vec<String> = dbs.iter().map(|d| format!("db{}", d.db)).collect();
+    let keyspace = dbs
+        .iter()
+        .zip(&names)
+        .map(|(d, name)| {
+            let line = format!("keys={},expires={},avg_ttl=0", d.keys, d.expires);
+            (name.as_str(), line)
+        })
+        .collect();
     section("keyspace", keyspace);
     #[cfg(feature = "remote")]
     if let Some(n) = c.near_cache_stats() {

@@ -29,7 +29,7 @@ pub(crate) const TICK_MS: u64 = 1;
 pub(crate) struct Timer {
     pub deadline: u64,
     pub slot: u32,
-    pub gen: u16,
+    pub gen: u8,
 }
 
 pub(crate) struct Wheel {

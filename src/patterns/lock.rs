@@ -133,8 +133,7 @@ impl LockGuard {
         }
         let _ = extend_ms;
         self.cache
-            .inner
-            .ks
+            .ks()
             .write(key, 0, |tx| {
                 let Some(i) = tx.find(key) else {
                     return Ok(false);

@@ -54,7 +54,7 @@ impl Cache {
         if let Some(remote) = crate::remote::routed(&self.inner) {
             return remote.limit(self, key, &step);
         }
-        self.inner.ks.write(key, 128, |tx| {
+        self.ks().write(key, 128, |tx| {
             let stored = match tx.find(key) {
                 Some(i) => Some((tx.entry(i).value.as_str()?.clone(), tx.entry(i).expire_at)),
                 None => None,

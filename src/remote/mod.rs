@@ -806,11 +806,11 @@ impl Cache {
     }
 
     pub(crate) fn contains_local(&self, key: &[u8]) -> bool {
-        self.inner.ks.peek(key, false, |e| e.is_some())
+        self.ks().peek(key, false, |e| e.is_some())
     }
 
     pub(crate) fn del_local(&self, key: &[u8]) {
-        let _ = self.inner.ks.write(key, 0, |tx| {
+        let _ = self.ks().write(key, 0, |tx| {
             if let Some(i) = tx.find(key) {
                 tx.remove(i);
             }

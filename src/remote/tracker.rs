@@ -52,7 +52,7 @@ fn run(cache: Weak<Inner>, remote: Arc<Remote>, node: Arc<Node>) {
                 let was_up = remote.set_healthy(&node, false);
                 node.link.set_redirect(0);
                 if let Some(inner) = cache.upgrade() {
-                    let cache = Cache { inner };
+                    let cache = Cache { inner, db: 0 };
                     remote.flush_local(&cache);
                     if remote.is_cluster() {
                         remote.refresh(&cache); // a failover may have moved its slots
@@ -110,7 +110,7 @@ fn session(cache: &Weak<Inner>, remote: &Remote, node: &Node) -> Result<(), Faul
         .map_err(fault)?;
     // Copies made before this stream existed may have missed invalidations.
     match cache.upgrade() {
-        Some(inner) => remote.flush_local(&Cache { inner }),
+        Some(inner) => remote.flush_local(&Cache { inner, db: 0 }),
         None => return Ok(()),
     }
     node.link.set_redirect(id);
@@ -121,7 +121,7 @@ fn session(cache: &Weak<Inner>, remote: &Remote, node: &Node) -> Result<(), Faul
                 let Some(inner) = cache.upgrade() else {
                     return Ok(());
                 };
-                let cache = Cache { inner };
+                let cache = Cache { inner, db: 0 };
                 match msg.get_payload::<Value>() {
                     Ok(Value::Array(keys)) => {
                         for key in keys {

@@ -30,8 +30,11 @@ pub(crate) struct Entry {
     pub queue: Queue,
     /// True while at least one timer for this entry is filed in the wheel.
     pub timer: bool,
-    /// Tells this entry's timers from those of earlier occupants of the same slot.
-    pub gen: u16,
+    /// Tells this entry's timers from those of earlier occupants of the same slot (a stale
+    /// timer taken for this entry's only refiles it or clears `timer`: harmless).
+    pub gen: u8,
+    /// The database (SELECT's number) this key belongs to.
+    pub db: u8,
 }
 
 impl Entry {

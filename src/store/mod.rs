@@ -18,6 +18,7 @@
 //! `shard << 32 | slot`: a key present from the first call to the last is returned exactly
 //! once, however the tables grow or shrink in between.
 
+pub(crate) mod db;
 pub(crate) mod entry;
 pub(crate) mod key;
 pub(crate) mod shard;
@@ -86,6 +87,8 @@ const POLICIES: [EvictionPolicy; 9] = EvictionPolicy::ALL;
 pub(crate) struct Tx<'a> {
     pub data: &'a mut ShardData,
     pub hash: u64,
+    /// The database the key is looked up and created in (MOVE switches it).
+    pub db: u8,
     clock: &'a dyn Clock,
     /// The time, read from the clock on first use (0: not yet): most writes never need it.
     now: Cell<u64>,
@@ -105,6 +108,7 @@ impl Tx<'_> {
             self.events.push(Event {
                 class,
                 name,
+                db: self.db,
                 key: Bytes::copy_from_slice(key),
             });
         }
@@ -134,7 +138,7 @@ impl Tx<'_> {
 
     /// The live slot of `key`, removing it first if it is past its deadline.
     pub fn find(&mut self, key: &[u8]) -> Option<u32> {
-        let i = self.data.find(self.hash, key)?;
+        let i = self.data.find(self.hash, self.db, key)?;
         if self.data.entry(i).expire_at != 0 && self.data.expire_if_due(i, self.now()) {
             None
         } else {
@@ -150,7 +154,9 @@ impl Tx<'_> {
     /// Adds `key`, which [`Tx::find`] just reported missing.
     pub fn insert(&mut self, key: &[u8], value: Value, expire_at: u64) -> u32 {
         let meta = eviction::initial_meta(self.policy, self.policy_now());
-        let i = self.data.insert(self.hash, key, value, expire_at, meta);
+        let i = self
+            .data
+            .insert(self.hash, self.db, key, value, expire_at, meta);
         self.written = i;
         self.notify(notify::NEW, "new", key);
         i
@@ -187,6 +193,7 @@ pub(crate) struct MultiTx<'a> {
     /// For each key, the index of its shard's guard.
     slots: Vec<usize>,
     hashes: Vec<u64>,
+    dbs: Vec<u8>,
     clock: &'a dyn Clock,
     now: u64,
     policy: EvictionPolicy,
@@ -200,6 +207,7 @@ impl MultiTx<'_> {
         Tx {
             data: &mut self.guards[self.slots[k]],
             hash: self.hashes[k],
+            db: self.dbs[k],
             clock: self.clock,
             now: Cell::new(self.now),
             policy: self.policy,
@@ -289,25 +297,37 @@ impl Keyspace {
     /// command; `lookup` counts it as a keyspace hit or miss. An expired entry found on the
     /// way is reclaimed after the read lock is released.
     #[inline]
-    pub fn read<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
-        self.look(key, lookup, true, f)
+    pub fn read<R>(
+        &self,
+        db: u8,
+        key: &[u8],
+        lookup: bool,
+        f: impl FnOnce(Option<&Entry>) -> R,
+    ) -> R {
+        self.look(db, key, lookup, true, f)
     }
 
     /// As [`Keyspace::read`], without counting a command (one key of a multi-key read).
     #[inline]
-    pub fn peek<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
-        self.look(key, lookup, false, f)
+    pub fn peek<R>(
+        &self,
+        db: u8,
+        key: &[u8],
+        lookup: bool,
+        f: impl FnOnce(Option<&Entry>) -> R,
+    ) -> R {
+        self.look(db, key, lookup, false, f)
     }
 
     #[inline]
     /// The live entry of `key` without recording an access or a lookup (OBJECT, MEMORY
     /// USAGE: looking must not change what eviction sees).
-    pub fn inspect<R>(&self, key: &[u8], f: impl FnOnce(Option<&Entry>) -> R) -> R {
+    pub fn inspect<R>(&self, db: u8, key: &[u8], f: impl FnOnce(Option<&Entry>) -> R) -> R {
         let hash = self.hash(key);
         let data = self.shards[self.shard_of(hash)].read();
         let now = self.now();
         let live = data
-            .find(hash, key)
+            .find(hash, db, key)
             .map(|i| data.entry(i))
             .filter(|e| !e.is_expired(now));
         f(live)
@@ -315,6 +335,7 @@ impl Keyspace {
 
     fn look<R>(
         &self,
+        db: u8,
         key: &[u8],
         lookup: bool,
         command: bool,
@@ -324,7 +345,7 @@ impl Keyspace {
         let shard = &self.shards[self.shard_of(hash)];
         let data = shard.read();
         let mut now = 0;
-        let found = data.find(hash, key).map(|i| data.entry(i));
+        let found = data.find(hash, db, key).map(|i| data.entry(i));
         let live = found.filter(|e| {
             if e.expire_at == 0 {
                 return true;
@@ -346,7 +367,7 @@ impl Keyspace {
         let r = f(live);
         drop(data);
         if expired {
-            self.reclaim(hash, key);
+            self.reclaim(db, hash, key);
         }
         r
     }
@@ -401,11 +422,11 @@ impl Keyspace {
     }
 
     /// Removes `key` if it is past its deadline (after a read found it so).
-    fn reclaim(&self, hash: u64, key: &[u8]) {
+    fn reclaim(&self, db: u8, hash: u64, key: &[u8]) {
         let mut data = self.lock(self.shard_of(hash));
         let now = self.now();
         let before = (data.bytes(), data.len());
-        if let Some(i) = data.find(hash, key) {
+        if let Some(i) = data.find(hash, db, key) {
             data.expire_if_due(i, now);
         }
         self.settle(&data, before);
@@ -445,6 +466,7 @@ impl Keyspace {
     /// a value larger than `max_memory` itself is refused under every policy.
     pub fn write<R>(
         &self,
+        db: u8,
         key: &[u8],
         grow: usize,
         f: impl FnOnce(&mut Tx) -> Result<R>,
@@ -459,6 +481,7 @@ impl Keyspace {
         let mut tx = Tx {
             data: &mut data,
             hash,
+            db,
             clock: &*self.clock,
             now: Cell::new(0),
             policy: self.policy(),
@@ -489,12 +512,12 @@ impl Keyspace {
     /// shard order, so that the whole batch is atomic.
     pub fn write_many<R>(
         &self,
-        keys: &[&[u8]],
+        keys: &[(u8, &[u8])],
         grow: usize,
         f: impl FnOnce(&mut MultiTx) -> Result<R>,
     ) -> Result<R> {
         self.admit(grow)?;
-        let hashes: Vec<u64> = keys.iter().map(|k| self.hash(k)).collect();
+        let hashes: Vec<u64> = keys.iter().map(|k| self.hash(k.1)).collect();
         let mut ids: Vec<usize> = hashes.iter().map(|&h| self.shard_of(h)).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -509,6 +532,7 @@ impl Keyspace {
                 .collect(),
             guards,
             hashes,
+            dbs: keys.iter().map(|k| k.0).collect(),
             clock: &*self.clock,
             now,
             policy: self.policy(),
@@ -657,6 +681,42 @@ impl Keyspace {
             self.publish(removed);
         }
         total
+    }
+
+    /// Removes every key of database `db` (FLUSHDB), atomically as [`Keyspace::flush`].
+    pub fn flush_db(&self, db: u8) {
+        let now = self.now();
+        let mut guards: Vec<WriteGuard> = self.shards.iter().map(Shard::write).collect();
+        for data in guards.iter_mut() {
+            let before = (data.bytes(), data.len());
+            let keys = data.clear_db(db, now);
+            self.settle(data, before);
+            self.watches.touch_keys(db, &keys);
+        }
+        drop(guards);
+    }
+
+    /// Exchanges databases `a` and `b` (SWAPDB) under every shard's lock, so no command
+    /// sees one swapped and the other not; clients blocked on keys the swap brings are
+    /// served after.
+    pub fn swap_dbs(&self, a: u8, b: u8) -> Vec<(u8, Vec<u8>)> {
+        let mut guards: Vec<WriteGuard> = self.shards.iter().map(Shard::write).collect();
+        let mut waiting = Vec::new();
+        for data in guards.iter_mut() {
+            let keys = data.swap_dbs(a, b);
+            self.watches.touch_keys(a, &keys);
+            self.watches.touch_keys(b, &keys);
+            for db in [a, b] {
+                waiting.extend(data.blocked_keys(db).into_iter().map(|k| (db, k)));
+            }
+        }
+        drop(guards);
+        waiting
+    }
+
+    /// Keys of database `db` (expired ones not yet reclaimed included, as Redis's DBSIZE).
+    pub fn len_of(&self, db: u8) -> usize {
+        self.shards.iter().map(|s| s.read().len_of(db)).sum()
     }
 
     pub fn flush(&self) {

@@ -12,6 +12,8 @@ use std::mem;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use hashbrown::HashTable;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -192,7 +194,9 @@ pub(crate) struct ShardData {
     wheel: Wheel,
     scratch: Vec<Timer>,
     /// Generation of the next entry created (wrapping).
-    next_gen: u16,
+    next_gen: u8,
+    /// Entries and entries with a TTL per database (index: the database's number).
+    db_len: Vec<DbCount>,
     rng: u64,
     /// Bytes charged to the live entries (ghost queue excluded).
     used: usize,
@@ -223,6 +227,7 @@ impl ShardData {
             wheel: Wheel::new(now_ms),
             scratch: Vec::new(),
             next_gen: 0,
+            db_len: Vec::new(),
             used: 0,
             volatile: 0,
             expired: 0,
@@ -240,6 +245,7 @@ impl ShardData {
             self.removed.push(Event {
                 class,
                 name,
+                db: entry.db,
                 key: bytes::Bytes::copy_from_slice(entry.key.as_bytes()),
             });
         }
@@ -251,39 +257,66 @@ impl ShardData {
         !self.blocked.is_empty()
     }
 
-    /// Queues `waiter` on `key`.
-    pub fn block(&mut self, key: &[u8], waiter: Arc<Waiter>) {
+    /// Queues `waiter` on `key` of database `db`.
+    pub fn block(&mut self, db: u8, key: &[u8], waiter: Arc<Waiter>) {
         self.blocked
-            .entry(key.into())
+            .entry(blocked_key(db, key))
             .or_default()
             .push_back(waiter);
     }
 
-    /// Removes `waiter` from `key`'s queue.
-    pub fn unblock(&mut self, key: &[u8], waiter: &Arc<Waiter>) {
-        if let Some(q) = self.blocked.get_mut(key) {
+    /// Removes `waiter` from the queue of `key` in `db`.
+    pub fn unblock(&mut self, db: u8, key: &[u8], waiter: &Arc<Waiter>) {
+        let bk = blocked_key(db, key);
+        if let Some(q) = self.blocked.get_mut(&bk) {
             q.retain(|w| !Arc::ptr_eq(w, waiter));
             if q.is_empty() {
-                self.blocked.remove(key);
+                self.blocked.remove(&bk);
             }
         }
     }
 
-    /// The first waiter on `key` that `fits` and that this call could claim, taken off the
-    /// queue; claimed waiters met on the way (served or timed out elsewhere) are dropped.
-    pub fn next_waiter(&mut self, key: &[u8], fits: impl Fn(Take) -> bool) -> Option<Arc<Waiter>> {
-        let q = self.blocked.get_mut(key)?;
+    /// The first waiter on `key` of `db` that `fits` and that this call could claim, taken
+    /// off the queue; claimed waiters met on the way (served or timed out elsewhere) are
+    /// dropped.
+    pub fn next_waiter(
+        &mut self,
+        db: u8,
+        key: &[u8],
+        fits: impl Fn(Take) -> bool,
+    ) -> Option<Arc<Waiter>> {
+        let bk = blocked_key(db, key);
+        let q = self.blocked.get_mut(&bk)?;
         q.retain(|w| !w.is_claimed());
         let pos = q.iter().position(|w| fits(w.take) && w.claim());
         let found = pos.and_then(|p| q.remove(p));
         if q.is_empty() {
-            self.blocked.remove(key);
+            self.blocked.remove(&bk);
         }
         found
     }
 
+    /// The keys of `db` that clients wait on (SWAPDB and MOVE wake them when served).
+    pub fn blocked_keys(&self, db: u8) -> Vec<Vec<u8>> {
+        self.blocked
+            .keys()
+            .filter(|k| k[0] == db)
+            .map(|k| k[1..].to_vec())
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.index.len()
+    }
+
+    /// Entries of database `db` (expired ones not yet reclaimed included).
+    pub fn len_of(&self, db: u8) -> usize {
+        self.db_len.get(db as usize).map_or(0, |c| c.keys)
+    }
+
+    /// Entries of database `db` that have a TTL.
+    pub fn volatile_of(&self, db: u8) -> usize {
+        self.db_len.get(db as usize).map_or(0, |c| c.volatile)
     }
 
     pub fn volatile(&self) -> usize {
@@ -296,10 +329,13 @@ impl ShardData {
     }
 
     #[inline]
-    pub fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
+    pub fn find(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
         let slab = &self.slab;
         self.index
-            .find(hash, |&i| entry_at(slab, i).key.as_bytes() == key)
+            .find(hash, |&i| {
+                let e = entry_at(slab, i);
+                e.db == db && e.key.as_bytes() == key
+            })
             .copied()
     }
 
@@ -312,6 +348,7 @@ impl ShardData {
     pub fn insert(
         &mut self,
         hash: u64,
+        db: u8,
         key: &[u8],
         value: Value,
         expire_at: u64,
@@ -327,6 +364,7 @@ impl ShardData {
             queue: Queue::Small,
             timer: false,
             gen: self.next_gen,
+            db,
         };
         self.next_gen = self.next_gen.wrapping_add(1);
         let bytes = entry_bytes(&entry);
@@ -341,6 +379,7 @@ impl ShardData {
             }
         };
         self.slab[i as usize] = Some(entry);
+        self.count(db, 1, (expire_at != 0) as isize);
         let (slab, hasher) = (&self.slab, &self.hasher);
         self.index.insert_unique(hash, i, |&j| {
             hasher.hash_one(entry_at(slab, j).key.as_bytes())
@@ -384,6 +423,7 @@ impl ShardData {
             Err(_) => unreachable!("every live slot is indexed"),
         }
         let entry = self.slab[i as usize].take().expect("live slot");
+        self.count(entry.db, -1, -((entry.expire_at != 0) as isize));
         self.used -= bytes;
         if entry.expire_at != 0 {
             self.volatile -= 1;
@@ -398,6 +438,17 @@ impl ShardData {
         entry
     }
 
+    /// Adds `keys` and `volatile` to database `db`'s counts.
+    fn count(&mut self, db: u8, keys: isize, volatile: isize) {
+        let db = db as usize;
+        if self.db_len.len() <= db {
+            self.db_len.resize(db + 1, DbCount::default());
+        }
+        let c = &mut self.db_len[db];
+        c.keys = c.keys.wrapping_add_signed(keys);
+        c.volatile = c.volatile.wrapping_add_signed(volatile);
+    }
+
     /// Changes an entry through `f`, keeping byte counts, queues and the wheel in step
     /// with whatever `f` did to its value or deadline. The key must not change.
     pub fn update<R>(&mut self, i: u32, f: impl FnOnce(&mut Entry) -> R) -> R {
@@ -408,9 +459,16 @@ impl ShardData {
         self.used = self.used - old_bytes + new_bytes;
         self.fifo.on_resize(&self.slab, i, old_bytes, new_bytes);
         if old_exp != new_exp {
+            let db = entry_at(&self.slab, i).db;
             match (old_exp, new_exp) {
-                (0, _) => self.volatile += 1,
-                (_, 0) => self.volatile -= 1,
+                (0, _) => {
+                    self.volatile += 1;
+                    self.count(db, 0, 1);
+                }
+                (_, 0) => {
+                    self.volatile -= 1;
+                    self.count(db, 0, -1);
+                }
                 _ => {}
             }
             // A pending timer that fires before the new deadline files itself again (see
@@ -572,13 +630,17 @@ impl ShardData {
         best.map(|(_, i)| i)
     }
 
-    /// A random live key's slot, if any; `seed` is a random number.
-    pub fn random_live(&self, now_ms: u64, seed: u64) -> Option<u32> {
+    /// A random live key's slot in `db`, if any; `seed` is a random number.
+    pub fn random_live(&self, db: u8, now_ms: u64, seed: u64) -> Option<u32> {
         let n = self.slab.len();
-        if self.index.is_empty() || n == 0 {
+        if self.len_of(db) == 0 || n == 0 {
             return None;
         }
-        let live = |i: usize| self.slab[i].as_ref().is_some_and(|e| !e.is_expired(now_ms));
+        let live = |i: usize| {
+            self.slab[i]
+                .as_ref()
+                .is_some_and(|e| e.db == db && !e.is_expired(now_ms))
+        };
         let mut x = seed | 1;
         for _ in 0..64 {
             x ^= x << 13;
@@ -601,6 +663,7 @@ impl ShardData {
     /// when the end of the slab was reached.
     pub fn scan(
         &self,
+        db: u8,
         from: usize,
         count: usize,
         now_ms: u64,
@@ -610,7 +673,7 @@ impl ShardData {
         let limit = from.saturating_add(count.saturating_mul(10));
         let mut i = from;
         while i < self.slab.len() && i < limit && looked < count {
-            if let Some(e) = &self.slab[i] {
+            if let Some(e) = self.slab[i].as_ref().filter(|e| e.db == db) {
                 looked += 1;
                 if !e.is_expired(now_ms) {
                     visit(e);
@@ -621,12 +684,64 @@ impl ShardData {
         (i < self.slab.len()).then_some(i)
     }
 
-    /// Every live entry, for KEYS.
-    pub fn live_entries(&self, now_ms: u64) -> impl Iterator<Item = &Entry> {
+    /// Every live entry of `db`, for KEYS.
+    pub fn live_entries(&self, db: u8, now_ms: u64) -> impl Iterator<Item = &Entry> {
         self.slab
             .iter()
             .flatten()
-            .filter(move |e| !e.is_expired(now_ms))
+            .filter(move |e| e.db == db && !e.is_expired(now_ms))
+    }
+
+    /// Removes every entry of `db` (FLUSHDB); returns their keys, for WATCH.
+    pub fn clear_db(&mut self, db: u8, now_ms: u64) -> Vec<Bytes> {
+        if self.len_of(db) == self.len() {
+            let keys = self
+                .slab
+                .iter()
+                .flatten()
+                .map(|e| Bytes::copy_from_slice(e.key.as_bytes()))
+                .collect();
+            self.clear(now_ms);
+            return keys;
+        }
+        let mut keys = Vec::new();
+        for i in 0..self.slab.len() {
+            if self
+                .slab
+                .get(i)
+                .is_some_and(|e| e.as_ref().is_some_and(|e| e.db == db))
+            {
+                keys.push(Bytes::copy_from_slice(self.entry(i as u32).key.as_bytes()));
+                self.remove(i as u32);
+            }
+        }
+        keys
+    }
+
+    /// Exchanges the entries of databases `a` and `b` (SWAPDB); returns the keys of both,
+    /// for WATCH.
+    pub fn swap_dbs(&mut self, a: u8, b: u8) -> Vec<Bytes> {
+        let mut keys = Vec::new();
+        for e in self.slab.iter_mut().flatten() {
+            if e.db == a || e.db == b {
+                e.db = if e.db == a { b } else { a };
+                keys.push(Bytes::copy_from_slice(e.key.as_bytes()));
+            }
+        }
+        let top = a.max(b) as usize;
+        if self.db_len.len() <= top {
+            self.db_len.resize(top + 1, DbCount::default());
+        }
+        self.db_len.swap(a as usize, b as usize);
+        keys
+    }
+
+    /// Moves the entry in slot `i` to database `db`, where its key must be absent (MOVE).
+    pub fn move_to(&mut self, i: u32, db: u8) {
+        let (from, volatile) = (self.entry(i).db, (self.entry(i).expire_at != 0) as isize);
+        entry_at_mut(&mut self.slab, i).db = db;
+        self.count(from, -1, -volatile);
+        self.count(db, 1, volatile);
     }
 
     pub fn clear(&mut self, now_ms: u64) {
@@ -637,7 +752,23 @@ impl ShardData {
         self.wheel = Wheel::new(now_ms);
         self.used = 0;
         self.volatile = 0;
+        self.db_len.clear();
     }
+}
+
+/// A database's share of a shard.
+#[derive(Clone, Copy, Default)]
+struct DbCount {
+    keys: usize,
+    volatile: usize,
+}
+
+/// The key of the blocked-client queue of `key` in `db`.
+fn blocked_key(db: u8, key: &[u8]) -> Box<[u8]> {
+    let mut k = Vec::with_capacity(key.len() + 1);
+    k.push(db);
+    k.extend_from_slice(key);
+    k.into()
 }
 
 #[inline]
@@ -660,7 +791,7 @@ mod tests {
 
     fn put(d: &mut ShardData, key: &[u8], expire_at: u64) -> u32 {
         let h = d.hasher.hash_one(key);
-        d.insert(h, key, Value::Str(bytes::Bytes::new()), expire_at, 0)
+        d.insert(h, 0, key, Value::Str(bytes::Bytes::new()), expire_at, 0)
     }
 
     #[test]

@@ -16,13 +16,17 @@ use parking_lot::Mutex;
 
 use crate::notify::Event;
 
+/// The EXEC flags of the clients watching one key.
+type Watchers = Vec<Arc<AtomicBool>>;
+
 #[derive(Default)]
 pub(crate) struct Watches {
     /// How many (key, watcher) pairs exist; 0 lets writes skip all of this.
     active: AtomicUsize,
     /// Invariant: a key is present only with at least one watcher, and `active` is the
     /// total of the lists' lengths. Taken inside shard locks, never the other way round.
-    keys: Mutex<HashMap<Bytes, Vec<Arc<AtomicBool>>, ahash::RandomState>>,
+    /// Keyed by database and key.
+    keys: Mutex<HashMap<(u8, Bytes), Watchers, ahash::RandomState>>,
 }
 
 impl Watches {
@@ -32,23 +36,24 @@ impl Watches {
         self.active.load(Relaxed) != 0
     }
 
-    pub fn watch(&self, key: Bytes, flag: &Arc<AtomicBool>) {
+    pub fn watch(&self, db: u8, key: Bytes, flag: &Arc<AtomicBool>) {
         let mut keys = self.keys.lock();
-        let list = keys.entry(key).or_default();
+        let list = keys.entry((db, key)).or_default();
         if !list.iter().any(|f| Arc::ptr_eq(f, flag)) {
             list.push(flag.clone());
             self.active.fetch_add(1, Relaxed);
         }
     }
 
-    pub fn unwatch(&self, key: &[u8], flag: &Arc<AtomicBool>) {
+    pub fn unwatch(&self, db: u8, key: &Bytes, flag: &Arc<AtomicBool>) {
         let mut keys = self.keys.lock();
-        if let Some(list) = keys.get_mut(key) {
+        let k = (db, key.clone());
+        if let Some(list) = keys.get_mut(&k) {
             let before = list.len();
             list.retain(|f| !Arc::ptr_eq(f, flag));
             self.active.fetch_sub(before - list.len(), Relaxed);
             if list.is_empty() {
-                keys.remove(key);
+                keys.remove(&k);
             }
         }
     }
@@ -60,7 +65,20 @@ impl Watches {
         }
         let keys = self.keys.lock();
         for e in events {
-            for flag in keys.get(&e.key[..]).into_iter().flatten() {
+            for flag in keys.get(&(e.db, e.key.clone())).into_iter().flatten() {
+                flag.store(true, Relaxed);
+            }
+        }
+    }
+
+    /// Marks the watchers of `db`'s keys among `names` (FLUSHDB, SWAPDB).
+    pub fn touch_keys(&self, db: u8, names: &[Bytes]) {
+        if names.is_empty() || !self.active() {
+            return;
+        }
+        let keys = self.keys.lock();
+        for k in names {
+            for flag in keys.get(&(db, k.clone())).into_iter().flatten() {
                 flag.store(true, Relaxed);
             }
         }
