@@ -80,8 +80,8 @@ pub(super) fn select(c: &Cache, a: Args) -> Result<Reply> {
     let db = c.select(db_index(a[0], None)?)?.db();
     if db != c.db() {
         return Err(Error::Invalid(
-            "SELECT changes a connection's database: run it on a client (Cache::client) \
-             or use Cache::select",
+            "SELECT needs a connection: choose the database when making the handle \
+             (Cache::select, db=, database) or SELECT on a client or in a transaction",
         ));
     }
     Ok(Reply::OK)

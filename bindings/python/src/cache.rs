@@ -457,15 +457,36 @@ impl NativeCache {
             hz,
             remote: remote_settings(remote, connection)?,
         };
+        let local = options.remote.is_none();
         let cache = if private {
             options.build().map_err(construction_error)?
         } else {
             shared(&options)?
         };
+        // redis-py's `db`: the database this handle works in (the URL's in near-cache mode).
+        let db = match connection.map(|c| c.get_item("db")).transpose()?.flatten() {
+            Some(db) if local && !db.is_none() => db.extract::<i64>().or_else(|_| {
+                db.str()?
+                    .to_str()?
+                    .parse::<i64>()
+                    .map_err(|_| DataError::new_err("db must be an integer"))
+            })?,
+            _ => 0,
+        };
+        let cache = usize::try_from(db)
+            .ok()
+            .and_then(|db| cache.select(db).ok())
+            .ok_or_else(|| crate::errors::ResponseError::new_err("DB index is out of range"))?;
         Ok(NativeCache {
             cache,
             decode: decode_responses,
         })
+    }
+
+    /// The database this handle works in (redis-py's `db`).
+    #[getter]
+    fn _db(&self) -> usize {
+        self.cache.db()
     }
 
     /// Whether replies are `str` (True) or `bytes`.

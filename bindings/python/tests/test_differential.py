@@ -139,6 +139,12 @@ CALLS: list[Call] = [
     ("touch", lambda g: a(*g.ks())),
     ("unlink", lambda g: a(*g.ks())),
     ("copy", lambda g: a(g.k(), g.k(), replace=g.b())),
+    # databases (a Cache and a pooled redis.Redis both stay on db 0; the round's end
+    # compares databases 1 and 2 too)
+    ("copy", lambda g: a(g.k(), g.k(), destination_db=g.pick([0, 1, 2, 16]), replace=g.b())),
+    ("move", lambda g: a(g.k(), g.pick([0, 1, 2, 16, -1]))),
+    ("swapdb", lambda g: a(g.pick([0, 1, 2]), g.pick([0, 1, 2, 16]))),
+    ("flushdb", lambda g: a()),
     ("keys", lambda g: a(g.pick(["*", "a*", "[ab]*", "?"]))),
     ("scan", lambda g: a(0, match=g.maybe(lambda: g.pick(["*", "a*"])), count=1000)),
     ("dbsize", lambda g: a()),
@@ -314,7 +320,30 @@ def _fuzz(url: str, seeds: range) -> tuple[list[str], dict[str, list[int]]]:
             counts[1] += 1
             failures.append(f"seed {seed}: {log[-1]}\n  redis-py:   {theirs!r}\n  ferricache: {ours!r}\n  after: {log[:-1]}")
             break  # what follows may differ only because of this
+        else:
+            for db in (0, 1, 2):
+                where = server.connection_pool.connection_kwargs
+                theirs = _contents(redis.Redis(host=where["host"], port=where["port"], db=db))
+                ours = _contents(ferricache.Cache(db=db))
+                if theirs != ours:
+                    failures.append(f"seed {seed}: after the round, db {db}\n  redis-py:   {theirs!r}\n  ferricache: {ours!r}\n  commands: {log}")
     return failures, tally
+
+
+def _contents(r: Any) -> dict[bytes, Any]:
+    """Every key of the client's database with its type and value."""
+    read = {
+        "string": lambda k: r.get(k),
+        "list": lambda k: r.lrange(k, 0, -1),
+        "set": lambda k: sorted(r.smembers(k)),
+        "hash": lambda k: r.hgetall(k),
+        "zset": lambda k: r.zrange(k, 0, -1, withscores=True),
+    }
+    out = {}
+    for k in r.keys("*"):
+        t = r.type(k).decode()
+        out[k] = (t, read[t](k) if t in read else None, r.ttl(k) > 0)
+    return out
 
 
 def test_redis_py_calls_agree_with_redis(url: str) -> None:

@@ -148,12 +148,12 @@ def _bzpop(r: Any, **_: Any) -> Any:
 
 CALLBACKS: dict[str, Callable[..., Any]] = {
     **dict.fromkeys(
-        "COPY EXPIRE EXPIREAT HEXISTS HMSET MSETNX PERSIST PSETEX PEXPIRE PEXPIREAT "
+        "COPY EXPIRE EXPIREAT HEXISTS HMSET MOVE MSETNX PERSIST PSETEX PEXPIRE PEXPIREAT "
         "RENAMENX SETEX SETNX SMOVE".split(),
         _bool,
     ),
     **dict.fromkeys("HINCRBYFLOAT INCRBYFLOAT".split(), _float),
-    **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET PFMERGE RENAME SELECT WATCH UNWATCH".split(), bool_ok),
+    **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET PFMERGE RENAME SELECT SWAPDB WATCH UNWATCH".split(), bool_ok),
     **dict.fromkeys("SDIFF SINTER SMEMBERS SUNION".split(), _set),
     **dict.fromkeys(
         "ZINTER ZPOPMAX ZPOPMIN ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE ZUNION".split(),

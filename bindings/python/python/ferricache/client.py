@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import textwrap
 import time
+import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Sequence, Union
 
 from ferricache._callbacks import CALLBACKS
@@ -73,6 +74,20 @@ def _period_ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
+def _url_db(url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with the database that a redis:// URL names (its path, or ``?db=``), as
+    ``redis.Redis.from_url`` reads it."""
+    parsed = urllib.parse.urlparse(url)
+    query = urllib.parse.parse_qs(parsed.query)
+    db = query.get("db", [None])[0] or parsed.path.lstrip("/") or None
+    if db is not None and "db" not in kwargs:
+        try:
+            kwargs = {**kwargs, "db": int(db)}
+        except ValueError:
+            raise ValueError(f"Invalid database number in URL: {db!r}") from None
+    return kwargs
+
+
 class RateLimit(NamedTuple):
     """A rate limiter's answer."""
 
@@ -133,10 +148,11 @@ class Cache(NativeCache):
     @classmethod
     def from_url(cls, url: str, near_cache: bool = False, **kwargs: Any) -> "Cache":
         """As ``redis.Redis.from_url``. With ``near_cache=True`` the URL names the server
-        of near-cache mode (as ``Cache(remote=url)``); without it the URL is ignored."""
+        of near-cache mode (as ``Cache(remote=url)``); without it only the URL's database
+        is used (``redis://host/3`` or ``?db=3``: ``Cache(db=3)``)."""
         if near_cache:
             return cls(remote=url, **kwargs)
-        return cls(**kwargs)
+        return cls(**_url_db(url, kwargs))
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -565,6 +581,18 @@ class Cache(NativeCache):
 
     def flushdb(self, asynchronous: bool = False, **kwargs: Any) -> ResponseT:
         return self.execute_command("FLUSHDB", *(["ASYNC"] if asynchronous else []))
+
+    def swapdb(self, first: int, second: int, **kwargs: Any) -> ResponseT:
+        return self.execute_command("SWAPDB", first, second)
+
+    def select(self, index: int, **kwargs: Any) -> ResponseT:
+        """SELECT: a ``Cache``'s database is fixed (``Cache(db=n)``), as a pooled
+        ``redis.Redis``'s should be, so only its own number is accepted; a pipeline with
+        ``transaction=True`` can switch for the commands that follow it."""
+        return self.execute_command("SELECT", index)
+
+    def move(self, name: KeyT, db: int) -> ResponseT:
+        return self.execute_command("MOVE", name, db)
 
     # -- lists ----------------------------------------------------------------------------
 
@@ -1398,7 +1426,7 @@ class InProcessPool:
         self.connection_kwargs: dict[str, Any] = {
             "host": "in-process",
             "port": 0,
-            "db": 0,
+            "db": cache._db,
             "username": None,
             "password": None,
             "decode_responses": cache.decode_responses,

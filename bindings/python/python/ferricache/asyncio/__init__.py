@@ -23,6 +23,7 @@ import socket
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
 from ferricache.client import Cache as SyncCache
+from ferricache.client import _url_db
 from ferricache.client import Pipeline as SyncPipeline
 from ferricache.exceptions import WatchError, WouldBlockError
 from ferricache.lock import Lock as SyncLock
@@ -92,7 +93,7 @@ class Cache:
     def from_url(cls, url: str, near_cache: bool = False, **kwargs: Any) -> "Cache":
         if near_cache:
             return cls(remote=url, **kwargs)
-        return cls(**kwargs)
+        return cls(**_url_db(url, kwargs))
 
     @property
     def sync(self) -> SyncCache:
