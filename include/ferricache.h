@@ -139,6 +139,8 @@ typedef struct fc_options {
   // Near-cache mode with `rediss://`: a PEM file of the CA that signed the server's
   // certificate (NULL: the system's trust store).
   const char *remote_tls_ca_file;
+  // Databases that SELECT and `fc_cache_select` choose from, 1 to 256 (0: 16).
+  uint32_t databases;
 } fc_options;
 
 // Near-cache mode's counters (see `fc_near_cache_stats`).
@@ -221,6 +223,16 @@ extern "C" {
 // # Safety
 // `opts` is NULL or points to an `fc_options`; `out` is a valid place for a pointer.
 enum fc_status fc_cache_new(const struct fc_options *opts, struct fc_cache **out);
+
+// Makes a handle on database `db` of the same cache (Redis's SELECT for a handle): its
+// keys, DBSIZE, SCAN and FLUSHDB are that database's; memory, eviction and pub/sub are
+// shared. Release it with `fc_cache_free`. `FC_INVALID_ARGUMENT` if `db` is not below
+// `fc_options.databases`, or in near-cache mode for any `db` but 0 (the remote URL names
+// the server's database).
+//
+// # Safety
+// `cache` is a live handle; `out` is a valid place for a pointer.
+enum fc_status fc_cache_select(const struct fc_cache *cache, uint32_t db, struct fc_cache **out);
 
 // Releases a cache handle; NULL is ignored. Other threads must be done with it; replies
 // and subscribers made from it stay valid and are released on their own.

@@ -36,9 +36,29 @@ function transformReplies(queue, raw) {
   return replies;
 }
 
+/**
+ * The database a client's options name, as node-redis v4 reads them: the URL's path
+ * (`redis://host:6379/3`) over `database`. In near-cache mode (`remote: true`) the URL
+ * names the server's database instead, and the local one is 0.
+ */
+function databaseOf(options) {
+  let db = options.database ?? 0;
+  if (options.url && options.remote !== true) {
+    const { pathname } = new URL(options.url);
+    if (pathname.length > 1) {
+      db = Number(pathname.substring(1));
+      if (Number.isNaN(db)) throw new TypeError('Invalid pathname');
+    }
+  }
+  return db;
+}
+
 class FerriClient extends EventEmitter {
   #cache;
   #options;
+  /** The database this client works in, and the cache's handle on it (null: db 0's). */
+  #db;
+  #handle = null;
   #open = false;
   #subscriber = null;
   #listeners = { channels: new Map(), patterns: new Map() };
@@ -47,7 +67,10 @@ class FerriClient extends EventEmitter {
     super();
     this.#cache = cache;
     this.#options = options;
+    this.#db = databaseOf(options);
   }
+
+  get #engine() { return this.#handle ?? this.#cache._engine; }
 
   /** The Cache this client runs on. */
   get cache() { return this.#cache; }
@@ -58,6 +81,7 @@ class FerriClient extends EventEmitter {
 
   async connect() {
     if (this.#open) throw new Error('Socket already opened');
+    if (this.#db !== 0) this.#use(this.#db);
     this.#open = true;
     queueMicrotask(() => { this.emit('connect'); this.emit('ready'); });
     return this;
@@ -92,7 +116,8 @@ class FerriClient extends EventEmitter {
   #send(args, buffers) {
     if (!this.#open) return Promise.reject(new ClientClosedError());
     const name = String(args[0]).toUpperCase();
-    const native = this.#cache._native;
+    if (name === 'SELECT') return this.select(args[1]).then(() => 'OK');
+    const native = this.#engine;
     if (name in BLOCKING) return blockingPop(native, args, buffers);
     if (this.#cache._near) return nearSend(native, args, buffers);
     try {
@@ -150,7 +175,7 @@ class FerriClient extends EventEmitter {
   /** A command on this client's own state (WATCH, MULTI, EXEC ...), as a promise. */
   #clientSend(args, buffers) {
     if (!this.#open) return Promise.reject(new ClientClosedError());
-    if (!this.#native) this.#native = this.#cache._native.client();
+    if (!this.#native) this.#native = this.#engine.client();
     const a = argv(args);
     if (this.#cache._near) {
       // WATCH and EXEC wait for the server: on the libuv thread pool.
@@ -162,6 +187,28 @@ class FerriClient extends EventEmitter {
       return Promise.reject(new ErrorReply(e.message));
     }
   }
+
+  /** Points this client at database `db` (throws the engine's ErrorReply if it cannot). */
+  #use(db) {
+    try {
+      this.#handle = db === 0 ? null : this.#cache._engine.select(Number(db));
+    } catch (e) {
+      throw new ErrorReply(e.message);
+    }
+    this.#db = Number(db);
+  }
+
+  /** SELECT: this client's later commands run in database `db` (resolves to undefined,
+   * as node-redis v4's). */
+  async select(db) {
+    if (!this.#open) throw new ClientClosedError();
+    const n = Number(db);
+    if (!Number.isInteger(n)) throw new ErrorReply('ERR value is not an integer or out of range');
+    this.#use(n);
+    if (this.#native) await this.#clientSend(['SELECT', String(n)]);
+  }
+
+  SELECT(db) { return this.select(db); }
 
   /** WATCH: the next exec() of this client rejects with WatchError if a key changes first. */
   async watch(keys) {
@@ -191,6 +238,9 @@ class FerriClient extends EventEmitter {
         if (name === 'addCommand') {
           return (args, transformReply) => { queue.push({ args, transformReply }); return chain; };
         }
+        if (name === 'select' || name === 'SELECT') {
+          return (db) => { queue.push({ args: ['SELECT', String(db)] }); return chain; };
+        }
         const command = COMMANDS[name];
         if (!command) return undefined;
         return (...args) => {
@@ -209,6 +259,8 @@ class FerriClient extends EventEmitter {
       await this.#clientSend(args).catch(() => {});
     }
     const replies = await this.#clientSend(['EXEC']);
+    // A SELECT inside the transaction moved this client.
+    if (this.#native.db !== this.#db) this.#use(this.#native.db);
     if (replies === null) throw new WatchError();
     return transformReplies(queue, replies);
   }

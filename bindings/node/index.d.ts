@@ -86,7 +86,7 @@ type Lifecycle =
   | 'subscribe' | 'SUBSCRIBE' | 'pSubscribe' | 'PSUBSCRIBE' | 'unsubscribe' | 'UNSUBSCRIBE'
   | 'pUnsubscribe' | 'PUNSUBSCRIBE' | 'sSubscribe' | 'SSUBSCRIBE' | 'sUnsubscribe' | 'SUNSUBSCRIBE'
   | 'executeIsolated' | 'executeFunction' | 'executeScript' | 'commandsExecutor' | 'ref' | 'unref'
-  | 'watch' | 'WATCH' | 'unwatch' | 'UNWATCH';
+  | 'watch' | 'WATCH' | 'unwatch' | 'UNWATCH' | 'select' | 'SELECT';
 type Blocking = 'blPop' | 'BLPOP' | 'brPop' | 'BRPOP' | 'blMove' | 'BLMOVE' | 'brPopLPush' | 'BRPOPLPUSH'
   | 'bzPopMin' | 'BZPOPMIN' | 'bzPopMax' | 'BZPOPMAX';
 
@@ -113,7 +113,10 @@ export interface Cache extends SyncCommands, BlockingCommands {}
  * ```
  */
 export declare class Cache {
-  constructor(options?: EngineOptions & RemoteOptions);
+  constructor(options?: EngineOptions & RemoteOptions & { database?: number });
+  /** SELECT: later calls run in database `db` (0 to 15); throws ErrorReply if out of range. */
+  select(db: number): void;
+  SELECT(db: number): void;
   /** Whether this cache is a near cache (made with `remote`). */
   readonly isNearCache: boolean;
   /** Near-cache mode's counters, or null. */
@@ -163,7 +166,9 @@ export type FerriClient = RedisClientType & { readonly cache: Cache };
  * A node-redis v4 style client over the in-process engine. Clients share one cache by
  * default (made by the first with its engine options; a later one asking for others
  * throws); `{ private: true }` makes a cache of its own, `{ cache }` attaches to a given
- * one. Socket and URL options are ignored.
+ * one. Socket options are ignored; the URL's database (`redis://host/3`), or
+ * `database`, chooses the client's database, unless `remote: true` makes the URL the
+ * server's.
  */
 export declare function createClient(options?: RedisClientOptions & EngineOptions & RemoteOptions & { cache?: Cache; private?: boolean }): FerriClient;
 

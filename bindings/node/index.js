@@ -53,17 +53,42 @@ const slots = new FinalizationRegistry((slot) => native.release(slot));
 
 class Cache {
   constructor(options = {}) {
-    this._native = new NativeCache(engineOptions(options), remoteOptions(options));
-    this._near = this._native.isNearCache;
-    this._slot = this._native.register();
+    this._engine = new NativeCache(engineOptions(options), remoteOptions(options));
+    this._near = this._engine.isNearCache;
+    this._use(options.database ? wrapError(() => this._engine.select(options.database)) : this._engine);
+  }
+
+  /** Works through `handle` (the engine's handle on one database) from now on. */
+  _use(handle) {
+    if (this._slot !== undefined) {
+      slots.unregister(this);
+      native.release(this._slot);
+    }
+    this._native = handle;
+    this._slot = handle.register();
     this._get = native.rawGetter(this._slot);
     this._set = native.rawSetter(this._slot);
-    slots.register(this, this._slot);
+    slots.register(this, this._slot, this);
   }
+
+  /**
+   * SELECT: this Cache's later calls run in database `db` (of 16; `{ database }` at
+   * construction chooses the first). Caches and clients made on the same engine keep
+   * their own.
+   */
+  select(db) {
+    this._use(wrapError(() => this._engine.select(Number(db))));
+  }
+
+  SELECT(db) { return this.select(db); }
 
   /** Any command as argv, as node-redis's sendCommand (synchronous here). */
   sendCommand(args, options) {
     const name = String(args[0]).toUpperCase();
+    if (name === 'SELECT') {
+      this.select(args[1]);
+      return 'OK';
+    }
     if (name in BLOCKING) return blockingPop(this._native, args, options?.returnBuffers);
     return execute(this._native, args, options?.returnBuffers);
   }
@@ -211,7 +236,8 @@ function describe(options) {
  * with its engine options (maxMemory, ...), a later one that gives none or the same shares
  * it, and one that gives others throws (it would not get them). `{ private: true }` makes
  * a cache of the client's own; `{ cache }` attaches to a given Cache. node-redis's socket
- * and URL options are accepted and ignored.
+ * options are accepted and ignored; the URL's database or `database` chooses the
+ * client's (see client.js).
  */
 function createClient(options = {}) {
   let cache = options.cache;

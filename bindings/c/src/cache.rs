@@ -65,6 +65,8 @@ pub struct fc_options {
     /// Near-cache mode with `rediss://`: a PEM file of the CA that signed the server's
     /// certificate (NULL: the system's trust store).
     pub remote_tls_ca_file: *const c_char,
+    /// Databases that SELECT and `fc_cache_select` choose from, 1 to 256 (0: 16).
+    pub databases: u32,
 }
 
 /// All zeros and NULLs: every default, as `fc_options opts = {0};` in C.
@@ -89,6 +91,7 @@ impl Default for fc_options {
             remote_command_timeout_ms: 0,
             remote_pool_size: 0,
             remote_tls_ca_file: std::ptr::null(),
+            databases: 0,
         }
     }
 }
@@ -100,6 +103,9 @@ fn build(opts: Option<&fc_options>) -> Result<Cache, Fail> {
     };
     if o.shards > 0 {
         b = b.shards(o.shards as usize);
+    }
+    if o.databases > 0 {
+        b = b.databases(o.databases as usize);
     }
     let size = |v: u64, what: &str| {
         usize::try_from(v).map_err(|_| Fail::invalid(format!("{what} does not fit in size_t")))
@@ -217,6 +223,32 @@ pub unsafe extern "C" fn fc_cache_new(
         let (opts, out) = unsafe { (opts.as_ref(), out_required(out, "out")?) };
         let cache = build(opts)?;
         *out = Box::into_raw(Box::new(fc_cache { cache }));
+        Ok(())
+    })
+}
+
+/// Makes a handle on database `db` of the same cache (Redis's SELECT for a handle): its
+/// keys, DBSIZE, SCAN and FLUSHDB are that database's; memory, eviction and pub/sub are
+/// shared. Release it with `fc_cache_free`. `FC_INVALID_ARGUMENT` if `db` is not below
+/// `fc_options.databases`, or in near-cache mode for any `db` but 0 (the remote URL names
+/// the server's database).
+///
+/// # Safety
+/// `cache` is a live handle; `out` is a valid place for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn fc_cache_select(
+    cache: *const fc_cache,
+    db: u32,
+    out: *mut *mut fc_cache,
+) -> fc_status {
+    guard(|| {
+        // SAFETY: by the function's contract each pointer is NULL or valid for its use.
+        let (cache, out) = unsafe { (get(cache, "cache")?, out_required(out, "out")?) };
+        let selected = cache
+            .cache
+            .select(db as usize)
+            .map_err(|e| Fail::invalid(e.to_string()))?;
+        *out = Box::into_raw(Box::new(fc_cache { cache: selected }));
         Ok(())
     })
 }

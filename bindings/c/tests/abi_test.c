@@ -434,6 +434,58 @@ static void test_transactions(fc_cache *c) {
     fc_client_free(NULL);
 }
 
+static void test_databases(fc_cache *c) {
+    fc_cache *five = NULL;
+    CHECK(fc_cache_select(c, 5, &five) == FC_OK && five != NULL);
+    EXPECT_STR(five, FC_REPLY_STATUS, "OK", "SET", "db:k", "five");
+    EXPECT_NIL(c, "GET", "db:k");
+    EXPECT_STR(five, FC_REPLY_STRING, "five", "GET", "db:k");
+    EXPECT_INT(five, 1, "DBSIZE");
+    EXPECT_INT(five, 1, "MOVE", "db:k", "6");
+    EXPECT_INT(five, 0, "DBSIZE");
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "SWAPDB", "5", "6");
+    EXPECT_STR(five, FC_REPLY_STRING, "five", "GET", "db:k");
+    EXPECT_INT(five, 1, "COPY", "db:k", "db:k", "DB", "0");
+    EXPECT_STR(c, FC_REPLY_STRING, "five", "GET", "db:k");
+    EXPECT_STR(five, FC_REPLY_STATUS, "OK", "FLUSHDB");
+    EXPECT_STR(c, FC_REPLY_STRING, "five", "GET", "db:k");
+    fc_reply_free(CMD(c, "DEL", "db:k"));
+    /* A client switches with SELECT, also inside MULTI. */
+    fc_client *cl = NULL;
+    CHECK(fc_client_new(c, &cl) == FC_OK);
+    fc_reply *r = CCMD(cl, "SELECT", "5");
+    CHECK(is_str(r, FC_REPLY_STATUS, "OK"));
+    fc_reply_free(r);
+    fc_reply_free(CCMD(cl, "SET", "db:c", "via client"));
+    EXPECT_STR(five, FC_REPLY_STRING, "via client", "GET", "db:c");
+    r = CCMD(cl, "SELECT", "16");
+    CHECK(is_str(r, FC_REPLY_ERROR, "ERR DB index is out of range"));
+    fc_reply_free(r);
+    fc_client_free(cl);
+    EXPECT_STR(five, FC_REPLY_STATUS, "OK", "FLUSHDB");
+    /* The stateless handle cannot switch; misuse is refused. */
+    r = CMD(c, "SELECT", "1");
+    CHECK(r && r->type == FC_REPLY_ERROR);
+    fc_reply_free(r);
+    fc_cache *none = NULL;
+    CHECK(fc_cache_select(c, 16, &none) == FC_INVALID_ARGUMENT && none == NULL);
+    CHECK(fc_cache_select(NULL, 1, &none) == FC_NULL_ARGUMENT);
+    CHECK(fc_cache_select(c, 1, NULL) == FC_NULL_ARGUMENT);
+    fc_cache_free(five);
+    /* fc_options.databases bounds the numbers. */
+    fc_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.databases = 2;
+    fc_cache *two = NULL;
+    CHECK(fc_cache_new(&opts, &two) == FC_OK);
+    CHECK(fc_cache_select(two, 1, &none) == FC_OK);
+    fc_cache_free(none);
+    CHECK(fc_cache_select(two, 2, &none) == FC_INVALID_ARGUMENT);
+    fc_cache_free(two);
+    opts.databases = 300;
+    CHECK(fc_cache_new(&opts, &two) == FC_INVALID_ARGUMENT);
+}
+
 int main(void) {
     fc_cache *c = NULL;
     fc_options opts;
@@ -450,6 +502,7 @@ int main(void) {
     test_threads(c);
     test_pubsub(c);
     test_transactions(c);
+    test_databases(c);
     fc_cache_free(c);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

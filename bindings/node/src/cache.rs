@@ -98,6 +98,23 @@ impl NativeCache {
         })
     }
 
+    /// A handle on database `db` of the same engine (SELECT).
+    #[napi]
+    pub fn select(&self, db: f64) -> Result<NativeCache> {
+        if !(db.is_finite() && db >= 0.0 && db.fract() == 0.0) {
+            return Err(Error::from_reason("ERR DB index is out of range"));
+        }
+        Ok(NativeCache {
+            cache: self.cache.select(db as usize).map_err(engine_error)?,
+        })
+    }
+
+    /// The database this handle works in.
+    #[napi(getter)]
+    pub fn db(&self) -> u32 {
+        self.cache.db() as u32
+    }
+
     /// Registers this cache for the fast functions (`fastSet`, `rawGetter`, ...), which
     /// name it by the returned slot instead of unwrapping `this`; `release` frees the slot.
     #[napi]

@@ -43,6 +43,16 @@ impl NativeClient {
         to_js_inline_errors(run(&self.client, &argv)?, buffers.unwrap_or(false))
     }
 
+    /// The database this client works in (SELECT, also inside MULTI, changes it).
+    #[napi(getter)]
+    pub fn db(&self) -> Result<u32> {
+        let client = self
+            .client
+            .lock()
+            .map_err(|_| Error::from_reason("ERR the client failed in an earlier call"))?;
+        Ok(client.cache().db() as u32)
+    }
+
     /// As `execute`, on the libuv thread pool (near-cache mode: WATCH and EXEC wait for
     /// the server).
     #[napi]

@@ -5,7 +5,7 @@
 // with the same error class and message. FERRICACHE_NODE_FUZZ_ROUNDS runs longer than CI.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { createClient } = require('..');
+const { createClient, commandOptions } = require('..');
 const { withServer } = require('../test-support/server');
 
 /** mulberry32: a tiny seeded generator, so a seed names one sequence. */
@@ -85,6 +85,12 @@ const CALLS = [
   ['touch', (g) => [g.ks()]],
   ['unlink', (g) => [g.ks()]],
   ['copy', (g) => [g.k(), g.k(), { replace: g.b() }]],
+  // databases: both clients are one connection; each round ends comparing dbs 0 to 2
+  ['select', (g) => [g.pick([0, 1, 2, 0, 1, 2, 16])]],
+  ['copy', (g) => [g.k(), g.k(), { destinationDb: g.pick([0, 1, 2, 16]), replace: g.b() }]],
+  ['move', (g) => [g.k(), g.pick([0, 1, 2, 16])]],
+  ['swapDb', (g) => [g.pick([0, 1, 2]), g.pick([0, 1, 2, 16])]],
+  ['flushDb', () => []],
   ['dbSize', () => []],
   ['hDel', (g) => [g.k(), g.ms()]],
   ['hExists', (g) => [g.k(), g.m()]],
@@ -161,6 +167,24 @@ function comparable(outcome) {
   return outcome;
 }
 
+/** Database `db`'s keys with their types and values, read through `client`. */
+async function contents(client, db) {
+  await client.select(db);
+  const read = {
+    string: (k) => client.get(commandOptions({ returnBuffers: true }), k).then((b) => b.toString('hex')),
+    list: (k) => client.lRange(k, 0, -1),
+    set: (k) => client.sMembers(k).then((m) => m.sort()),
+    hash: (k) => client.hGetAll(k),
+    zset: (k) => client.zRangeWithScores(k, 0, -1),
+  };
+  const out = {};
+  for (const k of (await client.keys('*')).sort()) {
+    const t = await client.type(k);
+    out[k] = [t, read[t] ? await read[t](k) : null, (await client.ttl(k)) > 0];
+  }
+  return out;
+}
+
 async function run(client, method, args) {
   try {
     return ['ok', await client[method](...args)];
@@ -181,6 +205,7 @@ test('node-redis calls agree with redis-server', async () => {
       const r = rng(seed);
       const g = gen(r);
       for (const c of [server, ours]) {
+        await c.select(0);
         await c.flushAll();
         for (const cmd of SEED) await c.sendCommand(cmd);
       }
@@ -198,6 +223,15 @@ test('node-redis calls agree with redis-server', async () => {
         } catch {
           failures.push(`seed ${seed}: ${log.at(-1)}\n  node-redis: ${JSON.stringify(theirs)}\n  ferricache: ${JSON.stringify(mine)}\n  after: ${log.slice(0, -1).join(' | ')}`);
           break; // what follows may differ only because of this
+        }
+      }
+      if (failures.length && failures.at(-1).startsWith(`seed ${seed}:`)) continue;
+      for (const db of [0, 1, 2]) {
+        const [theirs, mine] = [await contents(server, db), await contents(ours, db)];
+        try {
+          assert.deepStrictEqual(mine, theirs);
+        } catch {
+          failures.push(`seed ${seed}: after the round, db ${db}\n  node-redis: ${JSON.stringify(theirs)}\n  ferricache: ${JSON.stringify(mine)}\n  calls: ${log.join(' | ')}`);
         }
       }
     }

@@ -37,3 +37,15 @@ const held = cache.tryLock('lock', 1000);
 if (held) held.release();
 const limited: boolean = cache.rateLimitFixed('rl', 10, 60).allowed;
 void limited;
+
+const sessions = new Cache({ database: 2 });
+sessions.select(3);
+async function databases(): Promise<void> {
+  const c: FerriClient = createClient({ url: 'redis://localhost:6379/4', database: 1, cache: sessions });
+  await c.connect();
+  await c.select(5);
+  const moved: boolean = await c.move('k', 6);
+  const swapped: string = await c.swapDb(0, 1);
+  void [moved, swapped];
+}
+void databases;
