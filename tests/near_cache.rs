@@ -531,3 +531,38 @@ fn without_waiting_answers_hits_and_refuses_round_trips_untouched() {
     assert_eq!(cache.get("cold").unwrap(), None);
     assert_eq!(con.get::<_, String>("hot").unwrap(), "w");
 }
+
+#[test]
+fn databases_are_the_servers_and_the_url_names_this_caches() {
+    let server = RedisServer::start();
+    let mut con = server.client();
+    // The URL's database is the one this cache is an L1 for.
+    let url = server.url().replace("/0", "/2");
+    let cache = Cache::builder().remote(&url).build().unwrap();
+    cache.set("k", "in db 2").unwrap();
+    let _: () = redis::cmd("SELECT").arg(2).query(&mut con).unwrap();
+    let v: String = con.get("k").unwrap();
+    assert_eq!(v, "in db 2");
+    // MOVE runs on the server and drops the local copy.
+    assert_eq!(cache.get("k").unwrap().unwrap(), "in db 2");
+    assert!(cache.move_to_db("k", 3).unwrap());
+    assert_eq!(cache.get("k").unwrap(), None);
+    let _: () = redis::cmd("SELECT").arg(3).query(&mut con).unwrap();
+    let v: String = con.get("k").unwrap();
+    assert_eq!(v, "in db 2");
+    // Switching databases locally, or swapping them, is refused.
+    assert!(cache
+        .select(1)
+        .unwrap_err()
+        .to_string()
+        .contains("near-cache mode"));
+    assert!(cache.select(0).is_ok());
+    assert!(cache.swapdb(0, 1).is_err());
+    assert!(matches!(
+        cache.execute(&["SWAPDB", "0", "1"]),
+        Reply::Error(_)
+    ));
+    let mut client = cache.client();
+    assert_eq!(client.execute(&["SELECT", "0"]), Reply::OK);
+    assert!(matches!(client.execute(&["SELECT", "1"]), Reply::Error(_)));
+}

@@ -20,7 +20,8 @@ pub(crate) enum Route {
     Flush,
     /// A blocking command: on a connection of its own, with its timeout on top.
     Blocking,
-    /// Not offered in near-cache mode (they change the connection's state).
+    /// Not offered in near-cache mode (they change the connection's state, or, as SWAPDB,
+    /// other processes' copies without telling them).
     Refused,
 }
 
@@ -113,6 +114,8 @@ const REFUSED: &[&str] = &[
     "reset",
     "select",
     "subscribe",
+    // Servers send no invalidations for a swap: other processes' copies would go stale.
+    "swapdb",
     "sync",
     "unsubscribe",
     "unwatch",
