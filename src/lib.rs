@@ -73,8 +73,9 @@ pub use client::Client;
 pub use clock::{Clock, MockClock, SystemClock};
 pub use commands::PopWaiter;
 pub use commands::{
-    Aggregate, BitOp, BitUnit, End, ExpireCondition, Expiry, LcsMatch, Position, RangeBy,
-    ScanOptions, SetCondition, SetOptions, SetOutcome, SortOptions, ZAddOptions,
+    Aggregate, BitFieldOp, BitFieldType, BitOp, BitUnit, End, ExpireCondition, Expiry, LcsMatch,
+    Overflow, Position, RangeBy, ScanOptions, SetCondition, SetOptions, SetOutcome, SortOptions,
+    ZAddOptions,
 };
 pub use config::{CacheBuilder, EvictionPolicy};
 pub use dispatch::{command_names, Reply};

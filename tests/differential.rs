@@ -97,6 +97,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("bitmaps", "bitcount k [i_i_[BYTE|BIT]]"),
     ("bitmaps", "bitpos k x [i_[i_[BYTE|BIT]]]"),
     ("bitmaps", "bitop (AND|OR|XOR|NOT) k k+"),
+    (
+        "bitmaps",
+        "bitfield k {(GET_e_y|SET_e_y_i|INCRBY_e_y_i|OVERFLOW_(WRAP|SAT|FAIL|x))}",
+    ),
+    ("bitmaps", "bitfield_ro k {(GET_e_y|GET_e_y|SET_e_y_i)}"),
     // HyperLogLog (values in Redis's format: the data check compares their bytes)
     ("hyperloglog", "pfadd k v+"),
     ("hyperloglog", "pfadd k {m_m_m_v_m}"),
@@ -355,6 +360,24 @@ fn pool(token: char) -> &'static [&'static str] {
         'p' => &["*", "a*", "m?", "[ab]*", "*1", "h[^e]*"],
         'w' => &["0", "1", "7", "8", "100", "-1", "4294967296", "x"],
         'x' => &["0", "1", "2"],
+        // BITFIELD types and offsets.
+        'e' => &[
+            "i1", "i8", "u8", "i5", "u7", "i16", "u63", "i64", "u64", "i0", "x", "i08",
+        ],
+        'y' => &[
+            "0",
+            "1",
+            "7",
+            "8",
+            "13",
+            "#1",
+            "#2",
+            "-1",
+            "x",
+            "4294967296",
+            "#4611686018427387904",
+            "#-1",
+        ],
         // database numbers: mostly the three the snapshot reads, and the errors.
         'd' => &["0", "1", "2", "0", "1", "2", "-1", "16", "x", "4294967296"],
         _ => unreachable!("token {token}"),
@@ -824,6 +847,70 @@ fn lcs_matches_redis_on_random_strings() {
             &["LCS", "x", "y", "IDX", "MINMATCHLEN", "3"],
         ] {
             assert_eq!(redis.call(argv), of_reply(&cache.execute(argv)), "{argv:?}");
+        }
+    }
+}
+
+/// Valid BITFIELD calls only (the fuzzer's are mostly refused): every type width, offsets
+/// across byte boundaries, values around each type's limits, all three overflow rules; the
+/// replies and the string left behind must be Redis's.
+#[test]
+fn bitfield_matches_redis_on_random_valid_operations() {
+    let server = RedisServer::start();
+    let mut redis = Server::connect(server.port);
+    let cache = Cache::new();
+    let mut rng = Rng(11);
+    for round in 0..300 {
+        let mut argv: Vec<String> = vec!["BITFIELD".into(), "bf".into()];
+        for _ in 0..1 + rng.below(6) {
+            let signed = rng.below(2) == 0;
+            let bits = 1 + rng.below(if signed { 64 } else { 63 }) as u32;
+            let ty = format!("{}{bits}", if signed { 'i' } else { 'u' });
+            let offset = if rng.below(4) == 0 {
+                format!("#{}", rng.below(10))
+            } else {
+                rng.below(200).to_string()
+            };
+            let edge = |rng: &mut Rng| -> String {
+                let limit = if bits >= 63 {
+                    i64::MAX
+                } else {
+                    1i64 << (bits - u32::from(signed))
+                };
+                match rng.below(6) {
+                    0 => limit.to_string(),
+                    1 => (limit - 1).to_string(),
+                    2 => (-limit).to_string(),
+                    3 => i64::MIN.to_string(),
+                    4 => ((rng.next() % 1000) as i64 - 500).to_string(),
+                    _ => (rng.next() as i64).to_string(),
+                }
+            };
+            match rng.below(5) {
+                0 => argv.extend(["GET".into(), ty, offset]),
+                1 | 2 => argv.extend(["SET".into(), ty, offset, edge(&mut rng)]),
+                3 => argv.extend(["INCRBY".into(), ty, offset, edge(&mut rng)]),
+                _ => argv.extend([
+                    "OVERFLOW".into(),
+                    ["WRAP", "SAT", "FAIL"][rng.below(3)].into(),
+                ]),
+            }
+        }
+        assert_eq!(
+            redis.call(&argv),
+            of_reply(&cache.execute(&argv)),
+            "{argv:?}"
+        );
+        assert_eq!(
+            redis.call(&["GET", "bf"]),
+            of_reply(&cache.execute(&["GET", "bf"])),
+            "round {round}: {argv:?}"
+        );
+        let ro = ["BITFIELD_RO", "bf", "GET", "i64", "#0", "GET", "u13", "5"];
+        assert_eq!(redis.call(&ro), of_reply(&cache.execute(&ro)));
+        if rng.below(10) == 0 {
+            redis.call(&["DEL", "bf"]);
+            cache.execute(&["DEL", "bf"]);
         }
     }
 }

@@ -457,6 +457,20 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
     same!(n, l, |c| c.zscan("zone", 0, None, 10));
     same!(n, l, |c| c.zadd("s", [(1.0, "x")]));
     same!(n, l, |c| c.zadd("z", [(f64::NAN, "x")]));
+    let (u8t, i5t): (ferricache::BitFieldType, ferricache::BitFieldType) =
+        ("u8".parse().unwrap(), "i5".parse().unwrap());
+    same!(n, l, |c| c.bitfield(
+        "bf",
+        &[
+            ferricache::BitFieldOp::IncrBy(u8t, 0, 250),
+            ferricache::BitFieldOp::Overflow(ferricache::Overflow::Fail),
+            ferricache::BitFieldOp::IncrBy(u8t, 0, 10),
+            ferricache::BitFieldOp::Set(i5t, 11, -3),
+            ferricache::BitFieldOp::Get(i5t, 11),
+        ]
+    ));
+    same!(n, l, |c| c.bitfield_ro("bf", &[(u8t, 0), (i5t, 11)]));
+    same!(n, l, |c| c.bitfield_ro("s", &[(u8t, 0)]));
 
     // The keyspace as a whole.
     same!(n, l, |c| c.dbsize());

@@ -291,3 +291,47 @@ fn incr_by_float_formats_as_redis() {
     );
     assert_eq!(s(c.get("h").unwrap()).as_deref(), Some("0.3"));
 }
+
+#[test]
+fn bitfield_typed_api_checks_before_it_touches_the_key() {
+    use ferricache::{BitFieldOp, BitFieldType, Overflow};
+    let c = Cache::new();
+    let u8t: BitFieldType = "u8".parse().unwrap();
+    assert!(BitFieldType::unsigned(64).is_err() && BitFieldType::signed(65).is_err());
+    assert!(BitFieldType::signed(0).is_err() && "i".parse::<BitFieldType>().is_err());
+    // An offset past 512 MB is refused before anything is written.
+    let far = 512 * 1024 * 1024 * 8;
+    assert!(c
+        .bitfield(
+            "k",
+            &[BitFieldOp::Set(u8t, 0, 1), BitFieldOp::Set(u8t, far, 1)]
+        )
+        .is_err());
+    assert_eq!(c.exists(&["k"]), 0);
+    // A wrong type is refused, reads of a missing key are zeros and create nothing.
+    c.rpush("list", ["x"]).unwrap();
+    assert!(matches!(
+        c.bitfield("list", &[BitFieldOp::Get(u8t, 0)]),
+        Err(ferricache::Error::WrongType)
+    ));
+    assert_eq!(c.bitfield_ro("nokey", &[(u8t, 100)]).unwrap(), [0]);
+    assert_eq!(c.exists(&["nokey"]), 0);
+    // A FAIL that refuses every write still leaves the key created, as Redis's.
+    let r = c
+        .bitfield(
+            "made",
+            &[
+                BitFieldOp::Overflow(Overflow::Fail),
+                BitFieldOp::Set(u8t, 8, 256),
+            ],
+        )
+        .unwrap();
+    assert_eq!(r, [None]);
+    assert_eq!(c.get("made").unwrap().unwrap(), vec![0u8, 0]);
+    // The TTL is kept.
+    c.set_ex("ttl", 100, "x").unwrap();
+    c.bitfield("ttl", &[BitFieldOp::IncrBy(u8t, 16, 1)])
+        .unwrap();
+    assert!(c.ttl("ttl").unwrap() > 0);
+    assert_eq!(c.get("ttl").unwrap().unwrap(), vec![b'x', 0, 1]);
+}

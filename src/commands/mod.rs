@@ -1,6 +1,7 @@
 //! The commands, as methods on [`Cache`](crate::Cache), one file per family. Each method is
 //! named after its Redis command in snake_case and follows Redis 7's semantics.
 
+pub(crate) mod bitfield;
 pub(crate) mod bitmaps;
 pub(crate) mod coll;
 pub(crate) mod hashes;
@@ -16,6 +17,7 @@ pub(crate) mod sort;
 pub(crate) mod strings;
 pub(crate) mod zsets;
 
+pub use bitfield::{BitFieldOp, BitFieldType, Overflow};
 pub use bitmaps::{BitOp, BitUnit};
 pub use coll::PopWaiter;
 pub use keys::{ExpireCondition, ScanOptions};

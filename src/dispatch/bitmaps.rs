@@ -3,7 +3,7 @@
 use super::args::{int, is, key_first, Args};
 use super::reply::{int as integer, Reply};
 use crate::error::{Error, Result};
-use crate::{BitOp, BitUnit, Cache, ValueType};
+use crate::{BitFieldOp, BitFieldType, BitOp, BitUnit, Cache, Overflow, ValueType};
 
 /// A bit offset: 0 up to the 512 MB string limit (2^32 bits), as Redis's
 /// `getBitOffsetFromArgument`.
@@ -100,4 +100,99 @@ pub(super) fn bitop(c: &Cache, a: Args) -> Result<Reply> {
         _ => return Err(Error::Syntax),
     };
     Ok(integer(c.bitop(op, a[1], &a[2..])? as i64))
+}
+
+/// BITFIELD's operations as bitfieldGeneric parses them: each error in argument order, and
+/// BITFIELD_RO (`read_only`) refusing a write only once all parsed.
+fn bitfield_ops(a: Args, read_only: bool) -> Result<Vec<BitFieldOp>> {
+    let mut ops = Vec::new();
+    let mut writes = false;
+    let mut j = 1;
+    while j < a.len() {
+        let rest = a.len() - j - 1;
+        let sub = a[j];
+        let arity = if is(sub, "GET") && rest >= 2 {
+            2
+        } else if (is(sub, "SET") || is(sub, "INCRBY")) && rest >= 3 {
+            3
+        } else if is(sub, "OVERFLOW") && rest >= 1 {
+            let ow = a[j + 1];
+            ops.push(BitFieldOp::Overflow(if is(ow, "WRAP") {
+                Overflow::Wrap
+            } else if is(ow, "SAT") {
+                Overflow::Sat
+            } else if is(ow, "FAIL") {
+                Overflow::Fail
+            } else {
+                return Err(Error::Invalid("Invalid OVERFLOW type specified"));
+            }));
+            j += 2;
+            continue;
+        } else {
+            return Err(Error::Syntax);
+        };
+        let t: BitFieldType = std::str::from_utf8(a[j + 1])
+            .map_err(|_| Error::Invalid("Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."))?
+            .parse()?;
+        let at = a[j + 2];
+        let hash = at.first() == Some(&b'#');
+        let n = int(&at[usize::from(hash)..]).map_err(|_| bad_offset())?;
+        // Redis multiplies in a C `long long`: a `#` offset that overflows wraps.
+        let n = if hash {
+            n.wrapping_mul(i64::from(t.bits()))
+        } else {
+            n
+        };
+        let offset = u64::try_from(n)
+            .ok()
+            .filter(|&n| n >> 3 < 512 << 20)
+            .ok_or_else(bad_offset)?;
+        ops.push(if arity == 2 {
+            BitFieldOp::Get(t, offset)
+        } else {
+            writes = true;
+            let v = int(a[j + 3])?;
+            if is(sub, "SET") {
+                BitFieldOp::Set(t, offset, v)
+            } else {
+                BitFieldOp::IncrBy(t, offset, v)
+            }
+        });
+        j += arity + 1;
+    }
+    if read_only && writes {
+        return Err(Error::Invalid(
+            "BITFIELD_RO only supports the GET subcommand",
+        ));
+    }
+    Ok(ops)
+}
+
+fn bad_offset() -> Error {
+    Error::Invalid("bit offset is not an integer or out of range")
+}
+
+pub(super) fn bitfield(c: &Cache, a: Args) -> Result<Reply> {
+    let ops = bitfield_ops(a, false)?;
+    let replies = c.bitfield(a[0], &ops)?;
+    Ok(Reply::Array(
+        replies
+            .into_iter()
+            .map(|r| r.map_or(Reply::Nil, Reply::Integer))
+            .collect(),
+    ))
+}
+
+pub(super) fn bitfield_ro(c: &Cache, a: Args) -> Result<Reply> {
+    let gets: Vec<(BitFieldType, u64)> = bitfield_ops(a, true)?
+        .into_iter()
+        .filter_map(|op| match op {
+            BitFieldOp::Get(t, o) => Some((t, o)),
+            _ => None,
+        })
+        .collect();
+    let replies = c.bitfield_ro(a[0], &gets)?;
+    Ok(Reply::Array(
+        replies.into_iter().map(Reply::Integer).collect(),
+    ))
 }

@@ -54,6 +54,8 @@ impl Spec {
 static COMMANDS: &[Spec] = &[
     Spec::new("append", 3, strings::append),
     Spec::new("bitcount", -2, bitmaps::bitcount),
+    Spec::new("bitfield", -2, bitmaps::bitfield),
+    Spec::new("bitfield_ro", -2, bitmaps::bitfield_ro),
     Spec::new("bitop", -4, bitmaps::bitop),
     Spec::new("bitpos", -3, bitmaps::bitpos),
     Spec::new("blmove", 6, lists::blmove),

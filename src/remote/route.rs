@@ -29,6 +29,7 @@ pub(crate) enum Route {
 /// EXPIRETIME, RANDOMKEY, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, SCAN) are in SERVER_READ.
 const READ_ONE: &[&str] = &[
     "bitcount",
+    "bitfield_ro",
     "bitpos",
     "get",
     "getbit",

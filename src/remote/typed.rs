@@ -518,6 +518,32 @@ impl FromReply for Vec<(Bytes, f64)> {
     }
 }
 
+/// BITFIELD_RO's integers.
+impl FromReply for Vec<i64> {
+    fn from_reply(r: Reply) -> Result<Self> {
+        match check(r)? {
+            Reply::Array(items) => items.into_iter().map(i64::from_reply).collect(),
+            r => Err(unexpected(&r)),
+        }
+    }
+}
+
+/// BITFIELD's integers, nil where OVERFLOW FAIL refused a write.
+impl FromReply for Vec<Option<i64>> {
+    fn from_reply(r: Reply) -> Result<Self> {
+        match check(r)? {
+            Reply::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Reply::Nil => Ok(None),
+                    i => i64::from_reply(i).map(Some),
+                })
+                .collect(),
+            r => Err(unexpected(&r)),
+        }
+    }
+}
+
 impl FromReply for Vec<Option<f64>> {
     fn from_reply(r: Reply) -> Result<Self> {
         match check(r)? {

@@ -434,6 +434,32 @@ static void test_transactions(fc_cache *c) {
     fc_client_free(NULL);
 }
 
+static void test_bitfield(fc_cache *c) {
+    fc_reply *r = CMD(c, "BITFIELD", "bf", "INCRBY", "u8", "0", "200", "OVERFLOW", "FAIL",
+                      "INCRBY", "u8", "0", "100", "SET", "i4", "#2", "-3");
+    CHECK(r && r->type == FC_REPLY_ARRAY && r->elements == 3);
+    if (r && r->elements == 3) {
+        CHECK(is_int(r->element[0], 200));
+        CHECK(r->element[1]->type == FC_REPLY_NIL); /* FAIL refused the overflow */
+        CHECK(is_int(r->element[2], 0));
+    }
+    fc_reply_free(r);
+    r = CMD(c, "BITFIELD_RO", "bf", "GET", "u8", "0", "GET", "i4", "8");
+    CHECK(r && r->type == FC_REPLY_ARRAY && r->elements == 2);
+    if (r && r->elements == 2) {
+        CHECK(is_int(r->element[0], 200));
+        CHECK(is_int(r->element[1], -3));
+    }
+    fc_reply_free(r);
+    r = CMD(c, "BITFIELD_RO", "bf", "SET", "u8", "0", "1");
+    CHECK(is_str(r, FC_REPLY_ERROR, "ERR BITFIELD_RO only supports the GET subcommand"));
+    fc_reply_free(r);
+    r = CMD(c, "BITFIELD", "bf", "GET", "u64", "0");
+    CHECK(r && r->type == FC_REPLY_ERROR && strstr(r->str, "Invalid bitfield type") != NULL);
+    fc_reply_free(r);
+    fc_reply_free(CMD(c, "DEL", "bf"));
+}
+
 static void test_databases(fc_cache *c) {
     fc_cache *five = NULL;
     CHECK(fc_cache_select(c, 5, &five) == FC_OK && five != NULL);
@@ -503,6 +529,7 @@ int main(void) {
     test_pubsub(c);
     test_transactions(c);
     test_databases(c);
+    test_bitfield(c);
     fc_cache_free(c);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

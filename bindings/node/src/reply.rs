@@ -99,7 +99,7 @@ impl ToNapiValue for JsReply {
             match val {
                 JsReply::Nil => Null::to_napi_value(env, Null),
                 // Numbers, as node-redis returns integer replies.
-                JsReply::Int(i) => f64::to_napi_value(env, i as f64),
+                JsReply::Int(i) => f64::to_napi_value(env, node_redis_number(i)),
                 JsReply::Str(s) => String::to_napi_value(env, s),
                 JsReply::Buf(b) => Buffer::to_napi_value(env, b),
                 JsReply::Arr(v) => Vec::<JsReply>::to_napi_value(env, v),
@@ -112,4 +112,22 @@ impl ToNapiValue for JsReply {
 
 pub fn engine_error(e: ferricache::Error) -> Error {
     Error::from_reason(e.to_string())
+}
+
+/// An integer reply as node-redis v4's RESP decoder makes it a Number: digit by digit,
+/// `n * 10 + byte - 48` in doubles, which rounds differently from `i as f64` past 2^53.
+fn node_redis_number(i: i64) -> f64 {
+    if i.unsigned_abs() <= 1 << 53 {
+        return i as f64;
+    }
+    let v = i
+        .unsigned_abs()
+        .to_string()
+        .bytes()
+        .fold(0.0f64, |v, b| v * 10.0 + f64::from(b) - 48.0);
+    if i < 0 {
+        -v
+    } else {
+        v
+    }
 }

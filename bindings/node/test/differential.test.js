@@ -46,6 +46,20 @@ function gen(r) {
   return { pick, some, k, m, ks: () => some(k), ms: () => some(m), i: () => pick(INTS), f: () => pick(FLOATS), v: () => pick(VALUES), b: () => r() < 0.3 };
 }
 
+const BF_TYPES = ['u8', 'i5', 'i64', 'u63', 'u1', 'u64', 'x'];
+const BF_OFFSETS = [0, 7, 13, '#1', '#3', -1, 100];
+
+function bitFieldOp(g) {
+  const encoding = g.pick(BF_TYPES);
+  const offset = g.pick(BF_OFFSETS);
+  switch (g.pick(['GET', 'SET', 'INCRBY', 'OVERFLOW'])) {
+    case 'GET': return { operation: 'GET', encoding, offset };
+    case 'SET': return { operation: 'SET', encoding, offset, value: g.pick([0, 1, -1, 200, 300, -200]) };
+    case 'INCRBY': return { operation: 'INCRBY', encoding, offset, increment: g.pick([1, -1, 100, 1000]) };
+    default: return { operation: 'OVERFLOW', behavior: g.pick(['WRAP', 'SAT', 'FAIL']) };
+  }
+}
+
 // [method, (g) => arguments]
 const CALLS = [
   ['set', (g) => [g.k(), g.v(), g.b() ? { EX: g.pick([100000, 5]) } : g.b() ? { NX: true } : {}]],
@@ -69,6 +83,8 @@ const CALLS = [
   ['setBit', (g) => [g.k(), g.pick([0, 1, 7, 100]), g.pick([0, 1])]],
   ['getBit', (g) => [g.k(), g.pick([0, 1, 7, 100])]],
   ['bitCount', (g) => [g.k(), ...(g.b() ? [{ start: 0, end: -1 }] : [])]],
+  ['bitField', (g) => [g.k(), g.some(() => bitFieldOp(g))]],
+  ['bitFieldRo', (g) => [g.k(), g.some(() => ({ encoding: g.pick(BF_TYPES), offset: g.pick(BF_OFFSETS) }))]],
   ['pfAdd', (g) => [g.k(), g.ms()]],
   ['pfCount', (g) => [g.ks()]],
   ['pfMerge', (g) => [g.k(), g.ks()]],

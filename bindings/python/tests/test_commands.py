@@ -482,3 +482,26 @@ def test_zrangestore_as_redis_py(r: ferricache.Cache) -> None:
     assert r.zrange("top", 0, -1) == ["b", "c"]
     assert r.zrangestore("mid", "z", "(1", "+inf", byscore=True, offset=0, num=1) == 1
     assert r.zrange("mid", 0, -1) == ["b"]
+
+
+def test_bitfield_builder_as_redis_py() -> None:
+    import asyncio
+
+    import ferricache.asyncio
+
+    c = ferricache.Cache(private=True)
+    op = c.bitfield("counters", default_overflow="SAT")
+    assert op.incrby("u8", 0, 200).incrby("u8", "#1", 1).execute() == [200, 1]
+    assert op.incrby("u8", 0, 100).get("u8", 8).execute() == [255, 1], "SAT, then a new call"
+    assert c.bitfield("counters").overflow("FAIL").incrby("u8", 0, 1).execute() == [None]
+    assert c.bitfield("counters").set("i4", 16, -3).get("i4", 16).execute() == [0, -3]
+    assert c.bitfield_ro("counters", "u8", 0, items=[("i4", 16)]) == [255, -3]
+    with pytest.raises(ResponseError, match="Invalid bitfield type"):
+        c.bitfield("counters").get("u64", 0).execute()
+
+    async def main() -> None:
+        a = ferricache.asyncio.Cache(cache=c)
+        assert await a.bitfield("counters").incrby("u8", 8, 5).execute() == [6]
+        assert await a.bitfield_ro("counters", "u8", 8) == [6]
+
+    asyncio.run(main())

@@ -86,6 +86,15 @@ def a(*args: Any, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
     return args, {k: v for k, v in kwargs.items() if v is not None}
 
 
+BF_TYPES = ["u8", "i5", "i64", "u63", "u1", "u64", "x"]
+BF_OFFSETS = [0, 7, 13, "#1", "#3", -1, 100]
+BITFIELD_OPS: list[Callable[[Any], tuple[str, tuple[Any, ...]]]] = [
+    lambda g: ("get", (g.pick(BF_TYPES), g.pick(BF_OFFSETS))),
+    lambda g: ("set", (g.pick(BF_TYPES), g.pick(BF_OFFSETS), g.pick([0, 1, -1, 200, 300, -200, 2**62, "x"]))),
+    lambda g: ("incrby", (g.pick(BF_TYPES), g.pick(BF_OFFSETS), g.pick([1, -1, 100, 2**63 - 1, -(2**63)]))),
+    lambda g: ("overflow", (g.pick(["WRAP", "SAT", "FAIL"]),)),
+]
+
 CALLS: list[Call] = [
     # strings
     ("set", lambda g: a(g.k(), g.v(), ex=g.maybe(lambda: g.pick(TTLS)), nx=g.b(), xx=g.b(), get=g.b(), keepttl=g.b())),
@@ -115,6 +124,9 @@ CALLS: list[Call] = [
     ("bitcount", lambda g: a(g.k(), *g.pick([(), (0, -1), (1, 2), (-2, -1)]))),
     ("bitpos", lambda g: a(g.k(), g.pick([0, 1]), *g.pick([(), (0,), (1, 2)]))),
     ("bitop", lambda g: a(g.pick(["AND", "OR", "XOR"]), g.k(), *g.ks())),
+    # BITFIELD through redis-py's builder: (method, args) pairs run on it, then execute()
+    ("bitfield", lambda g: a(g.k(), [g.pick(BITFIELD_OPS)(g) for _ in range(g.rng.randint(1, 3))], default_overflow=g.pick([None, "SAT", "FAIL"]))),
+    ("bitfield_ro", lambda g: a(g.k(), g.pick(BF_TYPES), g.pick(BF_OFFSETS), items=[(g.pick(BF_TYPES), g.pick(BF_OFFSETS))])),
     # HyperLogLog
     ("pfadd", lambda g: a(g.k(), *g.ms())),
     ("pfcount", lambda g: a(*g.ks())),
@@ -283,6 +295,12 @@ def _comparable(name: str, x: Any) -> Any:
 
 def _run(r: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     try:
+        if name == "bitfield":
+            key, ops = args
+            builder = r.bitfield(key, **kwargs)
+            for method, op_args in ops:
+                getattr(builder, method)(*op_args)
+            return builder.execute()
         return getattr(r, name)(*args, **kwargs)
     except Exception as e:  # noqa: BLE001 - the class and text are what is compared
         return e

@@ -88,6 +88,60 @@ def _url_db(url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+class BitFieldOperation:
+    """A BITFIELD call being built, as redis-py's ``BitFieldOperation``: ``get``, ``set``,
+    ``incrby`` and ``overflow`` queue operations (and return the builder); ``execute`` runs
+    them as one command and starts over."""
+
+    def __init__(self, client: Any, key: KeyT, default_overflow: Optional[str] = None) -> None:
+        self.client = client
+        self.key = key
+        self._default_overflow = default_overflow
+        self.operations: list[tuple[Any, ...]] = []
+        self._last_overflow = "WRAP"
+        self.reset()
+
+    def reset(self) -> None:
+        self.operations = []
+        self._last_overflow = "WRAP"
+        self.overflow(self._default_overflow or self._last_overflow)
+
+    def overflow(self, overflow: str) -> "BitFieldOperation":
+        overflow = overflow.upper()
+        if overflow != self._last_overflow:
+            self._last_overflow = overflow
+            self.operations.append(("OVERFLOW", overflow))
+        return self
+
+    def incrby(
+        self, fmt: str, offset: Union[int, str], increment: int, overflow: Optional[str] = None
+    ) -> "BitFieldOperation":
+        if overflow is not None:
+            self.overflow(overflow)
+        self.operations.append(("INCRBY", fmt, offset, increment))
+        return self
+
+    def get(self, fmt: str, offset: Union[int, str]) -> "BitFieldOperation":
+        self.operations.append(("GET", fmt, offset))
+        return self
+
+    def set(self, fmt: str, offset: Union[int, str], value: int) -> "BitFieldOperation":
+        self.operations.append(("SET", fmt, offset, value))
+        return self
+
+    @property
+    def command(self) -> list[Any]:
+        cmd: list[Any] = ["BITFIELD", self.key]
+        for op in self.operations:
+            cmd.extend(op)
+        return cmd
+
+    def execute(self) -> Any:
+        command = self.command
+        self.reset()
+        return self.client.execute_command(*command)
+
+
 class RateLimit(NamedTuple):
     """A rate limiter's answer."""
 
@@ -381,6 +435,19 @@ class Cache(NativeCache):
 
     def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> ResponseT:
         return self.execute_command("BITOP", operation, dest, *keys)
+
+    def bitfield(self, key: KeyT, default_overflow: Optional[str] = None) -> "BitFieldOperation":
+        """redis-py's BITFIELD builder: ``cache.bitfield("k").incrby("u8", 0, 1).get("i4",
+        "#1").execute()`` runs the queued operations as one command."""
+        return BitFieldOperation(self, key, default_overflow=default_overflow)
+
+    def bitfield_ro(
+        self, key: KeyT, encoding: str, offset: Union[int, str], items: Optional[list[tuple[str, Union[int, str]]]] = None
+    ) -> ResponseT:
+        params: list[Any] = [key, "GET", encoding, offset]
+        for enc, off in items or []:
+            params += ["GET", enc, off]
+        return self.execute_command("BITFIELD_RO", *params)
 
     def object(self, infotype: str, key: KeyT, **kwargs: Any) -> ResponseT:
         """OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT of a key (None if it is missing)."""

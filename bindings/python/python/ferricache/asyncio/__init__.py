@@ -23,6 +23,7 @@ import socket
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
 from ferricache.client import Cache as SyncCache
+from ferricache.client import BitFieldOperation as SyncBitFieldOperation
 from ferricache.client import _url_db
 from ferricache.client import Pipeline as SyncPipeline
 from ferricache.exceptions import WatchError, WouldBlockError
@@ -185,6 +186,10 @@ class Cache:
     def pubsub(self, ignore_subscribe_messages: bool = False) -> "PubSub":
         return PubSub(self._sync, ignore_subscribe_messages=ignore_subscribe_messages)
 
+    def bitfield(self, key: Any, default_overflow: Optional[str] = None) -> "BitFieldOperation":
+        """redis-py's BITFIELD builder; ``await ... .execute()`` runs it."""
+        return BitFieldOperation(self, key, default_overflow=default_overflow)
+
     async def _pop(self, keys: Any, timeout: Any, take: str) -> Any:
         if self._sync.is_near_cache:
             # The pop waits on the server: on a thread, on a connection of its own.
@@ -244,7 +249,7 @@ class Cache:
 
 # Every other command of the synchronous client, as a coroutine with the same signature.
 _SPECIAL = set(vars(Cache)) | {
-    "pubsub", "pipeline", "transaction", "lock", "close", "from_url", "stats", "execute",
+    "pubsub", "pipeline", "transaction", "lock", "close", "from_url", "stats", "execute", "bitfield",
     "set_response_callback", "get_connection_kwargs",
 }
 
@@ -277,6 +282,16 @@ COMMANDS = sorted(
 )
 for _name in COMMANDS:
     setattr(Cache, _name, _coroutine(_name))
+
+
+class BitFieldOperation(SyncBitFieldOperation):
+    """``redis.asyncio``'s BITFIELD builder: as the synchronous one, with ``execute`` a
+    coroutine."""
+
+    async def execute(self) -> Any:  # type: ignore[override]
+        command = self.command
+        self.reset()
+        return await self.client.execute_command(*command)
 
 
 async def _value(value: Any) -> Any:
