@@ -30,7 +30,7 @@ pub(crate) const SET_MEMBER_OVERHEAD: usize = crate::types::set::TABLE_MEMBER_OV
 pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 152;
 /// The box every collection lives in (quoted in the crate docs).
 #[cfg(test)]
-const COLL_BYTES: usize = 104;
+const COLL_BYTES: usize = 96;
 
 /// The type of a stored value, as Redis's TYPE command names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -914,3 +914,111 @@ fn bitfield_matches_redis_on_random_valid_operations() {
         }
     }
 }
+
+/// SSCAN and HSCAN with members deleted and added between pages: every member present
+/// throughout comes back exactly once, from Redis (whose dict moves nothing on delete)
+/// and from the engine (whose slots never move), for small and large sets and hashes.
+#[test]
+fn scans_with_deletions_return_each_lasting_member_once_as_redis() {
+    type Call<'a> = dyn FnMut(&[String]) -> Resp + 'a;
+    fn walk(call: &mut Call, cmd: &str, hash: bool, churn: &[String]) -> Vec<Vec<u8>> {
+        let (mut cursor, mut seen, mut step) = ("0".to_string(), Vec::new(), 0);
+        loop {
+            let argv = [
+                cmd.to_string(),
+                "k".into(),
+                cursor.clone(),
+                "COUNT".into(),
+                "7".into(),
+            ];
+            let Resp::Array(reply) = call(&argv) else {
+                panic!("{cmd} replies an array")
+            };
+            let (Resp::Bulk(next), Resp::Array(items)) = (&reply[0], &reply[1]) else {
+                panic!("cursor and items")
+            };
+            // Members, or a hash's fields (every other item).
+            for item in items.iter().step_by(if hash { 2 } else { 1 }) {
+                let Resp::Bulk(m) = item else {
+                    panic!("bulk items")
+                };
+                seen.push(m.clone());
+            }
+            // Between pages: delete two members, add one.
+            if let Some(c) = churn.get(step) {
+                call(&c.split(' ').map(String::from).collect::<Vec<_>>());
+            }
+            step += 1;
+            cursor = String::from_utf8(next.clone()).unwrap();
+            if cursor == "0" {
+                return seen;
+            }
+        }
+    }
+    let server = RedisServer::start();
+    let mut redis = Server::connect(server.port);
+    let cache = Cache::new();
+    for (n, cmd) in [
+        (20, "SSCAN"),
+        (300, "SSCAN"),
+        (300, "HSCAN"),
+        (1000, "HSCAN"),
+        (300, "ZSCAN"),
+    ] {
+        let mut rng = Rng(n as u64 + cmd.len() as u64);
+        // HSCAN and ZSCAN answer pairs: the member (or field) is the first of each.
+        let hash = cmd != "SSCAN";
+        let (add, del) = match cmd {
+            "SSCAN" => ("SADD", "SREM"),
+            "HSCAN" => ("HSET", "HDEL"),
+            _ => ("ZADD", "ZREM"),
+        };
+        let mut fill = vec![add.to_string(), "k".into()];
+        for i in 0..n {
+            if cmd == "ZSCAN" {
+                fill.push(i.to_string());
+            }
+            fill.push(format!("m{i}"));
+            if cmd == "HSCAN" {
+                fill.push("v".into());
+            }
+        }
+        let mut churn = Vec::new();
+        let mut gone = std::collections::BTreeSet::new();
+        for j in 0..200 {
+            let (a, b) = (rng.below(n), rng.below(n));
+            gone.extend([a, b]);
+            let extra = match cmd {
+                "SSCAN" => format!("{add} k new{j}"),
+                "HSCAN" => format!("{add} k new{j} v"),
+                _ => format!("{add} k {j} new{j}"),
+            };
+            churn.push(format!("{del} k m{a} m{b}"));
+            churn.push(extra);
+        }
+        let lasting: Vec<Vec<u8>> = (0..n)
+            .filter(|i| !gone.contains(i))
+            .map(|i| format!("m{i}").into_bytes())
+            .collect();
+        let sides: [(&str, &mut Call); 2] = [
+            ("redis", &mut |a: &[String]| redis.call(a)),
+            ("ferricache", &mut |a: &[String]| {
+                of_reply(&cache.execute(a))
+            }),
+        ];
+        for (side, call) in sides {
+            call(&["DEL".into(), "k".into()]);
+            call(&fill);
+            let seen = walk(call, cmd, hash, &churn);
+            for m in &lasting {
+                let times = seen.iter().filter(|s| *s == m).count();
+                assert_eq!(
+                    times,
+                    1,
+                    "{side} {cmd} of {n}: {} came back {times} times",
+                    String::from_utf8_lossy(m)
+                );
+            }
+        }
+    }
+}

@@ -30,19 +30,16 @@ pub(crate) fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, us
     (start <= end && start < len && end >= 0).then_some((start as usize, end as usize))
 }
 
-/// One step of HSCAN / SSCAN over an insertion-ordered collection of `len` elements: the
-/// indices to visit for `cursor` (0: start) and `count`, and the cursor to pass next (0:
-/// done).
-///
-/// The walk goes from the last index down. Removal swaps the last element into the hole,
-/// and that element is either already visited or still ahead; additions land past the end.
-/// So every element present for the whole scan is returned at least once, as SCAN
-/// promises.
-pub(crate) fn scan_step(len: usize, cursor: u64, count: usize) -> (std::ops::Range<usize>, u64) {
+/// One step of SSCAN, HSCAN or ZSCAN over a collection whose elements keep their place while they stay
+/// (`span` places, some of them holes): the places to visit for `cursor` (0: start) and
+/// `count`, and the cursor to pass next (0: done). The walk goes from the highest place
+/// down, so an element present for the whole scan is returned exactly once; a compaction,
+/// which moves elements down only, can make one come back twice, never be missed.
+pub(crate) fn scan_step(span: usize, cursor: u64, count: usize) -> (std::ops::Range<usize>, u64) {
     let start = if cursor == 0 {
-        len
+        span
     } else {
-        (cursor as usize).min(len)
+        (cursor as usize).min(span)
     };
     let lo = start.saturating_sub(count.max(1));
     (lo..start, lo as u64)

@@ -2,7 +2,6 @@
 
 use bytes::Bytes;
 
-use super::coll::scan_step;
 use super::long_double::LongDouble;
 use super::num::{format_i64, parse_i64, strtod};
 use crate::error::{Error, Result};
@@ -263,11 +262,7 @@ impl Cache {
         self.coll_read(key.as_ref(), |v| {
             let Some(v) = v else { return Ok(Vec::new()) };
             let h = v.as_hash()?;
-            let picks = random_picks(h.len(), count);
-            Ok(picks
-                .into_iter()
-                .map(|i| h.pair_at(i).expect("index in range"))
-                .collect())
+            Ok(h.random_pairs(count))
         })
     }
 
@@ -297,13 +292,8 @@ impl Cache {
                     .collect();
                 return Ok((0, all));
             }
-            let (range, next) = scan_step(h.len(), cursor, count);
-            let fields = range
-                .rev()
-                .filter_map(|i| h.pair_at(i))
-                .filter(|(f, _)| matches(f))
-                .collect();
-            Ok((next, fields))
+            let (next, page) = h.scan_page(cursor, count);
+            Ok((next, page.into_iter().filter(|(f, _)| matches(f)).collect()))
         })
     }
 }

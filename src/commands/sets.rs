@@ -3,8 +3,6 @@
 use bytes::Bytes;
 use indexmap::IndexSet;
 
-use super::coll::scan_step;
-use super::hashes::random_picks;
 use super::num::parse_i64;
 use crate::error::Result;
 use crate::glob::glob_match;
@@ -167,13 +165,7 @@ impl Cache {
         self.coll_write(key.as_ref(), 0, None, (notify::SET, "spop", false), |v| {
             let Some(v) = v else { return Ok(Vec::new()) };
             let (s, bytes) = v.as_set_mut()?;
-            let mut picks = random_picks(s.len(), count.min(i64::MAX as usize) as i64);
-            // Remove from the highest index down so that swap-removal keeps the others valid.
-            picks.sort_unstable_by(|a, b| b.cmp(a));
-            Ok(picks
-                .into_iter()
-                .map(|i| s.remove_at(bytes, i).expect("index in range"))
-                .collect())
+            Ok(s.pop_random(bytes, count))
         })
     }
 
@@ -186,16 +178,7 @@ impl Cache {
     /// SRANDMEMBER key count: `count > 0` distinct members, `count < 0` with repeats.
     pub fn srandmember_count(&self, key: impl AsRef<[u8]>, count: i64) -> Result<Vec<Bytes>> {
         near!(@argv self, "SRANDMEMBER" .arg(key.as_ref()) .arg(count));
-        self.with_set(
-            key.as_ref(),
-            |s| {
-                random_picks(s.len(), count)
-                    .into_iter()
-                    .map(|i| s.member_at(i).expect("index in range"))
-                    .collect()
-            },
-            Vec::new(),
-        )
+        self.with_set(key.as_ref(), |s| s.random_members(count), Vec::new())
     }
 
     /// SMOVE: moves a member from `src` to `dst`, atomically; true if it was in `src`.
@@ -339,25 +322,15 @@ impl Cache {
             key.as_ref(),
             |s| {
                 let matches = |m: &[u8]| pattern.is_none_or(|p| glob_match(p, m));
-                if !s.scans_by_index() {
-                    // Redis 7.0 returns an intset whole in one page and walks any other set
-                    // by its cursor, however small.
-                    let members: Vec<&[u8]> = s.iter().collect();
-                    if members.iter().all(|m| parse_i64(m).is_ok()) {
-                        let all = members.into_iter().filter(|m| matches(m));
-                        return (0, all.map(Bytes::copy_from_slice).collect());
-                    }
-                    let (range, next) = scan_step(members.len(), cursor, count);
-                    let page = range.rev().map(|i| members[i]).filter(|m| matches(m));
-                    return (next, page.map(Bytes::copy_from_slice).collect());
+                // Redis 7.0 returns an intset whole in one page and walks any other set
+                // by its cursor, however small.
+                if !s.scans_by_index() && s.iter().all(|m| parse_i64(m).is_ok()) {
+                    let all = s.iter().filter(|m| matches(m));
+                    return (0, all.map(Bytes::copy_from_slice).collect());
                 }
-                let (range, next) = scan_step(s.len(), cursor, count);
-                let members = range
-                    .rev()
-                    .filter_map(|i| s.member_at(i))
-                    .filter(|m| matches(m))
-                    .collect();
-                (next, members)
+                let (next, page) = s.scan_page(cursor, count);
+                let page = page.into_iter().filter(|m| matches(m));
+                (next, page.map(Bytes::copy_from_slice).collect())
             },
             (0, Vec::new()),
         )

@@ -891,7 +891,7 @@ impl Cache {
                     let all = z.iter().filter(|(m, _)| matches(m)).collect();
                     return (0, all);
                 }
-                let (range, next) = scan_step(z.len(), cursor, count);
+                let (range, next) = scan_step(z.scan_span(), cursor, count);
                 let members = range
                     .rev()
                     .filter_map(|i| z.at(i))

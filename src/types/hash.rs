@@ -5,10 +5,11 @@
 //! values as length-prefixed byte strings in one buffer: one allocation instead of an
 //! index, a bucket array and two `Bytes` allocations per field. Lookups scan the buffer,
 //! which at these sizes costs less than hashing. The first write past either limit converts
-//! it to an insertion-ordered hash table for good, as Redis does.
+//! it to a hash table whose fields keep their slot (HSCAN's cursor) for good, as Redis does.
 
 use bytes::Bytes;
-use indexmap::IndexMap;
+
+use super::slots::Slots;
 
 /// Fields a packed hash holds at most (Redis's `hash-max-listpack-entries`).
 pub(crate) const PACKED_MAX_ENTRIES: usize = 128;
@@ -20,7 +21,7 @@ pub(crate) const PACKED_FIELD_OVERHEAD: usize = 2;
 /// bucket and the index slot.
 pub(crate) const TABLE_FIELD_OVERHEAD: usize = 80;
 
-type Table = IndexMap<Bytes, Bytes, ahash::RandomState>;
+type Table = Slots<(Bytes, Bytes)>;
 
 #[derive(Debug, Clone)]
 pub(crate) enum HashValue {
@@ -97,14 +98,14 @@ impl HashValue {
             HashValue::Packed { buf, .. } => entries(buf)
                 .find(|(_, f, _)| *f == field)
                 .map(|(_, _, v)| v),
-            HashValue::Table(t) => t.get(field).map(|v| &v[..]),
+            HashValue::Table(t) => t.get(field).map(|(_, v)| &v[..]),
         }
     }
 
     /// The value as an owned `Bytes` (a reference count for a table, a copy when packed).
     pub fn get_bytes(&self, field: &[u8]) -> Option<Bytes> {
         match self {
-            HashValue::Table(t) => t.get(field).cloned(),
+            HashValue::Table(t) => t.get(field).map(|(_, v)| v.clone()),
             packed => packed.get(field).map(Bytes::copy_from_slice),
         }
     }
@@ -116,10 +117,10 @@ impl HashValue {
     /// Converts to a hash table, re-charging every field at the table's rate.
     fn convert_to_table(&mut self, bytes: &mut usize) {
         if let HashValue::Packed { buf, len } = self {
-            let mut t = Table::with_capacity_and_hasher(*len + 1, Default::default());
+            let mut t = Table::with_capacity(*len + 1);
             for (_, f, v) in entries(buf) {
                 *bytes = *bytes - packed_cost(f, v) + table_cost(f, v);
-                t.insert(Bytes::copy_from_slice(f), Bytes::copy_from_slice(v));
+                t.insert_new((Bytes::copy_from_slice(f), Bytes::copy_from_slice(v)));
             }
             *self = HashValue::Table(t);
         }
@@ -157,14 +158,14 @@ impl HashValue {
                 }
             }
             HashValue::Table(t) => match t.get_mut(&field[..]) {
-                Some(slot) => {
+                Some((_, slot)) => {
                     *bytes = *bytes + value.len() - slot.len();
                     *slot = value;
                     false
                 }
                 None => {
                     *bytes += table_cost(&field, &value);
-                    t.insert(field, value);
+                    t.insert_new((field, value));
                     true
                 }
             },
@@ -184,7 +185,7 @@ impl HashValue {
                 *bytes -= cost;
                 true
             }
-            HashValue::Table(t) => match t.swap_remove_entry(field) {
+            HashValue::Table(t) => match t.remove(field) {
                 Some((f, v)) => {
                     *bytes -= table_cost(&f, &v);
                     true
@@ -213,15 +214,38 @@ impl HashValue {
         }
     }
 
-    /// The field and value at `index` (insertion order, with swap-removal for a table).
-    pub fn pair_at(&self, index: usize) -> Option<(Bytes, Bytes)> {
+    /// Random fields with their values, as HRANDFIELD counts them: `count > 0` distinct
+    /// ones (all if fewer), `count < 0` that many with repeats.
+    pub fn random_pairs(&self, count: i64) -> Vec<(Bytes, Bytes)> {
         match self {
-            HashValue::Table(t) => t.get_index(index).map(|(f, v)| (f.clone(), v.clone())),
-            packed => packed
-                .iter()
-                .nth(index)
-                .map(|(f, v)| (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v))),
+            HashValue::Table(t) => t
+                .sample(count)
+                .into_iter()
+                .map(|i| t.at(i).expect("sampled").clone())
+                .collect(),
+            packed => {
+                let pairs = packed.to_pairs();
+                crate::commands::hashes::random_picks(pairs.len(), count)
+                    .into_iter()
+                    .map(|i| pairs[i].clone())
+                    .collect()
+            }
         }
+    }
+
+    /// One page of HSCAN over a table from `cursor` (0: the start): the slots it walks,
+    /// from the highest down, never move while their field stays (see `types::slots`), so
+    /// a field present throughout the scan is returned exactly once. The cursor to pass
+    /// next comes back with the page (0: done).
+    pub fn scan_page(&self, cursor: u64, count: usize) -> (u64, Vec<(Bytes, Bytes)>) {
+        let HashValue::Table(t) = self else {
+            return (0, self.to_pairs());
+        };
+        let (places, next) = crate::commands::coll::scan_step(t.span(), cursor, count);
+        (
+            next,
+            places.rev().filter_map(|i| t.at(i)).cloned().collect(),
+        )
     }
 
     /// True when a SCAN must walk by index (a table); a packed hash is returned whole in one

@@ -6,4 +6,5 @@ pub(crate) mod hash;
 pub(crate) mod hll;
 pub(crate) mod ranked;
 pub(crate) mod set;
+pub(crate) mod slots;
 pub(crate) mod zset;

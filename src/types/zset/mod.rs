@@ -128,14 +128,22 @@ impl ZSet {
         }
     }
 
-    /// True when a ZSCAN must walk by index (the table form); a packed set is returned
+    /// The range of ZSCAN cursors over the table form (0 while packed).
+    pub fn scan_span(&self) -> usize {
+        match &self.repr {
+            Repr::Packed(_) => 0,
+            Repr::Table(t) => t.span(),
+        }
+    }
+
+    /// True when a ZSCAN must walk by place (the table form); a packed set is returned
     /// whole in one page, as Redis returns a listpack.
     pub fn scans_by_index(&self) -> bool {
         matches!(self.repr, Repr::Table(_))
     }
 
-    /// The member and score at `index` of the table form's insertion-ordered members
-    /// (ZSCAN's walk).
+    /// The member and score in place `index` of the table form (ZSCAN's walk; places keep
+    /// their member while it stays).
     pub fn at(&self, index: usize) -> Option<(&Bytes, f64)> {
         match &self.repr {
             Repr::Packed(_) => None,
@@ -342,7 +350,7 @@ mod tests {
 
     #[test]
     fn table_box_size_quoted_in_the_crate_docs() {
-        assert_eq!(std::mem::size_of::<Table>(), 264);
+        assert_eq!(std::mem::size_of::<Table>(), 288);
         assert!(std::mem::size_of::<ZSet>() <= 40);
     }
 

@@ -25,9 +25,13 @@ pub(super) struct Table {
     /// and a member behind a pointer four.
     scores: HashTable<Slot>,
     hasher: ahash::RandomState,
-    /// The members in insertion order with swap-removal, so ZSCAN can walk them by index
-    /// (see `scan_step`); each slot knows its member's index here.
-    members: Vec<Bytes>,
+    /// The members by slot, so ZSCAN can walk them by slot: a removed member leaves a hole
+    /// that a later one reuses, and nothing moves (as in `types::slots`, whose rules this
+    /// follows), so a scan returns a member present throughout exactly once. Each score-map
+    /// slot knows its member's place here. Never ends with a hole.
+    members: Vec<Option<Bytes>>,
+    /// Holes in `members` (entries at or past its length are stale).
+    free: Vec<u32>,
     pub(super) order: Ranked,
 }
 
@@ -39,6 +43,11 @@ pub(crate) fn member_bytes(m: &[u8]) -> usize {
 
 impl Table {
     pub fn len(&self) -> usize {
+        self.scores.len()
+    }
+
+    /// One past the highest occupied place: the range of ZSCAN cursors.
+    pub fn span(&self) -> usize {
         self.members.len()
     }
 
@@ -47,9 +56,9 @@ impl Table {
         self.scores.find(hash, |s| s.member.as_bytes() == member)
     }
 
-    /// The member and score at `index` of the insertion-ordered members (ZSCAN's walk).
+    /// The member and score in place `index` (ZSCAN's walk), if one is there.
     pub fn at(&self, index: usize) -> Option<(&Bytes, f64)> {
-        let m = self.members.get(index)?;
+        let m = self.members.get(index)?.as_ref()?;
         Some((m, self.slot(m)?.score))
     }
 
@@ -73,15 +82,25 @@ impl Table {
             return Some(prev);
         }
         *bytes += member_bytes(&member);
+        let index = loop {
+            match self.free.pop() {
+                Some(i) if (i as usize) < self.members.len() => break i,
+                Some(_) => continue,
+                None => {
+                    self.members.push(None);
+                    break (self.members.len() - 1) as u32;
+                }
+            }
+        };
+        self.members[index as usize] = Some(member.clone());
         let slot = Slot {
             member: Key::new(&member),
             score,
-            index: self.members.len() as u32,
+            index,
         };
         let hasher = &self.hasher;
         self.scores
             .insert_unique(hash, slot, |s| hasher.hash_one(s.member.as_bytes()));
-        self.members.push(member.clone());
         self.order.insert(score, member);
         None
     }
@@ -94,20 +113,34 @@ impl Table {
             .find_entry(hash, |s| s.member.as_bytes() == member)
             .ok()?;
         let (slot, _) = entry.remove();
-        let index = slot.index as usize;
-        self.members.swap_remove(index);
-        if let Some(moved) = self.members.get(index) {
-            let moved_hash = self.hasher.hash_one(&moved[..]);
-            if let Some(s) = self
-                .scores
-                .find_mut(moved_hash, |s| s.member.as_bytes() == &moved[..])
-            {
-                s.index = index as u32;
-            }
+        self.members[slot.index as usize] = None;
+        self.free.push(slot.index);
+        while matches!(self.members.last(), Some(None)) {
+            self.members.pop();
+        }
+        if self.members.len() > 16 && self.scores.len() * 2 < self.members.len() {
+            self.compact();
         }
         self.order.remove(slot.score, member);
         *bytes -= member_bytes(member);
         Some(slot.score)
+    }
+
+    /// Moves every member down to the lowest places, keeping their order (only downward:
+    /// a ZSCAN spanning this may return a member twice, never miss one).
+    fn compact(&mut self) {
+        self.members.retain(Option::is_some);
+        self.free.clear();
+        for (i, m) in self.members.iter().enumerate() {
+            let m = m.as_ref().expect("kept");
+            let hash = self.hasher.hash_one(&m[..]);
+            if let Some(s) = self
+                .scores
+                .find_mut(hash, |s| s.member.as_bytes() == &m[..])
+            {
+                s.index = i as u32;
+            }
+        }
     }
 
     /// 0-based rank from the lowest score, and the score.
