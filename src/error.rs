@@ -36,6 +36,8 @@ pub enum Error {
     NotHyperLogLog,
     /// A HyperLogLog string whose registers do not add up (Redis's `INVALIDOBJ`).
     CorruptHyperLogLog,
+    /// RESTORE without REPLACE onto a key that exists.
+    BusyKey,
     /// Any other `ERR` reply; the text is Redis's (for example options that contradict each
     /// other, or `decrement would overflow`).
     Invalid(&'static str),
@@ -95,6 +97,7 @@ impl Error {
             Error::InvalidCursor,
             Error::NotHyperLogLog,
             Error::CorruptHyperLogLog,
+            Error::BusyKey,
             Error::WouldBlock,
         ];
         // A fault of this process's own link, passed through a reply (`execute`).
@@ -132,6 +135,7 @@ impl fmt::Display for Error {
             Error::Overflow => f.write_str("ERR increment or decrement would overflow"),
             Error::NanOrInfinity => f.write_str("ERR increment would produce NaN or Infinity"),
             Error::NoSuchKey => f.write_str("ERR no such key"),
+            Error::BusyKey => f.write_str("BUSYKEY Target key name already exists."),
             Error::Syntax => f.write_str("ERR syntax error"),
             Error::InvalidExpireTime(cmd) => {
                 write!(f, "ERR invalid expire time in '{cmd}' command")

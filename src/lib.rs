@@ -49,6 +49,7 @@ mod loader;
 mod notify;
 mod patterns;
 mod pubsub;
+mod rdb;
 #[cfg(feature = "remote")]
 mod remote;
 mod stats;
@@ -74,8 +75,8 @@ pub use clock::{Clock, MockClock, SystemClock};
 pub use commands::PopWaiter;
 pub use commands::{
     Aggregate, BitFieldOp, BitFieldType, BitOp, BitUnit, End, ExpireCondition, Expiry, LcsMatch,
-    Overflow, Position, RangeBy, ScanOptions, SetCondition, SetOptions, SetOutcome, SortOptions,
-    ZAddOptions,
+    Overflow, Position, RangeBy, RestoreOptions, ScanOptions, SetCondition, SetOptions, SetOutcome,
+    SortOptions, ZAddOptions,
 };
 pub use config::{CacheBuilder, EvictionPolicy};
 pub use dispatch::{command_names, Reply};

@@ -471,6 +471,14 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
     ));
     same!(n, l, |c| c.bitfield_ro("bf", &[(u8t, 0), (i5t, 11)]));
     same!(n, l, |c| c.bitfield_ro("s", &[(u8t, 0)]));
+    // DUMP and RESTORE: the engine's payload restores on the server (the server's own is
+    // of its RDB version, which Valkey numbers past Redis's).
+    assert!(n.dump("bf").unwrap().is_some());
+    let payload = l.dump("bf").unwrap().unwrap();
+    same!(n, l, |c| c.restore("bf2", 0, &payload, &Default::default()));
+    same!(n, l, |c| c.restore("bf2", 0, &payload, &Default::default()));
+    same!(n, l, |c| c.get("bf2"));
+    same!(n, l, |c| c.dump("nokey"));
 
     // The keyspace as a whole.
     same!(n, l, |c| c.dbsize());

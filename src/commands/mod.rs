@@ -4,6 +4,7 @@
 pub(crate) mod bitfield;
 pub(crate) mod bitmaps;
 pub(crate) mod coll;
+pub(crate) mod dump;
 pub(crate) mod hashes;
 pub(crate) mod hll;
 pub(crate) mod keys;
@@ -20,6 +21,7 @@ pub(crate) mod zsets;
 pub use bitfield::{BitFieldOp, BitFieldType, Overflow};
 pub use bitmaps::{BitOp, BitUnit};
 pub use coll::PopWaiter;
+pub use dump::RestoreOptions;
 pub use keys::{ExpireCondition, ScanOptions};
 pub use lcs::LcsMatch;
 pub use lists::{End, Position};

@@ -206,3 +206,47 @@ fn sort_generic(c: &Cache, a: Args, readonly: bool) -> Result<Reply> {
         None => opt_bulks(c.sort(a[0], &opts)?),
     })
 }
+
+/// DUMP key.
+pub(super) fn dump(c: &Cache, a: Args) -> Result<Reply> {
+    Ok(c.dump(a[0])?.map_or(Reply::Nil, Reply::Bulk))
+}
+
+/// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency], with
+/// Redis's order of errors: the options, then BUSYKEY, then the TTL, then the payload.
+pub(super) fn restore(c: &Cache, a: Args) -> Result<Reply> {
+    let mut opts = crate::RestoreOptions::default();
+    let mut rest = &a[3..];
+    while let [opt, tail @ ..] = rest {
+        rest = tail;
+        if is(opt, "REPLACE") {
+            opts.replace = true;
+        } else if is(opt, "ABSTTL") {
+            opts.absttl = true;
+        } else if let (true, None, [n, tail @ ..]) = (is(opt, "IDLETIME"), opts.freq, rest) {
+            let n = int(n)?;
+            opts.idle_time = Some(
+                u64::try_from(n)
+                    .map_err(|_| Error::Invalid("Invalid IDLETIME value, must be >= 0"))?,
+            );
+            rest = tail;
+        } else if let (true, None, [n, tail @ ..]) = (is(opt, "FREQ"), opts.idle_time, rest) {
+            let n = int(n)?;
+            opts.freq = Some(
+                u8::try_from(n)
+                    .map_err(|_| Error::Invalid("Invalid FREQ value, must be >= 0 and <= 255"))?,
+            );
+            rest = tail;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let ttl = match int(a[1]) {
+        Ok(t) => t,
+        // BUSYKEY is checked before the TTL is read.
+        Err(_) if !opts.replace && c.exists(&[a[0]]) > 0 => return Err(Error::BusyKey),
+        Err(e) => return Err(e),
+    };
+    c.restore(a[0], ttl, a[2], &opts)?;
+    Ok(Reply::OK)
+}

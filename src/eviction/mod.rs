@@ -43,6 +43,25 @@ pub(crate) fn initial_meta(policy: EvictionPolicy, now_ms: u64) -> u32 {
     }
 }
 
+/// The meta word RESTORE's IDLETIME (seconds) or FREQ gives a key under `policy`, as
+/// Redis's objectSetLRUOrLFU: FREQ counts under the LFU policies, IDLETIME under the LRU
+/// ones, and neither under the others (`None`: keep the new key's own).
+pub(crate) fn restored_meta(
+    policy: EvictionPolicy,
+    now_ms: u64,
+    idle_secs: Option<u64>,
+    freq: Option<u8>,
+) -> Option<u32> {
+    match policy {
+        EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
+            freq.map(|f| (minutes(now_ms) << 8) | u32::from(f))
+        }
+        EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => idle_secs
+            .map(|s| lru_clock(now_ms).wrapping_sub(lru_clock(s.saturating_mul(1000).min(now_ms)))),
+        _ => None,
+    }
+}
+
 /// True for the policies whose access record needs the time.
 #[inline]
 pub(crate) fn needs_time(policy: EvictionPolicy) -> bool {

@@ -72,6 +72,8 @@ const READ_ALL: &[&str] = &["exists", "mget", "sdiff", "sinter", "sunion"];
 
 const SERVER_READ: &[&str] = &[
     "dbsize",
+    // The server's own serialization of its value (and its object, not a copy).
+    "dump",
     "expiretime",
     "hrandfield",
     "hscan",

@@ -460,6 +460,37 @@ static void test_bitfield(fc_cache *c) {
     fc_reply_free(CMD(c, "DEL", "bf"));
 }
 
+static void test_dump_restore(fc_cache *c) {
+    fc_reply_free(CMD(c, "RPUSH", "dr:list", "a", "1", "b"));
+    fc_reply *payload = CMD(c, "DUMP", "dr:list");
+    CHECK(payload && payload->type == FC_REPLY_STRING && payload->len > 10);
+    if (payload && payload->type == FC_REPLY_STRING) {
+        const uint8_t *argv[4] = {(const uint8_t *)"RESTORE", (const uint8_t *)"dr:copy",
+                                  (const uint8_t *)"0", (const uint8_t *)payload->str};
+        size_t lens[4] = {7, 7, 1, payload->len};
+        fc_reply *r = NULL;
+        CHECK(fc_command(c, 4, argv, lens, &r) == FC_OK && is_str(r, FC_REPLY_STATUS, "OK"));
+        fc_reply_free(r);
+        EXPECT_INT(c, 3, "LLEN", "dr:copy");
+        /* Again without REPLACE: BUSYKEY. */
+        r = NULL;
+        CHECK(fc_command(c, 4, argv, lens, &r) == FC_OK);
+        CHECK(is_str(r, FC_REPLY_ERROR, "BUSYKEY Target key name already exists."));
+        fc_reply_free(r);
+        /* A payload one byte short fails its checksum. */
+        lens[3] = payload->len - 1;
+        argv[1] = (const uint8_t *)"dr:bad";
+        lens[1] = 6;
+        r = NULL;
+        CHECK(fc_command(c, 4, argv, lens, &r) == FC_OK);
+        CHECK(is_str(r, FC_REPLY_ERROR, "ERR DUMP payload version or checksum are wrong"));
+        fc_reply_free(r);
+    }
+    fc_reply_free(payload);
+    EXPECT_NIL(c, "DUMP", "dr:missing");
+    fc_reply_free(CMD(c, "DEL", "dr:list", "dr:copy"));
+}
+
 static void test_databases(fc_cache *c) {
     fc_cache *five = NULL;
     CHECK(fc_cache_select(c, 5, &five) == FC_OK && five != NULL);
@@ -530,6 +561,7 @@ int main(void) {
     test_transactions(c);
     test_databases(c);
     test_bitfield(c);
+    test_dump_restore(c);
     fc_cache_free(c);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

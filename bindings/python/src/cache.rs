@@ -170,7 +170,8 @@ impl NativeCache {
         } else {
             self.cache.execute_slices(argv)
         };
-        to_py(py, &reply, self.decode)
+        // A DUMP payload is binary: redis-py never decodes it (NEVER_DECODE).
+        to_py(py, &reply, self.decode && name != "dump")
     }
 
     /// BLPOP, BRPOP, BZPOPMIN, BZPOPMAX, BLMOVE, BRPOPLPUSH given as argv: validated by

@@ -505,3 +505,19 @@ def test_bitfield_builder_as_redis_py() -> None:
         assert await a.bitfield_ro("counters", "u8", 8) == [6]
 
     asyncio.run(main())
+
+
+def test_dump_and_restore_as_redis_py() -> None:
+    c = ferricache.Cache(private=True, decode_responses=True)
+    c.hset("h", mapping={"f": "v"})
+    payload = c.dump("h")
+    assert isinstance(payload, bytes), "a payload is never decoded"
+    assert c.restore("h2", 0, payload) == "OK"
+    assert c.hgetall("h2") == {"f": "v"}
+    with pytest.raises(ResponseError, match="BUSYKEY"):
+        c.restore("h2", 0, payload)
+    assert c.restore("h2", 5000, payload, replace=True) == "OK"
+    assert 0 < c.pttl("h2") <= 5000
+    with pytest.raises(ResponseError, match="DUMP payload version or checksum are wrong"):
+        c.restore("h3", 0, payload[:-1])
+    assert c.dump("missing") is None

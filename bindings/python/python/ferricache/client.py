@@ -449,6 +449,38 @@ class Cache(NativeCache):
             params += ["GET", enc, off]
         return self.execute_command("BITFIELD_RO", *params)
 
+    def dump(self, name: KeyT) -> ResponseT:
+        """DUMP: the key's value serialized as Redis serializes it (bytes, never decoded),
+        for ``restore`` here or on a Redis server."""
+        return self.execute_command("DUMP", name)
+
+    def restore(
+        self,
+        name: KeyT,
+        ttl: float,
+        value: EncodableT,
+        replace: bool = False,
+        absttl: bool = False,
+        idletime: Optional[int] = None,
+        frequency: Optional[int] = None,
+    ) -> ResponseT:
+        params: list[Any] = [name, ttl, value]
+        if replace:
+            params.append("REPLACE")
+        if absttl:
+            params.append("ABSTTL")
+        if idletime is not None:
+            try:
+                params += ["IDLETIME", int(idletime)]
+            except ValueError:
+                raise DataError("idletimemust be an integer") from None
+        if frequency is not None:
+            try:
+                params += ["FREQ", int(frequency)]
+            except ValueError:
+                raise DataError("frequency must be an integer") from None
+        return self.execute_command("RESTORE", *params)
+
     def object(self, infotype: str, key: KeyT, **kwargs: Any) -> ResponseT:
         """OBJECT ENCODING / FREQ / IDLETIME / REFCOUNT of a key (None if it is missing)."""
         return self.execute_command("OBJECT", infotype, key, infotype=infotype, **kwargs)

@@ -1,0 +1,49 @@
+'use strict';
+// DUMP and RESTORE through node-redis v4's API: a payload (a Buffer, with returnBuffers)
+// moves a key from redis-server to ferricache and back, and RESTORE's errors are Redis's.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { createClient, commandOptions } = require('..');
+const { withServer } = require('../test-support/server');
+
+const raw = commandOptions({ returnBuffers: true });
+
+async function outcome(promise) {
+  try {
+    return ['ok', await promise];
+  } catch (e) {
+    return ['rejected', e.constructor.name, e.message];
+  }
+}
+
+test('payloads move keys between redis-server and ferricache', async () => {
+  await withServer(async (url, server) => {
+    const ours = createClient({ private: true });
+    await ours.connect();
+    await server.zAdd('lb', [{ score: 1.5, value: 'ada' }, { score: -2, value: 'bob' }]);
+    await server.rPush('q', ['a', '1', 'x'.repeat(100)]);
+    for (const key of ['lb', 'q']) {
+      const payload = await server.dump(raw, key);
+      assert.ok(Buffer.isBuffer(payload));
+      assert.equal(await ours.restore(key, 0, payload), 'OK');
+    }
+    assert.deepEqual(await ours.zRangeWithScores('lb', 0, -1), await server.zRangeWithScores('lb', 0, -1));
+    assert.deepEqual(await ours.lRange('q', 0, -1), await server.lRange('q', 0, -1));
+    const back = await ours.dump(raw, 'q');
+    assert.equal(await server.restore('q2', 0, back), 'OK');
+    assert.deepEqual(await server.lRange('q2', 0, -1), await ours.lRange('q', 0, -1));
+    // Errors, side by side.
+    for (const [key, ttl, payload, options] of [
+      ['q', 0, back, undefined],
+      ['n', -1, back, undefined],
+      ['n', 0, Buffer.from('junk'), undefined],
+      ['n', 0, back, { FREQ: 300 }],
+      ['q', 0, back, { REPLACE: true, IDLETIME: 10 }],
+    ]) {
+      assert.deepEqual(await outcome(ours.restore(key, ttl, payload, options)),
+        await outcome(server.restore(key, ttl, payload, options)), `${key} ${ttl} ${JSON.stringify(options)}`);
+    }
+    assert.equal(await ours.dump(raw, 'missing'), null);
+    await ours.quit();
+  });
+});
