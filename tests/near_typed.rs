@@ -473,7 +473,10 @@ fn every_typed_method_answers_as_the_local_engine_and_lands_on_the_server() {
     same!(n, l, |c| c.bitfield_ro("s", &[(u8t, 0)]));
     // DUMP and RESTORE: the engine's payload restores on the server (the server's own is
     // of its RDB version, which Valkey numbers past Redis's).
-    assert!(n.dump("bf").unwrap().is_some());
+    let theirs = n.dump("bf").unwrap().unwrap();
+    l.restore("bf3", 0, &theirs, &Default::default()).unwrap();
+    assert_eq!(l.get("bf3").unwrap(), l.get("bf").unwrap());
+    l.del(&["bf3"]);
     let payload = l.dump("bf").unwrap().unwrap();
     same!(n, l, |c| c.restore("bf2", 0, &payload, &Default::default()));
     same!(n, l, |c| c.restore("bf2", 0, &payload, &Default::default()));

@@ -201,6 +201,34 @@ mod tests {
         assert!(listpack(&lp[..lp.len() - 1]).is_err());
     }
 
+    /// A ziplist (Redis before 7.0) of a string, an immediate, an int16 and an int24.
+    #[test]
+    fn reads_ziplists() {
+        let mut zl = vec![0; 10];
+        zl.extend([0, 0x02, b'a', b'b']); // prevlen 0, 6-bit string "ab"
+        zl.extend([4, 0xF6]); // immediate 5
+        zl.extend([2, 0xC0]);
+        zl.extend((-300i16).to_le_bytes());
+        zl.extend([4, 0xF0, 0xA0, 0x86, 0x01]); // int24 100000
+        zl.push(0xFF);
+        let total = zl.len() as u32;
+        zl[..4].copy_from_slice(&total.to_le_bytes());
+        zl[8] = 4;
+        assert_eq!(ziplist(&zl).unwrap(), ["ab", "5", "-300", "100000"]);
+        assert!(ziplist(&zl[..zl.len() - 2]).is_err());
+    }
+
+    /// A zipmap (Redis before 2.6) of two fields, one value with free bytes after it.
+    #[test]
+    fn reads_zipmaps() {
+        let mut zm = vec![2];
+        zm.extend([1, b'f', 2, 0, b'v', b'1']);
+        zm.extend([2, b'g', b'g', 1, 3, b'x', 0, 0, 0]);
+        zm.push(0xFF);
+        assert_eq!(zipmap(&zm).unwrap(), ["f", "v1", "gg", "x"]);
+        assert!(zipmap(&zm[..5]).is_err());
+    }
+
     #[test]
     fn reads_intsets() {
         let mut is = vec![2, 0, 0, 0, 3, 0, 0, 0];

@@ -13,9 +13,15 @@ pub(crate) mod value;
 
 use crate::error::{Error, Result};
 
-/// The RDB version this engine writes (Redis 7.0's), and the newest it reads.
+/// The RDB version this engine writes (Redis 7.0's).
 pub(crate) const RDB_VERSION: u16 = 10;
-pub(crate) const NEWEST_READ: u16 = 12;
+
+/// Whether this engine reads values of RDB version `v`: Redis's up to 7.4's 12, and
+/// Valkey 9's 80 (Valkey numbers its own versions from 80 on, leaving Redis's later ones
+/// as foreign).
+pub(crate) fn reads_version(v: u16) -> bool {
+    v <= 12 || v == 80
+}
 
 pub(crate) const TYPE_STRING: u8 = 0;
 pub(crate) const TYPE_LIST: u8 = 1;

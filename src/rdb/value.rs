@@ -229,7 +229,7 @@ pub(crate) fn undump(payload: &[u8]) -> Result<Value> {
     let footer = &payload[payload.len() - 10..];
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     let crc = u64::from_le_bytes(footer[2..].try_into().expect("8 bytes"));
-    if version > NEWEST_READ || CRC64.checksum(&payload[..payload.len() - 8]) != crc {
+    if !reads_version(version) || CRC64.checksum(&payload[..payload.len() - 8]) != crc {
         return Err(wrong);
     }
     let mut r = Reader::new(&payload[..payload.len() - 10]);
