@@ -9,8 +9,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use common::{mock_cache, T0};
-use ferricache::{Cache, DbStats, EvictionPolicy, Reply, ScanOptions, Subscription};
+use common::{drain, mock_cache, T0};
+use ferricache::{Cache, DbStats, EvictionPolicy, Reply, ScanOptions};
 
 fn text(r: &Reply) -> String {
     match r {
@@ -21,17 +21,6 @@ fn text(r: &Reply) -> String {
         Reply::Nil => "nil".into(),
         other => format!("{other:?}"),
     }
-}
-
-fn drain(s: &Subscription) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    while let Some(m) = s.try_recv().unwrap() {
-        out.push((
-            String::from_utf8(m.channel.to_vec()).unwrap(),
-            String::from_utf8(m.payload.to_vec()).unwrap(),
-        ));
-    }
-    out
 }
 
 #[test]

@@ -2,21 +2,9 @@
 
 mod common;
 
-use common::{mock_cache, T0};
+use common::{drain, mock_cache, T0};
 use ferricache::{Cache, EvictionPolicy, MockClock, Subscription};
 use std::time::Duration;
-
-/// Every event as (channel, payload) strings, in order.
-fn drain(s: &Subscription) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    while let Some(m) = s.try_recv().unwrap() {
-        out.push((
-            String::from_utf8(m.channel.to_vec()).unwrap(),
-            String::from_utf8(m.payload.to_vec()).unwrap(),
-        ));
-    }
-    out
-}
 
 fn listen(c: &Cache) -> Subscription {
     let mut s = c.subscriber();

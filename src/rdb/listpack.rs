@@ -5,11 +5,8 @@
 use bytes::Bytes;
 
 use super::bad;
+use crate::commands::num::format_i64;
 use crate::error::Result;
-
-fn int_text(n: i64) -> Bytes {
-    Bytes::from(itoa::Buffer::new().format(n).to_owned())
-}
 
 fn le(b: &[u8]) -> u64 {
     b.iter().rev().fold(0, |v, &x| v << 8 | u64::from(x))
@@ -38,13 +35,13 @@ pub(super) fn listpack(lp: &[u8]) -> Result<Vec<Bytes>> {
         };
         // (header bytes, data bytes, the entry)
         let (head, data, entry) = if b & 0x80 == 0 {
-            (1, 0, int_text(i64::from(b & 0x7F)))
+            (1, 0, format_i64(i64::from(b & 0x7F)))
         } else if b & 0xC0 == 0x80 {
             let n = usize::from(b & 0x3F);
             (1, n, Bytes::copy_from_slice(field(at + 1, n)?))
         } else if b & 0xE0 == 0xC0 {
             let v = u64::from(b & 0x1F) << 8 | u64::from(field(at + 1, 1)?[0]);
-            (2, 0, int_text(signed(v, 13)))
+            (2, 0, format_i64(signed(v, 13)))
         } else if b & 0xF0 == 0xE0 {
             let n = usize::from(b & 0x0F) << 8 | usize::from(field(at + 1, 1)?[0]);
             (2, n, Bytes::copy_from_slice(field(at + 2, n)?))
@@ -54,10 +51,10 @@ pub(super) fn listpack(lp: &[u8]) -> Result<Vec<Bytes>> {
                     let n = le(field(at + 1, 4)?) as usize;
                     (5, n, Bytes::copy_from_slice(field(at + 5, n)?))
                 }
-                0xF1 => (1, 2, int_text(signed(le(field(at + 1, 2)?), 16))),
-                0xF2 => (1, 3, int_text(signed(le(field(at + 1, 3)?), 24))),
-                0xF3 => (1, 4, int_text(signed(le(field(at + 1, 4)?), 32))),
-                0xF4 => (1, 8, int_text(le(field(at + 1, 8)?) as i64)),
+                0xF1 => (1, 2, format_i64(signed(le(field(at + 1, 2)?), 16))),
+                0xF2 => (1, 3, format_i64(signed(le(field(at + 1, 3)?), 24))),
+                0xF3 => (1, 4, format_i64(signed(le(field(at + 1, 4)?), 32))),
+                0xF4 => (1, 8, format_i64(le(field(at + 1, 8)?) as i64)),
                 _ => return Err(bad("listpack encoding")),
             }
         };
@@ -108,12 +105,12 @@ pub(super) fn ziplist(zl: &[u8]) -> Result<Vec<Bytes>> {
                 (5, n, Bytes::copy_from_slice(get(at + 5, n)?))
             }
             _ => match b {
-                0xC0 => (1, 2, int_text(signed(le(get(at + 1, 2)?), 16))),
-                0xD0 => (1, 4, int_text(signed(le(get(at + 1, 4)?), 32))),
-                0xE0 => (1, 8, int_text(le(get(at + 1, 8)?) as i64)),
-                0xF0 => (1, 3, int_text(signed(le(get(at + 1, 3)?), 24))),
-                0xFE => (1, 1, int_text(i64::from(get(at + 1, 1)?[0] as i8))),
-                0xF1..=0xFD => (1, 0, int_text(i64::from(b & 0x0F) - 1)),
+                0xC0 => (1, 2, format_i64(signed(le(get(at + 1, 2)?), 16))),
+                0xD0 => (1, 4, format_i64(signed(le(get(at + 1, 4)?), 32))),
+                0xE0 => (1, 8, format_i64(le(get(at + 1, 8)?) as i64)),
+                0xF0 => (1, 3, format_i64(signed(le(get(at + 1, 3)?), 24))),
+                0xFE => (1, 1, format_i64(i64::from(get(at + 1, 1)?[0] as i8))),
+                0xF1..=0xFD => (1, 0, format_i64(i64::from(b & 0x0F) - 1)),
                 _ => return Err(bad("ziplist encoding")),
             },
         };
@@ -135,7 +132,7 @@ pub(super) fn intset(is: &[u8]) -> Result<Vec<Bytes>> {
     }
     Ok(is[8..]
         .chunks(width)
-        .map(|c| int_text(signed(le(c), width as u32 * 8)))
+        .map(|c| format_i64(signed(le(c), width as u32 * 8)))
         .collect())
 }
 

@@ -11,6 +11,7 @@
 mod listpack;
 pub(crate) mod value;
 
+use crate::commands::num::format_i64;
 use crate::error::{Error, Result};
 
 /// The RDB version this engine writes (Redis 7.0's).
@@ -155,11 +156,11 @@ impl<'a> Reader<'a> {
                 let n = usize::try_from(n).map_err(|_| bad("string length"))?;
                 Ok(bytes::Bytes::copy_from_slice(self.take(n)?))
             }
-            Len::Encoded(0) => Ok(int_text(i64::from(self.byte()? as i8))),
-            Len::Encoded(1) => Ok(int_text(i64::from(i16::from_le_bytes(
+            Len::Encoded(0) => Ok(format_i64(i64::from(self.byte()? as i8))),
+            Len::Encoded(1) => Ok(format_i64(i64::from(i16::from_le_bytes(
                 self.take(2)?.try_into().expect("2 bytes"),
             )))),
-            Len::Encoded(2) => Ok(int_text(i64::from(i32::from_le_bytes(
+            Len::Encoded(2) => Ok(format_i64(i64::from(i32::from_le_bytes(
                 self.take(4)?.try_into().expect("4 bytes"),
             )))),
             Len::Encoded(3) => {
@@ -202,10 +203,6 @@ impl<'a> Reader<'a> {
             }
         }
     }
-}
-
-fn int_text(n: i64) -> bytes::Bytes {
-    bytes::Bytes::from(itoa::Buffer::new().format(n).to_owned())
 }
 
 #[cfg(test)]

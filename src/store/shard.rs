@@ -368,16 +368,7 @@ impl ShardData {
         };
         self.next_gen = self.next_gen.wrapping_add(1);
         let bytes = entry_bytes(&entry);
-        let i = loop {
-            match self.free.pop() {
-                Some(i) if (i as usize) < self.slab.len() => break i,
-                Some(_) => continue,
-                None => {
-                    self.slab.push(None);
-                    break (self.slab.len() - 1) as u32;
-                }
-            }
-        };
+        let i = crate::types::slots::claim(&mut self.slab, &mut self.free);
         self.slab[i as usize] = Some(entry);
         self.count(db, 1, (expire_at != 0) as isize);
         let (slab, hasher) = (&self.slab, &self.hasher);

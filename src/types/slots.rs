@@ -16,6 +16,21 @@ use hashbrown::HashTable;
 
 use crate::eviction::random_u64;
 
+/// A free slot of `slots` for a new element: a hole from `free` (skipping stale ones, past
+/// the end), else a new slot at the end. The slot is left empty, for the caller to fill.
+pub(crate) fn claim<T>(slots: &mut Vec<Option<T>>, free: &mut Vec<u32>) -> u32 {
+    loop {
+        match free.pop() {
+            Some(i) if (i as usize) < slots.len() => return i,
+            Some(_) => continue,
+            None => {
+                slots.push(None);
+                return (slots.len() - 1) as u32;
+            }
+        }
+    }
+}
+
 /// What an element is found by.
 pub(crate) trait Keyed {
     fn key(&self) -> &[u8];
@@ -112,16 +127,7 @@ impl<T: Keyed> Slots<T> {
 
     /// Adds an element whose key is absent (check with [`Slots::contains`] first).
     pub fn insert_new(&mut self, item: T) {
-        let slot = loop {
-            match self.free.pop() {
-                Some(i) if (i as usize) < self.slots.len() => break i,
-                Some(_) => continue,
-                None => {
-                    self.slots.push(None);
-                    break (self.slots.len() - 1) as u32;
-                }
-            }
-        };
+        let slot = claim(&mut self.slots, &mut self.free);
         let hash = hasher().hash_one(item.key());
         self.slots[slot as usize] = Some(item);
         let slots = &self.slots;

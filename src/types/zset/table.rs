@@ -82,16 +82,7 @@ impl Table {
             return Some(prev);
         }
         *bytes += member_bytes(&member);
-        let index = loop {
-            match self.free.pop() {
-                Some(i) if (i as usize) < self.members.len() => break i,
-                Some(_) => continue,
-                None => {
-                    self.members.push(None);
-                    break (self.members.len() - 1) as u32;
-                }
-            }
-        };
+        let index = crate::types::slots::claim(&mut self.members, &mut self.free);
         self.members[index as usize] = Some(member.clone());
         let slot = Slot {
             member: Key::new(&member),
