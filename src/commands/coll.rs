@@ -144,6 +144,25 @@ impl Cache {
             .write(key, grow, |tx| self.coll_in(tx, key, make, event, f))
     }
 
+    /// Pops with `pop` from each of `keys` in turn, in one atomic step, until one gives
+    /// something: that key and what it gave (LMPOP, ZMPOP), or `None`.
+    pub(crate) fn pop_first<T>(
+        &self,
+        keys: &[&[u8]],
+        event: Ev,
+        pop: impl Fn(Option<&mut Value>) -> Result<Vec<T>>,
+    ) -> Result<Option<(Bytes, Vec<T>)>> {
+        self.ks().write_many(keys, 0, |m| {
+            for (k, key) in keys.iter().enumerate() {
+                let popped = self.coll_in(&mut m.key(k), key, None, event, &pop)?;
+                if !popped.is_empty() {
+                    return Ok(Some((Bytes::copy_from_slice(key), popped)));
+                }
+            }
+            Ok(None)
+        })
+    }
+
     /// [`Cache::coll_write`] inside a transaction already holding the key's shard.
     pub(crate) fn coll_in<R>(
         &self,

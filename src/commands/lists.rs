@@ -203,20 +203,8 @@ impl Cache {
         near!(@argv self, "LMPOP" .arg(keys.len()) .args(keys.iter().map(AsRef::as_ref))
             .arg(end) .arg("COUNT") .arg(count));
         let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.ks().write_many(&all, 0, |m| {
-            for (k, key) in all.iter().enumerate() {
-                let popped = self.coll_in(
-                    &mut m.key(k),
-                    key,
-                    None,
-                    (notify::LIST, end.pop_event(), false),
-                    |v| v.map(|v| pop_n(v, end, count)).transpose(),
-                )?;
-                if let Some(items) = popped.filter(|p| !p.is_empty()) {
-                    return Ok(Some((Bytes::copy_from_slice(key), items)));
-                }
-            }
-            Ok(None)
+        self.pop_first(&all, (notify::LIST, end.pop_event(), false), |v| {
+            v.map_or(Ok(Vec::new()), |v| pop_n(v, end, count))
         })
     }
 

@@ -731,16 +731,7 @@ impl Cache {
     fn zpop(&self, key: &[u8], count: usize, max: bool) -> Result<Vec<(Bytes, f64)>> {
         let event = if max { "zpopmax" } else { "zpopmin" };
         self.coll_write(key, 0, None, (notify::ZSET, event, false), |v| {
-            let Some(v) = v else { return Ok(Vec::new()) };
-            let (z, bytes) = v.as_zset_mut()?;
-            if count == 0 || z.is_empty() {
-                return Ok(Vec::new());
-            }
-            let popped = z.by_rank(0, count - 1, max);
-            for (m, _) in &popped {
-                z.remove(m, bytes);
-            }
-            Ok(popped)
+            pop_ranked(v, count, max)
         })
     }
 
@@ -751,31 +742,8 @@ impl Cache {
             .arg(if max { "MAX" } else { "MIN" }) .arg("COUNT") .arg(count));
         let event = if max { "zpopmax" } else { "zpopmin" };
         let all: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.ks().write_many(&all, 0, |m| {
-            for (k, key) in all.iter().enumerate() {
-                let popped = self.coll_in(
-                    &mut m.key(k),
-                    key,
-                    None,
-                    (notify::ZSET, event, false),
-                    |v| {
-                        let Some(v) = v else { return Ok(Vec::new()) };
-                        let (z, bytes) = v.as_zset_mut()?;
-                        if count == 0 || z.is_empty() {
-                            return Ok(Vec::new());
-                        }
-                        let popped = z.by_rank(0, count - 1, max);
-                        for (m, _) in &popped {
-                            z.remove(m, bytes);
-                        }
-                        Ok(popped)
-                    },
-                )?;
-                if !popped.is_empty() {
-                    return Ok(Some((Bytes::copy_from_slice(key), popped)));
-                }
-            }
-            Ok(None)
+        self.pop_first(&all, (notify::ZSET, event, false), |v| {
+            pop_ranked(v, count, max)
         })
     }
 
@@ -1075,4 +1043,23 @@ impl Cache {
     ) -> Result<usize> {
         self.zstore(dst.as_ref(), keys, weights, aggregate, true)
     }
+}
+
+/// Removes and returns up to `count` of the lowest (or, with `max`, highest) scored
+/// members (ZPOPMIN, ZPOPMAX, ZMPOP); nothing from a missing key.
+fn pop_ranked(
+    v: Option<&mut crate::value::Value>,
+    count: usize,
+    max: bool,
+) -> Result<Vec<(Bytes, f64)>> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let (z, bytes) = v.as_zset_mut()?;
+    if count == 0 || z.is_empty() {
+        return Ok(Vec::new());
+    }
+    let popped = z.by_rank(0, count - 1, max);
+    for (m, _) in &popped {
+        z.remove(m, bytes);
+    }
+    Ok(popped)
 }
