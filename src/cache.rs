@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub locks: LockWaiters,
     /// How many databases SELECT can choose from.
     pub databases: usize,
+    /// SAVE, BGSAVE, LASTSAVE and the snapshot file.
+    pub snapshots: crate::persist::Snapshots,
     /// Default TTL in ms for keys written without one (0: none).
     pub default_ttl_ms: u64,
     flights: Arc<Flights>,
@@ -142,6 +144,7 @@ impl Cache {
             pubsub_limit: config.pubsub_queue_limit,
             locks: LockWaiters::default(),
             databases: config.databases,
+            snapshots: crate::persist::Snapshots::new(config.snapshot_path),
             ks: Keyspace::new(
                 config.shards,
                 config.clock,
@@ -156,6 +159,11 @@ impl Cache {
             #[cfg(feature = "remote")]
             remote: config.remote,
         });
+        Cache {
+            inner: inner.clone(),
+            db: 0,
+        }
+        .load_snapshot()?;
         #[cfg(feature = "remote")]
         if let Some(remote) = &inner.remote {
             remote.attach(&inner)?;

@@ -105,6 +105,7 @@ pub(crate) struct Config {
     pub pubsub_queue_limit: usize,
     pub notify_keyspace_events: u16,
     pub databases: usize,
+    pub snapshot_path: Option<std::path::PathBuf>,
     #[cfg(feature = "remote")]
     pub remote: Option<std::sync::Arc<crate::remote::Remote>>,
 }
@@ -136,6 +137,7 @@ pub struct CacheBuilder {
     pubsub_queue_limit: usize,
     notify_keyspace_events: String,
     databases: usize,
+    snapshot_path: Option<std::path::PathBuf>,
     #[cfg(feature = "remote")]
     remote: Option<(String, crate::remote::RemoteOptions)>,
 }
@@ -154,6 +156,7 @@ impl Default for CacheBuilder {
             pubsub_queue_limit: crate::pubsub::DEFAULT_QUEUE_LIMIT,
             notify_keyspace_events: String::new(),
             databases: crate::store::db::DEFAULT_DATABASES,
+            snapshot_path: None,
             #[cfg(feature = "remote")]
             remote: None,
         }
@@ -172,6 +175,15 @@ impl CacheBuilder {
     /// 1 to 256, default 16. They share the memory bound, eviction and expiry.
     pub fn databases(mut self, n: usize) -> Self {
         self.databases = n;
+        self
+    }
+
+    /// The RDB snapshot file: loaded at build if it exists (all or nothing; a bad file
+    /// fails the build, naming what is wrong and where), written by
+    /// [`Cache::save`] and [`Cache::bgsave`]. Redis 7.0 to 7.4 and Valkey 8 and 9 files
+    /// load too (strings, lists, sets, hashes, sorted sets).
+    pub fn snapshot_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.snapshot_path = Some(path.into());
         self
     }
 
@@ -329,6 +341,13 @@ impl CacheBuilder {
                         .into(),
                 ))
             }
+            Some(_) if self.snapshot_path.is_some() => {
+                return Err(Error::InvalidConfig(
+                    "snapshot_path is refused in near-cache mode: the server holds the data \
+                     (and its own snapshots); local copies would load stale"
+                        .into(),
+                ))
+            }
             Some((url, options)) => Some(crate::remote::Remote::start(&url, options)?),
             None => None,
         };
@@ -338,6 +357,7 @@ impl CacheBuilder {
             notify_keyspace_events: crate::notify::parse(&self.notify_keyspace_events)?,
             pubsub_queue_limit: self.pubsub_queue_limit,
             databases: self.databases,
+            snapshot_path: self.snapshot_path,
             shards,
             policy: self.policy,
             default_ttl: self.default_ttl,

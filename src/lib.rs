@@ -48,6 +48,7 @@ mod glob;
 mod loader;
 mod notify;
 mod patterns;
+mod persist;
 mod pubsub;
 mod rdb;
 #[cfg(feature = "remote")]

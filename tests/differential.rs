@@ -39,6 +39,9 @@ const NOT_FUZZED: &[(&str, &str)] = &[
     ("info", "the text describes each server"),
     ("command", "describes each server's own command table"),
     ("time", "the clock's reading"),
+    ("save", "writes a file; snapshots_move_between_redis_and_the_engine checks it"),
+    ("bgsave", "writes a file; snapshots_move_between_redis_and_the_engine checks it"),
+    ("lastsave", "a time"),
     (
         "dump",
         "the payload's bytes are an encoding choice (Redis compresses long strings, packs \
@@ -1236,4 +1239,138 @@ fn dump_and_restore_move_keys_between_redis_and_the_engine() {
     bad[2] ^= 1;
     let argv: [&[u8]; 4] = [b"RESTORE", b"crc", b"0", &bad];
     assert_eq!(of_reply(&cache.execute(&argv)), redis.call(&argv));
+}
+
+/// Every key of databases 0 to 2 with its type, contents and whether it has a TTL.
+fn all_contents(call: &mut dyn FnMut(&[&str]) -> Resp) -> Vec<(String, (Resp, Resp), Resp)> {
+    let mut out = Vec::new();
+    for db in ["0", "1", "2"] {
+        call(&["SELECT", db]);
+        let Resp::Array(keys) = call(&["KEYS", "*"]) else {
+            panic!("KEYS")
+        };
+        let mut keys: Vec<String> = keys
+            .into_iter()
+            .map(|k| match k {
+                Resp::Bulk(b) => String::from_utf8(b).unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        keys.sort();
+        for k in keys {
+            let ttl = match call(&["PTTL", &k]) {
+                Resp::Line(l) if l.starts_with(b":-") => Resp::Line(l),
+                _ => Resp::Line(b":ttl".to_vec()),
+            };
+            out.push((format!("db{db} {k}"), key_contents(call, &k), ttl));
+        }
+    }
+    call(&["SELECT", "0"]);
+    out
+}
+
+/// SAVE here, then redis-check-rdb and redis-server load the file and hold the same keys;
+/// then redis-server SAVEs (in its own encodings: listpacks, quicklists, intsets, LZF)
+/// and a new engine loads that file and holds them too.
+#[test]
+fn snapshots_move_between_redis_and_the_engine() {
+    let dir = std::env::temp_dir().join(format!("ferricache-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ours_path = dir.join("ours.rdb");
+    let cache = Cache::builder().snapshot_path(&ours_path).build().unwrap();
+    let mut client = cache.client();
+    let long = "x".repeat(300);
+    let mut fill: Vec<Vec<String>> = vec![
+        vec!["SET".into(), "s".into(), "hello".into()],
+        vec!["SET".into(), "n".into(), "-42".into()],
+        vec!["SET".into(), "long".into(), long.clone()],
+        vec![
+            "SET".into(),
+            "ttl".into(),
+            "v".into(),
+            "EX".into(),
+            "1000".into(),
+        ],
+        vec![
+            "RPUSH".into(),
+            "l".into(),
+            "a".into(),
+            "7".into(),
+            long.clone(),
+        ],
+        vec![
+            "SADD".into(),
+            "si".into(),
+            "1".into(),
+            "2".into(),
+            "-3".into(),
+        ],
+        vec!["SADD".into(), "ss".into(), "a".into(), "b".into()],
+        vec![
+            "HSET".into(),
+            "h".into(),
+            "f".into(),
+            "1".into(),
+            "g".into(),
+            long.clone(),
+        ],
+        vec![
+            "ZADD".into(),
+            "z".into(),
+            "1.5".into(),
+            "a".into(),
+            "-inf".into(),
+            "b".into(),
+        ],
+        vec!["PFADD".into(), "hll".into(), "x".into(), "y".into()],
+        vec!["SELECT".into(), "1".into()],
+        vec!["SET".into(), "s".into(), "in db 1".into()],
+        vec!["HSET".into(), "h1".into(), "f".into(), "v".into()],
+        vec!["SELECT".into(), "2".into()],
+        vec!["RPUSH".into(), "l2".into(), "q".into()],
+        vec!["PEXPIRE".into(), "l2".into(), "500000".into()],
+        vec!["SELECT".into(), "0".into()],
+    ];
+    let mut big = vec!["ZADD".to_string(), "zbig".into()];
+    let mut bigl = vec!["RPUSH".to_string(), "lbig".into()];
+    for i in 0..500 {
+        big.extend([i.to_string(), format!("m{i}")]);
+        bigl.push(format!("e{i}"));
+    }
+    fill.extend([big, bigl]);
+    for cmd in &fill {
+        client.execute(cmd);
+    }
+    cache.save().unwrap();
+    let check = std::process::Command::new("redis-check-rdb")
+        .arg(&ours_path)
+        .output()
+        .expect("redis-check-rdb (Debian's redis-tools, which the test command installs)");
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success() && report.contains("RDB looks OK"),
+        "{report}"
+    );
+    // redis-server loads the engine's file when it starts.
+    let mut loaded = RedisServer::start_with(&["--dbfilename", "ours.rdb"]);
+    std::fs::copy(&ours_path, loaded.dir().join("ours.rdb")).unwrap();
+    loaded.restart();
+    let mut redis = Server::connect(loaded.port);
+    let ours = all_contents(&mut |a| of_reply(&client.execute(a)));
+    let theirs = all_contents(&mut |a| redis.call(a));
+    assert_eq!(theirs.len(), ours.len(), "{theirs:?}");
+    assert_eq!(theirs, ours);
+    // Redis's own file (SAVE writes it in Redis's encodings) loads in a new engine.
+    redis.call(&["SET", "added-by-redis", "1"]);
+    assert_eq!(redis.call(&["SAVE"]), Resp::Line(b"+OK".to_vec()));
+    let reloaded = Cache::builder()
+        .snapshot_path(loaded.dir().join("ours.rdb"))
+        .build()
+        .unwrap();
+    let mut again = reloaded.client();
+    let theirs = all_contents(&mut |a| redis.call(a));
+    let ours = all_contents(&mut |a| of_reply(&again.execute(a)));
+    assert_eq!(ours, theirs);
+    assert!(ours.iter().any(|(k, ..)| k == "db0 added-by-redis"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -53,6 +53,7 @@ impl Spec {
 /// Every command, sorted by name for binary search.
 static COMMANDS: &[Spec] = &[
     Spec::new("append", 3, strings::append),
+    Spec::new("bgsave", -1, server::bgsave),
     Spec::new("bitcount", -2, bitmaps::bitcount),
     Spec::new("bitfield", -2, bitmaps::bitfield),
     Spec::new("bitfield_ro", -2, bitmaps::bitfield_ro),
@@ -108,6 +109,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("incrbyfloat", 3, strings::incrbyfloat),
     Spec::new("info", -1, server::info),
     Spec::new("keys", 2, keys::keys),
+    Spec::new("lastsave", 1, server::lastsave),
     Spec::new("lcs", -3, strings::lcs),
     Spec::new("lindex", 3, lists::lindex),
     Spec::new("linsert", 5, lists::linsert),
@@ -149,6 +151,7 @@ static COMMANDS: &[Spec] = &[
     Spec::new("rpush", -3, lists::rpush),
     Spec::new("rpushx", -3, lists::rpushx),
     Spec::new("sadd", -3, sets::sadd),
+    Spec::new("save", 1, server::save),
     Spec::new("scan", -2, keys::scan),
     Spec::new("scard", 2, sets::scard),
     Spec::new("sdiff", -2, sets::sdiff),

@@ -400,3 +400,31 @@ pub(super) fn info(c: &Cache, a: Args) -> Result<Reply> {
     }
     Ok(bulk(Bytes::from(out)))
 }
+
+/// SAVE.
+pub(super) fn save(c: &Cache, _: Args) -> Result<Reply> {
+    if c.bgsave_in_progress() {
+        return Err(Error::Invalid("Background save already in progress"));
+    }
+    c.save()?;
+    Ok(Reply::OK)
+}
+
+/// BGSAVE [SCHEDULE].
+pub(super) fn bgsave(c: &Cache, a: Args) -> Result<Reply> {
+    let schedule = match a {
+        [] => false,
+        [s] if is(s, "SCHEDULE") => true,
+        _ => return Err(Error::Syntax),
+    };
+    if schedule && c.bgsave_in_progress() {
+        return Ok(status("Background saving scheduled"));
+    }
+    c.bgsave()?;
+    Ok(status("Background saving started"))
+}
+
+/// LASTSAVE.
+pub(super) fn lastsave(c: &Cache, _: Args) -> Result<Reply> {
+    Ok(integer(c.last_save()))
+}

@@ -8,6 +8,7 @@
 //! sorted sets, intsets, and the ziplists and zipmaps of older versions. Anything else
 //! (streams, modules, hash-field TTLs) is refused by name.
 
+pub(crate) mod file;
 mod listpack;
 pub(crate) mod value;
 
@@ -102,6 +103,11 @@ enum Len {
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Reader<'a> {
         Reader { buf, at: 0 }
+    }
+
+    /// Bytes read so far.
+    pub fn position(&self) -> usize {
+        self.at
     }
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {

@@ -12,30 +12,43 @@ use crate::types::set::SetValue;
 use crate::types::zset::ZSet;
 use crate::value::{Coll, Kind, Value, LIST_ELEMENT_OVERHEAD};
 
-/// Appends `v`'s type byte and contents.
+/// Appends `v`'s type byte and contents (a DUMP payload's body).
 pub(crate) fn encode(v: &Value, out: &mut Vec<u8>) {
+    out.push(type_of(v));
+    encode_body(v, out);
+}
+
+/// The RDB type byte `v` is written with.
+pub(crate) fn type_of(v: &Value) -> u8 {
     match v {
-        Value::Str(s) => {
-            out.push(TYPE_STRING);
-            put_string(out, s);
-        }
+        Value::Str(_) => TYPE_STRING,
+        Value::Coll(c) => match &c.kind {
+            Kind::List(_) => TYPE_LIST,
+            Kind::Set(_) => TYPE_SET,
+            Kind::Hash(_) => TYPE_HASH,
+            Kind::ZSet(_) => TYPE_ZSET_2,
+        },
+    }
+}
+
+/// Appends `v`'s contents, without the type byte (in a file the key goes in between).
+pub(crate) fn encode_body(v: &Value, out: &mut Vec<u8>) {
+    match v {
+        Value::Str(s) => put_string(out, s),
         Value::Coll(c) => match &c.kind {
             Kind::List(l) => {
-                out.push(TYPE_LIST);
                 put_len(out, l.len() as u64);
                 for e in l {
                     put_string(out, e);
                 }
             }
             Kind::Set(s) => {
-                out.push(TYPE_SET);
                 put_len(out, s.len() as u64);
                 for m in s.iter() {
                     put_string(out, m);
                 }
             }
             Kind::Hash(h) => {
-                out.push(TYPE_HASH);
                 put_len(out, h.len() as u64);
                 for (f, v) in h.iter() {
                     put_string(out, f);
@@ -43,7 +56,6 @@ pub(crate) fn encode(v: &Value, out: &mut Vec<u8>) {
                 }
             }
             Kind::ZSet(z) => {
-                out.push(TYPE_ZSET_2);
                 put_len(out, z.len() as u64);
                 for (m, score) in z.iter() {
                     put_string(out, &m);

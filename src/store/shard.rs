@@ -675,6 +675,11 @@ impl ShardData {
         (i < self.slab.len()).then_some(i)
     }
 
+    /// Every entry, expired or not, of every database (snapshots).
+    pub fn all_entries(&self) -> impl Iterator<Item = &Entry> {
+        self.slab.iter().flatten()
+    }
+
     /// Every live entry of `db`, for KEYS.
     pub fn live_entries(&self, db: u8, now_ms: u64) -> impl Iterator<Item = &Entry> {
         self.slab

@@ -85,6 +85,11 @@ impl RedisServer {
         }
     }
 
+    /// The server's `--dir`, where its SAVE writes `dump.rdb`.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/0", self.port)
     }

@@ -1,0 +1,189 @@
+//! Snapshots in Redis's RDB format: SAVE, BGSAVE and LASTSAVE, and the load at build from
+//! [`crate::CacheBuilder::snapshot_path`]. A file is written beside its final name, synced,
+//! renamed over it and the directory synced, so a crash leaves the old snapshot or the new
+//! one, never a torn file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+
+use crate::error::{Error, Result};
+use crate::rdb;
+use crate::value::Value;
+use crate::Cache;
+
+/// A cache's snapshot settings and state.
+pub(crate) struct Snapshots {
+    /// Where SAVE writes and the build loads from (`None`: nowhere yet).
+    pub path: Mutex<Option<PathBuf>>,
+    /// Unix seconds of the last successful save (or of the start).
+    last_save: AtomicU64,
+    /// A BGSAVE is writing.
+    running: AtomicBool,
+}
+
+fn unix_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Snapshots {
+    pub fn new(path: Option<PathBuf>) -> Snapshots {
+        Snapshots {
+            path: Mutex::new(path),
+            last_save: AtomicU64::new(unix_secs()),
+            running: AtomicBool::new(false),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` so that a crash at any moment leaves the old file or the new
+/// one: a temporary file in the same directory, synced, renamed over `path`, and the
+/// directory synced.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "dump.rdb".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+impl Cache {
+    /// The file SAVE writes and the build loads (see [`crate::CacheBuilder::snapshot_path`]).
+    pub fn snapshot_path(&self) -> Option<PathBuf> {
+        self.inner.snapshots.path.lock().clone()
+    }
+
+    /// Changes the file later saves write.
+    pub fn set_snapshot_path(&self, path: impl Into<PathBuf>) {
+        *self.inner.snapshots.path.lock() = Some(path.into());
+    }
+
+    fn save_path(&self) -> Result<PathBuf> {
+        self.snapshot_path().ok_or(Error::Invalid(
+            "no snapshot path: set CacheBuilder::snapshot_path (or Cache::set_snapshot_path)",
+        ))
+    }
+
+    /// SAVE: writes every database to the snapshot file in Redis's RDB format, synced to
+    /// disk when it returns. The snapshot is the state at one instant; readers are not
+    /// blocked, writers only while the keys are copied.
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    ///
+    /// let path = std::env::temp_dir().join(format!("ferricache-doc-{}.rdb", std::process::id()));
+    /// let cache = Cache::builder().snapshot_path(&path).build().unwrap();
+    /// cache.set("greeting", "hello").unwrap();
+    /// cache.save().unwrap();
+    /// // A warm restart: the next cache starts with the saved keys.
+    /// let restarted = Cache::builder().snapshot_path(&path).build().unwrap();
+    /// assert_eq!(restarted.get("greeting").unwrap().unwrap(), "hello");
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn save(&self) -> Result<()> {
+        let path = self.save_path()?;
+        let records = self.inner.ks.snapshot();
+        self.write_snapshot(&path, &records)
+    }
+
+    fn write_snapshot(&self, path: &Path, records: &[rdb::file::Record]) -> Result<()> {
+        let bytes = rdb::file::write(records, self.inner.ks.now(), self.inner.ks.used_memory());
+        write_atomically(path, &bytes)
+            .map_err(|e| Error::Command(format!("snapshot to {} failed: {e}", path.display())))?;
+        self.inner.snapshots.last_save.store(unix_secs(), Relaxed);
+        Ok(())
+    }
+
+    /// BGSAVE: takes the snapshot now (as SAVE) and writes it on a thread of its own;
+    /// returns at once. [`Cache::last_save`] moves when the file is on disk.
+    pub fn bgsave(&self) -> Result<()> {
+        let path = self.save_path()?;
+        let s = &self.inner.snapshots;
+        if s.running.swap(true, SeqCst) {
+            return Err(Error::Invalid("Background save already in progress"));
+        }
+        let records = self.inner.ks.snapshot();
+        let cache = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ferricache-bgsave".into())
+            .spawn(move || {
+                let _ = cache.write_snapshot(&path, &records);
+                cache.inner.snapshots.running.store(false, SeqCst);
+            });
+        if let Err(e) = spawned {
+            s.running.store(false, SeqCst);
+            return Err(Error::Command(format!(
+                "cannot start the BGSAVE thread: {e}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// True while a BGSAVE is writing.
+    pub fn bgsave_in_progress(&self) -> bool {
+        self.inner.snapshots.running.load(SeqCst)
+    }
+
+    /// LASTSAVE: Unix seconds of the last successful save (the start, before any).
+    pub fn last_save(&self) -> u64 {
+        self.inner.snapshots.last_save.load(Relaxed)
+    }
+
+    /// Loads the snapshot file, if it exists, into this (new) cache: all or nothing. Keys
+    /// whose deadline passed while the file sat on disk are not loaded, as in Redis.
+    pub(crate) fn load_snapshot(&self) -> Result<()> {
+        let Some(path) = self.snapshot_path() else {
+            return Ok(());
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(Error::InvalidConfig(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )))
+            }
+        };
+        let records =
+            rdb::file::read(&bytes, self.inner.ks.now(), self.databases()).map_err(|e| {
+                Error::InvalidConfig(format!(
+                    "{}: {}",
+                    path.display(),
+                    e.to_string().trim_start_matches("ERR ")
+                ))
+            })?;
+        for r in records {
+            let db = self.in_db(r.db);
+            let value: Value = r.value;
+            db.ks().write(&r.key, 0, |tx| {
+                if let Some(i) = tx.find(&r.key) {
+                    tx.remove(i);
+                }
+                tx.insert(&r.key, value, r.expire_at);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}

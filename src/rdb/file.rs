@@ -1,0 +1,188 @@
+//! Whole RDB files: the `REDIS0010` header, auxiliary fields, one section per database
+//! (SELECTDB, RESIZEDB, then each key with its deadline), EOF and the CRC-64 of all
+//! before it, as Redis 7.0 writes them; and the reverse, for files of Redis 7.0 to 7.4 and
+//! Valkey 8 and 9.
+
+use bytes::Bytes;
+
+use super::{put_len, put_string, reads_version, value, Reader, CRC64, RDB_VERSION};
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+const OP_FUNCTION2: u8 = 0xF5;
+const OP_FUNCTION: u8 = 0xF6;
+const OP_MODULE_AUX: u8 = 0xF7;
+const OP_IDLE: u8 = 0xF8;
+const OP_FREQ: u8 = 0xF9;
+const OP_AUX: u8 = 0xFA;
+const OP_RESIZEDB: u8 = 0xFB;
+const OP_EXPIRETIME_MS: u8 = 0xFC;
+const OP_EXPIRETIME: u8 = 0xFD;
+const OP_SELECTDB: u8 = 0xFE;
+const OP_EOF: u8 = 0xFF;
+
+/// One key of a snapshot.
+pub(crate) struct Record {
+    pub db: u8,
+    pub key: Bytes,
+    pub value: Value,
+    /// Absolute deadline in ms since the epoch (0: none).
+    pub expire_at: u64,
+}
+
+/// A whole RDB file holding `records`, sorted by database (as they come from
+/// [`crate::Cache`]'s snapshot), written at `now_ms`.
+pub(crate) fn write(records: &[Record], now_ms: u64, used_memory: usize) -> Vec<u8> {
+    let mut out = format!("REDIS{RDB_VERSION:04}").into_bytes();
+    let aux = |out: &mut Vec<u8>, k: &str, v: &str| {
+        out.push(OP_AUX);
+        put_string(out, k.as_bytes());
+        put_string(out, v.as_bytes());
+    };
+    // Redis 7.0 reads these; `redis-ver` is the version whose commands the data is for.
+    aux(&mut out, "redis-ver", "7.0.0");
+    aux(&mut out, "redis-bits", "64");
+    aux(&mut out, "ctime", &(now_ms / 1000).to_string());
+    aux(&mut out, "used-mem", &used_memory.to_string());
+    aux(&mut out, "aof-base", "0");
+    aux(&mut out, "ferricache-ver", env!("CARGO_PKG_VERSION"));
+    let mut rest = records;
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|r| r.db == first.db).count();
+        let (section, tail) = rest.split_at(n);
+        rest = tail;
+        out.push(OP_SELECTDB);
+        put_len(&mut out, u64::from(first.db));
+        out.push(OP_RESIZEDB);
+        put_len(&mut out, section.len() as u64);
+        put_len(
+            &mut out,
+            section.iter().filter(|r| r.expire_at != 0).count() as u64,
+        );
+        for r in section {
+            if r.expire_at != 0 {
+                out.push(OP_EXPIRETIME_MS);
+                out.extend_from_slice(&r.expire_at.to_le_bytes());
+            }
+            out.push(value::type_of(&r.value));
+            put_string(&mut out, &r.key);
+            value::encode_body(&r.value, &mut out);
+        }
+    }
+    out.push(OP_EOF);
+    let crc = CRC64.checksum(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Every key of an RDB file whose deadline is after `now_ms` (expired ones are dropped, as
+/// Redis drops them on load), or the first fault: its byte offset and, once known, its key.
+pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize) -> Result<Vec<Record>> {
+    let fail = |at: usize, key: Option<&[u8]>, why: &str| {
+        let key = key.map_or(String::new(), |k| {
+            format!(" (key '{}')", String::from_utf8_lossy(k))
+        });
+        Error::InvalidConfig(format!("bad RDB file at byte {at}{key}: {why}"))
+    };
+    if buf.len() < 9 || &buf[..5] != b"REDIS" {
+        return Err(fail(0, None, "not an RDB file (no REDIS header)"));
+    }
+    let version: u16 = std::str::from_utf8(&buf[5..9])
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| fail(5, None, "unreadable RDB version"))?;
+    if !reads_version(version) {
+        return Err(fail(
+            5,
+            None,
+            &format!("RDB version {version} is not supported"),
+        ));
+    }
+    // Since version 5 the file ends in a CRC-64 (zero when the writer had checksums off).
+    let body = if version >= 5 {
+        if buf.len() < 17 {
+            return Err(fail(buf.len(), None, "truncated"));
+        }
+        let (body, tail) = buf.split_at(buf.len() - 8);
+        let crc = u64::from_le_bytes(tail.try_into().expect("8 bytes"));
+        if crc != 0 && CRC64.checksum(body) != crc {
+            return Err(fail(buf.len() - 8, None, "checksum mismatch"));
+        }
+        body
+    } else {
+        buf
+    };
+    let mut r = Reader::new(&body[9..]);
+    let mut out = Vec::new();
+    let (mut db, mut expire_at) = (0u8, 0u64);
+    loop {
+        let at = 9 + r.position();
+        let op = r
+            .byte()
+            .map_err(|_| fail(at, None, "truncated before EOF"))?;
+        let wrap = |e: Error, key: Option<&[u8]>| {
+            let text = e.to_string();
+            fail(at, key, text.trim_start_matches("ERR "))
+        };
+        match op {
+            OP_EOF => break,
+            OP_AUX => {
+                r.string()
+                    .and_then(|_| r.string())
+                    .map_err(|e| wrap(e, None))?;
+            }
+            OP_RESIZEDB => {
+                r.len().and_then(|_| r.len()).map_err(|e| wrap(e, None))?;
+            }
+            OP_SELECTDB => {
+                let n = r.len().map_err(|e| wrap(e, None))?;
+                db = u8::try_from(n)
+                    .ok()
+                    .filter(|&d| (d as usize) < databases)
+                    .ok_or_else(|| fail(at, None, &format!("database {n} is out of range")))?;
+            }
+            OP_EXPIRETIME_MS => {
+                let b = r.take(8).map_err(|e| wrap(e, None))?;
+                expire_at = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+            }
+            OP_EXPIRETIME => {
+                let b = r.take(4).map_err(|e| wrap(e, None))?;
+                expire_at = u64::from(u32::from_le_bytes(b.try_into().expect("4 bytes"))) * 1000;
+            }
+            OP_IDLE => {
+                r.len().map_err(|e| wrap(e, None))?;
+            }
+            OP_FREQ => {
+                r.byte().map_err(|e| wrap(e, None))?;
+            }
+            OP_MODULE_AUX => return Err(fail(at, None, "module data is not supported")),
+            OP_FUNCTION | OP_FUNCTION2 => {
+                return Err(fail(
+                    at,
+                    None,
+                    "functions (Lua libraries) are not supported",
+                ))
+            }
+            t => {
+                let key = r.string().map_err(|e| wrap(e, None))?;
+                let value = value::decode(t, &mut r).map_err(|e| {
+                    let why = match e {
+                        Error::Invalid(text) => text.trim_start_matches("Bad data format: "),
+                        _ => "malformed value",
+                    };
+                    fail(at, Some(&key), why)
+                })?;
+                if expire_at == 0 || expire_at > now_ms {
+                    out.push(Record {
+                        db,
+                        key,
+                        value,
+                        expire_at,
+                    });
+                }
+                expire_at = 0;
+            }
+        }
+    }
+    Ok(out)
+}
