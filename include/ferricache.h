@@ -141,6 +141,10 @@ typedef struct fc_options {
   const char *remote_tls_ca_file;
   // Databases that SELECT and `fc_cache_select` choose from, 1 to 256 (0: 16).
   uint32_t databases;
+  // The RDB snapshot file (NULL: none): loaded by `fc_cache_new` if it exists (a bad
+  // file fails it with `FC_INVALID_ARGUMENT`, `fc_last_error` naming the byte and key),
+  // written by SAVE and BGSAVE through `fc_command`.
+  const char *snapshot_path;
 } fc_options;
 
 // Near-cache mode's counters (see `fc_near_cache_stats`).

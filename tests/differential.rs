@@ -39,8 +39,14 @@ const NOT_FUZZED: &[(&str, &str)] = &[
     ("info", "the text describes each server"),
     ("command", "describes each server's own command table"),
     ("time", "the clock's reading"),
-    ("save", "writes a file; snapshots_move_between_redis_and_the_engine checks it"),
-    ("bgsave", "writes a file; snapshots_move_between_redis_and_the_engine checks it"),
+    (
+        "save",
+        "writes a file; snapshots_move_between_redis_and_the_engine checks it",
+    ),
+    (
+        "bgsave",
+        "writes a file; snapshots_move_between_redis_and_the_engine checks it",
+    ),
     ("lastsave", "a time"),
     (
         "dump",

@@ -19,6 +19,9 @@ export interface EngineOptions {
   activeExpiry?: boolean;
   /** Active expiry's runs per second at most (Redis's hz, 1 to 500, default 10). */
   hz?: number;
+  /** The RDB snapshot file: loaded at construction (a bad file throws, naming where),
+   * written by `save()` and `bgSave()` in Redis's format. */
+  snapshotPath?: string;
 }
 
 /**

@@ -67,6 +67,10 @@ pub struct fc_options {
     pub remote_tls_ca_file: *const c_char,
     /// Databases that SELECT and `fc_cache_select` choose from, 1 to 256 (0: 16).
     pub databases: u32,
+    /// The RDB snapshot file (NULL: none): loaded by `fc_cache_new` if it exists (a bad
+    /// file fails it with `FC_INVALID_ARGUMENT`, `fc_last_error` naming the byte and key),
+    /// written by SAVE and BGSAVE through `fc_command`.
+    pub snapshot_path: *const c_char,
 }
 
 /// All zeros and NULLs: every default, as `fc_options opts = {0};` in C.
@@ -92,6 +96,7 @@ impl Default for fc_options {
             remote_pool_size: 0,
             remote_tls_ca_file: std::ptr::null(),
             databases: 0,
+            snapshot_path: std::ptr::null(),
         }
     }
 }
@@ -106,6 +111,10 @@ fn build(opts: Option<&fc_options>) -> Result<Cache, Fail> {
     }
     if o.databases > 0 {
         b = b.databases(o.databases as usize);
+    }
+    if !o.snapshot_path.is_null() {
+        // SAFETY: a NUL-terminated string, by the struct's contract.
+        b = b.snapshot_path(unsafe { text(o.snapshot_path, "snapshot_path")? });
     }
     let size = |v: u64, what: &str| {
         usize::try_from(v).map_err(|_| Fail::invalid(format!("{what} does not fit in size_t")))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -491,6 +492,36 @@ static void test_dump_restore(fc_cache *c) {
     fc_reply_free(CMD(c, "DEL", "dr:list", "dr:copy"));
 }
 
+static void test_snapshots(void) {
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/ferricache-abi-%ld.rdb", (long)getpid());
+    remove(path);
+    fc_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.snapshot_path = path;
+    fc_cache *c = NULL;
+    CHECK(fc_cache_new(&opts, &c) == FC_OK);
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "SET", "snap:k", "v");
+    EXPECT_STR(c, FC_REPLY_STATUS, "OK", "SAVE");
+    fc_cache_free(c);
+    /* A warm restart. */
+    c = NULL;
+    CHECK(fc_cache_new(&opts, &c) == FC_OK);
+    EXPECT_STR(c, FC_REPLY_STRING, "v", "GET", "snap:k");
+    fc_cache_free(c);
+    /* A bad file fails the build, saying so. */
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("REDIS0010 garbage", f);
+        fclose(f);
+    }
+    c = NULL;
+    CHECK(fc_cache_new(&opts, &c) == FC_INVALID_ARGUMENT && c == NULL);
+    CHECK(strstr(fc_last_error(), "bad RDB file") != NULL);
+    remove(path);
+}
+
 static void test_databases(fc_cache *c) {
     fc_cache *five = NULL;
     CHECK(fc_cache_select(c, 5, &five) == FC_OK && five != NULL);
@@ -563,6 +594,7 @@ int main(void) {
     test_bitfield(c);
     test_dump_restore(c);
     fc_cache_free(c);
+    test_snapshots();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

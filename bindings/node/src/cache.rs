@@ -30,6 +30,8 @@ pub struct CacheOptions {
     pub active_expiry: Option<bool>,
     /// Active expiry's runs per second at most (Redis's hz, 1 to 500, default 10).
     pub hz: Option<u32>,
+    /// The RDB snapshot file: loaded at construction, written by save() and bgSave().
+    pub snapshot_path: Option<String>,
 }
 
 impl NativeCache {
@@ -91,6 +93,9 @@ impl NativeCache {
             }
             if let Some(hz) = o.hz {
                 b = b.hz(hz);
+            }
+            if let Some(p) = o.snapshot_path {
+                b = b.snapshot_path(p);
             }
         }
         Ok(NativeCache {

@@ -47,3 +47,38 @@ test('payloads move keys between redis-server and ferricache', async () => {
     await ours.quit();
   });
 });
+
+test('snapshots: save, bgSave and lastSave as node-redis, and a warm restart', async () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { Cache } = require('..');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferricache-node-snap-'));
+  const file = path.join(dir, 'dump.rdb');
+  try {
+    const cache = new Cache({ snapshotPath: file });
+    cache.set('user:1', 'Ada');
+    cache.zAdd('lb', [{ score: 3, value: 'ada' }]);
+    assert.equal(cache.save(), 'OK');
+    assert.ok(cache.lastSave() instanceof Date);
+    const warm = new Cache({ snapshotPath: file });
+    assert.equal(warm.get('user:1'), 'Ada');
+    assert.equal(warm.zScore('lb', 'ada'), 3);
+    const client = createClient({ cache });
+    await client.connect();
+    await client.set('user:2', 'Bob');
+    assert.equal(await client.bgSave(), 'Background saving started');
+    let loaded = null;
+    for (let i = 0; i < 200 && loaded !== 'Bob'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      loaded = new Cache({ snapshotPath: file }).get('user:2');
+    }
+    assert.equal(loaded, 'Bob');
+    await client.quit();
+    fs.writeFileSync(file, 'REDIS0010 garbage');
+    assert.throws(() => new Cache({ snapshotPath: file }), /dump\.rdb/);
+    assert.throws(() => new Cache().save(), /no snapshot path/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

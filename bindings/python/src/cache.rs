@@ -399,7 +399,8 @@ impl NativeCache {
     #[new]
     #[pyo3(signature = (*, max_memory=None, max_entries=None, eviction_policy=None, default_ttl=None,
                         notify_keyspace_events=None, shards=None, pubsub_queue_limit=None,
-                        active_expiry=None, hz=None, decode_responses=false, private=false, remote=None, **connection))]
+                        active_expiry=None, hz=None, decode_responses=false, private=false, remote=None,
+                        snapshot_path=None, **connection))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         max_memory: Option<usize>,
@@ -414,6 +415,7 @@ impl NativeCache {
         decode_responses: bool,
         private: bool,
         remote: Option<&Bound<'_, PyAny>>,
+        snapshot_path: Option<std::path::PathBuf>,
         connection: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         if let Some(c) = connection {
@@ -456,6 +458,7 @@ impl NativeCache {
             pubsub_queue_limit,
             active_expiry,
             hz,
+            snapshot_path,
             remote: remote_settings(remote, connection)?,
         };
         let local = options.remote.is_none();

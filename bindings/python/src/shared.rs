@@ -23,6 +23,8 @@ pub(crate) struct EngineOptions {
     /// `active_expiry=False`: no expiry thread.
     pub active_expiry: Option<bool>,
     pub hz: Option<usize>,
+    /// The RDB snapshot file (loaded at build, written by SAVE / BGSAVE).
+    pub snapshot_path: Option<std::path::PathBuf>,
     /// Near-cache mode: the server's URL and the options.
     pub remote: Option<(String, ferricache::RemoteOptions)>,
 }
@@ -49,6 +51,7 @@ impl EngineOptions {
             && self.pubsub_queue_limit == other.pubsub_queue_limit
             && self.active_expiry.unwrap_or(true) == other.active_expiry.unwrap_or(true)
             && self.hz == other.hz
+            && self.snapshot_path == other.snapshot_path
             && remote_key(&self.remote) == remote_key(&other.remote)
     }
 
@@ -82,6 +85,9 @@ impl EngineOptions {
         if let Some(hz) = self.hz {
             b = b.hz(u32::try_from(hz).unwrap_or(u32::MAX));
         }
+        if let Some(p) = &self.snapshot_path {
+            b = b.snapshot_path(p);
+        }
         if let Some((url, options)) = &self.remote {
             b = b.remote(url).remote_options(options.clone());
         }
@@ -105,6 +111,9 @@ impl fmt::Display for EngineOptions {
         num("hz", self.hz);
         if self.active_expiry == Some(false) {
             parts.push("active_expiry=False".into());
+        }
+        if let Some(p) = &self.snapshot_path {
+            parts.push(format!("snapshot_path='{}'", p.display()));
         }
         if let Some((name, _)) = &self.eviction_policy {
             parts.push(format!("eviction_policy='{name}'"));

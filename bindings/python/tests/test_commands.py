@@ -521,3 +521,32 @@ def test_dump_and_restore_as_redis_py() -> None:
     with pytest.raises(ResponseError, match="DUMP payload version or checksum are wrong"):
         c.restore("h3", 0, payload[:-1])
     assert c.dump("missing") is None
+
+
+def test_snapshots_as_redis_py(tmp_path: "pathlib.Path") -> None:
+    import pathlib  # noqa: F401 - for the annotation
+
+    path = tmp_path / "dump.rdb"
+    c = ferricache.Cache(private=True, snapshot_path=str(path))
+    c.set("user:1", "Ada")
+    c.zadd("lb", {"ada": 3})
+    assert c.save() is True
+    assert path.exists()
+    assert isinstance(c.lastsave(), datetime.datetime)
+    # A warm restart: a new engine on the same file starts with the keys.
+    warm = ferricache.Cache(private=True, snapshot_path=path)
+    assert warm.get("user:1") == b"Ada" and warm.zscore("lb", "ada") == 3.0
+    c.set("user:2", "Bob")
+    assert c.bgsave() is True
+    import time
+
+    for _ in range(200):
+        if ferricache.Cache(private=True, snapshot_path=path).get("user:2"):
+            break
+        time.sleep(0.01)
+    assert ferricache.Cache(private=True, snapshot_path=path).get("user:2") == b"Bob"
+    path.write_bytes(b"REDIS0010 garbage")
+    with pytest.raises(Exception, match="dump.rdb"):
+        ferricache.Cache(private=True, snapshot_path=path)
+    with pytest.raises(ResponseError, match="no snapshot path"):
+        ferricache.Cache(private=True).save()

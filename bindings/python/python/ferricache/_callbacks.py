@@ -4,6 +4,7 @@ ZRANDMEMBER and ZMPOP)."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, Callable
 
 
@@ -153,7 +154,7 @@ CALLBACKS: dict[str, Callable[..., Any]] = {
         _bool,
     ),
     **dict.fromkeys("HINCRBYFLOAT INCRBYFLOAT".split(), _float),
-    **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET PFMERGE RENAME SELECT SWAPDB WATCH UNWATCH".split(), bool_ok),
+    **dict.fromkeys("FLUSHALL FLUSHDB LSET LTRIM MSET PFMERGE RENAME SAVE SELECT SWAPDB WATCH UNWATCH".split(), bool_ok),
     **dict.fromkeys("SDIFF SINTER SMEMBERS SUNION".split(), _set),
     **dict.fromkeys(
         "ZINTER ZPOPMAX ZPOPMIN ZRANGE ZRANGEBYSCORE ZREVRANGE ZREVRANGEBYSCORE ZUNION".split(),
@@ -166,6 +167,8 @@ CALLBACKS: dict[str, Callable[..., Any]] = {
     **dict.fromkeys("BZPOPMAX BZPOPMIN".split(), _bzpop),
     "CONFIG GET": parse_config_get,
     "CONFIG SET": bool_ok,
+    "BGSAVE": lambda r, **_: True,
+    "LASTSAVE": lambda r, **_: datetime.datetime.fromtimestamp(int(r)) if r else None,
     "HGETALL": lambda r, **_: pairs_to_dict(r) if r else {},
     "HSCAN": parse_hscan,
     "INFO": parse_info,

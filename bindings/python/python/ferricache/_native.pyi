@@ -1,6 +1,7 @@
 """Type stubs of the native module (Rust, PyO3). Checked against it by mypy's stubtest."""
 
 import datetime
+import os
 from typing import Any, Iterable, Optional, Union, final
 
 from typing_extensions import disjoint_base
@@ -65,6 +66,7 @@ class NativeCache:
         decode_responses: bool = False,
         private: bool = False,
         remote: Union[str, bool, None] = None,
+        snapshot_path: Union[str, "os.PathLike[str]", None] = None,
         **connection: Any,
     ) -> "NativeCache": ...
     @property

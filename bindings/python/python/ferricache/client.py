@@ -681,6 +681,19 @@ class Cache(NativeCache):
     def flushdb(self, asynchronous: bool = False, **kwargs: Any) -> ResponseT:
         return self.execute_command("FLUSHDB", *(["ASYNC"] if asynchronous else []))
 
+    def save(self, **kwargs: Any) -> ResponseT:
+        """SAVE: writes the snapshot file (``Cache(snapshot_path=...)``), synced when it
+        returns."""
+        return self.execute_command("SAVE")
+
+    def bgsave(self, schedule: bool = True, **kwargs: Any) -> ResponseT:
+        """BGSAVE: takes the snapshot now and writes it on a thread of its own."""
+        return self.execute_command("BGSAVE", *(["SCHEDULE"] if schedule else []))
+
+    def lastsave(self, **kwargs: Any) -> ResponseT:
+        """LASTSAVE: when the last save finished, as a ``datetime``."""
+        return self.execute_command("LASTSAVE")
+
     def swapdb(self, first: int, second: int, **kwargs: Any) -> ResponseT:
         return self.execute_command("SWAPDB", first, second)
 
