@@ -50,6 +50,13 @@ pub(crate) struct Inner {
     pub remote: Option<Arc<crate::remote::Remote>>,
 }
 
+impl Drop for Inner {
+    /// The last handle is gone: save if [`CacheBuilder::save_on_shutdown`] asked to.
+    fn drop(&mut self) {
+        crate::persist::save_on_drop(self);
+    }
+}
+
 impl Default for Cache {
     fn default() -> Self {
         Cache::new()
@@ -144,7 +151,11 @@ impl Cache {
             pubsub_limit: config.pubsub_queue_limit,
             locks: LockWaiters::default(),
             databases: config.databases,
-            snapshots: crate::persist::Snapshots::new(config.snapshot_path),
+            snapshots: crate::persist::Snapshots::new(
+                config.snapshot_path,
+                config.save_rules.clone(),
+                config.save_on_shutdown,
+            ),
             ks: Keyspace::new(
                 config.shards,
                 config.clock,
@@ -164,6 +175,9 @@ impl Cache {
             db: 0,
         }
         .load_snapshot()?;
+        if !config.save_rules.is_empty() {
+            crate::persist::spawn_saver(&inner);
+        }
         #[cfg(feature = "remote")]
         if let Some(remote) = &inner.remote {
             remote.attach(&inner)?;

@@ -106,6 +106,8 @@ pub(crate) struct Config {
     pub notify_keyspace_events: u16,
     pub databases: usize,
     pub snapshot_path: Option<std::path::PathBuf>,
+    pub save_rules: Vec<(u64, u64)>,
+    pub save_on_shutdown: bool,
     #[cfg(feature = "remote")]
     pub remote: Option<std::sync::Arc<crate::remote::Remote>>,
 }
@@ -138,6 +140,8 @@ pub struct CacheBuilder {
     notify_keyspace_events: String,
     databases: usize,
     snapshot_path: Option<std::path::PathBuf>,
+    save_rules: Vec<(u64, u64)>,
+    save_on_shutdown: bool,
     #[cfg(feature = "remote")]
     remote: Option<(String, crate::remote::RemoteOptions)>,
 }
@@ -157,6 +161,8 @@ impl Default for CacheBuilder {
             notify_keyspace_events: String::new(),
             databases: crate::store::db::DEFAULT_DATABASES,
             snapshot_path: None,
+            save_rules: Vec::new(),
+            save_on_shutdown: false,
             #[cfg(feature = "remote")]
             remote: None,
         }
@@ -184,6 +190,20 @@ impl CacheBuilder {
     /// load too (strings, lists, sets, hashes, sorted sets).
     pub fn snapshot_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.snapshot_path = Some(path.into());
+        self
+    }
+
+    /// Redis's `save` rules: after `seconds`, if at least `changes` writes were made since
+    /// the last save, a BGSAVE starts (checked once a second; needs a snapshot path).
+    /// Default: none. `CONFIG SET save` changes them at run time.
+    pub fn save_rules(mut self, rules: &[(u64, u64)]) -> Self {
+        self.save_rules = rules.to_vec();
+        self
+    }
+
+    /// Saves the snapshot when the last handle of the cache is dropped (a clean shutdown).
+    pub fn save_on_shutdown(mut self, on: bool) -> Self {
+        self.save_on_shutdown = on;
         self
     }
 
@@ -358,6 +378,8 @@ impl CacheBuilder {
             pubsub_queue_limit: self.pubsub_queue_limit,
             databases: self.databases,
             snapshot_path: self.snapshot_path,
+            save_rules: self.save_rules,
+            save_on_shutdown: self.save_on_shutdown,
             shards,
             policy: self.policy,
             default_ttl: self.default_ttl,

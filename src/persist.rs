@@ -7,10 +7,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
 
+use crate::cache::Inner;
 use crate::error::{Error, Result};
 use crate::rdb;
 use crate::value::Value;
@@ -20,10 +22,19 @@ use crate::Cache;
 pub(crate) struct Snapshots {
     /// Where SAVE writes and the build loads from (`None`: nowhere yet).
     pub path: Mutex<Option<PathBuf>>,
+    /// Redis's `save <seconds> <changes>` rules: a BGSAVE starts when, for one of them,
+    /// that many seconds passed since the last save and that many writes were made.
+    rules: Mutex<Vec<(u64, u64)>>,
+    /// Writes counted at the snapshot of the last successful save.
+    saved_writes: AtomicU64,
     /// Unix seconds of the last successful save (or of the start).
     last_save: AtomicU64,
     /// A BGSAVE is writing.
     running: AtomicBool,
+    /// The rule-checking thread runs.
+    saver: AtomicBool,
+    /// Save when the last handle goes.
+    pub on_shutdown: bool,
 }
 
 fn unix_secs() -> u64 {
@@ -33,12 +44,67 @@ fn unix_secs() -> u64 {
 }
 
 impl Snapshots {
-    pub fn new(path: Option<PathBuf>) -> Snapshots {
+    pub fn new(path: Option<PathBuf>, rules: Vec<(u64, u64)>, on_shutdown: bool) -> Snapshots {
         Snapshots {
             path: Mutex::new(path),
+            rules: Mutex::new(rules),
+            saved_writes: AtomicU64::new(0),
             last_save: AtomicU64::new(unix_secs()),
             running: AtomicBool::new(false),
+            saver: AtomicBool::new(false),
+            on_shutdown,
         }
+    }
+}
+
+/// Parses Redis's `save` setting: pairs of seconds and changes (`"3600 1 300 100"`), or
+/// `""` for none.
+pub(crate) fn parse_rules(text: &str) -> Option<Vec<(u64, u64)>> {
+    let nums: Vec<u64> = text
+        .split_whitespace()
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
+    (nums.len() % 2 == 0).then(|| nums.chunks(2).map(|p| (p[0], p[1])).collect())
+}
+
+/// The rules as CONFIG GET prints them.
+pub(crate) fn format_rules(rules: &[(u64, u64)]) -> String {
+    rules
+        .iter()
+        .map(|(s, c)| format!("{s} {c}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Starts the thread that checks the save rules once a second (once per cache); it ends
+/// with the cache.
+pub(crate) fn spawn_saver(inner: &Arc<Inner>) {
+    if inner.snapshots.saver.swap(true, SeqCst) {
+        return;
+    }
+    let weak: Weak<Inner> = Arc::downgrade(inner);
+    let spawned = std::thread::Builder::new()
+        .name("ferricache-saver".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let Some(inner) = weak.upgrade() else { return };
+            let cache = Cache { inner, db: 0 };
+            if cache.rules_due() {
+                let _ = cache.bgsave();
+            }
+        });
+    if spawned.is_err() {
+        inner.snapshots.saver.store(false, SeqCst);
+    }
+}
+
+/// Saves when the last handle goes, if asked to ([`crate::CacheBuilder::save_on_shutdown`]).
+pub(crate) fn save_on_drop(inner: &Inner) {
+    let path = inner.snapshots.path.lock().clone();
+    if let (true, Some(path)) = (inner.snapshots.on_shutdown, path) {
+        let records = inner.ks.snapshot();
+        let bytes = rdb::file::write(&records, inner.ks.now(), inner.ks.used_memory());
+        let _ = write_atomically(&path, &bytes);
     }
 }
 
@@ -76,6 +142,47 @@ impl Cache {
     /// Changes the file later saves write.
     pub fn set_snapshot_path(&self, path: impl Into<PathBuf>) {
         *self.inner.snapshots.path.lock() = Some(path.into());
+        if !self.inner.snapshots.rules.lock().is_empty() {
+            spawn_saver(&self.inner);
+        }
+    }
+
+    /// True when a save rule is met and no save runs.
+    fn rules_due(&self) -> bool {
+        let s = &self.inner.snapshots;
+        if s.running.load(SeqCst) || s.path.lock().is_none() {
+            return false;
+        }
+        let changes = self.changes_since_last_save();
+        let elapsed = unix_secs().saturating_sub(s.last_save.load(Relaxed));
+        s.rules
+            .lock()
+            .iter()
+            .any(|&(secs, min)| elapsed >= secs && changes >= min.max(1))
+    }
+
+    /// Redis's `save` rules in force (CONFIG GET save).
+    pub fn save_rules(&self) -> Vec<(u64, u64)> {
+        self.inner.snapshots.rules.lock().clone()
+    }
+
+    /// Replaces the `save` rules (CONFIG SET save): after `seconds` with at least `changes`
+    /// writes since the last save, a BGSAVE starts. `&[]` turns automatic saves off.
+    pub fn set_save_rules(&self, rules: &[(u64, u64)]) {
+        *self.inner.snapshots.rules.lock() = rules.to_vec();
+        if !rules.is_empty() {
+            spawn_saver(&self.inner);
+        }
+    }
+
+    /// Writes not yet in a snapshot (INFO's `rdb_changes_since_last_save`).
+    pub fn changes_since_last_save(&self) -> u64 {
+        let s = &self.inner.snapshots;
+        self.inner
+            .ks
+            .counters
+            .writes()
+            .saturating_sub(s.saved_writes.load(Relaxed))
     }
 
     fn save_path(&self) -> Result<PathBuf> {
@@ -102,15 +209,23 @@ impl Cache {
     /// ```
     pub fn save(&self) -> Result<()> {
         let path = self.save_path()?;
+        let writes = self.inner.ks.counters.writes();
         let records = self.inner.ks.snapshot();
-        self.write_snapshot(&path, &records)
+        self.write_snapshot(&path, &records, writes)
     }
 
-    fn write_snapshot(&self, path: &Path, records: &[rdb::file::Record]) -> Result<()> {
+    fn write_snapshot(
+        &self,
+        path: &Path,
+        records: &[rdb::file::Record],
+        writes: u64,
+    ) -> Result<()> {
         let bytes = rdb::file::write(records, self.inner.ks.now(), self.inner.ks.used_memory());
         write_atomically(path, &bytes)
             .map_err(|e| Error::Command(format!("snapshot to {} failed: {e}", path.display())))?;
-        self.inner.snapshots.last_save.store(unix_secs(), Relaxed);
+        let s = &self.inner.snapshots;
+        s.saved_writes.fetch_max(writes, Relaxed);
+        s.last_save.store(unix_secs(), Relaxed);
         Ok(())
     }
 
@@ -122,12 +237,13 @@ impl Cache {
         if s.running.swap(true, SeqCst) {
             return Err(Error::Invalid("Background save already in progress"));
         }
+        let writes = self.inner.ks.counters.writes();
         let records = self.inner.ks.snapshot();
         let cache = self.clone();
         let spawned = std::thread::Builder::new()
             .name("ferricache-bgsave".into())
             .spawn(move || {
-                let _ = cache.write_snapshot(&path, &records);
+                let _ = cache.write_snapshot(&path, &records, writes);
                 cache.inner.snapshots.running.store(false, SeqCst);
             });
         if let Err(e) = spawned {

@@ -65,7 +65,7 @@ const STRIPES: usize = 64;
 #[derive(Default)]
 #[repr(align(128))]
 struct Stripe {
-    slots: [AtomicU64; 5],
+    slots: [AtomicU64; 6],
 }
 
 /// A command without a lookup.
@@ -76,6 +76,8 @@ const MISS: usize = 2;
 /// A command whose one lookup hit or missed.
 const COMMAND_HIT: usize = 3;
 const COMMAND_MISS: usize = 4;
+/// A command that may change data (what save rules count, as Redis's `dirty`).
+const WRITE: usize = 5;
 
 /// Hits, misses and commands, striped by thread.
 pub(crate) struct Counters {
@@ -108,6 +110,20 @@ impl Counters {
         self.stripe().slots[COMMAND].fetch_add(1, Relaxed);
     }
 
+    /// One writing command was run.
+    #[inline]
+    pub fn write(&self) {
+        self.stripe().slots[WRITE].fetch_add(1, Relaxed);
+    }
+
+    /// Writing commands over all threads.
+    pub fn writes(&self) -> u64 {
+        self.stripes
+            .iter()
+            .map(|s| s.slots[WRITE].load(Relaxed))
+            .sum()
+    }
+
     /// A command (if `command`) and a lookup's outcome (if any), as one atomic add to the
     /// thread's stripe.
     #[inline]
@@ -130,7 +146,7 @@ impl Counters {
             (
                 t.0 + n(HIT) + n(COMMAND_HIT),
                 t.1 + n(MISS) + n(COMMAND_MISS),
-                t.2 + n(COMMAND) + n(COMMAND_HIT) + n(COMMAND_MISS),
+                t.2 + n(COMMAND) + n(COMMAND_HIT) + n(COMMAND_MISS) + n(WRITE),
             )
         })
     }

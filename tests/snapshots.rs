@@ -201,3 +201,84 @@ fn bgsave_writes_in_the_background_and_lastsave_moves() {
     assert_eq!(c.execute(&["SAVE"]), ferricache::Reply::OK);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Redis's `save <seconds> <changes>` rules start a BGSAVE by themselves; CONFIG sets the
+/// rules and the file as Redis names them; a clean shutdown saves when asked to.
+#[test]
+fn save_rules_config_and_shutdown_save() {
+    let dir = temp_dir("snap-rules");
+    let c = Cache::new();
+    let config = |args: &[&str]| {
+        let mut argv = vec!["CONFIG"];
+        argv.extend_from_slice(args);
+        c.execute(&argv)
+    };
+    assert_eq!(
+        config(&["SET", "dir", dir.to_str().unwrap()]),
+        ferricache::Reply::OK
+    );
+    assert_eq!(
+        config(&["SET", "dbfilename", "rules.rdb"]),
+        ferricache::Reply::OK
+    );
+    assert_eq!(c.snapshot_path().unwrap(), dir.join("rules.rdb"));
+    assert!(
+        matches!(config(&["SET", "dir", "/no/such/dir"]), ferricache::Reply::Error(e) if e.contains("No such file"))
+    );
+    assert!(
+        matches!(config(&["SET", "dbfilename", "a/b"]), ferricache::Reply::Error(e) if e.contains("just a filename"))
+    );
+    assert!(
+        matches!(config(&["SET", "save", "1 x"]), ferricache::Reply::Error(e) if e.contains("Invalid save"))
+    );
+    assert_eq!(config(&["SET", "save", "1 2"]), ferricache::Reply::OK);
+    assert_eq!(
+        config(&["GET", "save"]),
+        ferricache::Reply::Array(vec![
+            ferricache::Reply::Bulk("save".into()),
+            ferricache::Reply::Bulk("1 2".into())
+        ])
+    );
+    c.set("one", "1").unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        !dir.join("rules.rdb").exists(),
+        "one change is under the rule's two"
+    );
+    c.set("two", "2").unwrap();
+    let saved = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        dir.join("rules.rdb").exists()
+    });
+    assert!(saved, "the rule started a BGSAVE");
+    std::thread::sleep(Duration::from_millis(200));
+    let r = Cache::builder()
+        .snapshot_path(dir.join("rules.rdb"))
+        .build()
+        .unwrap();
+    assert_eq!(r.dbsize(), 2);
+
+    // Save on a clean shutdown: when the last handle goes.
+    let path = dir.join("shutdown.rdb");
+    let s = Cache::builder()
+        .snapshot_path(&path)
+        .save_on_shutdown(true)
+        .build()
+        .unwrap();
+    s.set("k", "v").unwrap();
+    let other = s.clone();
+    drop(s);
+    assert!(!path.exists(), "a handle remains");
+    drop(other);
+    assert_eq!(
+        Cache::builder()
+            .snapshot_path(&path)
+            .build()
+            .unwrap()
+            .get("k")
+            .unwrap()
+            .unwrap(),
+        "v"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

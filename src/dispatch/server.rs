@@ -131,12 +131,15 @@ fn unknown_subcommand(sub: &[u8], cmd: &str) -> Error {
 }
 
 /// The settings CONFIG GET and SET know, in the order CONFIG GET * lists them.
-const SETTINGS: [&str; 5] = [
+const SETTINGS: [&str; 8] = [
     "databases",
+    "dbfilename",
+    "dir",
     "hz",
     "maxmemory",
     "maxmemory-policy",
     "notify-keyspace-events",
+    "save",
 ];
 
 fn setting(c: &Cache, name: &str) -> String {
@@ -145,6 +148,16 @@ fn setting(c: &Cache, name: &str) -> String {
         "maxmemory-policy" => c.eviction_policy().name().to_string(),
         "hz" => c.hz().to_string(),
         "databases" => c.databases().to_string(),
+        "save" => crate::persist::format_rules(&c.save_rules()),
+        // The snapshot file's directory and name ("" until a snapshot path is set).
+        "dir" => c
+            .snapshot_path()
+            .and_then(|p| p.parent().map(|d| d.display().to_string()))
+            .unwrap_or_default(),
+        "dbfilename" => c
+            .snapshot_path()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default(),
         _ => c.notify_keyspace_events(),
     }
 }
@@ -181,6 +194,9 @@ enum Change {
     MaxMemory(usize),
     Policy(EvictionPolicy),
     Notify(String),
+    Save(Vec<(u64, u64)>),
+    Dir(std::path::PathBuf),
+    DbFilename(String),
 }
 
 fn parse_change(name: &str, value: &[u8]) -> Result<Change> {
@@ -188,6 +204,16 @@ fn parse_change(name: &str, value: &[u8]) -> Result<Change> {
         std::str::from_utf8(value).map_err(|_| config_failed(name, "argument must be text"))?;
     match name {
         "databases" => Err(config_failed(name, "can't set immutable config")),
+        "save" => crate::persist::parse_rules(text)
+            .map(Change::Save)
+            .ok_or_else(|| config_failed(name, "Invalid save parameters")),
+        "dir" if std::path::Path::new(text).is_dir() => Ok(Change::Dir(text.into())),
+        "dir" => Err(config_failed(name, "No such file or directory")),
+        "dbfilename" if text.contains('/') || text.is_empty() => Err(config_failed(
+            name,
+            "dbfilename can't be a path, just a filename",
+        )),
+        "dbfilename" => Ok(Change::DbFilename(text.into())),
         // Redis takes any int and clamps it to 1..500.
         "hz" => match text.parse::<i64>() {
             Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => Ok(Change::Hz(n as u32)),
@@ -279,6 +305,18 @@ pub(super) fn config(c: &Cache, a: Args) -> Result<Reply> {
                 Change::MaxMemory(n) => c.set_max_memory(n),
                 Change::Policy(p) => c.set_eviction_policy(p),
                 Change::Notify(flags) => c.set_notify_keyspace_events(&flags)?,
+                Change::Save(rules) => c.set_save_rules(&rules),
+                Change::Dir(dir) => {
+                    let name: Option<std::ffi::OsString> = c
+                        .snapshot_path()
+                        .and_then(|p| p.file_name().map(Into::into));
+                    c.set_snapshot_path(dir.join(name.unwrap_or_else(|| "dump.rdb".into())));
+                }
+                Change::DbFilename(name) => {
+                    let dir = c.snapshot_path().and_then(|p| p.parent().map(Into::into));
+                    let dir: std::path::PathBuf = dir.unwrap_or_else(|| ".".into());
+                    c.set_snapshot_path(dir.join(name));
+                }
             }
         }
         Ok(Reply::OK)
@@ -362,6 +400,21 @@ pub(super) fn info(c: &Cache, a: Args) -> Result<Reply> {
                 "pubsub_disconnected_clients",
                 s.pubsub_disconnected.to_string(),
             ),
+        ],
+    );
+    section(
+        "persistence",
+        vec![
+            ("loading", "0".into()),
+            (
+                "rdb_changes_since_last_save",
+                c.changes_since_last_save().to_string(),
+            ),
+            (
+                "rdb_bgsave_in_progress",
+                u8::from(c.bgsave_in_progress()).to_string(),
+            ),
+            ("rdb_last_save_time", c.last_save().to_string()),
         ],
     );
     let dbs = c.keyspace();

@@ -474,7 +474,7 @@ impl Keyspace {
         let hash = self.hash(key);
         let si = self.shard_of(hash);
         self.admit(grow)?;
-        self.counters.command();
+        self.counters.write();
         let mut data = self.lock(si);
         let before = (data.bytes(), data.len());
         let mut events = Vec::new();
@@ -521,7 +521,7 @@ impl Keyspace {
         let mut ids: Vec<usize> = hashes.iter().map(|&h| self.shard_of(h)).collect();
         ids.sort_unstable();
         ids.dedup();
-        self.counters.command();
+        self.counters.write();
         let guards: Vec<WriteGuard> = ids.iter().map(|&i| self.lock(i)).collect();
         let now = self.now();
         let befores: Vec<(usize, usize)> = guards.iter().map(|g| (g.bytes(), g.len())).collect();
