@@ -172,7 +172,11 @@ impl<'a> Reader<'a> {
             Len::Encoded(3) => {
                 let clen = usize::try_from(self.len()?).map_err(|_| bad("lzf length"))?;
                 let len = usize::try_from(self.len()?).map_err(|_| bad("lzf length"))?;
-                if len > crate::commands::strings::MAX_STRING_LEN {
+                // LZF expands at most about 90 times (a 3-byte back reference copies up to
+                // 264 bytes): a larger claim is corrupt, and is refused before allocating.
+                if len > crate::commands::strings::MAX_STRING_LEN
+                    || len > clen.saturating_mul(100) + 64
+                {
                     return Err(bad("lzf length"));
                 }
                 let packed = self.take(clen)?;
