@@ -11,8 +11,10 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# redis-server, with redis-cli and redis-check-rdb (Debian's redis-tools, which it depends on).
 redis_ensure_installed() {
-    command -v redis-server > /dev/null && command -v redis-cli > /dev/null || apt_install redis-server
+    command -v redis-server > /dev/null && command -v redis-cli > /dev/null \
+        && command -v redis-check-rdb > /dev/null || apt_install redis-server redis-tools
 }
 
 redis_start() {
