@@ -33,8 +33,10 @@ pub(crate) struct Snapshots {
     running: AtomicBool,
     /// The rule-checking thread runs.
     saver: AtomicBool,
-    /// Save when the last handle goes.
-    pub on_shutdown: bool,
+    /// Save when the last handle goes: the builder's `save_on_shutdown`, in force once
+    /// the cache is built (a cache whose load failed must not overwrite the file).
+    on_shutdown: AtomicBool,
+    save_on_shutdown: bool,
 }
 
 fn unix_secs() -> u64 {
@@ -52,7 +54,8 @@ impl Snapshots {
             last_save: AtomicU64::new(unix_secs()),
             running: AtomicBool::new(false),
             saver: AtomicBool::new(false),
-            on_shutdown,
+            on_shutdown: AtomicBool::new(false),
+            save_on_shutdown: on_shutdown,
         }
     }
 }
@@ -101,7 +104,7 @@ pub(crate) fn spawn_saver(inner: &Arc<Inner>) {
 /// Saves when the last handle goes, if asked to ([`crate::CacheBuilder::save_on_shutdown`]).
 pub(crate) fn save_on_drop(inner: &Inner) {
     let path = inner.snapshots.path.lock().clone();
-    if let (true, Some(path)) = (inner.snapshots.on_shutdown, path) {
+    if let (true, Some(path)) = (inner.snapshots.on_shutdown.load(Relaxed), path) {
         let records = inner.ks.snapshot();
         let bytes = rdb::file::write(&records, inner.ks.now(), inner.ks.used_memory());
         let _ = write_atomically(&path, &bytes);
@@ -265,9 +268,20 @@ impl Cache {
         self.inner.snapshots.last_save.load(Relaxed)
     }
 
-    /// Loads the snapshot file, if it exists, into this (new) cache: all or nothing. Keys
-    /// whose deadline passed while the file sat on disk are not loaded, as in Redis.
+    /// Loads the snapshot file, if it exists, into this (new) cache: all or nothing, since
+    /// a cache whose load fails is never handed out (nor saved on its drop). Keys whose
+    /// deadline passed while the file sat on disk are not loaded, as in Redis.
     pub(crate) fn load_snapshot(&self) -> Result<()> {
+        self.load_file()?;
+        // As after Redis's load: nothing is waiting to be saved.
+        let s = &self.inner.snapshots;
+        s.saved_writes
+            .store(self.inner.ks.counters.writes(), Relaxed);
+        s.on_shutdown.store(s.save_on_shutdown, Relaxed);
+        Ok(())
+    }
+
+    fn load_file(&self) -> Result<()> {
         let Some(path) = self.snapshot_path() else {
             return Ok(());
         };
@@ -281,25 +295,34 @@ impl Cache {
                 )))
             }
         };
-        let records =
-            rdb::file::read(&bytes, self.inner.ks.now(), self.databases()).map_err(|e| {
-                Error::InvalidConfig(format!(
-                    "{}: {}",
-                    path.display(),
-                    e.to_string().trim_start_matches("ERR ")
-                ))
-            })?;
-        for r in records {
-            let db = self.in_db(r.db);
-            let value: Value = r.value;
-            db.ks().write(&r.key, 0, |tx| {
-                if let Some(i) = tx.find(&r.key) {
-                    tx.remove(i);
-                }
-                tx.insert(&r.key, value, r.expire_at);
-                Ok(())
-            })?;
-        }
-        Ok(())
+        let mut sink = Loader { cache: self };
+        rdb::file::read(&bytes, self.inner.ks.now(), self.databases(), &mut sink).map_err(|e| {
+            Error::InvalidConfig(format!(
+                "{}: {}",
+                path.display(),
+                e.to_string().trim_start_matches("ERR ")
+            ))
+        })
+    }
+}
+
+/// Puts the keys a load reads into the cache.
+struct Loader<'a> {
+    cache: &'a Cache,
+}
+
+impl rdb::file::Sink for Loader<'_> {
+    fn expect(&mut self, keys: u64) {
+        self.cache.inner.ks.reserve(keys as usize);
+    }
+
+    fn key(&mut self, db: u8, key: &[u8], value: Value, expire_at: u64) {
+        let _ = self.cache.in_db(db).ks().write(key, 0, |tx| {
+            if let Some(i) = tx.find(key) {
+                tx.remove(i);
+            }
+            tx.insert(key, value, expire_at);
+            Ok(())
+        });
     }
 }

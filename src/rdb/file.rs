@@ -75,9 +75,21 @@ pub(crate) fn write(records: &[Record], now_ms: u64, used_memory: usize) -> Vec<
     out
 }
 
-/// Every key of an RDB file whose deadline is after `now_ms` (expired ones are dropped, as
-/// Redis drops them on load), or the first fault: its byte offset and, once known, its key.
-pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize) -> Result<Vec<Record>> {
+/// Where [`read`] puts the keys it reads.
+pub(crate) trait Sink {
+    /// A database section is about to bring about `keys` keys (its RESIZEDB record), so
+    /// room can be made at once rather than grown step by step.
+    fn expect(&mut self, _keys: u64) {}
+    /// One key, in database `db`, with its absolute deadline in ms (0: none).
+    fn key(&mut self, db: u8, key: &[u8], value: Value, expire_at: u64);
+}
+
+/// Hands every key of an RDB file whose deadline is after `now_ms` to `sink` (expired
+/// ones are dropped, as Redis drops them on load), or stops at the first fault: its byte
+/// offset and, once known, its key. The checksum is checked before any key is handed
+/// over, but a fault later in a file whose checksum is right comes after some keys were:
+/// a caller that must load all or nothing loads into a cache nobody sees yet.
+pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize, sink: &mut impl Sink) -> Result<()> {
     let fail = |at: usize, key: Option<&[u8]>, why: &str| {
         let key = key.map_or(String::new(), |k| {
             format!(" (key '{}')", String::from_utf8_lossy(k))
@@ -113,7 +125,6 @@ pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize) -> Result<Vec<Reco
         buf
     };
     let mut r = Reader::new(&body[9..]);
-    let mut out = Vec::new();
     let (mut db, mut expire_at) = (0u8, 0u64);
     loop {
         let at = 9 + r.position();
@@ -132,7 +143,10 @@ pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize) -> Result<Vec<Reco
                     .map_err(|e| wrap(e, None))?;
             }
             OP_RESIZEDB => {
-                r.len().and_then(|_| r.len()).map_err(|e| wrap(e, None))?;
+                let keys = r.len().map_err(|e| wrap(e, None))?;
+                r.len().map_err(|e| wrap(e, None))?;
+                // A hint only: bounded by what the rest of the file could hold.
+                sink.expect(keys.min(r.remaining() as u64 / 3));
             }
             OP_SELECTDB => {
                 let n = r.len().map_err(|e| wrap(e, None))?;
@@ -164,7 +178,7 @@ pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize) -> Result<Vec<Reco
                 ))
             }
             t => {
-                let key = r.string().map_err(|e| wrap(e, None))?;
+                let key = r.string_ref().map_err(|e| wrap(e, None))?;
                 let value = value::decode(t, &mut r).map_err(|e| {
                     let why = match e {
                         Error::Invalid(text) => text.trim_start_matches("Bad data format: "),
@@ -173,16 +187,11 @@ pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize) -> Result<Vec<Reco
                     fail(at, Some(&key), why)
                 })?;
                 if expire_at == 0 || expire_at > now_ms {
-                    out.push(Record {
-                        db,
-                        key,
-                        value,
-                        expire_at,
-                    });
+                    sink.key(db, &key, value, expire_at);
                 }
                 expire_at = 0;
             }
         }
     }
-    Ok(out)
+    Ok(())
 }

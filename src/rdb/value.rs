@@ -208,16 +208,11 @@ fn zset(pairs: Vec<(Bytes, f64)>) -> Result<Value> {
     if pairs.is_empty() {
         return Err(bad("empty sorted set"));
     }
-    let mut bytes = 0;
-    let mut z = ZSet::new();
-    for (m, score) in pairs {
-        if score.is_nan() {
-            return Err(bad("NaN score"));
-        }
-        if z.set(m, score, &mut bytes).is_some() {
-            return Err(bad("repeated sorted set member"));
-        }
+    if pairs.iter().any(|(_, s)| s.is_nan()) {
+        return Err(bad("NaN score"));
     }
+    let mut bytes = 0;
+    let z = ZSet::from_pairs(pairs, &mut bytes).ok_or(bad("repeated sorted set member"))?;
     Ok(coll(Kind::ZSet(z), bytes))
 }
 

@@ -461,6 +461,14 @@ impl Keyspace {
             || (me != 0 && self.len() + extra_keys > me)
     }
 
+    /// Makes room for about `keys` more keys across the shards.
+    pub fn reserve(&self, keys: usize) {
+        let per_shard = keys.div_ceil(self.shards.len());
+        for si in 0..self.shards.len() {
+            self.lock(si).reserve(per_shard);
+        }
+    }
+
     /// Runs a write on `key`'s shard. `grow` estimates the bytes the write may add: with
     /// `noeviction` a write that would cross `max_memory` fails with OOM before it runs, and
     /// a value larger than `max_memory` itself is refused under every policy.

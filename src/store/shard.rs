@@ -239,6 +239,14 @@ impl ShardData {
         }
     }
 
+    /// Makes room for `more` entries at once (a snapshot load knows how many come).
+    pub fn reserve(&mut self, more: usize) {
+        let (slab, hasher) = (&self.slab, &self.hasher);
+        self.index
+            .reserve(more, |&j| hasher.hash_one(entry_at(slab, j).key.as_bytes()));
+        self.slab.reserve(more);
+    }
+
     /// Records a removal for keyspace notifications, when asked to.
     fn log(&mut self, class: u16, name: &'static str, entry: &Entry) {
         if self.log_removals {

@@ -196,6 +196,33 @@ impl ZSet {
         prev
     }
 
+    /// A sorted set of `pairs` (no NaN scores), built in bulk when it takes the table
+    /// form, as a snapshot load or RESTORE does. `None` if a member repeats. Adds the
+    /// collection's charge to `bytes`.
+    pub fn from_pairs(mut pairs: Vec<(Bytes, f64)>, bytes: &mut usize) -> Option<ZSet> {
+        let packs = pairs.len() <= PACKED_MAX_ENTRIES
+            && pairs.iter().all(|(m, _)| m.len() <= PACKED_MAX_LEN);
+        if packs {
+            let mut z = ZSet::new();
+            for (m, score) in pairs {
+                if z.set(m, score, bytes).is_some() {
+                    return None;
+                }
+            }
+            return Some(z);
+        }
+        for (_, score) in &mut pairs {
+            // -0 is kept as 0, as in `set`.
+            if *score == 0.0 {
+                *score = 0.0;
+            }
+        }
+        Some(ZSet {
+            repr: Repr::Table(Box::new(Table::from_pairs(pairs, bytes)?)),
+            version: 1,
+        })
+    }
+
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8], bytes: &mut usize) -> Option<f64> {
         let removed = match &mut self.repr {

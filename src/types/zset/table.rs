@@ -96,6 +96,42 @@ impl Table {
         None
     }
 
+    /// The table form of distinct `pairs` (scores neither NaN nor -0), built in bulk: the
+    /// order index from one sort rather than a split every few dozen inserts. `None` if a
+    /// member repeats. Adds the members' charge to `bytes`.
+    pub fn from_pairs(pairs: Vec<(Bytes, f64)>, bytes: &mut usize) -> Option<Table> {
+        let mut t = Table::default();
+        let hasher = t.hasher.clone();
+        t.scores
+            .reserve(pairs.len(), |s| hasher.hash_one(s.member.as_bytes()));
+        t.members.reserve_exact(pairs.len());
+        let mut charge = 0;
+        for (member, score) in &pairs {
+            let hash = hasher.hash_one(&member[..]);
+            let entry = t.scores.entry(
+                hash,
+                |s| s.member.as_bytes() == &member[..],
+                |s| hasher.hash_one(s.member.as_bytes()),
+            );
+            let hashbrown::hash_table::Entry::Vacant(place) = entry else {
+                return None;
+            };
+            charge += member_bytes(member);
+            place.insert(Slot {
+                member: Key::new(member),
+                score: *score,
+                index: t.members.len() as u32,
+            });
+            t.members.push(Some(member.clone()));
+        }
+        let mut sorted: Vec<(f64, Bytes)> = pairs.into_iter().map(|(m, s)| (s, m)).collect();
+        // Scores are not NaN, so the order is total.
+        sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        t.order = Ranked::from_sorted(sorted.into_iter());
+        *bytes += charge;
+        Some(t)
+    }
+
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8], bytes: &mut usize) -> Option<f64> {
         let hash = self.hasher.hash_one(member);
