@@ -155,6 +155,7 @@ impl Cache {
                 config.snapshot_path,
                 config.save_rules.clone(),
                 config.save_on_shutdown,
+                config.snapshot_lenient,
             ),
             ks: Keyspace::new(
                 config.shards,

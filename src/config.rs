@@ -108,6 +108,7 @@ pub(crate) struct Config {
     pub snapshot_path: Option<std::path::PathBuf>,
     pub save_rules: Vec<(u64, u64)>,
     pub save_on_shutdown: bool,
+    pub snapshot_lenient: bool,
     #[cfg(feature = "remote")]
     pub remote: Option<std::sync::Arc<crate::remote::Remote>>,
 }
@@ -142,6 +143,7 @@ pub struct CacheBuilder {
     snapshot_path: Option<std::path::PathBuf>,
     save_rules: Vec<(u64, u64)>,
     save_on_shutdown: bool,
+    snapshot_lenient: bool,
     #[cfg(feature = "remote")]
     remote: Option<(String, crate::remote::RemoteOptions)>,
 }
@@ -163,6 +165,7 @@ impl Default for CacheBuilder {
             snapshot_path: None,
             save_rules: Vec::new(),
             save_on_shutdown: false,
+            snapshot_lenient: false,
             #[cfg(feature = "remote")]
             remote: None,
         }
@@ -198,6 +201,23 @@ impl CacheBuilder {
     /// Default: none. `CONFIG SET save` changes them at run time.
     pub fn save_rules(mut self, rules: &[(u64, u64)]) -> Self {
         self.save_rules = rules.to_vec();
+        self
+    }
+
+    /// Loads a snapshot that holds what the engine does not (streams, module values and
+    /// module data, functions) by skipping those and counting them
+    /// ([`Cache::load_skipped`], INFO persistence), instead of failing the build. For
+    /// warming a cache from a Redis backup that also holds streams. Default: off.
+    ///
+    /// ```
+    /// use ferricache::Cache;
+    ///
+    /// let path = std::env::temp_dir().join(format!("lenient-{}.rdb", std::process::id()));
+    /// let cache = Cache::builder().snapshot_path(&path).snapshot_lenient(true).build().unwrap();
+    /// assert_eq!(cache.load_skipped().total(), 0); // no file yet: a cold start
+    /// ```
+    pub fn snapshot_lenient(mut self, on: bool) -> Self {
+        self.snapshot_lenient = on;
         self
     }
 
@@ -380,6 +400,7 @@ impl CacheBuilder {
             snapshot_path: self.snapshot_path,
             save_rules: self.save_rules,
             save_on_shutdown: self.save_on_shutdown,
+            snapshot_lenient: self.snapshot_lenient,
             shards,
             policy: self.policy,
             default_ttl: self.default_ttl,

@@ -85,6 +85,7 @@ pub use error::{Error, Result};
 pub use glob::{glob_match, glob_match_nocase};
 pub use patterns::lock::LockGuard;
 pub use patterns::rate_limit::RateLimit;
+pub use persist::LoadSkipped;
 pub use pubsub::{Message, Subscription};
 #[cfg(feature = "remote")]
 pub use remote::{NearCacheStats, RemoteOptions, Tracking, WhenStale};

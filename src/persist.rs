@@ -15,6 +15,7 @@ use parking_lot::Mutex;
 use crate::cache::Inner;
 use crate::error::{Error, Result};
 use crate::rdb;
+pub use crate::rdb::file::LoadSkipped;
 use crate::value::Value;
 use crate::Cache;
 
@@ -37,6 +38,10 @@ pub(crate) struct Snapshots {
     /// the cache is built (a cache whose load failed must not overwrite the file).
     on_shutdown: AtomicBool,
     save_on_shutdown: bool,
+    /// Skip what the engine does not hold when loading (`snapshot_lenient`).
+    lenient: bool,
+    /// What the load at build skipped.
+    skipped: Mutex<rdb::file::LoadSkipped>,
 }
 
 fn unix_secs() -> u64 {
@@ -46,7 +51,12 @@ fn unix_secs() -> u64 {
 }
 
 impl Snapshots {
-    pub fn new(path: Option<PathBuf>, rules: Vec<(u64, u64)>, on_shutdown: bool) -> Snapshots {
+    pub fn new(
+        path: Option<PathBuf>,
+        rules: Vec<(u64, u64)>,
+        on_shutdown: bool,
+        lenient: bool,
+    ) -> Snapshots {
         Snapshots {
             path: Mutex::new(path),
             rules: Mutex::new(rules),
@@ -56,6 +66,8 @@ impl Snapshots {
             saver: AtomicBool::new(false),
             on_shutdown: AtomicBool::new(false),
             save_on_shutdown: on_shutdown,
+            lenient,
+            skipped: Mutex::default(),
         }
     }
 }
@@ -106,7 +118,7 @@ pub(crate) fn save_on_drop(inner: &Inner) {
     let path = inner.snapshots.path.lock().clone();
     if let (true, Some(path)) = (inner.snapshots.on_shutdown.load(Relaxed), path) {
         let records = inner.ks.snapshot();
-        let bytes = rdb::file::write(&records, inner.ks.now(), inner.ks.used_memory());
+        let bytes = rdb::file::write(records, inner.ks.now(), inner.ks.used_memory());
         let _ = write_atomically(&path, &bytes);
     }
 }
@@ -196,7 +208,8 @@ impl Cache {
 
     /// SAVE: writes every database to the snapshot file in Redis's RDB format, synced to
     /// disk when it returns. The snapshot is the state at one instant; readers are not
-    /// blocked, writers only while the keys are copied.
+    /// blocked, and a writer waits at most for one shard's keys to be copied (see
+    /// [`Cache::bgsave`]).
     ///
     /// ```
     /// use ferricache::Cache;
@@ -214,13 +227,13 @@ impl Cache {
         let path = self.save_path()?;
         let writes = self.inner.ks.counters.writes();
         let records = self.inner.ks.snapshot();
-        self.write_snapshot(&path, &records, writes)
+        self.write_snapshot(&path, records, writes)
     }
 
     fn write_snapshot(
         &self,
         path: &Path,
-        records: &[rdb::file::Record],
+        records: Vec<rdb::file::Record>,
         writes: u64,
     ) -> Result<()> {
         let bytes = rdb::file::write(records, self.inner.ks.now(), self.inner.ks.used_memory());
@@ -232,8 +245,11 @@ impl Cache {
         Ok(())
     }
 
-    /// BGSAVE: takes the snapshot now (as SAVE) and writes it on a thread of its own;
-    /// returns at once. [`Cache::last_save`] moves when the file is on disk.
+    /// BGSAVE: the snapshot is of this instant (as SAVE's), and is copied and written on
+    /// a thread of its own; returns at once. [`Cache::last_save`] moves when the file is
+    /// on disk. Meanwhile a writer waits at most for the copy of one shard (its first
+    /// write to a shard not yet copied makes the copy), or for the copy of a collection
+    /// the snapshot still holds when it writes to it.
     pub fn bgsave(&self) -> Result<()> {
         let path = self.save_path()?;
         let s = &self.inner.snapshots;
@@ -241,15 +257,19 @@ impl Cache {
             return Err(Error::Invalid("Background save already in progress"));
         }
         let writes = self.inner.ks.counters.writes();
-        let records = self.inner.ks.snapshot();
+        let job = self.inner.ks.begin_snapshot();
+        let unpaid = job.clone();
         let cache = self.clone();
         let spawned = std::thread::Builder::new()
             .name("ferricache-bgsave".into())
             .spawn(move || {
-                let _ = cache.write_snapshot(&path, &records, writes);
+                let records = cache.inner.ks.finish_snapshot(&job);
+                let _ = cache.write_snapshot(&path, records, writes);
                 cache.inner.snapshots.running.store(false, SeqCst);
             });
         if let Err(e) = spawned {
+            // Settle what the shards owe the snapshot, so no writer copies for nothing.
+            drop(self.inner.ks.finish_snapshot(&unpaid));
             s.running.store(false, SeqCst);
             return Err(Error::Command(format!(
                 "cannot start the BGSAVE thread: {e}"
@@ -296,13 +316,29 @@ impl Cache {
             }
         };
         let mut sink = Loader { cache: self };
-        rdb::file::read(&bytes, self.inner.ks.now(), self.databases(), &mut sink).map_err(|e| {
+        let lenient = self.inner.snapshots.lenient;
+        let skipped = rdb::file::read(
+            &bytes,
+            self.inner.ks.now(),
+            self.databases(),
+            lenient,
+            &mut sink,
+        )
+        .map_err(|e| {
             Error::InvalidConfig(format!(
                 "{}: {}",
                 path.display(),
                 e.to_string().trim_start_matches("ERR ")
             ))
-        })
+        })?;
+        *self.inner.snapshots.skipped.lock() = skipped;
+        Ok(())
+    }
+
+    /// What the load at build skipped, with [`crate::CacheBuilder::snapshot_lenient`]
+    /// (all zero otherwise, or with no file). Also in INFO persistence.
+    pub fn load_skipped(&self) -> LoadSkipped {
+        *self.inner.snapshots.skipped.lock()
     }
 }
 

@@ -1,11 +1,16 @@
 //! The value model: one enum over Redis's types, and the type names TYPE and SCAN TYPE use.
 //!
-//! Strings are stored directly (a `Bytes`, 32 bytes); every collection sits behind one box,
-//! which keeps [`Value`] at 32 bytes and so the slab slot at 80. A collection carries the
-//! count of bytes it is charged, kept up to date by every change, so memory accounting
-//! stays O(1) per write.
+//! Strings are stored directly (a `Bytes`, 32 bytes); every collection sits behind one
+//! reference-counted box, which keeps [`Value`] at 32 bytes and so the slab slot at 80. A
+//! collection carries the count of bytes it is charged, kept up to date by every change, so
+//! memory accounting stays O(1) per write.
+//!
+//! The box is shared copy-on-write: a snapshot takes a reference instead of copying the
+//! collection while writers wait, and a write to a collection that a snapshot still holds
+//! copies it first (`Arc::make_mut`); otherwise a write costs one uncontended atomic check.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -28,9 +33,12 @@ pub(crate) const SET_MEMBER_OVERHEAD: usize = crate::types::set::TABLE_MEMBER_OV
 /// walks and by the order-statistic index (a `Bytes` handle each, sharing one buffer with
 /// its 32-byte header, and the score).
 pub(crate) const ZSET_MEMBER_OVERHEAD: usize = 152;
-/// The box every collection lives in (quoted in the crate docs).
+/// The box every collection lives in (quoted in the crate docs), before its reference
+/// counts.
 #[cfg(test)]
 const COLL_BYTES: usize = 96;
+/// The shared box's two reference counts.
+const ARC_COUNTS: usize = 2 * std::mem::size_of::<usize>();
 
 /// The type of a stored value, as Redis's TYPE command names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,7 +87,8 @@ impl ValueType {
 #[derive(Debug, Clone)]
 pub(crate) enum Value {
     Str(Bytes),
-    Coll(Box<Coll>),
+    /// Shared copy-on-write (see the module docs).
+    Coll(Arc<Coll>),
 }
 
 /// A collection and the bytes it is charged.
@@ -117,9 +126,13 @@ macro_rules! accessors {
         #[inline]
         pub fn $get_mut(&mut self) -> Result<(&mut $ty, &mut usize)> {
             match self {
-                Value::Coll(c) => match &mut c.kind {
-                    Kind::$variant(v) => Ok((v, &mut c.bytes)),
-                    _ => Err(Error::WrongType),
+                // The type is checked on the shared box: a WRONGTYPE copies nothing.
+                Value::Coll(c) if matches!(c.kind, Kind::$variant(_)) => match Arc::make_mut(c) {
+                    Coll {
+                        kind: Kind::$variant(v),
+                        bytes,
+                    } => Ok((v, bytes)),
+                    _ => unreachable!("the type was just checked"),
                 },
                 _ => Err(Error::WrongType),
             }
@@ -129,7 +142,7 @@ macro_rules! accessors {
 
 impl Value {
     pub fn new_coll(kind: Kind) -> Value {
-        Value::Coll(Box::new(Coll { kind, bytes: 0 }))
+        Value::Coll(Arc::new(Coll { kind, bytes: 0 }))
     }
 
     pub fn value_type(&self) -> ValueType {
@@ -153,7 +166,7 @@ impl Value {
                     Kind::ZSet(z) => z.boxed_size(),
                     _ => 0,
                 };
-                std::mem::size_of::<Coll>() + own + c.bytes
+                ARC_COUNTS + std::mem::size_of::<Coll>() + own + c.bytes
             }
         }
     }

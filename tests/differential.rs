@@ -1380,3 +1380,70 @@ fn snapshots_move_between_redis_and_the_engine() {
     assert!(ours.iter().any(|(k, ..)| k == "db0 added-by-redis"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A Redis 7.0 file holding streams (with a consumer group, a consumer and pending
+/// entries) and a function library: refused by name, or, with `snapshot_lenient`, read
+/// past and counted while every other key loads.
+#[test]
+fn a_lenient_load_skips_redis_streams_and_functions() {
+    let server = RedisServer::start_with(&["--dbfilename", "mixed.rdb"]);
+    let mut redis = Server::connect(server.port);
+    for i in 0..40 {
+        redis.call(&["SET", &format!("s{i}"), &format!("v{i}")]);
+    }
+    redis.call(&["HSET", "h", "f", "v"]);
+    for stream in ["st", "st2"] {
+        for i in 0..3 {
+            redis.call(&["XADD", stream, "*", "field", &i.to_string()]);
+        }
+    }
+    redis.call(&["XGROUP", "CREATE", "st", "g", "0"]);
+    redis.call(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c1",
+        "COUNT",
+        "2",
+        "STREAMS",
+        "st",
+        ">",
+    ]);
+    let loaded = redis.call(&[
+        "FUNCTION",
+        "LOAD",
+        "#!lua name=lib\nredis.register_function('f', function() return 1 end)",
+    ]);
+    assert_eq!(loaded, Resp::Bulk(b"lib".to_vec()), "{loaded:?}");
+    assert_eq!(redis.call(&["SAVE"]), Resp::Line(b"+OK".to_vec()));
+    let path = server.dir().join("mixed.rdb");
+
+    let strict = Cache::builder().snapshot_path(&path).build();
+    let Err(e) = strict else {
+        panic!("a strict load refuses streams")
+    };
+    let e = e.to_string();
+    assert!(e.contains("stream") || e.contains("function"), "{e}");
+
+    let c = Cache::builder()
+        .snapshot_path(&path)
+        .snapshot_lenient(true)
+        .build()
+        .unwrap();
+    assert_eq!(c.dbsize(), 41, "every key but the two streams");
+    for i in 0..40 {
+        assert_eq!(c.get(format!("s{i}")).unwrap().unwrap(), format!("v{i}"));
+    }
+    assert_eq!(c.hget("h", "f").unwrap().unwrap(), "v");
+    let skipped = c.load_skipped();
+    assert_eq!(
+        (skipped.streams, skipped.modules, skipped.functions),
+        (2, 0, 1)
+    );
+    let info = format!(
+        "{:?}",
+        of_reply(&c.client().execute(&["INFO", "persistence"]))
+    );
+    assert!(info.contains("rdb_load_skipped_streams:2"), "{info}");
+    assert!(info.contains("rdb_load_skipped_functions:1"), "{info}");
+}

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use common::T0;
 use ferricache::{Cache, MockClock, ScanOptions};
 
@@ -204,6 +205,125 @@ fn a_snapshot_is_one_instant_under_concurrent_writes() {
     }
     stop.store(true, Ordering::Relaxed);
     writer.join().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Four writers, each running its own sequence of steps (an MSET of 48 keys spread over
+/// every shard, then an HSET, a ZADD and an RPUSH on collections large enough to be shared
+/// copy-on-write) while BGSAVEs and SAVEs run. A snapshot is a cut at one instant, so for
+/// each writer it must hold exactly the state after some prefix of that writer's steps:
+/// the model's, rebuilt from the MSET's number.
+#[test]
+fn each_writer_is_seen_at_one_point_of_its_sequence() {
+    const WRITERS: usize = 4;
+    const KEYS: usize = 48;
+    let dir = temp_dir("snap-model");
+    let path = dir.join("dump.rdb");
+    let c = Cache::builder()
+        .snapshot_path(&path)
+        .shards(16)
+        .build()
+        .unwrap();
+    // Each writer's collections start with 500 elements, past every packed form.
+    let base = |t: usize| (0..500).map(move |i| format!("base{t}:{i}"));
+    for t in 0..WRITERS {
+        c.hset(format!("h{t}"), base(t).map(|f| (f, "0".to_string())))
+            .unwrap();
+        c.zadd(format!("z{t}"), base(t).map(|m| (0.0, m))).unwrap();
+        c.rpush(format!("l{t}"), base(t)).unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|t| {
+            let (c, stop) = (c.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    c.mset((0..KEYS).map(|j| (format!("w{t}:{j}"), n.to_string())))
+                        .unwrap();
+                    c.hset(format!("h{t}"), [(format!("f{}", n % 7), n.to_string())])
+                        .unwrap();
+                    c.zadd(format!("z{t}"), [(n as f64, format!("m{}", n % 13))])
+                        .unwrap();
+                    c.rpush(format!("l{t}"), [n.to_string()]).unwrap();
+                }
+                n
+            })
+        })
+        .collect();
+    let mut seen = 0;
+    for round in 0..24 {
+        if round % 3 == 0 {
+            c.save().unwrap();
+        } else {
+            c.bgsave().unwrap();
+            while c.bgsave_in_progress() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        let r = Cache::builder().snapshot_path(&path).build().unwrap();
+        for t in 0..WRITERS {
+            let keys: Vec<String> = (0..KEYS).map(|j| format!("w{t}:{j}")).collect();
+            let got = r.mget(&keys);
+            let n: u64 = got[0]
+                .as_ref()
+                .map_or(0, |v| std::str::from_utf8(v).unwrap().parse().unwrap());
+            let want = if n == 0 { None } else { Some(n.to_string()) };
+            assert!(
+                got.iter()
+                    .all(|v| v.as_deref() == want.as_deref().map(str::as_bytes)),
+                "writer {t}: the MSET of step {n} is split"
+            );
+            // After step n's MSET, the snapshot holds 0 to 3 of its other writes, in order.
+            let list = r.lrange(format!("l{t}"), 500, -1).unwrap();
+            let hash: std::collections::HashMap<Bytes, Bytes> =
+                r.hgetall(format!("h{t}")).unwrap().into_iter().collect();
+            let zset = r.zrange_withscores(format!("z{t}"), 0, -1).unwrap();
+            let matches = |done: u64| {
+                // The model after steps 1..n-1 in full and `done` writes of step n.
+                let full = if n == 0 { 0 } else { n - 1 };
+                let hs = if done >= 1 { n } else { full };
+                let zs = if done >= 2 { n } else { full };
+                let ls = if done >= 3 { n } else { full };
+                let mut model_hash: std::collections::HashMap<Bytes, Bytes> = base(t)
+                    .map(|f| (Bytes::from(f), Bytes::from("0")))
+                    .collect();
+                for k in 1..=hs {
+                    model_hash.insert(
+                        Bytes::from(format!("f{}", k % 7)),
+                        Bytes::from(k.to_string()),
+                    );
+                }
+                let mut model_z: std::collections::BTreeMap<String, f64> =
+                    base(t).map(|m| (m, 0.0)).collect();
+                for k in 1..=zs {
+                    model_z.insert(format!("m{}", k % 13), k as f64);
+                }
+                let mut model_z: Vec<(f64, String)> =
+                    model_z.into_iter().map(|(m, s)| (s, m)).collect();
+                model_z.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+                let model_l: Vec<Bytes> = (1..=ls).map(|k| Bytes::from(k.to_string())).collect();
+                hash == model_hash
+                    && list == model_l
+                    && zset
+                        .iter()
+                        .map(|(m, s)| (*s, String::from_utf8(m.to_vec()).unwrap()))
+                        .eq(model_z)
+            };
+            let done = (0..=3).find(|&d| matches(d));
+            assert!(
+                done.is_some(),
+                "round {round}, writer {t}: after step {n}'s MSET the collections match no point of the sequence"
+            );
+            seen += n;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert!(seen > 0, "the writers made progress during the snapshots");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

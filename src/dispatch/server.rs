@@ -402,6 +402,7 @@ pub(super) fn info(c: &Cache, a: Args) -> Result<Reply> {
             ),
         ],
     );
+    let skipped = c.load_skipped();
     section(
         "persistence",
         vec![
@@ -415,6 +416,10 @@ pub(super) fn info(c: &Cache, a: Args) -> Result<Reply> {
                 u8::from(c.bgsave_in_progress()).to_string(),
             ),
             ("rdb_last_save_time", c.last_save().to_string()),
+            // Not Redis's: what a lenient load (`snapshot_lenient`) read past.
+            ("rdb_load_skipped_streams", skipped.streams.to_string()),
+            ("rdb_load_skipped_modules", skipped.modules.to_string()),
+            ("rdb_load_skipped_functions", skipped.functions.to_string()),
         ],
     );
     let dbs = c.keyspace();

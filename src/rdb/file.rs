@@ -3,9 +3,7 @@
 //! before it, as Redis 7.0 writes them; and the reverse, for files of Redis 7.0 to 7.4 and
 //! Valkey 8 and 9.
 
-use bytes::Bytes;
-
-use super::{put_len, put_string, reads_version, value, Reader, CRC64, RDB_VERSION};
+use super::{put_len, put_string, reads_version, skip, value, Reader, CRC64, RDB_VERSION};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -24,15 +22,17 @@ const OP_EOF: u8 = 0xFF;
 /// One key of a snapshot.
 pub(crate) struct Record {
     pub db: u8,
-    pub key: Bytes,
+    pub key: crate::store::key::Key,
     pub value: Value,
     /// Absolute deadline in ms since the epoch (0: none).
     pub expire_at: u64,
 }
 
 /// A whole RDB file holding `records`, sorted by database (as they come from
-/// [`crate::Cache`]'s snapshot), written at `now_ms`.
-pub(crate) fn write(records: &[Record], now_ms: u64, used_memory: usize) -> Vec<u8> {
+/// [`crate::Cache`]'s snapshot), written at `now_ms`. Each record is dropped once written,
+/// so a collection the snapshot shares with the cache stops being shared (and a write to
+/// it stops needing a copy) as early as it can.
+pub(crate) fn write(records: Vec<Record>, now_ms: u64, used_memory: usize) -> Vec<u8> {
     let mut out = format!("REDIS{RDB_VERSION:04}").into_bytes();
     let aux = |out: &mut Vec<u8>, k: &str, v: &str| {
         out.push(OP_AUX);
@@ -46,26 +46,31 @@ pub(crate) fn write(records: &[Record], now_ms: u64, used_memory: usize) -> Vec<
     aux(&mut out, "used-mem", &used_memory.to_string());
     aux(&mut out, "aof-base", "0");
     aux(&mut out, "ferricache-ver", env!("CARGO_PKG_VERSION"));
-    let mut rest = records;
-    while let Some(first) = rest.first() {
-        let n = rest.iter().take_while(|r| r.db == first.db).count();
-        let (section, tail) = rest.split_at(n);
-        rest = tail;
+    // Each database's keys and keys with a deadline, for its RESIZEDB record.
+    let mut sections: Vec<(u8, u64, u64)> = Vec::new();
+    for r in &records {
+        match sections.last_mut() {
+            Some(s) if s.0 == r.db => {
+                s.1 += 1;
+                s.2 += u64::from(r.expire_at != 0);
+            }
+            _ => sections.push((r.db, 1, u64::from(r.expire_at != 0))),
+        }
+    }
+    let mut records = records.into_iter();
+    for (db, keys, volatile) in sections {
         out.push(OP_SELECTDB);
-        put_len(&mut out, u64::from(first.db));
+        put_len(&mut out, u64::from(db));
         out.push(OP_RESIZEDB);
-        put_len(&mut out, section.len() as u64);
-        put_len(
-            &mut out,
-            section.iter().filter(|r| r.expire_at != 0).count() as u64,
-        );
-        for r in section {
+        put_len(&mut out, keys);
+        put_len(&mut out, volatile);
+        for r in records.by_ref().take(keys as usize) {
             if r.expire_at != 0 {
                 out.push(OP_EXPIRETIME_MS);
                 out.extend_from_slice(&r.expire_at.to_le_bytes());
             }
             out.push(value::type_of(&r.value));
-            put_string(&mut out, &r.key);
+            put_string(&mut out, r.key.as_bytes());
             value::encode_body(&r.value, &mut out);
         }
     }
@@ -73,6 +78,24 @@ pub(crate) fn write(records: &[Record], now_ms: u64, used_memory: usize) -> Vec<
     let crc = CRC64.checksum(&out);
     out.extend_from_slice(&crc.to_le_bytes());
     out
+}
+
+/// What a lenient load read past, by kind (see [`crate::CacheBuilder::snapshot_lenient`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadSkipped {
+    /// Stream keys.
+    pub streams: u64,
+    /// Module values (keys) and module auxiliary records.
+    pub modules: u64,
+    /// Function libraries.
+    pub functions: u64,
+}
+
+impl LoadSkipped {
+    /// Everything skipped.
+    pub fn total(&self) -> u64 {
+        self.streams + self.modules + self.functions
+    }
 }
 
 /// Where [`read`] puts the keys it reads.
@@ -89,7 +112,17 @@ pub(crate) trait Sink {
 /// offset and, once known, its key. The checksum is checked before any key is handed
 /// over, but a fault later in a file whose checksum is right comes after some keys were:
 /// a caller that must load all or nothing loads into a cache nobody sees yet.
-pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize, sink: &mut impl Sink) -> Result<()> {
+///
+/// With `lenient`, streams, module values and data, and functions are read past and
+/// counted in the result rather than refused.
+pub(crate) fn read(
+    buf: &[u8],
+    now_ms: u64,
+    databases: usize,
+    lenient: bool,
+    sink: &mut impl Sink,
+) -> Result<LoadSkipped> {
+    let mut skipped = LoadSkipped::default();
     let fail = |at: usize, key: Option<&[u8]>, why: &str| {
         let key = key.map_or(String::new(), |k| {
             format!(" (key '{}')", String::from_utf8_lossy(k))
@@ -169,13 +202,38 @@ pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize, sink: &mut impl Si
             OP_FREQ => {
                 r.byte().map_err(|e| wrap(e, None))?;
             }
+            OP_MODULE_AUX if lenient => {
+                skip::module_aux(&mut r).map_err(|e| wrap(e, None))?;
+                skipped.modules += 1;
+            }
             OP_MODULE_AUX => return Err(fail(at, None, "module data is not supported")),
+            OP_FUNCTION | OP_FUNCTION2 if lenient => {
+                skip::function(op, &mut r).map_err(|e| wrap(e, None))?;
+                skipped.functions += 1;
+            }
             OP_FUNCTION | OP_FUNCTION2 => {
                 return Err(fail(
                     at,
                     None,
                     "functions (Lua libraries) are not supported",
                 ))
+            }
+            t @ (skip::TYPE_MODULE_2
+            | skip::TYPE_STREAM_LISTPACKS
+            | skip::TYPE_STREAM_LISTPACKS_2
+            | skip::TYPE_STREAM_LISTPACKS_3)
+                if lenient =>
+            {
+                let key = r.string_ref().map_err(|e| wrap(e, None))?;
+                let read = if t == skip::TYPE_MODULE_2 {
+                    skipped.modules += 1;
+                    skip::module_value(&mut r)
+                } else {
+                    skipped.streams += 1;
+                    skip::stream(t, &mut r)
+                };
+                read.map_err(|e| wrap(e, Some(&key)))?;
+                expire_at = 0;
             }
             t => {
                 let key = r.string_ref().map_err(|e| wrap(e, None))?;
@@ -193,5 +251,5 @@ pub(crate) fn read(buf: &[u8], now_ms: u64, databases: usize, sink: &mut impl Si
             }
         }
     }
-    Ok(())
+    Ok(skipped)
 }

@@ -6,10 +6,12 @@
 //! plain sequences. Reading takes what Redis 7.0 to 7.4 and Valkey 8 write for these types:
 //! integer and LZF-compressed strings, quicklists of listpacks, listpack hashes, sets and
 //! sorted sets, intsets, and the ziplists and zipmaps of older versions. Anything else
-//! (streams, modules, hash-field TTLs) is refused by name.
+//! (streams, modules, hash-field TTLs) is refused by name, or, in a lenient load, streams,
+//! modules and functions are read past and counted.
 
 pub(crate) mod file;
 mod listpack;
+mod skip;
 pub(crate) mod value;
 
 use std::borrow::Cow;

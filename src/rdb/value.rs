@@ -164,7 +164,7 @@ pub(crate) fn decode(t: u8, r: &mut Reader) -> Result<Value> {
 }
 
 fn coll(kind: Kind, bytes: usize) -> Value {
-    Value::Coll(Box::new(Coll { kind, bytes }))
+    Value::Coll(std::sync::Arc::new(Coll { kind, bytes }))
 }
 
 fn list(items: Vec<Bytes>) -> Result<Value> {

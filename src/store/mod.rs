@@ -22,6 +22,7 @@ pub(crate) mod db;
 pub(crate) mod entry;
 pub(crate) mod key;
 pub(crate) mod shard;
+pub(crate) mod snapshot;
 pub(crate) mod watch;
 
 use std::cell::Cell;
@@ -720,29 +721,6 @@ impl Keyspace {
         }
         drop(guards);
         waiting
-    }
-
-    /// Every live key of every database at one instant, sorted by database: all shards
-    /// are read-locked together (in ascending order, as writers lock them), so readers go
-    /// on and a write is wholly in or out; writers wait only while the keys are copied
-    /// (a reference count for a string, a copy for a collection).
-    pub fn snapshot(&self) -> Vec<crate::rdb::file::Record> {
-        let guards: Vec<_> = self.shards.iter().map(Shard::read).collect();
-        let now = self.now();
-        let mut out: Vec<crate::rdb::file::Record> = guards
-            .iter()
-            .flat_map(|g| g.all_entries())
-            .filter(|e| !e.is_expired(now))
-            .map(|e| crate::rdb::file::Record {
-                db: e.db,
-                key: Bytes::copy_from_slice(e.key.as_bytes()),
-                value: e.value.clone(),
-                expire_at: e.expire_at,
-            })
-            .collect();
-        drop(guards);
-        out.sort_by_key(|r| r.db);
-        out
     }
 
     /// Keys of database `db` (expired ones not yet reclaimed included, as Redis's DBSIZE).

@@ -10,15 +10,18 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 use std::mem;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use bytes::Bytes;
 
 use hashbrown::HashTable;
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::entry::{Entry, Queue, NIL};
 use super::key::Key;
+use super::snapshot::SnapshotJob;
 use crate::blocking::{Take, Waiter};
 use crate::config::EvictionPolicy;
 use crate::eviction::{self, s3fifo::S3Fifo};
@@ -49,6 +52,15 @@ pub(crate) struct Shard {
     /// Reached only through [`Shard::read`] and [`Shard::write`], which know about
     /// [`Exclusive`] sections.
     data: RwLock<ShardData>,
+    /// A snapshot that began and has not yet copied this shard (see [`super::snapshot`]).
+    /// Set under every shard's write lock; taken, and `owed` cleared, under this shard's
+    /// lock by whichever comes first: the snapshot's walk (read lock) or the first writer
+    /// after the instant (write lock), before it changes anything. So the copy is always
+    /// of the state at the instant. `owed` mirrors `Some` so a write checks a flag, not a
+    /// mutex; being read and written only under `data`'s lock, it needs no ordering of
+    /// its own. The mutex only serializes two snapshots' walks, both under read locks.
+    owed: AtomicBool,
+    owed_to: Mutex<Option<Arc<SnapshotJob>>>,
 }
 
 thread_local! {
@@ -110,6 +122,32 @@ impl Shard {
     pub fn new(hasher: ahash::RandomState, now_ms: u64) -> Shard {
         Shard {
             data: RwLock::new(ShardData::new(hasher, now_ms)),
+            owed: AtomicBool::new(false),
+            owed_to: Mutex::new(None),
+        }
+    }
+
+    /// Marks this shard as owed to `job`; the caller holds every shard's write lock.
+    pub(super) fn owe_snapshot(&self, job: &Arc<SnapshotJob>) {
+        *self.owed_to.lock() = Some(job.clone());
+        self.owed.store(true, Relaxed);
+    }
+
+    /// Copies `data` (this shard's, under its lock) into the snapshot it is owed to, if
+    /// any.
+    #[inline]
+    pub(super) fn pay_snapshot(&self, data: &ShardData) {
+        if self.owed.load(Relaxed) {
+            self.pay_snapshot_slow(data);
+        }
+    }
+
+    #[cold]
+    fn pay_snapshot_slow(&self, data: &ShardData) {
+        let job = self.owed_to.lock().take();
+        self.owed.store(false, Relaxed);
+        if let Some(job) = job {
+            job.copy(data);
         }
     }
 
@@ -144,7 +182,9 @@ impl Shard {
             // and no other guard on this shard is alive on this thread.
             WriteGuard::Held(unsafe { &mut *self.data.data_ptr() })
         } else {
-            WriteGuard::Locked(self.data.write())
+            let data = self.data.write();
+            self.pay_snapshot(&data);
+            WriteGuard::Locked(data)
         }
     }
 }
@@ -169,7 +209,14 @@ impl<'a> Exclusive<'a> {
             };
         }
         // In ascending order, as every multi-shard write takes them.
-        let guards = shards.iter().map(|s| s.data.write()).collect();
+        let guards = shards
+            .iter()
+            .map(|s| {
+                let data = s.data.write();
+                s.pay_snapshot(&data);
+                data
+            })
+            .collect();
         let lo = shards.as_ptr() as usize;
         HELD.set((lo, lo + std::mem::size_of_val(shards)));
         Exclusive {
