@@ -145,6 +145,9 @@ typedef struct fc_options {
   // file fails it with `FC_INVALID_ARGUMENT`, `fc_last_error` naming the byte and key),
   // written by SAVE and BGSAVE through `fc_command`.
   const char *snapshot_path;
+  // Nonzero: streams, modules and functions in the snapshot file (a Redis backup's)
+  // are skipped, and counted in INFO persistence, instead of failing `fc_cache_new`.
+  uint8_t snapshot_lenient;
 } fc_options;
 
 // Near-cache mode's counters (see `fc_near_cache_stats`).

@@ -22,6 +22,9 @@ export interface EngineOptions {
   /** The RDB snapshot file: loaded at construction (a bad file throws, naming where),
    * written by `save()` and `bgSave()` in Redis's format. */
   snapshotPath?: string;
+  /** true: streams, modules and functions in the snapshot file (a Redis backup's) are
+   * skipped and counted (`info('persistence')`'s `rdb_load_skipped_*`) instead of refused. */
+  snapshotLenient?: boolean;
 }
 
 /**

@@ -9,8 +9,8 @@ const { COMMANDS, BLOCKING, execute, blockingPop, transformCommandArguments, tra
 const { FerriClient } = require('./client');
 
 function engineOptions(options = {}) {
-  const { maxMemory, maxEntries, evictionPolicy, defaultTtl, notifyKeyspaceEvents, shards, activeExpiry, hz, snapshotPath } = options;
-  return { maxMemory, maxEntries, evictionPolicy, defaultTtl, notifyKeyspaceEvents, shards, activeExpiry, hz, snapshotPath };
+  const { maxMemory, maxEntries, evictionPolicy, defaultTtl, notifyKeyspaceEvents, shards, activeExpiry, hz, snapshotPath, snapshotLenient } = options;
+  return { maxMemory, maxEntries, evictionPolicy, defaultTtl, notifyKeyspaceEvents, shards, activeExpiry, hz, snapshotPath, snapshotLenient };
 }
 
 // Near-cache mode's settings (the core's RemoteOptions, by their camelCase names).

@@ -71,6 +71,9 @@ pub struct fc_options {
     /// file fails it with `FC_INVALID_ARGUMENT`, `fc_last_error` naming the byte and key),
     /// written by SAVE and BGSAVE through `fc_command`.
     pub snapshot_path: *const c_char,
+    /// Nonzero: streams, modules and functions in the snapshot file (a Redis backup's)
+    /// are skipped, and counted in INFO persistence, instead of failing `fc_cache_new`.
+    pub snapshot_lenient: u8,
 }
 
 /// All zeros and NULLs: every default, as `fc_options opts = {0};` in C.
@@ -97,6 +100,7 @@ impl Default for fc_options {
             remote_tls_ca_file: std::ptr::null(),
             databases: 0,
             snapshot_path: std::ptr::null(),
+            snapshot_lenient: 0,
         }
     }
 }
@@ -116,6 +120,7 @@ fn build(opts: Option<&fc_options>) -> Result<Cache, Fail> {
         // SAFETY: a NUL-terminated string, by the struct's contract.
         b = b.snapshot_path(unsafe { text(o.snapshot_path, "snapshot_path")? });
     }
+    b = b.snapshot_lenient(o.snapshot_lenient != 0);
     let size = |v: u64, what: &str| {
         usize::try_from(v).map_err(|_| Fail::invalid(format!("{what} does not fit in size_t")))
     };

@@ -32,6 +32,9 @@ pub struct CacheOptions {
     pub hz: Option<u32>,
     /// The RDB snapshot file: loaded at construction, written by save() and bgSave().
     pub snapshot_path: Option<String>,
+    /// true: a snapshot file's streams, modules and functions are skipped and counted
+    /// (INFO persistence) instead of refused.
+    pub snapshot_lenient: Option<bool>,
 }
 
 impl NativeCache {
@@ -97,6 +100,7 @@ impl NativeCache {
             if let Some(p) = o.snapshot_path {
                 b = b.snapshot_path(p);
             }
+            b = b.snapshot_lenient(o.snapshot_lenient.unwrap_or(false));
         }
         Ok(NativeCache {
             cache: b.build().map_err(engine_error)?,

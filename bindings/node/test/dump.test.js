@@ -82,3 +82,28 @@ test('snapshots: save, bgSave and lastSave as node-redis, and a warm restart', a
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a lenient snapshot load skips streams and functions', () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { Cache } = require('..');
+  // Written by redis-server 7.0 (tests/data/make_stream_rdb.sh): a string, a stream with
+  // a consumer group, and a function library.
+  const fixture = path.join(__dirname, '..', '..', '..', 'tests', 'data', 'redis7-stream-and-function.rdb');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferricache-node-lenient-'));
+  const file = path.join(dir, 'backup.rdb');
+  try {
+    fs.copyFileSync(fixture, file);
+    assert.throws(() => new Cache({ snapshotPath: file }), /not supported/);
+    const cache = new Cache({ snapshotPath: file, snapshotLenient: true });
+    assert.equal(cache.get('kept'), 'yes');
+    assert.equal(cache.dbSize(), 1);
+    const info = cache.info('persistence');
+    assert.match(info, /rdb_load_skipped_streams:1\r\n/);
+    assert.match(info, /rdb_load_skipped_functions:1\r\n/);
+    assert.match(info, /rdb_load_skipped_modules:0\r\n/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -400,7 +400,7 @@ impl NativeCache {
     #[pyo3(signature = (*, max_memory=None, max_entries=None, eviction_policy=None, default_ttl=None,
                         notify_keyspace_events=None, shards=None, pubsub_queue_limit=None,
                         active_expiry=None, hz=None, decode_responses=false, private=false, remote=None,
-                        snapshot_path=None, **connection))]
+                        snapshot_path=None, snapshot_lenient=false, **connection))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         max_memory: Option<usize>,
@@ -416,6 +416,7 @@ impl NativeCache {
         private: bool,
         remote: Option<&Bound<'_, PyAny>>,
         snapshot_path: Option<std::path::PathBuf>,
+        snapshot_lenient: bool,
         connection: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         if let Some(c) = connection {
@@ -459,6 +460,7 @@ impl NativeCache {
             active_expiry,
             hz,
             snapshot_path,
+            snapshot_lenient,
             remote: remote_settings(remote, connection)?,
         };
         let local = options.remote.is_none();

@@ -25,6 +25,8 @@ pub(crate) struct EngineOptions {
     pub hz: Option<usize>,
     /// The RDB snapshot file (loaded at build, written by SAVE / BGSAVE).
     pub snapshot_path: Option<std::path::PathBuf>,
+    /// Skip streams, modules and functions in the snapshot file instead of failing.
+    pub snapshot_lenient: bool,
     /// Near-cache mode: the server's URL and the options.
     pub remote: Option<(String, ferricache::RemoteOptions)>,
 }
@@ -52,6 +54,7 @@ impl EngineOptions {
             && self.active_expiry.unwrap_or(true) == other.active_expiry.unwrap_or(true)
             && self.hz == other.hz
             && self.snapshot_path == other.snapshot_path
+            && self.snapshot_lenient == other.snapshot_lenient
             && remote_key(&self.remote) == remote_key(&other.remote)
     }
 
@@ -88,6 +91,7 @@ impl EngineOptions {
         if let Some(p) = &self.snapshot_path {
             b = b.snapshot_path(p);
         }
+        b = b.snapshot_lenient(self.snapshot_lenient);
         if let Some((url, options)) = &self.remote {
             b = b.remote(url).remote_options(options.clone());
         }
@@ -114,6 +118,9 @@ impl fmt::Display for EngineOptions {
         }
         if let Some(p) = &self.snapshot_path {
             parts.push(format!("snapshot_path='{}'", p.display()));
+        }
+        if self.snapshot_lenient {
+            parts.push("snapshot_lenient=True".into());
         }
         if let Some((name, _)) = &self.eviction_policy {
             parts.push(format!("eviction_policy='{name}'"));

@@ -550,3 +550,22 @@ def test_snapshots_as_redis_py(tmp_path: "pathlib.Path") -> None:
         ferricache.Cache(private=True, snapshot_path=path)
     with pytest.raises(ResponseError, match="no snapshot path"):
         ferricache.Cache(private=True).save()
+
+
+def test_a_lenient_snapshot_load_skips_streams_and_functions(tmp_path: "pathlib.Path") -> None:
+    import pathlib
+
+    # Written by redis-server 7.0 (tests/data/make_stream_rdb.sh): a string, a stream with
+    # a consumer group, and a function library.
+    fixture = pathlib.Path(__file__).parents[3] / "tests" / "data" / "redis7-stream-and-function.rdb"
+    path = tmp_path / "backup.rdb"
+    path.write_bytes(fixture.read_bytes())
+    with pytest.raises(Exception, match="not supported"):
+        ferricache.Cache(private=True, snapshot_path=path)
+    c = ferricache.Cache(private=True, snapshot_path=path, snapshot_lenient=True)
+    assert c.get("kept") == b"yes"
+    assert c.dbsize() == 1
+    info = c.info("persistence")
+    assert info["rdb_load_skipped_streams"] == 1
+    assert info["rdb_load_skipped_functions"] == 1
+    assert info["rdb_load_skipped_modules"] == 0

@@ -67,6 +67,7 @@ class NativeCache:
         private: bool = False,
         remote: Union[str, bool, None] = None,
         snapshot_path: Union[str, "os.PathLike[str]", None] = None,
+        snapshot_lenient: bool = False,
         **connection: Any,
     ) -> "NativeCache": ...
     @property
