@@ -16,6 +16,7 @@ use crate::cache::Inner;
 use crate::error::{Error, Result};
 use crate::rdb;
 pub use crate::rdb::file::LoadSkipped;
+use crate::store::key::Key;
 use crate::value::Value;
 use crate::Cache;
 
@@ -315,16 +316,35 @@ impl Cache {
                 )))
             }
         };
-        let mut sink = Loader { cache: self };
+        // Two stages on two threads: this one parses and decodes (allocating the values),
+        // the other inserts into the keyspace, in batches handed over a bounded channel.
         let lenient = self.inner.snapshots.lenient;
-        let skipped = rdb::file::read(
-            &bytes,
-            self.inner.ks.now(),
-            self.databases(),
-            lenient,
-            &mut sink,
-        )
-        .map_err(|e| {
+        let (now, databases) = (self.inner.ks.now(), self.databases());
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(LOAD_QUEUE);
+        let read = std::thread::scope(|scope| {
+            let inserter = std::thread::Builder::new()
+                .name("ferricache-load".into())
+                .spawn_scoped(scope, move || {
+                    for batch in rx {
+                        self.insert_loaded(batch);
+                    }
+                });
+            let mut sink = Loader {
+                batch: Batch::default(),
+                tx: inserter.as_ref().ok().map(|_| tx),
+                cache: self,
+            };
+            let read = rdb::file::read(&bytes, now, databases, lenient, &mut sink);
+            sink.flush();
+            drop(sink);
+            if let Ok(inserter) = inserter {
+                inserter
+                    .join()
+                    .expect("the load's insert stage does not panic");
+            }
+            read
+        });
+        let skipped = read.map_err(|e| {
             Error::InvalidConfig(format!(
                 "{}: {}",
                 path.display(),
@@ -335,6 +355,23 @@ impl Cache {
         Ok(())
     }
 
+    /// Puts a batch of loaded keys into the keyspace.
+    fn insert_loaded(&self, batch: Batch) {
+        if batch.reserve > 0 {
+            self.inner.ks.reserve(batch.reserve);
+        }
+        for (db, key, value, expire_at) in batch.keys {
+            let key = key.as_bytes();
+            let _ = self.in_db(db).ks().write(key, 0, |tx| {
+                if let Some(i) = tx.find(key) {
+                    tx.remove(i);
+                }
+                tx.insert(key, value, expire_at);
+                Ok(())
+            });
+        }
+    }
+
     /// What the load at build skipped, with [`crate::CacheBuilder::snapshot_lenient`]
     /// (all zero otherwise, or with no file). Also in INFO persistence.
     pub fn load_skipped(&self) -> LoadSkipped {
@@ -342,23 +379,46 @@ impl Cache {
     }
 }
 
-/// Puts the keys a load reads into the cache.
+/// Keys a load hands from its parsing stage to its inserting stage at a time, and the
+/// batches that may wait between them.
+const LOAD_BATCH: usize = 2048;
+const LOAD_QUEUE: usize = 8;
+
+/// Loaded keys on their way into the keyspace, and room to make first.
+#[derive(Default)]
+struct Batch {
+    reserve: usize,
+    keys: Vec<(u8, Key, Value, u64)>,
+}
+
+/// The parsing stage's end: batches the keys for the inserting stage, or inserts them
+/// itself when no thread could be started for that.
 struct Loader<'a> {
+    batch: Batch,
+    tx: Option<std::sync::mpsc::SyncSender<Batch>>,
     cache: &'a Cache,
+}
+
+impl Loader<'_> {
+    fn flush(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        match &self.tx {
+            // The inserting stage ends only when this sender is dropped.
+            Some(tx) => tx.send(batch).expect("the insert stage runs until the end"),
+            None => self.cache.insert_loaded(batch),
+        }
+    }
 }
 
 impl rdb::file::Sink for Loader<'_> {
     fn expect(&mut self, keys: u64) {
-        self.cache.inner.ks.reserve(keys as usize);
+        self.batch.reserve += keys as usize;
     }
 
     fn key(&mut self, db: u8, key: &[u8], value: Value, expire_at: u64) {
-        let _ = self.cache.in_db(db).ks().write(key, 0, |tx| {
-            if let Some(i) = tx.find(key) {
-                tx.remove(i);
-            }
-            tx.insert(key, value, expire_at);
-            Ok(())
-        });
+        self.batch.keys.push((db, Key::new(key), value, expire_at));
+        if self.batch.keys.len() >= LOAD_BATCH {
+            self.flush();
+        }
     }
 }

@@ -153,6 +153,37 @@ fn a_bad_file_fails_the_build_and_says_where() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Files past a megabyte are checksummed on another thread while their keys are read: a
+/// wrong checksum is still the error reported, whether or not the damage also broke the
+/// parse, and no cache is handed out.
+#[test]
+fn a_large_damaged_file_reports_its_checksum() {
+    let dir = temp_dir("snap-large-bad");
+    let path = dir.join("dump.rdb");
+    let c = Cache::builder().snapshot_path(&path).build().unwrap();
+    for i in 0..20_000 {
+        c.set(format!("key:{i}"), "v".repeat(100)).unwrap();
+    }
+    c.save().unwrap();
+    let good = std::fs::read(&path).unwrap();
+    assert!(good.len() > 2 << 20);
+    for at in [good.len() / 3, good.len() / 2, good.len() - 20] {
+        for flip in [0x01u8, 0xFF] {
+            let mut bad = good.clone();
+            bad[at] ^= flip;
+            std::fs::write(&path, &bad).unwrap();
+            let Err(e) = Cache::builder().snapshot_path(&path).build() else {
+                panic!("a damaged file loaded (byte {at})");
+            };
+            assert!(e.to_string().contains("checksum mismatch"), "{e}");
+        }
+    }
+    std::fs::write(&path, &good).unwrap();
+    let r = Cache::builder().snapshot_path(&path).build().unwrap();
+    assert_eq!(r.dbsize(), 20_000);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Redis's CRC-64, here for forging a file whose checksum is right.
 fn crc_of(bytes: &[u8]) -> u64 {
     // Jones polynomial, reflected (as Redis's src/crc64.c).

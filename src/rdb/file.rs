@@ -109,9 +109,10 @@ pub(crate) trait Sink {
 
 /// Hands every key of an RDB file whose deadline is after `now_ms` to `sink` (expired
 /// ones are dropped, as Redis drops them on load), or stops at the first fault: its byte
-/// offset and, once known, its key. The checksum is checked before any key is handed
-/// over, but a fault later in a file whose checksum is right comes after some keys were:
-/// a caller that must load all or nothing loads into a cache nobody sees yet.
+/// offset and, once known, its key. The checksum is computed on another thread while the
+/// keys are read (a wrong one is the error reported, whatever else went wrong), so keys
+/// are handed over before it is known: a caller that must load all or nothing loads into
+/// a cache nobody sees until this returns `Ok`.
 ///
 /// With `lenient`, streams, module values and data, and functions are read past and
 /// counted in the result rather than refused.
@@ -122,13 +123,6 @@ pub(crate) fn read(
     lenient: bool,
     sink: &mut impl Sink,
 ) -> Result<LoadSkipped> {
-    let mut skipped = LoadSkipped::default();
-    let fail = |at: usize, key: Option<&[u8]>, why: &str| {
-        let key = key.map_or(String::new(), |k| {
-            format!(" (key '{}')", String::from_utf8_lossy(k))
-        });
-        Error::InvalidConfig(format!("bad RDB file at byte {at}{key}: {why}"))
-    };
     if buf.len() < 9 || &buf[..5] != b"REDIS" {
         return Err(fail(0, None, "not an RDB file (no REDIS header)"));
     }
@@ -150,13 +144,54 @@ pub(crate) fn read(
         }
         let (body, tail) = buf.split_at(buf.len() - 8);
         let crc = u64::from_le_bytes(tail.try_into().expect("8 bytes"));
-        if crc != 0 && CRC64.checksum(body) != crc {
-            return Err(fail(buf.len() - 8, None, "checksum mismatch"));
+        if crc == 0 {
+            body
+        } else if body.len() < PARALLEL_CHECKSUM {
+            if CRC64.checksum(body) != crc {
+                return Err(fail(buf.len() - 8, None, "checksum mismatch"));
+            }
+            body
+        } else {
+            return std::thread::scope(|scope| {
+                let sum = std::thread::Builder::new()
+                    .name("ferricache-crc".into())
+                    .spawn_scoped(scope, || CRC64.checksum(body));
+                let read = parse(body, now_ms, databases, lenient, sink);
+                let sum = match sum {
+                    Ok(t) => t.join().expect("a checksum does not panic"),
+                    Err(_) => CRC64.checksum(body),
+                };
+                if sum != crc {
+                    return Err(fail(buf.len() - 8, None, "checksum mismatch"));
+                }
+                read
+            });
         }
-        body
     } else {
         buf
     };
+    parse(body, now_ms, databases, lenient, sink)
+}
+
+/// Files at least this large are checksummed on a thread of their own.
+const PARALLEL_CHECKSUM: usize = 1 << 20;
+
+fn fail(at: usize, key: Option<&[u8]>, why: &str) -> Error {
+    let key = key.map_or(String::new(), |k| {
+        format!(" (key '{}')", String::from_utf8_lossy(k))
+    });
+    Error::InvalidConfig(format!("bad RDB file at byte {at}{key}: {why}"))
+}
+
+/// The records of `body` (the file without its checksum), past the 9-byte header.
+fn parse(
+    body: &[u8],
+    now_ms: u64,
+    databases: usize,
+    lenient: bool,
+    sink: &mut impl Sink,
+) -> Result<LoadSkipped> {
+    let mut skipped = LoadSkipped::default();
     let mut r = Reader::new(&body[9..]);
     let (mut db, mut expire_at) = (0u8, 0u64);
     loop {

@@ -4,7 +4,8 @@
 //!
 //! `cargo run --release -p ferricache-peers --bin snapshot [SCALE]` — SCALE 1.0 is the
 //! issue's data: 1M strings of 16-byte keys and 64-byte values, 100k small hashes and
-//! one sorted set of 1M members. Needs `redis-server` on the PATH.
+//! one sorted set of 1M members. Needs `redis-server` on the PATH. SAVE and load times
+//! are medians of three runs each; the stall is the longest over one BGSAVE.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -96,6 +97,16 @@ fn fill_redis(con: &mut redis::Connection, d: &Data) {
     }
 }
 
+/// The median of `RUNS` timings.
+fn median(mut run: impl FnMut() -> Duration) -> Duration {
+    let mut times: Vec<Duration> = (0..RUNS).map(|_| run()).collect();
+    times.sort();
+    times[RUNS / 2]
+}
+
+/// Timings per figure (SAVE, load); the table quotes their median.
+const RUNS: usize = 3;
+
 /// The longest time one SET took while `during` ran on another thread.
 fn longest_stall(set: impl Fn(u64) + Send + Sync + 'static, during: impl FnOnce()) -> Duration {
     let stop = Arc::new(AtomicBool::new(false));
@@ -169,15 +180,19 @@ fn main() {
     let path = dir.join("ferricache.rdb");
     let c = Cache::builder().snapshot_path(&path).build().unwrap();
     fill_cache(&c, &d);
-    let t = Instant::now();
-    c.save().unwrap();
-    let our_save = t.elapsed();
+    let our_save = median(|| {
+        let t = Instant::now();
+        c.save().unwrap();
+        t.elapsed()
+    });
     let our_size = std::fs::metadata(&path).unwrap().len();
-    let t = Instant::now();
-    let loaded = Cache::builder().snapshot_path(&path).build().unwrap();
-    let our_load = t.elapsed();
-    assert_eq!(loaded.dbsize(), c.dbsize());
-    drop(loaded);
+    let our_load = median(|| {
+        let t = Instant::now();
+        let loaded = Cache::builder().snapshot_path(&path).build().unwrap();
+        let took = t.elapsed();
+        assert_eq!(loaded.dbsize(), c.dbsize());
+        took
+    });
     let writer = c.clone();
     let our_stall = longest_stall(
         move |i| writer.set(format!("stall:{}", i % 1000), "x").unwrap(),
@@ -205,9 +220,11 @@ fn main() {
         .get_connection()
         .unwrap();
     fill_redis(&mut con, &d);
-    let t = Instant::now();
-    redis::cmd("SAVE").query::<()>(&mut con).unwrap();
-    let redis_save = t.elapsed();
+    let redis_save = median(|| {
+        let t = Instant::now();
+        redis::cmd("SAVE").query::<()>(&mut con).unwrap();
+        t.elapsed()
+    });
     let redis_size = std::fs::metadata(rdir.join("dump.rdb")).unwrap().len();
     let url2 = url.clone();
     let redis_stall = longest_stall(
@@ -246,10 +263,13 @@ fn main() {
     );
     let _ = server.kill();
     let _ = server.wait();
-    let mut server = start_redis(&rdir, port);
-    let redis_load = wait_ready(port);
-    let _ = server.kill();
-    let _ = server.wait();
+    let redis_load = median(|| {
+        let mut server = start_redis(&rdir, port);
+        let took = wait_ready(port);
+        let _ = server.kill();
+        let _ = server.wait();
+        took
+    });
     std::fs::remove_dir_all(&dir).unwrap();
 
     let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
