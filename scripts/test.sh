@@ -34,6 +34,8 @@ step "near cache: the same server tests against Valkey 9 (valkey-server from PyP
 valkey=$(source scripts/lib/redis.sh && valkey_server_path)
 "$valkey" --version
 FERRICACHE_TEST_SERVER="$valkey" cargo test --features remote-test-hooks --test near_cache --test near_typed --test near_patterns --test near_cluster --test near_coherence
+step "snapshots, DUMP and RESTORE against Valkey 9 (its VALKEY080 files, listpack sets, type-21 streams)"
+FERRICACHE_TEST_SERVER="$valkey" cargo test --features remote-test-hooks --test differential -- snapshots_move dump_and_restore lenient
 
 step "C ABI: Rust-side tests"
 cargo test -p ferricache-c

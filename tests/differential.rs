@@ -1055,7 +1055,21 @@ fn key_contents(call: &mut dyn FnMut(&[&str]) -> Resp, key: &str) -> (Resp, Resp
     };
     let mut argv = vec![read[0], key];
     argv.extend(&read[1..]);
-    let contents = canonical(read[0], call(&argv));
+    let mut contents = canonical(read[0], call(&argv));
+    // Scores as numbers: Valkey 9 prints them with 17 digits where Redis 7 prints the
+    // shortest form that reads back the same.
+    if let (Resp::Array(items), true) = (&mut contents, read[0] == "ZRANGE") {
+        for score in items.iter_mut().skip(1).step_by(2) {
+            if let Resp::Bulk(b) = score {
+                if let Some(x) = std::str::from_utf8(b)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                {
+                    *b = x.to_string().into_bytes();
+                }
+            }
+        }
+    }
     (t, contents)
 }
 

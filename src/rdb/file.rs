@@ -1,7 +1,7 @@
 //! Whole RDB files: the `REDIS0010` header, auxiliary fields, one section per database
 //! (SELECTDB, RESIZEDB, then each key with its deadline), EOF and the CRC-64 of all
 //! before it, as Redis 7.0 writes them; and the reverse, for files of Redis 7.0 to 7.4 and
-//! Valkey 8 and 9.
+//! Valkey 8 and 9 (whose files since 9.0 begin `VALKEY080`).
 
 use super::{put_len, put_string, reads_version, skip, value, Reader, CRC64, RDB_VERSION};
 use crate::error::{Error, Result};
@@ -123,10 +123,13 @@ pub(crate) fn read(
     lenient: bool,
     sink: &mut impl Sink,
 ) -> Result<LoadSkipped> {
-    if buf.len() < 9 || &buf[..5] != b"REDIS" {
-        return Err(fail(0, None, "not an RDB file (no REDIS header)"));
-    }
-    let version: u16 = std::str::from_utf8(&buf[5..9])
+    // `REDIS` and four digits, or, from Valkey 9 on, `VALKEY` and three: nine bytes either way.
+    let digits = match buf.get(..9) {
+        Some(h) if h.starts_with(b"REDIS") => &h[5..],
+        Some(h) if h.starts_with(b"VALKEY") => &h[6..],
+        _ => return Err(fail(0, None, "not an RDB file (no REDIS header)")),
+    };
+    let version: u16 = std::str::from_utf8(digits)
         .ok()
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| fail(5, None, "unreadable RDB version"))?;

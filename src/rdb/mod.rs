@@ -3,7 +3,7 @@
 //!
 //! Writing uses encodings every Redis since 2.x loads: a string as is (or as an integer
 //! when it is one's canonical text), lists, sets, hashes and sorted sets (binary scores) as
-//! plain sequences. Reading takes what Redis 7.0 to 7.4 and Valkey 8 write for these types:
+//! plain sequences. Reading takes what Redis 7.0 to 7.4 and Valkey 8 and 9 write for these types:
 //! integer and LZF-compressed strings, quicklists of listpacks, listpack hashes, sets and
 //! sorted sets, intsets, and the ziplists and zipmaps of older versions. Anything else
 //! (streams, modules, hash-field TTLs) is refused by name, or, in a lenient load, streams,
