@@ -3,9 +3,11 @@
 //! (of `RUNS` runs each) and ratios, plus resident bytes per entry.
 //!
 //! `cargo run --release -p ferricache-peers` (add `-- quick` for a short smoke run);
-//! `-- near` runs the near-cache benchmark against a local redis-server (`near.rs`).
+//! `-- near` runs the near-cache benchmark against a local redis-server (`near.rs`);
+//! `-- typed` only the typed peers' table (`typed.rs`), which the full run also prints.
 
 mod near;
+mod typed;
 
 use std::sync::Barrier;
 use std::time::Instant;
@@ -175,39 +177,45 @@ fn stream(w: Workload, n: usize, seed: u64) -> Vec<u32> {
     }
 }
 
-/// Runs `w` on `threads` threads; returns (ops per second, hit ratio of the gets).
-fn run(engine: &dyn Engine, w: Workload, threads: usize, streams: &[Vec<u32>]) -> (f64, f64) {
+/// Runs `w` on `threads` threads, key index `k` read by `get(k)` (true on a hit) and
+/// written by `set(k)`; returns (ops per second, hit ratio of the gets).
+fn run(
+    w: Workload,
+    threads: usize,
+    streams: &[Vec<u32>],
+    get: impl Fn(u32) -> bool + Sync,
+    set: impl Fn(u32) + Sync,
+) -> (f64, f64) {
     let barrier = Barrier::new(threads + 1);
-    let v = value();
+    let (get, set) = (&get, &set);
     let (start, results) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let (barrier, stream, v) = (&barrier, &streams[t], v.clone());
+                let (barrier, stream) = (&barrier, &streams[t]);
                 s.spawn(move || {
                     barrier.wait();
                     let (mut hits, mut gets) = (0u64, 0u64);
                     for (i, &k) in stream.iter().enumerate() {
-                        let k = key(k as usize);
                         match w {
                             Workload::GetHit => {
-                                hits += engine.get(&k).is_some() as u64;
+                                hits += get(k) as u64;
                                 gets += 1;
                             }
-                            Workload::Set => engine.set(&k, v.clone()),
+                            Workload::Set => set(k),
                             Workload::Mixed => {
                                 if i % 10 == 9 {
-                                    engine.set(&k, v.clone());
+                                    set(k);
                                 } else {
-                                    hits += engine.get(&k).is_some() as u64;
+                                    hits += get(k) as u64;
                                     gets += 1;
                                 }
                             }
                             Workload::CacheAside => {
                                 gets += 1;
-                                if engine.get(&k).is_some() {
+                                if get(k) {
                                     hits += 1;
                                 } else {
-                                    engine.set(&k, v.clone());
+                                    set(k);
                                 }
                             }
                         }
@@ -231,6 +239,18 @@ fn run(engine: &dyn Engine, w: Workload, threads: usize, streams: &[Vec<u32>]) -
         } else {
             hits as f64 / gets as f64
         },
+    )
+}
+
+/// [`run`] over an engine of byte-string keys and `Bytes` values.
+fn run_bytes(engine: &dyn Engine, w: Workload, threads: usize, streams: &[Vec<u32>]) -> (f64, f64) {
+    let v = value();
+    run(
+        w,
+        threads,
+        streams,
+        |k| engine.get(&key(k as usize)).is_some(),
+        |k| engine.set(&key(k as usize), v.clone()),
     )
 }
 
@@ -403,7 +423,7 @@ fn main() {
                 // the runs then measure the same state again and again.
                 let engine = peer.build(w.bounded().then_some(BOUND));
                 if w.bounded() {
-                    run(engine.as_ref(), w, 1, &warm);
+                    run_bytes(engine.as_ref(), w, 1, &warm);
                 } else {
                     for i in 0..KEYS {
                         engine.set(&key(i), value());
@@ -412,7 +432,7 @@ fn main() {
                 let mut rates = Vec::new();
                 let mut ratios = Vec::new();
                 for _ in 0..runs {
-                    let (rate, hit) = run(engine.as_ref(), w, threads, &streams);
+                    let (rate, hit) = run_bytes(engine.as_ref(), w, threads, &streams);
                     rates.push(rate);
                     ratios.push(hit);
                 }
@@ -435,6 +455,9 @@ fn main() {
                 );
             }
         }
+    }
+    if wanted("typed") {
+        typed::main(runs, per_thread);
     }
     if !wanted("memory") {
         return;
