@@ -201,6 +201,18 @@ fn crc_of(bytes: &[u8]) -> u64 {
     crc
 }
 
+/// SAVE, or BGSAVE and wait for it.
+fn save_in_front_or_behind(c: &Cache, background: bool) {
+    if background {
+        c.bgsave().unwrap();
+        while c.bgsave_in_progress() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    } else {
+        c.save().unwrap();
+    }
+}
+
 /// A writer moves two keys together (MSET) while snapshots are taken, by SAVE and by
 /// BGSAVE: every snapshot holds them equal, so a write is wholly in or wholly out.
 #[test]
@@ -223,14 +235,7 @@ fn a_snapshot_is_one_instant_under_concurrent_writes() {
         })
     };
     for round in 0..30 {
-        if round % 2 == 0 {
-            c.save().unwrap();
-        } else {
-            c.bgsave().unwrap();
-            while c.bgsave_in_progress() {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-        }
+        save_in_front_or_behind(&c, round % 2 == 1);
         let r = Cache::builder().snapshot_path(&path).build().unwrap();
         assert_eq!(r.get("a").unwrap(), r.get("b").unwrap());
     }
@@ -285,14 +290,7 @@ fn each_writer_is_seen_at_one_point_of_its_sequence() {
         .collect();
     let mut seen = 0;
     for round in 0..24 {
-        if round % 3 == 0 {
-            c.save().unwrap();
-        } else {
-            c.bgsave().unwrap();
-            while c.bgsave_in_progress() {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-        }
+        save_in_front_or_behind(&c, round % 3 != 0);
         let r = Cache::builder().snapshot_path(&path).build().unwrap();
         for t in 0..WRITERS {
             let keys: Vec<String> = (0..KEYS).map(|j| format!("w{t}:{j}")).collect();

@@ -473,6 +473,55 @@ mod tests {
         }
     }
 
+    type Model = Vec<(f64, Vec<u8>)>;
+
+    /// Applies (member, score, insert) operations to the index and to a sorted Vec.
+    fn apply(
+        r: &mut Ranked,
+        model: &mut Model,
+        ops: &[(u16, i8, bool)],
+    ) -> Result<(), TestCaseError> {
+        for &(m, s, insert) in ops {
+            let member = format!("m{m}").into_bytes();
+            match (insert, model.iter().position(|(_, mm)| *mm == member)) {
+                (true, None) => {
+                    r.insert(s as f64, Bytes::from(member.clone()));
+                    model.push((s as f64, member));
+                    model.sort_by(|a, b| cmp(a.0, &a.1, b.0, &b.1));
+                }
+                (false, Some(p)) => {
+                    let (sc, mm) = model.remove(p);
+                    prop_assert!(r.remove(sc, &mm));
+                }
+                (false, None) => prop_assert!(!r.remove(s as f64, &member)),
+                _ => {}
+            }
+            prop_assert_eq!(r.len(), model.len());
+        }
+        Ok(())
+    }
+
+    /// Ranks, access by rank, walks and lower bounds agree with the sorted Vec.
+    fn agrees(r: &Ranked, model: &Model) -> Result<(), TestCaseError> {
+        for (k, (sc, mm)) in model.iter().enumerate() {
+            prop_assert_eq!(r.rank(*sc, mm), Some(k));
+            let (gm, gs) = r.get(k).unwrap();
+            prop_assert_eq!((&gm[..], gs), (&mm[..], *sc));
+        }
+        prop_assert!(r.get(model.len()).is_none());
+        prop_assert_eq!(r.walk(0, usize::MAX, false).len(), model.len());
+        if !model.is_empty() {
+            let back = r.walk(model.len() - 1, usize::MAX, true);
+            prop_assert_eq!(back.len(), model.len());
+            prop_assert_eq!(&back[0].0[..], &model.last().unwrap().1[..]);
+        }
+        for t in -5i8..5 {
+            let want = model.iter().filter(|(s, _)| *s < t as f64).count();
+            prop_assert_eq!(r.lower_bound(|s, _| s < t as f64), want);
+        }
+        Ok(())
+    }
+
     proptest! {
         /// A bulk-built index (as a snapshot load makes) ranks as a sorted Vec, and keeps
         /// doing so through inserts and removals that follow.
@@ -481,83 +530,26 @@ mod tests {
             initial in proptest::collection::btree_map(0u16..2000, -4i8..4, 0..800),
             ops in proptest::collection::vec((0u16..2000, -4i8..4, any::<bool>()), 0..400),
         ) {
-            let mut model: Vec<(f64, Vec<u8>)> = initial
+            let mut model: Model = initial
                 .iter()
                 .map(|(m, s)| (*s as f64, format!("m{m}").into_bytes()))
                 .collect();
             model.sort_by(|a, b| cmp(a.0, &a.1, b.0, &b.1));
-            let mut r = Ranked::from_sorted(
-                model.iter().map(|(s, m)| (*s, Bytes::from(m.clone()))).collect::<Vec<_>>().into_iter(),
-            );
+            let pairs: Vec<(f64, Bytes)> = model.iter().map(|(s, m)| (*s, Bytes::from(m.clone()))).collect();
+            let mut r = Ranked::from_sorted(pairs.into_iter());
             prop_assert_eq!(r.len(), model.len());
-            for (m, s, insert) in ops {
-                let member = format!("m{m}").into_bytes();
-                match (insert, model.iter().position(|(_, mm)| *mm == member)) {
-                    (true, None) => {
-                        r.insert(s as f64, Bytes::from(member.clone()));
-                        model.push((s as f64, member));
-                        model.sort_by(|a, b| cmp(a.0, &a.1, b.0, &b.1));
-                    }
-                    (false, Some(p)) => {
-                        let (sc, mm) = model.remove(p);
-                        prop_assert!(r.remove(sc, &mm));
-                    }
-                    _ => {}
-                }
-            }
-            for (k, (sc, mm)) in model.iter().enumerate() {
-                prop_assert_eq!(r.rank(*sc, mm), Some(k));
-                let (gm, gs) = r.get(k).unwrap();
-                prop_assert_eq!((&gm[..], gs), (&mm[..], *sc));
-            }
-            prop_assert!(r.get(model.len()).is_none());
-            for t in -5i8..5 {
-                let want = model.iter().filter(|(s, _)| *s < t as f64).count();
-                prop_assert_eq!(r.lower_bound(|s, _| s < t as f64), want);
-            }
+            agrees(&r, &model)?;
+            apply(&mut r, &mut model, &ops)?;
+            agrees(&r, &model)?;
         }
 
         /// Against a sorted Vec: rank, access by rank, walks and lower bounds after random
         /// inserts and removals, across block splits, merges and removals.
         #[test]
         fn matches_a_sorted_vec(ops in proptest::collection::vec((0u16..600, -4i8..4, any::<bool>()), 1..1500)) {
-            let mut r = Ranked::default();
-            let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
-            for (m, s, insert) in ops {
-                let member = format!("m{m}").into_bytes();
-                let present = model.iter().position(|(_, mm)| *mm == member);
-                match (insert, present) {
-                    (true, None) => {
-                        r.insert(s as f64, Bytes::from(member.clone()));
-                        model.push((s as f64, member));
-                        model.sort_by(|a, b| cmp(a.0, &a.1, b.0, &b.1));
-                    }
-                    (false, Some(p)) => {
-                        let (sc, mm) = model.remove(p);
-                        prop_assert!(r.remove(sc, &mm));
-                    }
-                    (false, None) => prop_assert!(!r.remove(s as f64, &member)),
-                    _ => {}
-                }
-                prop_assert_eq!(r.len(), model.len());
-            }
-            for (k, (sc, mm)) in model.iter().enumerate() {
-                prop_assert_eq!(r.rank(*sc, mm), Some(k));
-                let (gm, gs) = r.get(k).unwrap();
-                prop_assert_eq!((&gm[..], gs), (&mm[..], *sc));
-            }
-            prop_assert!(r.get(model.len()).is_none());
-            let all: Vec<(Vec<u8>, f64)> = r.walk(0, usize::MAX, false).into_iter().map(|(m, s)| (m.to_vec(), s)).collect();
-            prop_assert_eq!(all.len(), model.len());
-            if !model.is_empty() {
-                let back = r.walk(model.len() - 1, usize::MAX, true);
-                prop_assert_eq!(back.len(), model.len());
-                prop_assert_eq!(&back[0].0[..], &model.last().unwrap().1[..]);
-            }
-            for t in -5i8..5 {
-                let want = model.iter().filter(|(s, _)| *s < t as f64).count();
-                prop_assert_eq!(r.lower_bound(|s, _| s < t as f64), want);
-            }
+            let (mut r, mut model) = (Ranked::default(), Model::new());
+            apply(&mut r, &mut model, &ops)?;
+            agrees(&r, &model)?;
         }
     }
 }

@@ -254,6 +254,12 @@ fn run_bytes(engine: &dyn Engine, w: Workload, threads: usize, streams: &[Vec<u3
     )
 }
 
+/// The medians of `runs` (rate, hit ratio) measurements.
+fn medians(runs: usize, mut one: impl FnMut() -> (f64, f64)) -> (f64, f64) {
+    let (rates, ratios): (Vec<f64>, Vec<f64>) = (0..runs).map(|_| one()).unzip();
+    (median(rates), median(ratios))
+}
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
     xs[xs.len() / 2]
@@ -429,20 +435,14 @@ fn main() {
                         engine.set(&key(i), value());
                     }
                 }
-                let mut rates = Vec::new();
-                let mut ratios = Vec::new();
-                for _ in 0..runs {
-                    let (rate, hit) = run_bytes(engine.as_ref(), w, threads, &streams);
-                    rates.push(rate);
-                    ratios.push(hit);
-                }
+                let (rate, ratio) =
+                    medians(runs, || run_bytes(engine.as_ref(), w, threads, &streams));
                 drop(engine);
-                let rate = median(rates);
                 if peer == Peer::Ferricache {
                     base = rate;
                 }
                 let hit = if matches!(w, Workload::Mixed | Workload::CacheAside) {
-                    format!("{:.1}%", median(ratios) * 100.0)
+                    format!("{:.1}%", ratio * 100.0)
                 } else {
                     "".into()
                 };

@@ -3,7 +3,7 @@
 //! bytes and the value's 16, and copies the value out on a hit (`get_with`), so the
 //! comparison shows what the engine's layout costs against values kept beside their keys.
 
-use super::{median, run, stream, Workload, BOUND, KEYS};
+use super::{medians, run, stream, Workload, BOUND, KEYS};
 
 type Value = [u8; 16];
 
@@ -119,22 +119,13 @@ pub fn main(runs: usize, per_thread: usize) {
                         engine.set(u64::from(k), value_of(k));
                     }
                 }
-                let (mut rates, mut ratios) = (Vec::new(), Vec::new());
-                for _ in 0..runs {
-                    let (rate, hit) = run_typed(engine.as_ref(), w, threads, &streams);
-                    rates.push(rate);
-                    ratios.push(hit);
-                }
+                let (rate, ratio) =
+                    medians(runs, || run_typed(engine.as_ref(), w, threads, &streams));
                 drop(engine);
-                let rate = median(rates);
                 if peer == "ferricache" {
                     base = rate;
                 }
-                let hit = if w.bounded() {
-                    format!("{:.1}%", median(ratios) * 100.0)
-                } else {
-                    format!("{:.0}%", median(ratios) * 100.0)
-                };
+                let hit = format!("{:.1}%", ratio * 100.0);
                 println!(
                     "| {} | {threads} | {peer} | {:.2} | {:.2}x | {hit} |",
                     w.name(),
