@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Node near-cache benchmark (bindings/node/bench/near.js): ferricache's near cache (the
-# synchronous Cache and createClient) beside node-redis v4 with no cache, in one run,
+# synchronous Cache and createClient) beside node-redis v4 with no cache and node-redis v5
+# with no cache and with its clientSideCache, in one run,
 # against a local redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."

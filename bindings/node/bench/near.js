@@ -1,12 +1,12 @@
 'use strict';
-// Near-cache mode beside node-redis v4 with no cache, in one run, against a local
-// redis-server (bash scripts/bench-node-near.sh starts it):
+// Near-cache mode beside node-redis v4 with no cache, and node-redis v5 (installed beside
+// v4 as `redis5`) with no cache and with its own clientSideCache (RESP3), in one run,
+// against a local redis-server (bash scripts/bench-node-near.sh starts it):
 //   1. hot reads: 1,000 keys of 64 bytes, all cached, GET from one event loop;
 //   2. Zipf(0.99) over 100,000 keys of 64 bytes, 95% GET / 5% SET.
 // Rates are medians of 5 rounds; latencies p50 / p99 over every operation.
-// (node-redis v5's clientSideCache needs RESP3 and v5's API; it is not installed beside
-// v4 here, so it is not in the table.)
 const redis = require('redis');
+const redis5 = require('redis5');
 const { Cache, createClient } = require('..');
 
 const ROUNDS = 5;
@@ -68,10 +68,20 @@ async function main() {
   await client.connect();
   const plain = redis.createClient({ url });
   await plain.connect();
+  const plain5 = redis5.createClient({ url });
+  await plain5.connect();
+  const cached5 = redis5.createClient({
+    url,
+    RESP: 3,
+    clientSideCache: { ttl: 0, maxEntries: 0, evictPolicy: 'LRU' },
+  });
+  await cached5.connect();
   const contenders = [
     ['ferricache Cache (sync), near cache', (k) => sync.get(k), (k, v) => sync.set(k, v), sync, false],
     ['ferricache createClient, near cache', (k) => client.get(k), (k, v) => client.set(k, v), client.cache, true],
     ['node-redis v4, no cache', (k) => plain.get(k), (k, v) => plain.set(k, v), null, true],
+    ['node-redis v5, no cache', (k) => plain5.get(k), (k, v) => plain5.set(k, v), null, true],
+    ['node-redis v5 clientSideCache', (k) => cached5.get(k), (k, v) => cached5.set(k, v), null, true],
   ];
   const fastN = 100_000;
   const slowN = 10_000;
@@ -82,7 +92,7 @@ async function main() {
   const hotRows = [];
   for (const [name, get, , cache, isAsync] of contenders) {
     for (const k of hot) await get(k);
-    const n = cache ? fastN : slowN;
+    const n = cache || name.includes('clientSideCache') ? fastN : slowN;
     const seq = Array.from({ length: n }, (_, i) => hot[i % hot.length]);
     hotRows.push([name, ...(await measure(get, seq, isAsync))]);
   }
@@ -98,7 +108,7 @@ async function main() {
   const writes = new Set(seqAll.map((_, i) => i).filter((i) => (i * 2654435761) % 100 < 5));
   const zRows = [];
   for (const [name, get, set, cache, isAsync] of contenders) {
-    const n = cache ? fastN : slowN;
+    const n = cache || name.includes('clientSideCache') ? fastN : slowN;
     const ops = seqAll.slice(0, n).map((k, i) => i);
     const before = cache?.nearCacheStats();
     const op = (i) => (writes.has(i) ? set(keys[seqAll[i]], VALUE) : get(keys[seqAll[i]]));
@@ -115,7 +125,7 @@ async function main() {
   for (const [name, rate, p50, p99, hit] of zRows) {
     console.log(`| ${name} | ${(rate / 1e3).toFixed(1)} k | ${p50.toFixed(2)} µs | ${p99.toFixed(2)} µs | ${hit} | ${(rate / zBase).toFixed(1)}x |`);
   }
-  await Promise.all([loader.quit(), client.quit(), plain.quit()]);
+  await Promise.all([loader.quit(), client.quit(), plain.quit(), plain5.quit(), cached5.quit()]);
 }
 
 main().catch((e) => {
