@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -316,43 +317,79 @@ impl Cache {
                 )))
             }
         };
-        // Two stages on two threads: this one parses and decodes (allocating the values),
-        // the other inserts into the keyspace, in batches handed over a bounded channel.
-        let lenient = self.inner.snapshots.lenient;
-        let (now, databases) = (self.inner.ks.now(), self.databases());
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(LOAD_QUEUE);
-        let read = std::thread::scope(|scope| {
-            let inserter = std::thread::Builder::new()
-                .name("ferricache-load".into())
-                .spawn_scoped(scope, move || {
-                    for batch in rx {
-                        self.insert_loaded(batch);
-                    }
-                });
-            let mut sink = Loader {
-                batch: Batch::default(),
-                tx: inserter.as_ref().ok().map(|_| tx),
-                cache: self,
-            };
-            let read = rdb::file::read(&bytes, now, databases, lenient, &mut sink);
-            sink.flush();
-            drop(sink);
-            if let Ok(inserter) = inserter {
-                inserter
-                    .join()
-                    .expect("the load's insert stage does not panic");
-            }
-            read
-        });
-        let skipped = read.map_err(|e| {
+        let bytes: Arc<[u8]> = bytes.into();
+        let fault = |e: Error| {
             Error::InvalidConfig(format!(
                 "{}: {}",
                 path.display(),
                 e.to_string().trim_start_matches("ERR ")
             ))
-        })?;
-        *self.inner.snapshots.skipped.lock() = skipped;
+        };
+        let file = rdb::file::open(&bytes).map_err(fault)?;
+        // Two stages on two threads: this one parses and decodes (allocating the values),
+        // the other inserts into the keyspace the batches handed over a bounded channel,
+        // and checksums the file whenever no batch waits. A wrong checksum is the fault
+        // reported, whatever else went wrong; keys read before a fault went into this
+        // cache, which is then never handed out.
+        let lenient = self.inner.snapshots.lenient;
+        let (now, databases) = (self.inner.ks.now(), self.databases());
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(LOAD_QUEUE);
+        let (body_len, checksum) = (file.body.len(), file.checksum.is_some());
+        let stage = {
+            let (cache, bytes) = (self.clone(), bytes.clone());
+            std::thread::Builder::new()
+                .name("ferricache-load".into())
+                .spawn(move || cache.insert_and_checksum(rx, &bytes[..body_len], checksum))
+        };
+        let mut sink = Loader {
+            batch: Batch::default(),
+            tx: stage.as_ref().ok().map(|_| tx),
+            cache: self,
+        };
+        let read = rdb::file::parse(file.body, now, databases, lenient, &mut sink);
+        sink.flush();
+        drop(sink);
+        let sum = match stage {
+            Ok(stage) => stage
+                .join()
+                .expect("the load's insert stage does not panic"),
+            Err(_) => checksum.then(|| rdb::CRC64.checksum(file.body)),
+        };
+        if let (Some(want), Some(got)) = (file.checksum, sum) {
+            rdb::file::check(&bytes, got, want).map_err(fault)?;
+        }
+        *self.inner.snapshots.skipped.lock() = read.map_err(fault)?;
         Ok(())
+    }
+
+    /// A load's second stage: inserts the batches as they come and, while none waits,
+    /// checksums `body` a chunk at a time; returns the checksum if asked for one.
+    fn insert_and_checksum(&self, rx: Receiver<Batch>, body: &[u8], checksum: bool) -> Option<u64> {
+        let mut digest = checksum.then(|| rdb::CRC64.digest());
+        let mut at = 0;
+        loop {
+            let batch = match rx.try_recv() {
+                Ok(batch) => batch,
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => match digest.as_mut().filter(|_| at < body.len()) {
+                    Some(d) => {
+                        let end = (at + CHECKSUM_CHUNK).min(body.len());
+                        d.update(&body[at..end]);
+                        at = end;
+                        continue;
+                    }
+                    None => match rx.recv() {
+                        Ok(batch) => batch,
+                        Err(_) => break,
+                    },
+                },
+            };
+            self.insert_loaded(batch);
+        }
+        digest.map(|mut d| {
+            d.update(&body[at..]);
+            d.finalize()
+        })
     }
 
     /// Puts a batch of loaded keys into the keyspace.
@@ -383,6 +420,8 @@ impl Cache {
 /// batches that may wait between them.
 const LOAD_BATCH: usize = 2048;
 const LOAD_QUEUE: usize = 8;
+/// Bytes the insert stage checksums at a time while no batch waits.
+const CHECKSUM_CHUNK: usize = 256 << 10;
 
 /// Loaded keys on their way into the keyspace, and room to make first.
 #[derive(Default)]

@@ -109,13 +109,11 @@ pub(crate) trait Sink {
 
 /// Hands every key of an RDB file whose deadline is after `now_ms` to `sink` (expired
 /// ones are dropped, as Redis drops them on load), or stops at the first fault: its byte
-/// offset and, once known, its key. The checksum is computed on another thread while the
-/// keys are read (a wrong one is the error reported, whatever else went wrong), so keys
-/// are handed over before it is known: a caller that must load all or nothing loads into
-/// a cache nobody sees until this returns `Ok`.
+/// offset and, once known, its key. The checksum is checked first.
 ///
 /// With `lenient`, streams, module values and data, and functions are read past and
 /// counted in the result rather than refused.
+#[cfg(test)]
 pub(crate) fn read(
     buf: &[u8],
     now_ms: u64,
@@ -123,7 +121,23 @@ pub(crate) fn read(
     lenient: bool,
     sink: &mut impl Sink,
 ) -> Result<LoadSkipped> {
-    // `REDIS` and four digits, or, from Valkey 9 on, `VALKEY` and three: nine bytes either way.
+    let file = open(buf)?;
+    if let Some(want) = file.checksum {
+        check(buf, CRC64.checksum(file.body), want)?;
+    }
+    parse(file.body, now_ms, databases, lenient, sink)
+}
+
+/// An RDB file whose header was read: the part the checksum covers, and the checksum it
+/// ends with (`None` before version 5, or when the writer had checksums off).
+pub(crate) struct Opened<'a> {
+    pub body: &'a [u8],
+    pub checksum: Option<u64>,
+}
+
+/// Reads the header of the RDB file `buf`: `REDIS` and four digits, or, from Valkey 9 on,
+/// `VALKEY` and three (nine bytes either way).
+pub(crate) fn open(buf: &[u8]) -> Result<Opened<'_>> {
     let digits = match buf.get(..9) {
         Some(h) if h.starts_with(b"REDIS") => &h[5..],
         Some(h) if h.starts_with(b"VALKEY") => &h[6..],
@@ -140,44 +154,32 @@ pub(crate) fn read(
             &format!("RDB version {version} is not supported"),
         ));
     }
+    if version < 5 {
+        return Ok(Opened {
+            body: buf,
+            checksum: None,
+        });
+    }
     // Since version 5 the file ends in a CRC-64 (zero when the writer had checksums off).
-    let body = if version >= 5 {
-        if buf.len() < 17 {
-            return Err(fail(buf.len(), None, "truncated"));
-        }
-        let (body, tail) = buf.split_at(buf.len() - 8);
-        let crc = u64::from_le_bytes(tail.try_into().expect("8 bytes"));
-        if crc == 0 {
-            body
-        } else if body.len() < PARALLEL_CHECKSUM {
-            if CRC64.checksum(body) != crc {
-                return Err(fail(buf.len() - 8, None, "checksum mismatch"));
-            }
-            body
-        } else {
-            return std::thread::scope(|scope| {
-                let sum = std::thread::Builder::new()
-                    .name("ferricache-crc".into())
-                    .spawn_scoped(scope, || CRC64.checksum(body));
-                let read = parse(body, now_ms, databases, lenient, sink);
-                let sum = match sum {
-                    Ok(t) => t.join().expect("a checksum does not panic"),
-                    Err(_) => CRC64.checksum(body),
-                };
-                if sum != crc {
-                    return Err(fail(buf.len() - 8, None, "checksum mismatch"));
-                }
-                read
-            });
-        }
-    } else {
-        buf
-    };
-    parse(body, now_ms, databases, lenient, sink)
+    if buf.len() < 17 {
+        return Err(fail(buf.len(), None, "truncated"));
+    }
+    let (body, tail) = buf.split_at(buf.len() - 8);
+    let crc = u64::from_le_bytes(tail.try_into().expect("8 bytes"));
+    Ok(Opened {
+        body,
+        checksum: (crc != 0).then_some(crc),
+    })
 }
 
-/// Files at least this large are checksummed on a thread of their own.
-const PARALLEL_CHECKSUM: usize = 1 << 20;
+/// The fault of a file whose checksum `got` is not the `want` it ends with.
+pub(crate) fn check(buf: &[u8], got: u64, want: u64) -> Result<()> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(fail(buf.len() - 8, None, "checksum mismatch"))
+    }
+}
 
 fn fail(at: usize, key: Option<&[u8]>, why: &str) -> Error {
     let key = key.map_or(String::new(), |k| {
@@ -186,8 +188,9 @@ fn fail(at: usize, key: Option<&[u8]>, why: &str) -> Error {
     Error::InvalidConfig(format!("bad RDB file at byte {at}{key}: {why}"))
 }
 
-/// The records of `body` (the file without its checksum), past the 9-byte header.
-fn parse(
+/// Hands the keys of `body` (an opened file without its checksum) to `sink`, as
+/// [`read`] does; the caller checks the checksum.
+pub(crate) fn parse(
     body: &[u8],
     now_ms: u64,
     databases: usize,
