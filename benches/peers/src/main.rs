@@ -7,6 +7,7 @@
 //! `-- typed` only the typed peers' table (`typed.rs`), which the full run also prints.
 
 mod near;
+mod redis_server;
 mod typed;
 
 use std::sync::Barrier;

@@ -8,7 +8,7 @@
 //! cache's GET beside a plain local GET. redis-rs's cache is sized to hold every key.
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -39,22 +39,7 @@ impl Server {
             .port();
         let dir = std::env::temp_dir().join(format!("ferricache-near-bench-{port}"));
         std::fs::create_dir_all(&dir).unwrap();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .arg("--dir")
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian's package redis-server) is needed");
+        let child = crate::redis_server::spawn(port, &dir, &[]);
         let s = Server { child, dir, port };
         let deadline = Instant::now() + Duration::from_secs(10);
         while redis::Client::open(s.url())

@@ -7,9 +7,12 @@
 //! one sorted set of 1M members. Needs `redis-server` on the PATH. SAVE and load times
 //! are medians of three runs each; the stall is the longest over one BGSAVE.
 
+#[path = "../redis_server.rs"]
+mod redis_server;
+
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -140,24 +143,7 @@ fn longest_stall(set: impl Fn(u64) + Send + Sync + 'static, during: impl FnOnce(
 }
 
 fn start_redis(dir: &Path, port: u16) -> Child {
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .arg("--dir")
-        .arg(dir)
-        .args(["--dbfilename", "dump.rdb"])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server on the PATH");
-    child
+    redis_server::spawn(port, dir, &["--dbfilename", "dump.rdb"])
 }
 
 /// Waits until the server answers PING (not LOADING); the time that took.
