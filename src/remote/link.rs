@@ -13,6 +13,7 @@ use parking_lot::{Condvar, Mutex};
 use redis::{Client, Cmd, Connection, ConnectionLike, Value};
 
 use super::options::{RemoteOptions, Tracking};
+use super::signals::{self, Wait};
 use crate::dispatch::Reply;
 use crate::error::Error;
 
@@ -131,6 +132,7 @@ impl Link {
         if super::waiting_forbidden() {
             return Err(Fault::WouldBlock);
         }
+        let _held = signals::hold(Wait::Bounded);
         let con = self
             .client
             .get_connection_with_timeout(self.connect_timeout)
@@ -164,6 +166,7 @@ impl Link {
         track: bool,
         f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, Fault> {
+        let _held = signals::hold(Wait::Bounded);
         let mut pooled = self.take()?;
         let epoch = self.epoch.load(Ordering::SeqCst);
         if track && pooled.epoch != epoch {

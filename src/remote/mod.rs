@@ -22,6 +22,7 @@ mod patterns;
 mod relay;
 mod route;
 mod session;
+mod signals;
 mod tracker;
 pub(crate) mod typed;
 
@@ -536,6 +537,7 @@ impl Remote {
         key: Option<&[u8]>,
         cmd: &redis::Cmd,
     ) -> Result<Value, Fault> {
+        let _held = signals::hold(signals::Wait::Bounded);
         for _ in 0..4 {
             let node = self.topology().node(key).clone();
             let value = node.link.run(cmd)?;
@@ -626,6 +628,7 @@ impl Remote {
     /// A blocking command, on a connection of its own whose read timeout covers the
     /// command's own (its last argument, in seconds; 0 waits forever).
     fn blocking(&self, cache: &Cache, argv: &[&[u8]]) -> Reply {
+        let _held = signals::hold(signals::Wait::Unbounded);
         let secs = std::str::from_utf8(argv[argv.len() - 1])
             .ok()
             .and_then(|s| s.parse::<f64>().ok())
@@ -654,6 +657,9 @@ impl Remote {
         match result {
             Ok(v) => to_reply(v),
             Err(e) if e.is_timeout() => Error::RemoteTimeout(e.to_string()).into(),
+            Err(e) if signals::interrupted(&e) => {
+                Error::Remote("ERR the blocking wait was interrupted by a signal".into()).into()
+            }
             Err(e) => Error::RemoteUnavailable(e.to_string()).into(),
         }
     }

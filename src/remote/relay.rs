@@ -91,6 +91,7 @@ impl Upstream for Relay {
 }
 
 fn run(relay: Arc<Relay>) {
+    super::signals::hold_for_life();
     let (first, max) = relay.remote.options.backoff;
     let mut wait = first;
     while relay.registry.strong_count() > 0 {

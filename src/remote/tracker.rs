@@ -40,6 +40,7 @@ fn heartbeat(remote: &Remote) -> Duration {
 }
 
 fn run(cache: Weak<Inner>, remote: Arc<Remote>, node: Arc<Node>) {
+    super::signals::hold_for_life();
     let (first, max) = remote.options.backoff;
     let mut wait = first;
     loop {

@@ -136,3 +136,35 @@ test('near cache: transactions run on the server, with watch()', async () => {
     await Promise.all([a.quit(), b.quit()]);
   });
 });
+
+test('signals landing during round trips fail nothing (a SIGCHLD-heavy process)', () => withServer(async (url, db) => {
+  let caught = 0;
+  const onSignal = () => caught++;
+  process.on('SIGUSR2', onSignal);
+  const { spawn } = require('node:child_process');
+  const pelter = spawn('sh', ['-c', `while kill -USR2 ${process.pid} 2>/dev/null; do sleep 0.001; done`]);
+  try {
+    let increments = 0;
+    for (let round = 0; round < 4; round++) {
+      const sync = new Cache({ remote: url, maxStaleness: 0.4 }); // connects while signalled
+      const client = createClient({ url, remote: true, private: true });
+      await client.connect();
+      for (let i = 0; i < 100; i++) {
+        sync.set(`k:${round}:${i}`, 'v');
+        assert.equal(sync.get(`missing:${round}:${i}`), null);
+        sync.incr('counter');
+        assert.equal(await client.get(`absent:${round}:${i}`), null);
+        await client.incr('counter');
+        increments += 2;
+      }
+      assert.equal(sync.nearCacheStats().reconnects, 0);
+      await client.quit();
+    }
+    await new Promise((r) => setTimeout(r, 50)); // let the loop run the handlers
+    assert.ok(caught > 20, `only ${caught} signals were handled`);
+    assert.equal(Number(await db.get('counter')), increments);
+  } finally {
+    pelter.kill();
+    process.off('SIGUSR2', onSignal);
+  }
+}));

@@ -70,6 +70,33 @@ def test_a_near_cache_reads_locally_and_sees_other_clients_writes(url: str) -> N
     assert info["near_cache_connected"] == 1 and info["near_cache_fetches"] >= 1
 
 
+def test_signals_during_round_trips_fail_nothing(url: str) -> None:
+    """Python's handlers interrupt system calls; a signal mid-wait must not fail the call."""
+    import signal
+    import subprocess
+
+    caught = []
+    previous = signal.signal(signal.SIGUSR1, lambda *_: caught.append(1))
+    pelter = subprocess.Popen(["sh", "-c", f"while kill -USR1 {os.getpid()} 2>/dev/null; do sleep 0.001; done"])
+    try:
+        increments = 0
+        for rnd in range(4):
+            r = _near(url)  # connects while signalled
+            for i in range(100):
+                assert r.set(f"k:{rnd}:{i}", "v")
+                assert r.get(f"missing:{rnd}:{i}") is None
+                r.incr("counter")
+                increments += 1
+            stats = r.near_cache_stats()
+            assert stats is not None and stats["reconnects"] == 0
+    finally:
+        pelter.kill()
+        pelter.wait()
+        signal.signal(signal.SIGUSR1, previous)
+    assert len(caught) > 20, f"only {len(caught)} signals were handled"
+    assert int(_server(url).get("counter")) == increments
+
+
 def test_redis_py_connection_keywords_form_the_url_with_remote_true(url: str) -> None:
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     _server(url).set("k", "from the server")

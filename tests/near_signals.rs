@@ -1,0 +1,182 @@
+//! Signals that land while a thread waits on the server (Node's SIGCHLD from child
+//! processes, Python's handlers, a profiler's timer) neither fail the call nor cost the
+//! connection; an interrupt (SIGINT) still ends a blocking pop that waits without a bound.
+//!
+//! The handlers are installed without `SA_RESTART`, as Python installs its own: a socket
+//! read with a timeout is never restarted after a signal anyway (signal(7)).
+#![cfg(all(unix, feature = "remote-test-hooks"))]
+
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ferricache::{Cache, RemoteOptions};
+use redis::Commands;
+use redis_server::RedisServer;
+
+static CAUGHT: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    CAUGHT.fetch_add(1, SeqCst);
+}
+
+/// Catches `sig` with a handler that only counts, interrupting system calls.
+fn catch(sig: libc::c_int) {
+    // SAFETY: a zeroed sigaction is valid (empty mask, no flags); the handler only touches
+    // an atomic, which is async-signal-safe.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = 0;
+        libc::sigemptyset(&mut action.sa_mask);
+        assert_eq!(libc::sigaction(sig, &action, std::ptr::null_mut()), 0);
+    }
+}
+
+/// Sends SIGUSR1 to `target` (and to the whole process) every few microseconds until
+/// dropped.
+struct Pelter {
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Pelter {
+    fn at(target: libc::pthread_t) -> Pelter {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = thread::spawn(move || {
+            while !flag.load(SeqCst) {
+                // SAFETY: `target` is the test thread, alive until this thread is joined
+                // (the Pelter is dropped on it); SIGUSR1 is caught by `on_signal`.
+                unsafe {
+                    libc::pthread_kill(target, libc::SIGUSR1);
+                    libc::kill(libc::getpid(), libc::SIGUSR1);
+                }
+                thread::sleep(Duration::from_micros(50));
+            }
+        });
+        Pelter {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Pelter {
+    fn drop(&mut self) {
+        self.stop.store(true, SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+    }
+}
+
+fn near(server: &RedisServer) -> ferricache::Result<Cache> {
+    Cache::builder()
+        .remote(server.url())
+        .remote_options(RemoteOptions::new().max_staleness(Duration::from_millis(400)))
+        .build()
+}
+
+#[test]
+fn signals_during_round_trips_fail_nothing_and_keep_the_connections() {
+    catch(libc::SIGUSR1);
+    let server = RedisServer::start();
+    // SAFETY: pthread_self has no preconditions.
+    let me = unsafe { libc::pthread_self() };
+    let caught_before = CAUGHT.load(SeqCst);
+    let mut failures = Vec::new();
+    let mut increments = 0;
+    let mut last = None;
+    {
+        let _pelter = Pelter::at(me);
+        for round in 0..6 {
+            // A fresh cache each round: its connects and handshakes are signalled too.
+            let cache = match near(&server) {
+                Ok(c) => c,
+                Err(e) => {
+                    failures.push(format!("connect: {e}"));
+                    continue;
+                }
+            };
+            for i in 0..150 {
+                let key = format!("k:{round}:{i}");
+                if let Err(e) = cache.set(&key, "v") {
+                    failures.push(format!("SET: {e}"));
+                }
+                match cache.get(format!("missing:{round}:{i}")) {
+                    Ok(None) => {}
+                    other => failures.push(format!("GET of a missing key: {other:?}")),
+                }
+                match cache.incr("counter") {
+                    Ok(_) => increments += 1,
+                    Err(e) => failures.push(format!("INCR: {e}")),
+                }
+            }
+            last = Some(cache);
+        }
+    }
+    let caught = CAUGHT.load(SeqCst) - caught_before;
+    assert!(caught > 100, "only {caught} signals were handled");
+    assert!(
+        failures.is_empty(),
+        "{} of the calls failed while {caught} signals landed, first: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    let n: i64 = server.client().get("counter").unwrap();
+    assert_eq!(n, increments, "every INCR that answered ran once");
+    let stats = last.unwrap().near_cache_stats().unwrap();
+    assert!(stats.connected, "{stats:?}");
+    assert_eq!(
+        stats.reconnects, 0,
+        "the tracking connection was not lost: {stats:?}"
+    );
+}
+
+#[test]
+fn an_interrupt_ends_a_blocking_pop_and_other_signals_do_not() {
+    catch(libc::SIGUSR1);
+    catch(libc::SIGINT);
+    let server = RedisServer::start();
+    let cache = near(&server).unwrap();
+    // SAFETY: pthread_self has no preconditions.
+    let me = unsafe { libc::pthread_self() };
+
+    // Other signals: the pop keeps waiting, and takes what another client pushes.
+    let url = server.url();
+    let pusher = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(300));
+        let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+        let _: i64 = con.rpush("jobs", "job-1").unwrap();
+    });
+    let popped = {
+        let _pelter = Pelter::at(me);
+        cache.blpop(&["jobs"], 0.0)
+    };
+    pusher.join().unwrap();
+    assert_eq!(
+        popped.unwrap().map(|(k, v)| (k.to_vec(), v.to_vec())),
+        Some((b"jobs".to_vec(), b"job-1".to_vec()))
+    );
+
+    // SIGINT: a pop with no timeout returns soon, as Ctrl-C in a script expects.
+    let interrupter = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(300));
+        // SAFETY: the test thread is alive: it joins this thread below.
+        unsafe { libc::pthread_kill(me, libc::SIGINT) };
+    });
+    let started = Instant::now();
+    let interrupted = cache.blpop(&["never"], 0.0);
+    interrupter.join().unwrap();
+    let error = interrupted.unwrap_err().to_string();
+    assert_eq!(error, "ERR the blocking wait was interrupted by a signal");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The cache goes on working.
+    cache.set("after", "1").unwrap();
+    assert_eq!(cache.get("after").unwrap().as_deref(), Some(&b"1"[..]));
+}
