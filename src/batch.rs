@@ -10,7 +10,7 @@
 
 use bytes::Bytes;
 
-use crate::commands::num::{format_i64, parse_i64};
+use crate::commands::num::parse_i64;
 use crate::error::{Error, Result};
 use crate::store::MultiTx;
 use crate::value::Value;
@@ -78,7 +78,7 @@ impl Batch<'_, '_> {
             self,
             key,
             |tx| match tx.find(key) {
-                Some(i) => Ok(Some(tx.entry(i).value.as_str()?.clone())),
+                Some(i) => Ok(Some(tx.entry(i).value.str_bytes()?)),
                 None => Ok(None),
             },
             |server| server.get(key)
@@ -160,12 +160,12 @@ impl Batch<'_, '_> {
                 Some(i) => {
                     let cur = parse_i64(tx.entry(i).value.as_str()?)?;
                     let new = cur.checked_add(by).ok_or(Error::Overflow)?;
-                    tx.update(i, |e| e.value = Value::Str(format_i64(new)));
+                    tx.update(i, |e| e.value = Value::from_i64(new));
                     Ok(new)
                 }
                 None => {
                     let deadline = cache.default_deadline(&tx);
-                    tx.insert(key, Value::Str(format_i64(by)), deadline);
+                    tx.insert(key, Value::from_i64(by), deadline);
                     Ok(by)
                 }
             },

@@ -1,9 +1,11 @@
 //! The value model: one enum over Redis's types, and the type names TYPE and SCAN TYPE use.
 //!
-//! Strings are stored directly (a `Bytes`, 32 bytes); every collection sits behind one
-//! reference-counted box, which keeps [`Value`] at 32 bytes and so the slab slot at 80. A
-//! collection carries the count of bytes it is charged, kept up to date by every change, so
-//! memory accounting stays O(1) per write.
+//! A string of up to [`SMALL_MAX`] bytes is kept inside the value itself, so it costs no
+//! allocation and a read copies it out of the slab slot the lookup already touched (one
+//! dependent cache miss fewer than following a pointer); a longer string is a `Bytes`.
+//! Every collection sits behind one reference-counted box. All of it keeps [`Value`] at
+//! 32 bytes and so the slab slot at 80. A collection carries the count of bytes it is
+//! charged, kept up to date by every change, so memory accounting stays O(1) per write.
 //!
 //! The box is shared copy-on-write: a snapshot takes a reference instead of copying the
 //! collection while writers wait, and a write to a collection that a snapshot still holds
@@ -82,13 +84,59 @@ impl ValueType {
     }
 }
 
+/// The longest string kept inline in a [`Value`].
+pub(crate) const SMALL_MAX: usize = 22;
+
 /// A stored value. Commands reach their variant through the `as_*` accessors, which give
-/// WRONGTYPE for every other type.
+/// WRONGTYPE for every other type, and make one with [`Value::string`],
+/// [`Value::from_slice`] or [`Value::new_coll`].
 #[derive(Debug, Clone)]
 pub(crate) enum Value {
+    /// A string of more than [`SMALL_MAX`] bytes (or one a command grew in place).
     Str(Bytes),
-    /// Shared copy-on-write (see the module docs).
+    /// Everything else, in the 24 bytes before `Bytes`'s vtable pointer: that pointer's
+    /// niche tells `Str` from `Packed`, and `Packed`'s own tag its two kinds, so three
+    /// kinds fit in 32 bytes (a flat three-variant enum would take 40).
+    Packed(Packed),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Packed {
+    /// A string of at most [`SMALL_MAX`] bytes.
+    Small(Small),
+    /// A collection, shared copy-on-write (see the module docs).
     Coll(Arc<Coll>),
+}
+
+/// A short string's bytes, inline.
+#[derive(Clone, Copy)]
+pub(crate) struct Small {
+    len: u8,
+    buf: [u8; SMALL_MAX],
+}
+
+impl Small {
+    #[inline]
+    fn new(bytes: &[u8]) -> Small {
+        debug_assert!(bytes.len() <= SMALL_MAX);
+        let mut buf = [0u8; SMALL_MAX];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        Small {
+            len: bytes.len() as u8,
+            buf,
+        }
+    }
+
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+}
+
+impl std::fmt::Debug for Small {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
 }
 
 /// A collection and the bytes it is charged.
@@ -114,7 +162,7 @@ macro_rules! accessors {
         #[inline]
         pub fn $get(&self) -> Result<&$ty> {
             match self {
-                Value::Coll(c) => match &c.kind {
+                Value::Packed(Packed::Coll(c)) => match &c.kind {
                     Kind::$variant(v) => Ok(v),
                     _ => Err(Error::WrongType),
                 },
@@ -127,13 +175,15 @@ macro_rules! accessors {
         pub fn $get_mut(&mut self) -> Result<(&mut $ty, &mut usize)> {
             match self {
                 // The type is checked on the shared box: a WRONGTYPE copies nothing.
-                Value::Coll(c) if matches!(c.kind, Kind::$variant(_)) => match Arc::make_mut(c) {
-                    Coll {
-                        kind: Kind::$variant(v),
-                        bytes,
-                    } => Ok((v, bytes)),
-                    _ => unreachable!("the type was just checked"),
-                },
+                Value::Packed(Packed::Coll(c)) if matches!(c.kind, Kind::$variant(_)) => {
+                    match Arc::make_mut(c) {
+                        Coll {
+                            kind: Kind::$variant(v),
+                            bytes,
+                        } => Ok((v, bytes)),
+                        _ => unreachable!("the type was just checked"),
+                    }
+                }
                 _ => Err(Error::WrongType),
             }
         }
@@ -142,13 +192,38 @@ macro_rules! accessors {
 
 impl Value {
     pub fn new_coll(kind: Kind) -> Value {
-        Value::Coll(Arc::new(Coll { kind, bytes: 0 }))
+        Value::coll(Coll { kind, bytes: 0 })
+    }
+
+    /// A collection with its byte count.
+    pub fn coll(coll: Coll) -> Value {
+        Value::Packed(Packed::Coll(Arc::new(coll)))
+    }
+
+    /// A string value: inline when short (the `Bytes` is dropped), else the `Bytes` itself.
+    #[inline]
+    pub fn string(bytes: Bytes) -> Value {
+        if bytes.len() <= SMALL_MAX {
+            Value::Packed(Packed::Small(Small::new(&bytes)))
+        } else {
+            Value::Str(bytes)
+        }
+    }
+
+    /// A string value copied from `bytes`; a short one allocates nothing.
+    #[inline]
+    pub fn from_slice(bytes: &[u8]) -> Value {
+        if bytes.len() <= SMALL_MAX {
+            Value::Packed(Packed::Small(Small::new(bytes)))
+        } else {
+            Value::Str(Bytes::copy_from_slice(bytes))
+        }
     }
 
     pub fn value_type(&self) -> ValueType {
         match self {
-            Value::Str(_) => ValueType::String,
-            Value::Coll(c) => match c.kind {
+            Value::Str(_) | Value::Packed(Packed::Small(_)) => ValueType::String,
+            Value::Packed(Packed::Coll(c)) => match c.kind {
                 Kind::List(_) => ValueType::List,
                 Kind::Hash(_) => ValueType::Hash,
                 Kind::Set(_) => ValueType::Set,
@@ -157,11 +232,21 @@ impl Value {
         }
     }
 
+    /// The collection, if this is one.
+    #[inline]
+    pub fn as_coll(&self) -> Option<&Coll> {
+        match self {
+            Value::Packed(Packed::Coll(c)) => Some(c),
+            _ => None,
+        }
+    }
+
     /// Bytes this value owns on the heap.
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(b) => b.len(),
-            Value::Coll(c) => {
+            Value::Packed(Packed::Small(_)) => 0,
+            Value::Packed(Packed::Coll(c)) => {
                 let own = match &c.kind {
                     Kind::ZSet(z) => z.boxed_size(),
                     _ => 0,
@@ -174,41 +259,71 @@ impl Value {
     /// What changes when a command changes the value: its size and, for sorted sets whose
     /// scores can change in place, a version.
     pub fn fingerprint(&self) -> (usize, u64) {
-        let version = match self {
-            Value::Coll(c) => match &c.kind {
-                Kind::ZSet(z) => z.version(),
-                _ => 0,
-            },
-            Value::Str(_) => 0,
+        let version = match self.as_coll().map(|c| &c.kind) {
+            Some(Kind::ZSet(z)) => z.version(),
+            _ => 0,
         };
         (self.heap_size(), version)
     }
 
     /// True for a collection with no elements (Redis removes those keys).
     pub fn is_empty_coll(&self) -> bool {
-        match self {
-            Value::Str(_) => false,
-            Value::Coll(c) => match &c.kind {
-                Kind::List(v) => v.is_empty(),
-                Kind::Hash(v) => v.is_empty(),
-                Kind::Set(v) => v.is_empty(),
-                Kind::ZSet(v) => v.is_empty(),
-            },
+        match self.as_coll().map(|c| &c.kind) {
+            None => false,
+            Some(Kind::List(v)) => v.is_empty(),
+            Some(Kind::Hash(v)) => v.is_empty(),
+            Some(Kind::Set(v)) => v.is_empty(),
+            Some(Kind::ZSet(v)) => v.is_empty(),
         }
     }
 
+    /// The string as a `Bytes` a command may change in place: a short one moves out of
+    /// line first (the caller's `update` charges the difference).
     #[inline]
     pub fn as_str_mut(&mut self) -> Result<&mut Bytes> {
+        if let Value::Packed(Packed::Small(s)) = self {
+            *self = Value::Str(Bytes::copy_from_slice(s.as_bytes()));
+        }
         match self {
             Value::Str(b) => Ok(b),
             _ => Err(Error::WrongType),
         }
     }
 
+    /// After a command changed a string in place ([`Value::as_str_mut`]): one that fits
+    /// inline moves back, so every string of at most [`SMALL_MAX`] bytes is inline.
     #[inline]
-    pub fn as_str(&self) -> Result<&Bytes> {
+    pub fn settle(&mut self) {
+        if let Value::Str(b) = self {
+            if b.len() <= SMALL_MAX {
+                *self = Value::from_slice(b);
+            }
+        }
+    }
+
+    /// An integer's decimal text, inline (INCR's result allocates nothing).
+    #[inline]
+    pub fn from_i64(n: i64) -> Value {
+        Value::from_slice(itoa::Buffer::new().format(n).as_bytes())
+    }
+
+    /// The string's bytes.
+    #[inline]
+    pub fn as_str(&self) -> Result<&[u8]> {
         match self {
             Value::Str(b) => Ok(b),
+            Value::Packed(Packed::Small(s)) => Ok(s.as_bytes()),
+            _ => Err(Error::WrongType),
+        }
+    }
+
+    /// The string as `Bytes`: a view of a long one, a copy of a short one (cheaper than a
+    /// reference count that every reader's core would share).
+    #[inline]
+    pub fn str_bytes(&self) -> Result<Bytes> {
+        match self {
+            Value::Str(b) => Ok(b.clone()),
+            Value::Packed(Packed::Small(s)) => Ok(Bytes::copy_from_slice(s.as_bytes())),
             _ => Err(Error::WrongType),
         }
     }

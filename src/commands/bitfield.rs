@@ -333,7 +333,7 @@ impl Cache {
                 }
             }
             if changes > 0 || dirty {
-                let value = Value::Str(Bytes::from(s));
+                let value = Value::string(Bytes::from(s));
                 match found {
                     Some(i) => tx.update(i, |e| e.value = value),
                     None => {

@@ -193,7 +193,7 @@ impl Cache {
             for (k, key) in all.iter().enumerate().skip(1) {
                 let mut tx = m.key(k);
                 sources.push(match tx.find(key) {
-                    Some(i) => tx.entry(i).value.as_str()?.clone(),
+                    Some(i) => tx.entry(i).value.str_bytes()?,
                     None => Bytes::new(),
                 });
             }

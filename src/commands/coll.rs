@@ -204,7 +204,7 @@ impl Cache {
     /// commands); an empty collection deletes the key instead.
     pub(crate) fn store_coll(&self, tx: &mut Tx, key: &[u8], kind: Kind, bytes: usize, event: Ev) {
         let existed = tx.find(key).map(|i| tx.remove(i)).is_some();
-        let value = Value::Coll(std::sync::Arc::new(Coll { kind, bytes }));
+        let value = Value::coll(Coll { kind, bytes });
         if !value.is_empty_coll() {
             let deadline = self.default_deadline(tx);
             tx.insert(key, value, deadline);

@@ -12,7 +12,7 @@ use crate::value::Value;
 use crate::Cache;
 
 /// The HyperLogLog at `i` as bytes, or the error Redis gives for another value.
-fn checked<'a>(tx: &'a Tx, i: u32) -> Result<&'a Bytes> {
+fn checked<'a>(tx: &'a Tx, i: u32) -> Result<&'a [u8]> {
     let s = tx.entry(i).value.as_str()?;
     if hll::is_valid(s) {
         Ok(s)
@@ -25,13 +25,13 @@ fn corrupt(_: hll::Corrupt) -> Error {
     Error::CorruptHyperLogLog
 }
 
-/// Changes the HyperLogLog string `cur` in place through `f` (no copy when the bytes are
+/// Changes the HyperLogLog string `value` in place through `f` (no copy when the bytes are
 /// not shared).
-fn edit<R>(cur: &mut Bytes, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-    let mut v = Vec::from(std::mem::take(cur));
+fn edit<R>(value: &mut Value, f: impl FnOnce(&mut Vec<u8>) -> R) -> Result<R> {
+    let mut v = Vec::from(std::mem::take(value.as_str_mut()?));
     let r = f(&mut v);
-    *cur = Bytes::from(v);
-    r
+    *value = Value::string(Bytes::from(v));
+    Ok(r)
 }
 
 impl Cache {
@@ -53,8 +53,7 @@ impl Cache {
                 Some(i) => {
                     checked(tx, i)?;
                     tx.update(i, |e| {
-                        let cur = e.value.as_str_mut()?;
-                        edit(cur, |v| {
+                        edit(&mut e.value, |v| {
                             let mut updated = false;
                             for el in elements {
                                 updated |= hll::add(v, el.as_ref()).map_err(corrupt)?;
@@ -63,7 +62,7 @@ impl Cache {
                                 hll::changed(v);
                             }
                             Ok::<_, Error>(updated)
-                        })
+                        })?
                     })?
                 }
                 None => {
@@ -73,7 +72,7 @@ impl Cache {
                     }
                     hll::changed(&mut v);
                     let deadline = self.default_deadline(tx);
-                    tx.insert(key, Value::Str(Bytes::from(v)), deadline);
+                    tx.insert(key, Value::string(Bytes::from(v)), deadline);
                     true
                 }
             };
@@ -101,9 +100,7 @@ impl Cache {
                 hll::merge_into(&mut registers, v).map_err(corrupt)?;
                 let card = hll::count(&registers);
                 tx.update(i, |e| {
-                    if let Ok(cur) = e.value.as_str_mut() {
-                        edit(cur, |v| hll::set_cache(v, card));
-                    }
+                    let _ = edit(&mut e.value, |v| hll::set_cache(v, card));
                 });
                 Ok(card)
             });
@@ -151,14 +148,14 @@ impl Cache {
             let mut tx = m.key(0);
             match tx.find(dest) {
                 Some(i) => tx.update(i, |e| {
-                    let cur = e.value.as_str_mut()?;
-                    edit(cur, |v| hll::write_registers(v, &registers, dense)).map_err(corrupt)
+                    edit(&mut e.value, |v| hll::write_registers(v, &registers, dense))?
+                        .map_err(corrupt)
                 })?,
                 None => {
                     let mut v = hll::new_empty();
                     hll::write_registers(&mut v, &registers, dense).map_err(corrupt)?;
                     let deadline = self.default_deadline(&tx);
-                    tx.insert(dest, Value::Str(Bytes::from(v)), deadline);
+                    tx.insert(dest, Value::string(Bytes::from(v)), deadline);
                 }
             }
             tx.notify(notify::STRING, "pfadd", dest);

@@ -81,8 +81,8 @@ impl Cache {
         near!(self, b"OBJECT", "REFCOUNT", key.as_ref());
         let shared = !eviction::needs_time(self.ks().policy());
         Ok(self.ks().inspect(key.as_ref(), |e| {
-            e.map(|e| match &e.value {
-                Value::Str(s) if shared && s.len() <= 20 => match parse_i64(s) {
+            e.map(|e| match e.value.as_str() {
+                Ok(s) if shared && s.len() <= 20 => match parse_i64(s) {
                     Ok(n) if (0..SHARED_INTEGERS).contains(&n) => i64::from(i32::MAX),
                     _ => 1,
                 },
@@ -103,11 +103,12 @@ impl Cache {
 
 /// Redis 7.0's name for how it would hold `v`.
 fn encoding(v: &Value) -> &'static str {
-    match v {
-        Value::Str(s) if s.len() <= 20 && parse_i64(s).is_ok() => "int",
-        Value::Str(s) if s.len() <= 44 => "embstr",
-        Value::Str(_) => "raw",
-        Value::Coll(c) => match &c.kind {
+    match (v.as_str(), v.as_coll()) {
+        (Ok(s), _) if s.len() <= 20 && parse_i64(s).is_ok() => "int",
+        (Ok(s), _) if s.len() <= 44 => "embstr",
+        (Ok(_), _) => "raw",
+        (_, None) => unreachable!("a value is a string or a collection"),
+        (_, Some(c)) => match &c.kind {
             Kind::List(_) => "quicklist",
             Kind::Hash(h) if !h.scans_by_index() => "listpack",
             Kind::Hash(_) => "hashtable",

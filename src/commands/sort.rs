@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::notify;
-use crate::value::{Kind, Value, LIST_ELEMENT_OVERHEAD};
+use crate::value::{Kind, LIST_ELEMENT_OVERHEAD};
 use crate::{Cache, ValueType};
 
 /// SORT's options. `Default` sorts numerically, ascending, everything.
@@ -222,7 +222,7 @@ impl Cache {
         key.extend_from_slice(postfix);
         self.coll_read(&key, |v| {
             Ok(match (v, field) {
-                (Some(Value::Str(s)), None) => Some(s.clone()),
+                (Some(v), None) => v.str_bytes().ok(),
                 (Some(v), Some(field)) => match v.as_hash() {
                     Ok(h) => h.get_bytes(field),
                     Err(_) => None,

@@ -3,7 +3,7 @@
 use bytes::{Bytes, BytesMut};
 
 use super::long_double::LongDouble;
-use super::num::{format_i64, parse_i64, strtod};
+use super::num::{parse_i64, strtod};
 use crate::error::{Error, Result};
 use crate::expiry::{deadline_after, deadline_at};
 use crate::notify;
@@ -180,9 +180,9 @@ impl Cache {
             return;
         }
         match found {
-            Some(i) => tx.replace(i, Value::Str(value), deadline),
+            Some(i) => tx.replace(i, Value::string(value), deadline),
             None => {
-                tx.insert(key, Value::Str(value), deadline);
+                tx.insert(key, Value::string(value), deadline);
             }
         }
     }
@@ -202,7 +202,7 @@ impl Cache {
             return remote.get_with(self, key.as_ref(), Bytes::copy_from_slice);
         }
         self.ks().read(key.as_ref(), true, |e| {
-            e.map(|e| e.value.as_str().cloned()).transpose()
+            e.map(|e| e.value.str_bytes()).transpose()
         })
     }
 
@@ -238,7 +238,7 @@ impl Cache {
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>> {
         self.ks().read(key, true, |e| {
-            e.map(|e| e.value.as_str().map(|b| f(b))).transpose()
+            e.map(|e| e.value.as_str().map(f)).transpose()
         })
     }
 
@@ -282,7 +282,7 @@ impl Cache {
             };
             let found = tx.find(key);
             let previous = match (opts.get, found) {
-                (true, Some(i)) => Some(tx.entry(i).value.as_str()?.clone()),
+                (true, Some(i)) => Some(tx.entry(i).value.str_bytes()?),
                 _ => None,
             };
             let written = match opts.condition {
@@ -359,7 +359,7 @@ impl Cache {
         keys.iter()
             .map(|k| {
                 self.ks().peek(k.as_ref(), true, |e| {
-                    e.and_then(|e| e.value.as_str().ok().cloned())
+                    e.and_then(|e| e.value.str_bytes().ok())
                 })
             })
             .collect()
@@ -417,7 +417,7 @@ impl Cache {
             let Some(i) = tx.find(key) else {
                 return Ok(None);
             };
-            let v = tx.entry(i).value.as_str()?.clone();
+            let v = tx.entry(i).value.str_bytes()?;
             tx.remove(i);
             tx.notify(notify::GENERIC, "del", key);
             Ok(Some(v))
@@ -437,7 +437,7 @@ impl Cache {
             let Some(i) = tx.find(key) else {
                 return Ok(None);
             };
-            let v = tx.entry(i).value.as_str()?.clone();
+            let v = tx.entry(i).value.str_bytes()?;
             let deadline = match expiry {
                 Some(e) => e.resolve(tx.now(), "getex")?,
                 None => None,
@@ -478,10 +478,10 @@ impl Cache {
                 Some(i) => {
                     tx.entry(i).value.as_str()?;
                     tx.update(i, |e| {
-                        let cur = e.value.as_str_mut()?;
-                        let (new, reply) = f(Some(cur))?;
-                        if let Some(new) = new {
-                            *cur = new;
+                        let (new, reply) = f(Some(e.value.as_str_mut()?))?;
+                        match new {
+                            Some(new) => e.value = Value::string(new),
+                            None => e.value.settle(),
                         }
                         Ok::<_, Error>(reply)
                     })?
@@ -490,7 +490,37 @@ impl Cache {
                     let (new, reply) = f(None)?;
                     let Some(new) = new else { return Ok(reply) };
                     let deadline = self.default_deadline(tx);
-                    tx.insert(key, Value::Str(new), deadline);
+                    tx.insert(key, Value::string(new), deadline);
+                    reply
+                }
+            };
+            tx.notify(notify::STRING, event, key);
+            Ok(reply)
+        })
+    }
+
+    /// Replaces the string at `key` (keeping its TTL) or creates it, with the value `f`
+    /// makes of the current bytes (`None`: missing); an error from `f` changes nothing.
+    /// Unlike [`Cache::rewrite`], the current value is only read, so a short one is never
+    /// moved out of line.
+    pub(super) fn replace_str<R>(
+        &self,
+        key: &[u8],
+        grow: usize,
+        event: &'static str,
+        f: impl FnOnce(Option<&[u8]>) -> Result<(Value, R)>,
+    ) -> Result<R> {
+        self.ks().write(key, grow_of(key, grow), |tx| {
+            let reply = match tx.find(key) {
+                Some(i) => {
+                    let (new, reply) = f(Some(tx.entry(i).value.as_str()?))?;
+                    tx.update(i, |e| e.value = new);
+                    reply
+                }
+                None => {
+                    let (new, reply) = f(None)?;
+                    let deadline = self.default_deadline(tx);
+                    tx.insert(key, new, deadline);
                     reply
                 }
             };
@@ -523,7 +553,7 @@ impl Cache {
     pub fn strlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
         near!(self, b"STRLEN", key.as_ref());
         self.ks().read(key.as_ref(), false, |e| {
-            e.map_or(Ok(0), |e| e.value.as_str().map(Bytes::len))
+            e.map_or(Ok(0), |e| e.value.as_str().map(<[u8]>::len))
         })
     }
 
@@ -557,7 +587,10 @@ impl Cache {
             if start > end || start >= len {
                 return Ok(Bytes::new());
             }
-            Ok(s.slice(start as usize..=end as usize))
+            Ok(match &e.value {
+                Value::Str(b) => b.slice(start as usize..=end as usize),
+                _ => Bytes::copy_from_slice(&s[start as usize..=end as usize]),
+            })
         })
     }
 
@@ -625,13 +658,13 @@ impl Cache {
     /// nothing.
     pub fn incr_by(&self, key: impl AsRef<[u8]>, by: i64) -> Result<i64> {
         near!(self, b"INCRBY", key.as_ref(), by.to_string());
-        self.rewrite(key.as_ref(), 20, "incrby", |cur| {
+        self.replace_str(key.as_ref(), 20, "incrby", |cur| {
             let cur = match cur {
                 Some(b) => parse_i64(b)?,
                 None => 0,
             };
             let new = cur.checked_add(by).ok_or(Error::Overflow)?;
-            Ok((Some(format_i64(new)), new))
+            Ok((Value::from_i64(new), new))
         })
     }
 
@@ -660,7 +693,7 @@ impl Cache {
     /// the increment.
     pub(crate) fn incr_by_float_arg(&self, key: &[u8], by: &[u8]) -> Result<Bytes> {
         near!(@argv self, "INCRBYFLOAT" .arg(key) .arg(by));
-        self.rewrite(key, 24, "incrbyfloat", |cur| {
+        self.replace_str(key, 24, "incrbyfloat", |cur| {
             let cur = match cur {
                 Some(b) => LongDouble::parse(b)?,
                 None => LongDouble::ZERO,
@@ -670,7 +703,7 @@ impl Cache {
                 return Err(Error::NanOrInfinity);
             }
             let text = Bytes::from(new.to_text());
-            Ok((Some(text.clone()), text))
+            Ok((Value::string(text.clone()), text))
         })
     }
 }

@@ -20,9 +20,9 @@ pub(crate) fn encode(v: &Value, out: &mut Vec<u8>) {
 
 /// The RDB type byte `v` is written with.
 pub(crate) fn type_of(v: &Value) -> u8 {
-    match v {
-        Value::Str(_) => TYPE_STRING,
-        Value::Coll(c) => match &c.kind {
+    match v.as_coll() {
+        None => TYPE_STRING,
+        Some(c) => match &c.kind {
             Kind::List(_) => TYPE_LIST,
             Kind::Set(_) => TYPE_SET,
             Kind::Hash(_) => TYPE_HASH,
@@ -33,9 +33,10 @@ pub(crate) fn type_of(v: &Value) -> u8 {
 
 /// Appends `v`'s contents, without the type byte (in a file the key goes in between).
 pub(crate) fn encode_body(v: &Value, out: &mut Vec<u8>) {
-    match v {
-        Value::Str(s) => put_string(out, s),
-        Value::Coll(c) => match &c.kind {
+    match (v.as_str(), v.as_coll()) {
+        (Ok(s), _) => put_string(out, s),
+        (_, None) => unreachable!("a value is a string or a collection"),
+        (_, Some(c)) => match &c.kind {
             Kind::List(l) => {
                 put_len(out, l.len() as u64);
                 for e in l {
@@ -70,7 +71,7 @@ pub(crate) fn encode_body(v: &Value, out: &mut Vec<u8>) {
 /// repeated members are refused, as Redis refuses them.
 pub(crate) fn decode(t: u8, r: &mut Reader) -> Result<Value> {
     let kind = match t {
-        TYPE_STRING => return Ok(Value::Str(r.string()?)),
+        TYPE_STRING => return Ok(Value::string(r.string()?)),
         TYPE_LIST => {
             let n = r.count()?;
             list((0..n).map(|_| r.string()).collect::<Result<_>>()?)?
@@ -164,7 +165,7 @@ pub(crate) fn decode(t: u8, r: &mut Reader) -> Result<Value> {
 }
 
 fn coll(kind: Kind, bytes: usize) -> Value {
-    Value::Coll(std::sync::Arc::new(Coll { kind, bytes }))
+    Value::coll(Coll { kind, bytes })
 }
 
 fn list(items: Vec<Bytes>) -> Result<Value> {

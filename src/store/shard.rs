@@ -842,7 +842,7 @@ mod tests {
 
     fn put(d: &mut ShardData, key: &[u8], expire_at: u64) -> u32 {
         let h = d.hasher.hash_one(key);
-        d.insert(h, 0, key, Value::Str(bytes::Bytes::new()), expire_at, 0)
+        d.insert(h, 0, key, Value::from_slice(b""), expire_at, 0)
     }
 
     #[test]
