@@ -20,6 +20,7 @@
 
 pub(crate) mod db;
 pub(crate) mod entry;
+mod index;
 pub(crate) mod key;
 pub(crate) mod shard;
 pub(crate) mod snapshot;
