@@ -1,13 +1,14 @@
 //! The keyspace: a power-of-two number of [`shard::Shard`]s, each a `parking_lot::RwLock`
-//! around a hashbrown table hashed with ahash.
+//! around a slab of entries and a chunked hash index over it (`index.rs`), hashed with
+//! ahash.
 //!
 //! A key is hashed once; bits 32.. of the hash pick the shard and the same hash finds the
-//! bucket inside it (hashbrown uses the low bits and the top seven), so no bit does both.
+//! chunk inside it (the index uses the low bits and the top eight), so no bit does both.
 //!
 //! # Reads and writes
 //! A read takes one shard's read lock, checks the deadline, records the access in the entry
-//! (one relaxed atomic store at most) and copies out what it returns (`Bytes` clones are a
-//! reference-count bump). A write takes one shard's write lock, first reclaims a few expired
+//! (one relaxed atomic store at most) and copies out what it returns (a string of up to 22
+//! bytes is copied out of the slot; a longer one's `Bytes` clone is a reference-count bump). A write takes one shard's write lock, first reclaims a few expired
 //! keys of that shard (at most [`EXPIRE_BUDGET`]), applies the command and, when a bound is
 //! exceeded, evicts from the same shard before it lets go; only if that shard has nothing to
 //! evict does it go on to the others, one at a time, never holding two locks. Commands on
