@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::T0;
+use common::{getrange_model as range, T0};
 use ferricache::{Cache, ExpireCondition, Expiry, MockClock, ScanOptions, SetOptions};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -85,27 +85,6 @@ impl Model {
         self.map.retain(|_, (_, d)| *d == 0 || *d > now);
         &mut self.map
     }
-}
-
-fn range(v: &[u8], start: i64, end: i64) -> Vec<u8> {
-    let len = v.len() as i64;
-    if (start < 0 && end < 0 && start > end) || len == 0 {
-        return vec![];
-    }
-    let s = if start < 0 {
-        (len + start).max(0)
-    } else {
-        start
-    };
-    let e = if end < 0 {
-        (len + end).max(0)
-    } else {
-        end.min(len - 1)
-    };
-    if s > e || s >= len {
-        return vec![];
-    }
-    v[s as usize..=e as usize].to_vec()
 }
 
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {

@@ -4,11 +4,14 @@
 //! after every step, and that readers copying a value while writers replace it (across
 //! the boundary) never see a torn value.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use common::getrange_model as range;
 use ferricache::{Cache, Error};
 use proptest::prelude::*;
 
@@ -51,28 +54,6 @@ fn op() -> impl Strategy<Value = Op> {
         key.clone().prop_map(Op::GetDel),
         (key, -30i64..30, -30i64..30).prop_map(|(k, a, b)| Op::GetRange(k, a, b)),
     ]
-}
-
-/// GETRANGE on the model, as Redis defines it.
-fn range(v: &[u8], start: i64, end: i64) -> Vec<u8> {
-    let len = v.len() as i64;
-    if (start < 0 && end < 0 && start > end) || len == 0 {
-        return Vec::new();
-    }
-    let s = if start < 0 {
-        (len + start).max(0)
-    } else {
-        start
-    };
-    let e = if end < 0 {
-        (len + end).max(0)
-    } else {
-        end.min(len - 1)
-    };
-    if s > e || s >= len {
-        return Vec::new();
-    }
-    v[s as usize..=e as usize].to_vec()
 }
 
 fn parse(v: &[u8]) -> Option<i64> {

@@ -27,3 +27,25 @@ pub fn drain(s: &Subscription) -> Vec<(String, String)> {
     }
     out
 }
+
+/// GETRANGE as Redis defines it, on plain bytes (the model the property tests compare with).
+pub fn getrange_model(v: &[u8], start: i64, end: i64) -> Vec<u8> {
+    let len = v.len() as i64;
+    if (start < 0 && end < 0 && start > end) || len == 0 {
+        return vec![];
+    }
+    let s = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let e = if end < 0 {
+        (len + end).max(0)
+    } else {
+        end.min(len - 1)
+    };
+    if s > e || s >= len {
+        return vec![];
+    }
+    v[s as usize..=e as usize].to_vec()
+}
