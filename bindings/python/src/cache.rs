@@ -83,6 +83,8 @@ const SLICED: &[&str] = &["blmpop", "bzmpop"];
 pub struct NativeCache {
     pub(crate) cache: Cache,
     decode: bool,
+    /// Near-cache mode: a call may wait on the server, so it must not hold the GIL then.
+    near: bool,
 }
 
 fn encode_all(items: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u8>>> {
@@ -151,6 +153,86 @@ fn time_arg(obj: &Bound<'_, PyAny>, what: &str, millis: bool) -> PyResult<i64> {
 }
 
 impl NativeCache {
+    /// Runs a typed call. In near-cache mode it first runs with round trips forbidden, so
+    /// a local hit keeps the GIL (releasing it would cost as much as the hit); a call that
+    /// needs the server then runs again without the GIL, so other threads go on during
+    /// the round trip. A forbidden round trip fails before doing anything, so the retry
+    /// repeats nothing.
+    fn call<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl Fn(&Cache) -> ferricache::Result<R> + Send + Sync,
+    ) -> PyResult<R> {
+        if !self.near {
+            return f(&self.cache).map_err(from_error);
+        }
+        match self.cache.without_waiting(|| f(&self.cache)) {
+            Err(ferricache::Error::WouldBlock) => py.detach(|| f(&self.cache)),
+            r => r,
+        }
+        .map_err(from_error)
+    }
+
+    /// GET, the Python object made from the value in place (no copy in between): a
+    /// local hit is one lookup and one object. Text that is not UTF-8 is decoded after
+    /// the lookup, so Python's error is raised with no lock held.
+    fn get_as(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        decode: bool,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let key = encode(name)?;
+        let in_place = |v: &[u8]| match decode {
+            true => match std::str::from_utf8(v) {
+                Ok(s) => Ok(PyString::new(py, s).into_any().unbind()),
+                Err(_) => Err(v.to_vec()),
+            },
+            false => Ok(PyBytes::new(py, v).into_any().unbind()),
+        };
+        let got = match self.near {
+            false => self.cache.get_with(&key[..], in_place),
+            true => match self
+                .cache
+                .without_waiting(|| self.cache.get_with(&key[..], in_place))
+            {
+                Err(ferricache::Error::WouldBlock) => py
+                    .detach(|| self.cache.get(&key[..]))
+                    .map(|v| v.map(|v| Err(v.to_vec()))),
+                r => r,
+            },
+        };
+        match got.map_err(from_error)? {
+            None => Ok(None),
+            Some(Ok(obj)) => Ok(Some(obj)),
+            Some(Err(bytes)) => bytes_obj(py, &bytes, decode).map(Some),
+        }
+    }
+
+    /// DEL or EXISTS over keys given as arguments: the count.
+    fn keys_command(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        keys: &Bound<'_, PyTuple>,
+    ) -> PyResult<Py<PyAny>> {
+        let keys = keys
+            .iter()
+            .map(|n| Ok(encode(&n)?.into_owned()))
+            .collect::<PyResult<Vec<_>>>()?;
+        if self.near {
+            // The command, so that a server's error is raised rather than read as 0.
+            let mut argv: Vec<&[u8]> = vec![name.as_bytes()];
+            argv.extend(keys.iter().map(|k| &k[..]));
+            return self.run(py, &argv);
+        }
+        let n = match name {
+            "DEL" => self.cache.del(&keys),
+            _ => self.cache.exists(&keys),
+        };
+        n.into_py_any(py)
+    }
+
     pub(crate) fn run(&self, py: Python<'_>, argv: &[&[u8]]) -> PyResult<Py<PyAny>> {
         let name = argv
             .first()
@@ -164,8 +246,24 @@ impl NativeCache {
         if SLICED.contains(&name) && !near {
             return self.blocking_sliced(py, argv);
         }
-        // In near-cache mode anything may wait for the server: without the GIL.
-        let reply = if near || LONG.contains(&name) {
+        // In near-cache mode a command that waits for the server runs without the GIL
+        // (after a try with round trips forbidden, which answers local hits at once).
+        let reply = if near {
+            match self
+                .cache
+                .without_waiting(|| self.cache.execute_slices(argv))
+            {
+                ferricache::Reply::Error(e)
+                    if matches!(
+                        ferricache::Error::from_reply_text(&e),
+                        ferricache::Error::WouldBlock
+                    ) =>
+                {
+                    py.detach(|| self.cache.execute_slices(argv))
+                }
+                r => r,
+            }
+        } else if LONG.contains(&name) {
             py.detach(|| self.cache.execute_slices(argv))
         } else {
             self.cache.execute_slices(argv)
@@ -484,6 +582,7 @@ impl NativeCache {
             .and_then(|db| cache.select(db).ok())
             .ok_or_else(|| crate::errors::ResponseError::new_err("DB index is out of range"))?;
         Ok(NativeCache {
+            near: cache.is_near_cache(),
             cache,
             decode: decode_responses,
         })
@@ -569,11 +668,7 @@ impl NativeCache {
 
     /// GET.
     fn get(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
-        let key = encode(name)?;
-        match self.cache.get(&key[..]).map_err(from_error)? {
-            Some(v) => Ok(Some(bytes_obj(py, &v, self.decode)?)),
-            None => Ok(None),
-        }
+        self.get_as(py, name, self.decode)
     }
 
     /// SET with redis-py's options: True when written, None when NX/XX prevented it, the
@@ -638,10 +733,7 @@ impl NativeCache {
             },
             get,
         };
-        let out = self
-            .cache
-            .set_with(&key[..], value, &opts)
-            .map_err(from_error)?;
+        let out = self.call(py, |c| c.set_with(&key[..], value.clone(), &opts))?;
         if get {
             return out
                 .previous
@@ -653,50 +745,40 @@ impl NativeCache {
 
     /// INCRBY (redis-py's `incr(name, amount=1)`).
     #[pyo3(signature = (name, amount=Int::new(1)))]
-    fn incr(&self, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
-        self.cache
-            .incr_by(&encode(name)?[..], amount.get()?)
-            .map_err(from_error)
+    fn incr(&self, py: Python<'_>, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
+        let (key, by) = (encode(name)?, amount.get()?);
+        self.call(py, |c| c.incr_by(&key[..], by))
     }
 
     /// INCRBY.
     #[pyo3(signature = (name, amount=Int::new(1)))]
-    fn incrby(&self, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
-        self.incr(name, amount)
+    fn incrby(&self, py: Python<'_>, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
+        self.incr(py, name, amount)
     }
 
     /// DECRBY (redis-py's `decr(name, amount=1)`).
     #[pyo3(signature = (name, amount=Int::new(1)))]
-    fn decr(&self, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
-        self.cache
-            .decr_by(&encode(name)?[..], amount.get()?)
-            .map_err(from_error)
+    fn decr(&self, py: Python<'_>, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
+        let (key, by) = (encode(name)?, amount.get()?);
+        self.call(py, |c| c.decr_by(&key[..], by))
     }
 
     /// DECRBY.
     #[pyo3(signature = (name, amount=Int::new(1)))]
-    fn decrby(&self, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
-        self.decr(name, amount)
+    fn decrby(&self, py: Python<'_>, name: &Bound<'_, PyAny>, amount: Int) -> PyResult<i64> {
+        self.decr(py, name, amount)
     }
 
     /// DEL: how many of the keys existed.
     #[pyo3(signature = (*names))]
-    fn delete(&self, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
-        let keys = names
-            .iter()
-            .map(|n| Ok(encode(&n)?.into_owned()))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(self.cache.del(&keys))
+    fn delete(&self, py: Python<'_>, names: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        self.keys_command(py, "DEL", names)
     }
 
     /// EXISTS: how many of the keys exist (repeats counted).
     #[pyo3(signature = (*names))]
-    fn exists(&self, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
-        let keys = names
-            .iter()
-            .map(|n| Ok(encode(&n)?.into_owned()))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(self.cache.exists(&keys))
+    fn exists(&self, py: Python<'_>, names: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        self.keys_command(py, "EXISTS", names)
     }
 
     /// MGET: a list with None for missing keys.
@@ -708,6 +790,12 @@ impl NativeCache {
         args: &Bound<'_, PyTuple>,
     ) -> PyResult<Vec<Option<Py<PyAny>>>> {
         let keys = keys_and_args(keys, args)?;
+        if self.near {
+            // The command, so that a server's error is raised rather than read as misses.
+            let mut argv: Vec<&[u8]> = vec![b"MGET"];
+            argv.extend(keys.iter().map(|k| &k[..]));
+            return self.run(py, &argv)?.extract(py);
+        }
         self.cache
             .mget(&keys)
             .into_iter()
@@ -717,8 +805,7 @@ impl NativeCache {
 
     /// GET as bytes whatever `decode_responses` says (for pickled payloads).
     fn _get_bytes(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
-        let v = self.cache.get(&encode(name)?[..]).map_err(from_error)?;
-        v.map(|v| bytes_obj(py, &v, false)).transpose()
+        self.get_as(py, name, false)
     }
 
     /// Cache-aside with single flight (the core's `get_or_set_with`): the bytes at `name`,
@@ -761,16 +848,15 @@ impl NativeCache {
         name: &Bound<'_, PyAny>,
         key: &Bound<'_, PyAny>,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let v = self
-            .cache
-            .hget(&encode(name)?[..], &encode(key)?[..])
-            .map_err(from_error)?;
+        let (name, key) = (encode(name)?, encode(key)?);
+        let v = self.call(py, |c| c.hget(&name[..], &key[..]))?;
         v.map(|v| bytes_obj(py, &v, self.decode)).transpose()
     }
 
     /// TTL in seconds: -2 for a missing key, -1 for a key without TTL.
-    fn ttl(&self, name: &Bound<'_, PyAny>) -> PyResult<i64> {
-        self.cache.ttl(&encode(name)?[..]).map_err(from_error)
+    fn ttl(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<i64> {
+        let key = encode(name)?;
+        self.call(py, |c| c.ttl(&key[..]))
     }
 
     /// BLPOP: `(key, value)` from the first non-empty list, waiting up to `timeout`
@@ -899,17 +985,18 @@ impl NativeCache {
         count: u64,
         quantity: u64,
     ) -> PyResult<crate::patterns::Answer> {
+        let py = key.py();
         let key = encode(key)?;
         let period = Duration::from_millis(period_ms);
-        let r = match kind {
-            "fixed" => self.cache.rate_limit_fixed(&key[..], limit, period),
-            "sliding" => self.cache.rate_limit_sliding(&key[..], limit, period),
-            "gcra" => self
-                .cache
-                .throttle(&key[..], limit, count, period, quantity),
-            _ => return Err(DataError::new_err("unknown limiter")),
-        };
-        r.map(crate::patterns::answer).map_err(from_error)
+        if !matches!(kind, "fixed" | "sliding" | "gcra") {
+            return Err(DataError::new_err("unknown limiter"));
+        }
+        let r = self.call(py, |c| match kind {
+            "fixed" => c.rate_limit_fixed(&key[..], limit, period),
+            "sliding" => c.rate_limit_sliding(&key[..], limit, period),
+            _ => c.throttle(&key[..], limit, count, period, quantity),
+        })?;
+        Ok(crate::patterns::answer(r))
     }
 
     /// A new subscription (the engine of `pubsub()`).

@@ -27,16 +27,18 @@ impl NativeLock {
     }
 
     /// Releases the lock if it is still ours; false if it expired or changed hands.
-    fn release(&self) -> bool {
-        self.guard.lock().take().is_some_and(LockGuard::release)
+    /// (Without the GIL: in near-cache mode it is a round trip.)
+    fn release(&self, py: Python<'_>) -> bool {
+        let guard = self.guard.lock().take();
+        py.detach(|| guard.is_some_and(LockGuard::release))
     }
 
     /// Sets the lock's TTL to `ttl_ms` from now if it is still ours.
-    fn extend(&self, ttl_ms: u64) -> PyResult<bool> {
-        match self.guard.lock().as_ref() {
+    fn extend(&self, py: Python<'_>, ttl_ms: u64) -> PyResult<bool> {
+        py.detach(|| match self.guard.lock().as_ref() {
             Some(g) => g.extend(Duration::from_millis(ttl_ms)).map_err(from_error),
             None => Ok(false),
-        }
+        })
     }
 }
 
@@ -56,7 +58,10 @@ pub(crate) fn lock(
         })
     };
     let Some(wait) = wait else {
-        return cache.lock(name, ttl).map(wrap).map_err(from_error);
+        return py
+            .detach(|| cache.lock(name, ttl))
+            .map(wrap)
+            .map_err(from_error);
     };
     let deadline = (wait >= 0.0).then(|| Instant::now() + Duration::from_secs_f64(wait));
     loop {
