@@ -153,6 +153,25 @@ def test_a_call_waiting_on_the_server_lets_other_threads_run(url: str) -> None:
     assert r.get("k") == "v" and server.get("n") == "1" and server.get("m") == "-1"
 
 
+def test_a_server_gone_is_an_error_for_every_method_not_a_zero_or_a_miss(url: str) -> None:
+    r = ferricache.Cache(remote=url, private=True, command_timeout=0.5)
+    assert r.set("k", "v") and r.delete("k") == 1 and r.exists("k") == 0
+    try:
+        _server(url).shutdown(nosave=True)
+    except redis.ConnectionError:
+        pass  # the server closes the connection as it goes
+    calls: list[Callable[[], Any]] = [
+        lambda: r.delete("k"),
+        lambda: r.exists("k"),
+        lambda: r.mget(["k", "j"]),
+        lambda: r.get("k"),
+        lambda: r.incr("n"),
+    ]
+    for call in calls:
+        with pytest.raises((ferricache.exceptions.ConnectionError, ferricache.exceptions.TimeoutError)):
+            call()
+
+
 def test_redis_py_connection_keywords_form_the_url_with_remote_true(url: str) -> None:
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     _server(url).set("k", "from the server")
