@@ -43,7 +43,9 @@ fn commands(cr: &mut Criterion) {
         b.iter(|| c.set_ex(next(), 3600, v.clone()).unwrap())
     });
     g.bench_function("incr", |b| b.iter(|| black_box(c.incr("counter").unwrap())));
-    g.bench_function("exists", |b| b.iter(|| black_box(c.exists(&[next()]))));
+    g.bench_function("exists", |b| {
+        b.iter(|| black_box(c.exists(&[next()]).unwrap()))
+    });
     g.finish();
 }
 

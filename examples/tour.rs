@@ -87,7 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         a.written, b.written
     );
     if cache.get("lock:order:42")?.as_deref() == Some(&b"worker-a"[..]) {
-        cache.del(&["lock:order:42"]);
+        cache.del(&["lock:order:42"]).unwrap();
     }
     println!(
         "   after release, worker-b acquires: {}",
@@ -120,7 +120,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut cursor, mut deleted) = (0, 0);
     loop {
         let (next, keys) = cache.scan(cursor, &ScanOptions::new().pattern("car:*").count(500));
-        deleted += cache.del(&keys);
+        deleted += cache.del(&keys).unwrap();
         cursor = next;
         if cursor == 0 {
             break;

@@ -186,7 +186,7 @@ impl Client {
         // A watched key past its deadline counts as changed: looking at it removes it,
         // which marks this client.
         for (db, k) in &self.watched {
-            self.cache.in_db(*db).exists(&[k]);
+            let _local_cannot_fail = self.cache.in_db(*db).exists(&[k]);
         }
         let reply = if self.dirty.load(Relaxed) {
             Reply::Nil

@@ -58,7 +58,7 @@ fn write_behind_queue_delivers_every_job_exactly_once() {
         10_000,
         "no job twice"
     );
-    assert_eq!(c.exists(&["db-write-queue"]), 0);
+    assert_eq!(c.exists(&["db-write-queue"]).unwrap(), 0);
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn bzpopmin_is_served_by_zadd_and_blmove_moves() {
     c.rpush("src", ["job"]).unwrap();
     assert_eq!(w.join().unwrap(), "job");
     assert_eq!(c.lrange("dst", 0, -1).unwrap(), ["job"]);
-    assert_eq!(c.exists(&["src"]), 0);
+    assert_eq!(c.exists(&["src"]).unwrap(), 0);
     assert_eq!(c.bzpopmax(&["nothing"], 0.01).unwrap(), None);
 }
 

@@ -45,7 +45,7 @@ fn wrongtype_everywhere_and_nothing_changes() {
         Err(Error::WrongType)
     ));
     assert_eq!(
-        c.mget(&["list", "str"])[0],
+        c.mget(&["list", "str"]).unwrap()[0],
         None,
         "MGET gives nil for other types"
     );
@@ -96,9 +96,9 @@ fn lists() {
         strs(c.rpop_count("l", 5).unwrap().unwrap()),
         ["C", "b", "X"]
     );
-    assert_eq!(c.exists(&["l"]), 0, "an emptied list is removed");
+    assert_eq!(c.exists(&["l"]).unwrap(), 0, "an emptied list is removed");
     assert_eq!(c.lpushx("l", ["a"]).unwrap(), 0);
-    assert_eq!(c.exists(&["l"]), 0);
+    assert_eq!(c.exists(&["l"]).unwrap(), 0);
     c.rpush("src", ["1", "2", "3"]).unwrap();
     assert_eq!(
         c.lmove("src", "dst", End::Right, End::Left)
@@ -169,7 +169,7 @@ fn hashes() {
         (0, vec![(Bytes::from("new"), Bytes::from("y"))])
     );
     assert_eq!(c.hdel("h", &["f", "g", "new", "z", "nope"]).unwrap(), 4);
-    assert_eq!(c.exists(&["h"]), 0);
+    assert_eq!(c.exists(&["h"]).unwrap(), 0);
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn sets() {
     assert_eq!(c.scard("u").unwrap(), 4);
     assert_eq!(c.sdiffstore("u", &["s", "s"]).unwrap(), 0);
     assert_eq!(
-        c.exists(&["u"]),
+        c.exists(&["u"]).unwrap(),
         0,
         "an empty result deletes the destination"
     );
@@ -201,11 +201,11 @@ fn sets() {
     assert_eq!(c.srandmember_count("s2", 2).unwrap().len(), 2);
     let popped = c.spop_count("s2", 10).unwrap();
     assert_eq!(popped.len(), 4);
-    assert_eq!(c.exists(&["s2"]), 0);
+    assert_eq!(c.exists(&["s2"]).unwrap(), 0);
     c.set("str", "x").unwrap();
     assert!(matches!(c.sunion(&["s", "str"]), Err(Error::WrongType)));
     assert_eq!(c.srem("s", &["b", "c", "zz"]).unwrap(), 2);
-    assert_eq!(c.exists(&["s"]), 0);
+    assert_eq!(c.exists(&["s"]).unwrap(), 0);
 }
 
 #[test]
@@ -331,7 +331,7 @@ fn sorted_sets() {
         2
     );
     assert_eq!(c.zrem("z", &["f", "nope"]).unwrap(), 1);
-    assert_eq!(c.exists(&["z"]), 0);
+    assert_eq!(c.exists(&["z"]).unwrap(), 0);
 }
 
 #[test]
@@ -404,7 +404,7 @@ fn zunionstore_and_zinterstore() {
             .unwrap(),
         0
     );
-    assert_eq!(c.exists(&["out"]), 0);
+    assert_eq!(c.exists(&["out"]).unwrap(), 0);
     c.set("str", "x").unwrap();
     assert!(matches!(
         c.zunionstore("out", &["z", "str"], None, Aggregate::Sum),
@@ -432,7 +432,7 @@ fn ttl_is_kept_across_modifications_and_collections_count_in_memory() {
         c.stats().used_memory > one + 100 * 100,
         "hash fields are charged"
     );
-    c.del(&["h"]);
+    c.del(&["h"]).unwrap();
     clock.advance(Duration::from_secs(10));
     assert_eq!(c.llen("l").unwrap(), 0);
     c.run_pending_tasks();

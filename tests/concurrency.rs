@@ -144,7 +144,9 @@ fn msetnx_is_atomic_across_shards() {
     let wins: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(wins, rounds, "exactly one writer wins each round");
     for r in 0..rounds {
-        let vals = c.mget(&[format!("{r}:a"), format!("{r}:b"), format!("{r}:c")]);
+        let vals = c
+            .mget(&[format!("{r}:a"), format!("{r}:b"), format!("{r}:c")])
+            .unwrap();
         assert!(
             vals[0].is_some() && vals.iter().all(|v| *v == vals[0]),
             "round {r}: {vals:?}"
@@ -173,7 +175,10 @@ fn threads_on_disjoint_keys_match_their_models() {
                             model.insert(key.clone(), v);
                         }
                         2 => {
-                            assert_eq!(c.del(&[&key]), model.remove(&key).is_some() as usize);
+                            assert_eq!(
+                                c.del(&[&key]).unwrap(),
+                                model.remove(&key).is_some() as usize
+                            );
                         }
                         3 => {
                             let n: i64 = model.get(&key).map_or(0, |v| v.parse().unwrap()) + 1;
@@ -225,7 +230,7 @@ fn scan_under_concurrent_writers_returns_every_stable_key() {
                 while stop.load(Ordering::Relaxed) == 0 {
                     c.set(format!("w{t}:{}", i % 3000), "v").unwrap();
                     if i % 3 == 0 {
-                        c.del(&[format!("w{t}:{}", (i / 3) % 3000)]);
+                        c.del(&[format!("w{t}:{}", (i / 3) % 3000)]).unwrap();
                     }
                     i += 1;
                 }
@@ -284,7 +289,7 @@ fn single_flight_loads_once_and_shares_errors() {
         let err = h.join().unwrap().unwrap_err();
         assert!(err.to_string().contains("database down"), "{err}");
     }
-    assert_eq!(c.exists(&["car:2"]), 0);
+    assert_eq!(c.exists(&["car:2"]).unwrap(), 0);
     assert_eq!(
         &c.get_or_set_with("car:2", None, || Ok::<_, std::io::Error>("ok".into()))
             .unwrap()[..],

@@ -93,7 +93,7 @@ fn move_keeps_the_ttl_and_never_overwrites() {
     let two = c.select(2).unwrap();
     c.set_ex("session", 100, "ada").unwrap();
     assert!(c.move_to_db("session", 2).unwrap());
-    assert_eq!(c.exists(&["session"]), 0);
+    assert_eq!(c.exists(&["session"]).unwrap(), 0);
     assert_eq!(two.get("session").unwrap().unwrap(), "ada");
     assert!((99..=100).contains(&two.ttl("session").unwrap()));
     assert!(!c.move_to_db("session", 2).unwrap(), "missing here");
@@ -350,7 +350,7 @@ fn many_threads_in_many_databases_match_a_model() {
                 let key = format!("k{}", x % 64);
                 match x % 3 {
                     0 => {
-                        db.del(&[&key]);
+                        db.del(&[&key]).unwrap();
                         model.remove(&key);
                     }
                     _ => {
@@ -397,7 +397,11 @@ fn many_threads_in_many_databases_match_a_model() {
     assert_eq!(nine.dbsize() + ten.dbsize(), 200);
     for i in 0..200 {
         let k = format!("m{i}");
-        assert_eq!(nine.exists(&[&k]) + ten.exists(&[&k]), 1, "{k}");
+        assert_eq!(
+            nine.exists(&[&k]).unwrap() + ten.exists(&[&k]).unwrap(),
+            1,
+            "{k}"
+        );
     }
     assert_eq!(c.dbsize(), 0);
 }

@@ -10,14 +10,14 @@ use std::time::Duration;
 fn del_exists_touch_type() {
     let c = Cache::new();
     c.mset([("a", "1"), ("b", "2"), ("c", "3")]).unwrap();
-    assert_eq!(c.exists(&["a", "a", "nope"]), 2);
-    assert_eq!(c.touch(&["a", "nope"]), 1);
+    assert_eq!(c.exists(&["a", "a", "nope"]).unwrap(), 2);
+    assert_eq!(c.touch(&["a", "nope"]).unwrap(), 1);
     assert_eq!(c.key_type("a"), Some(ValueType::String));
     assert_eq!(c.key_type("nope"), None);
-    assert_eq!(c.del(&["a"]), 1);
-    assert_eq!(c.del(&["a"]), 0);
-    assert_eq!(c.del(&["b", "c", "nope", "b"]), 2);
-    assert_eq!(c.unlink(&["b"]), 0);
+    assert_eq!(c.del(&["a"]).unwrap(), 1);
+    assert_eq!(c.del(&["a"]).unwrap(), 0);
+    assert_eq!(c.del(&["b", "c", "nope", "b"]).unwrap(), 2);
+    assert_eq!(c.unlink(&["b"]).unwrap(), 0);
     assert_eq!(c.dbsize(), 0);
 }
 
@@ -26,7 +26,7 @@ fn rename_renamenx_copy() {
     let (c, _clock) = mock_cache();
     c.set_ex("src", 100, "v").unwrap();
     c.rename("src", "dst").unwrap();
-    assert_eq!(c.exists(&["src"]), 0);
+    assert_eq!(c.exists(&["src"]).unwrap(), 0);
     assert_eq!(s(c.get("dst").unwrap()).as_deref(), Some("v"));
     assert_eq!(c.ttl("dst").unwrap(), 100, "RENAME keeps the TTL");
     assert!(matches!(c.rename("src", "x"), Err(Error::NoSuchKey)));
@@ -92,10 +92,10 @@ fn expire_family_and_ttl() {
     assert_eq!(c.ttl("k").unwrap(), -1);
     // A time in the past deletes the key and still replies 1.
     assert!(c.expire("k", -1).unwrap());
-    assert_eq!(c.exists(&["k"]), 0);
+    assert_eq!(c.exists(&["k"]).unwrap(), 0);
     c.set("k", "v").unwrap();
     assert!(c.expire_at("k", 1).unwrap());
-    assert_eq!(c.exists(&["k"]), 0);
+    assert_eq!(c.exists(&["k"]).unwrap(), 0);
     // Overflow is an error that changes nothing.
     c.set("k", "v").unwrap();
     assert_eq!(
@@ -160,7 +160,7 @@ fn keys_randomkey_flushall() {
     assert_eq!(c.keys("*").len(), 5, "the lone * matches the empty key too");
     assert_eq!(c.keys("user:[0-9][0-9]").len(), 1);
     let k = c.randomkey().unwrap();
-    assert_eq!(c.exists(&[k]), 1);
+    assert_eq!(c.exists(&[k]).unwrap(), 1);
     c.flushall();
     assert_eq!(c.dbsize(), 0);
     assert_eq!(c.keys("*").len(), 0);
@@ -173,7 +173,7 @@ fn expired_keys_are_invisible_to_every_command() {
     c.set_ex("gone", 1, "v").unwrap();
     clock.advance(Duration::from_millis(1000));
     assert_eq!(c.get("gone").unwrap(), None);
-    assert_eq!(c.exists(&["gone"]), 0);
+    assert_eq!(c.exists(&["gone"]).unwrap(), 0);
     assert_eq!(c.ttl("gone").unwrap(), -2);
     assert_eq!(c.key_type("gone"), None);
     assert!(c.keys("*").is_empty());
@@ -236,7 +236,7 @@ fn sort_by_weights_with_get_limit_and_store() {
         Err(ferricache::Error::WrongType)
     ));
     assert_eq!(c.sort_store("missing", "out", &by).unwrap(), 0);
-    assert_eq!(c.exists(&["out"]), 0);
+    assert_eq!(c.exists(&["out"]).unwrap(), 0);
 }
 
 #[test]

@@ -144,7 +144,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let live = m.live();
                 let mut n = live.remove(&key(a)).is_some() as usize;
                 n += live.remove(&key(b)).is_some() as usize;
-                prop_assert_eq!(c.del(&[key(a), key(b)]), n);
+                prop_assert_eq!(c.del(&[key(a), key(b)]).unwrap(), n);
             }
             Op::Incr(k, by) => {
                 let live = m.live();

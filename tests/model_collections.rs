@@ -505,7 +505,10 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 m.insert(key(k), M::Str);
             }
             Op::Del(k) => {
-                prop_assert_eq!(c.del(&[key(k)]), m.remove(&key(k)).is_some() as usize);
+                prop_assert_eq!(
+                    c.del(&[key(k)]).unwrap(),
+                    m.remove(&key(k)).is_some() as usize
+                );
             }
         }
         // Empty collections do not exist, in the model as in Redis.

@@ -196,7 +196,7 @@ fn a_thread_reads_its_own_writes_and_refused_writes_change_nothing() {
         Reply::Error("WRONGTYPE Operation against a key holding the wrong kind of value".into())
     );
     assert_eq!(cache.get("k").unwrap().as_deref(), Some(&b"49"[..]));
-    assert_eq!(cache.del(&["k"]), 1);
+    assert_eq!(cache.del(&["k"]).unwrap(), 1);
     assert_eq!(cache.get("k").unwrap(), None);
     let mut con = server.client();
     assert_eq!(con.get::<_, Option<String>>("k").unwrap(), None);
@@ -379,9 +379,9 @@ fn the_typed_api_reaches_the_server_and_reads_copies() {
     assert_eq!(cache.zincrby("lb", 30.0, "ada").unwrap(), 80.0);
     assert_eq!(cache.zscore("lb", "ada").unwrap(), Some(80.0));
     assert_eq!(cache.zrevrank("lb", "ada").unwrap(), Some(0));
-    assert_eq!(cache.exists(&["h", "q", "nope"]), 2);
+    assert_eq!(cache.exists(&["h", "q", "nope"]).unwrap(), 2);
     assert_eq!(
-        cache.mget(&["session:1", "nope"])[0].as_deref(),
+        cache.mget(&["session:1", "nope"]).unwrap()[0].as_deref(),
         Some(&b"ada"[..])
     );
     assert!(cache.expire("q", 50).unwrap());
@@ -453,6 +453,15 @@ fn a_stalled_server_gives_timeouts_not_stale_answers_and_is_found_again() {
         ),
         "{err}"
     );
+    // The counting and multi-key reads say so too, rather than 0 or misses.
+    let errs = [
+        cache.del(&["other"]).map(drop),
+        cache.exists(&["other"]).map(drop),
+        cache.mget(&["other", "another"]).map(drop),
+    ];
+    for e in errs {
+        assert!(e.is_err_and(|e| e.to_string().starts_with("ERR remote server")));
+    }
     assert!(eventually(BOUND, || !cache
         .near_cache_stats()
         .unwrap()

@@ -182,7 +182,7 @@ fn a_near_cache_in_front_of_a_three_master_cluster() {
     assert_eq!(cache.zrevrank("{lb}:scores", "ada").unwrap(), Some(1));
     assert_eq!(cache.incr("{lb}:hits").unwrap(), 1);
     assert_eq!(
-        cache.mget(&["{lb}:hits", "{lb}:none"]),
+        cache.mget(&["{lb}:hits", "{lb}:none"]).unwrap(),
         [Some("1".into()), None]
     );
     let limit = cache

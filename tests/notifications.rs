@@ -66,7 +66,7 @@ fn each_command_family_signals_its_events() {
     c.copy("b", "c", false).unwrap();
     c.expire("c", 100).unwrap();
     c.persist("c");
-    c.del(&["b", "c", "missing"]);
+    c.del(&["b", "c", "missing"]).unwrap();
     assert_eq!(
         events(&s),
         [
@@ -156,7 +156,7 @@ fn evicted_fires_when_eviction_removes_a_key() {
     assert!(evicted.iter().all(|(ch, _)| ch == "__keyevent@0__:evicted"));
     for (_, key) in &evicted {
         assert_eq!(
-            c.exists(&[key]),
+            c.exists(&[key]).unwrap(),
             0,
             "{key} was reported evicted but is still there"
         );

@@ -49,11 +49,11 @@ fn stable_keys_come_back_exactly_once_while_the_table_grows_and_shrinks() {
             let doomed: Vec<String> = (0..30)
                 .map(|k| format!("churn:{}", (call * 30 + k) % 2000))
                 .collect();
-            c.del(&doomed);
+            c.del(&doomed).unwrap();
             let old: Vec<String> = (0..20)
                 .map(|k| format!("new:{}", (call * 20 + k) % next_new.max(1)))
                 .collect();
-            c.del(&old);
+            c.del(&old).unwrap();
         }
     });
     for i in 0..2000 {
@@ -122,7 +122,7 @@ fn pattern_invalidation_of_the_lesson() {
     let mut cursor = 0;
     loop {
         let (next, keys) = c.scan(cursor, &ScanOptions::new().pattern("car:*").count(100));
-        c.del(&keys);
+        c.del(&keys).unwrap();
         cursor = next;
         if cursor == 0 {
             break;

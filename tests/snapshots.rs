@@ -90,8 +90,8 @@ fn save_and_load_round_trip_every_type_database_and_deadline() {
         .clock(clock)
         .build()
         .unwrap();
-    assert_eq!(later.exists(&["ttl"]), 0);
-    assert_eq!(later.exists(&["s"]), 1);
+    assert_eq!(later.exists(&["ttl"]).unwrap(), 0);
+    assert_eq!(later.exists(&["s"]).unwrap(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -294,7 +294,7 @@ fn each_writer_is_seen_at_one_point_of_its_sequence() {
         let r = Cache::builder().snapshot_path(&path).build().unwrap();
         for t in 0..WRITERS {
             let keys: Vec<String> = (0..KEYS).map(|j| format!("w{t}:{j}")).collect();
-            let got = r.mget(&keys);
+            let got = r.mget(&keys).unwrap();
             let n: u64 = got[0]
                 .as_ref()
                 .map_or(0, |v| std::str::from_utf8(v).unwrap().parse().unwrap());

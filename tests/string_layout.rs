@@ -79,7 +79,7 @@ proptest! {
         // The charge of an entry whose value costs nothing beyond its slot.
         cache.set("probe", "").unwrap();
         let base = cache.memory_usage("probe").unwrap().unwrap();
-        cache.del(&["probe"]);
+        cache.del(&["probe"]).unwrap();
         let mut model: HashMap<usize, Vec<u8>> = HashMap::new();
         for op in ops {
             match op {

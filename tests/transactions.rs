@@ -105,14 +105,14 @@ fn a_watched_key_changed_by_anyone_fails_exec() {
     for change in [
         |cache: &Cache| drop(cache.set("w", "2")),
         |cache: &Cache| {
-            cache.del(&["w"]);
+            cache.del(&["w"]).unwrap();
         },
         |cache: &Cache| cache.flushall(),
         |cache: &Cache| drop(cache.execute(&["APPEND", "w", "x"])),
         |cache: &Cache| drop(cache.expire("w", 100)),
     ] {
         cache.set("w", "1").unwrap();
-        cache.del(&["out"]);
+        cache.del(&["out"]).unwrap();
         assert_eq!(c.execute(&["WATCH", "w", "other"]), Reply::OK);
         change(&cache);
         assert_eq!(run(&mut c), Reply::Nil);

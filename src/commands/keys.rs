@@ -156,20 +156,27 @@ fn ms_to_secs_rounded(ms: i64) -> i64 {
 }
 
 impl Cache {
-    /// DEL: removes the keys; returns how many existed. Atomic over all the keys. In
-    /// near-cache mode a server that cannot be reached counts as 0 removed: use
-    /// `execute(&["DEL", ...])` to see the error.
-    pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+    /// DEL: removes the keys; returns how many existed. Atomic over all the keys. Fails
+    /// only in near-cache mode, when the server cannot answer.
+    ///
+    /// ```
+    /// let cache = ferricache::Cache::new();
+    /// cache.set("a", "1").unwrap();
+    /// assert_eq!(cache.del(&["a", "b"]).unwrap(), 1);
+    /// ```
+    pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<usize> {
         let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         #[cfg(feature = "remote")]
         if let Some(remote) = crate::remote::routed(&self.inner) {
             let mut argv: Vec<&[u8]> = vec![b"DEL"];
             argv.extend(&keys);
-            return match remote.write_argv(self, &argv) {
-                Ok(crate::Reply::Integer(n)) => n as usize,
-                _ => 0,
-            };
+            return crate::remote::typed::FromReply::from_reply(remote.write_argv(self, &argv)?);
         }
+        Ok(self.del_here(&keys))
+    }
+
+    /// DEL on this engine's keys.
+    fn del_here(&self, keys: &[&[u8]]) -> usize {
         if let [key] = keys[..] {
             return self
                 .ks()
@@ -183,7 +190,7 @@ impl Cache {
                 .unwrap_or(0);
         }
         self.ks()
-            .write_many(&keys, 0, |m| {
+            .write_many(keys, 0, |m| {
                 Ok((0..keys.len())
                     .filter(|&k| {
                         let mut tx = m.key(k);
@@ -199,27 +206,27 @@ impl Cache {
     }
 
     /// UNLINK: as DEL (memory is released at once either way).
-    pub fn unlink<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+    pub fn unlink<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<usize> {
         self.del(keys)
     }
 
     /// EXISTS: how many of the keys exist (a key given twice counts twice).
-    pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+    pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<usize> {
         #[cfg(feature = "remote")]
         if crate::remote::routed(&self.inner).is_some() {
             let mut argv: Vec<&[u8]> = vec![b"EXISTS"];
             argv.extend(keys.iter().map(AsRef::as_ref));
-            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv))
-                .unwrap_or(0);
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
         }
         self.ks().counters.command();
-        keys.iter()
+        Ok(keys
+            .iter()
             .filter(|k| self.ks().peek(k.as_ref(), false, |e| e.is_some()))
-            .count()
+            .count())
     }
 
     /// TOUCH: records an access to each key; returns how many exist.
-    pub fn touch<K: AsRef<[u8]>>(&self, keys: &[K]) -> usize {
+    pub fn touch<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<usize> {
         self.exists(keys)
     }
 
@@ -300,7 +307,8 @@ impl Cache {
     /// let cache = Cache::new();
     /// cache.set("job:1", "done").unwrap();
     /// assert!(cache.move_to_db("job:1", 1).unwrap());
-    /// assert_eq!((cache.exists(&["job:1"]), cache.select(1).unwrap().exists(&["job:1"])), (0, 1));
+    /// assert_eq!(cache.exists(&["job:1"]).unwrap(), 0);
+    /// assert_eq!(cache.select(1).unwrap().exists(&["job:1"]).unwrap(), 1);
     /// ```
     pub fn move_to_db(&self, key: impl AsRef<[u8]>, db: usize) -> Result<bool> {
         near!(@argv self, "MOVE" .arg(key.as_ref()) .arg(db));
@@ -587,7 +595,7 @@ impl Cache {
     /// let (mut cursor, mut found) = (0, 0);
     /// loop {
     ///     let (next, keys) = cache.scan(cursor, &opts);
-    ///     found += cache.del(&keys);
+    ///     found += cache.del(&keys).unwrap();
     ///     cursor = next;
     ///     if cursor == 0 { break; }
     /// }

@@ -347,22 +347,22 @@ impl Cache {
 
     /// MGET: each key's string, `None` for missing keys and keys of other types. Each key
     /// is read atomically; the keys are not read as one snapshot.
-    pub fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Vec<Option<Bytes>> {
+    pub fn mget<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Option<Bytes>>> {
         #[cfg(feature = "remote")]
         if crate::remote::routed(&self.inner).is_some() {
             let mut argv: Vec<&[u8]> = vec![b"MGET"];
             argv.extend(keys.iter().map(AsRef::as_ref));
-            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv))
-                .unwrap_or_else(|_| vec![None; keys.len()]);
+            return crate::remote::typed::FromReply::from_reply(self.execute_slices(&argv));
         }
         self.ks().counters.command();
-        keys.iter()
+        Ok(keys
+            .iter()
             .map(|k| {
                 self.ks().peek(k.as_ref(), true, |e| {
                     e.and_then(|e| e.value.str_bytes().ok())
                 })
             })
-            .collect()
+            .collect())
     }
 
     /// MSET: stores every pair, atomically (all shards involved are locked together).

@@ -8,19 +8,19 @@ use crate::error::{Error, Result};
 use crate::{Cache, ExpireCondition, Expiry, ScanOptions, SortOptions, ValueType};
 
 pub(super) fn del(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(integer(c.del(a)))
+    Ok(integer(c.del(a)?))
 }
 
 pub(super) fn unlink(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(integer(c.unlink(a)))
+    Ok(integer(c.unlink(a)?))
 }
 
 pub(super) fn exists(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(integer(c.exists(a)))
+    Ok(integer(c.exists(a)?))
 }
 
 pub(super) fn touch(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(integer(c.touch(a)))
+    Ok(integer(c.touch(a)?))
 }
 
 pub(super) fn type_(c: &Cache, a: Args) -> Result<Reply> {
@@ -244,7 +244,7 @@ pub(super) fn restore(c: &Cache, a: Args) -> Result<Reply> {
     let ttl = match int(a[1]) {
         Ok(t) => t,
         // BUSYKEY is checked before the TTL is read.
-        Err(_) if !opts.replace && c.exists(&[a[0]]) > 0 => return Err(Error::BusyKey),
+        Err(_) if !opts.replace && c.exists(&[a[0]])? > 0 => return Err(Error::BusyKey),
         Err(e) => return Err(e),
     };
     c.restore(a[0], ttl, a[2], &opts)?;

@@ -110,7 +110,7 @@ pub(super) fn getex(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 pub(super) fn mget(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(opt_bulks(c.mget(a)))
+    Ok(opt_bulks(c.mget(a)?))
 }
 
 fn pairs_of<'a>(

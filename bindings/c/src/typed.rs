@@ -220,7 +220,7 @@ pub unsafe extern "C" fn fc_del(
                 out(existed),
             )
         };
-        let n = cache.cache.del(&[key]);
+        let n = cache.cache.del(&[key])?;
         if let Some(e) = existed {
             *e = n == 1;
         }
@@ -248,7 +248,7 @@ pub unsafe extern "C" fn fc_exists(
                 out_required(exists, "exists")?,
             )
         };
-        *exists = cache.cache.exists(&[key]) == 1;
+        *exists = cache.cache.exists(&[key])? == 1;
         Ok(())
     })
 }

@@ -126,6 +126,25 @@ int main(void) {
     bad.eviction_policy = "noeviction";
     CHECK(fc_cache_new(&bad, &none) == FC_INVALID_ARGUMENT);
 
+    /* A server that does not answer is an error for DEL and EXISTS too, not a count of 0:
+     * redis-cli pauses every client for 600 ms. */
+    fc_options slow;
+    memset(&slow, 0, sizeof slow);
+    slow.remote_url = url;
+    slow.remote_command_timeout_ms = 150;
+    fc_cache *c = NULL;
+    CHECK(fc_cache_new(&slow, &c) == FC_OK);
+    char pause[96];
+    snprintf(pause, sizeof pause, "redis-cli -p %s CLIENT PAUSE 600 ALL >/dev/null", port);
+    CHECK(system(pause) == 0);
+    bool flag = true;
+    fc_status s = fc_del(c, (const uint8_t *)"car:9", 5, &flag);
+    CHECK(s == FC_REMOTE_TIMEOUT || s == FC_REMOTE_UNAVAILABLE);
+    s = fc_exists(c, (const uint8_t *)"car:9", 5, &flag);
+    CHECK(s == FC_REMOTE_TIMEOUT || s == FC_REMOTE_UNAVAILABLE);
+    sleep_ms(700);
+    fc_cache_free(c);
+
     fc_cache_free(a);
     fc_cache_free(b);
     printf("%d passed, %d failed\n", passed, failed);

@@ -65,13 +65,21 @@ pub fn fast_set(slot: u32, key: String, value: Arg) -> Result<()> {
 /// DEL of one key.
 #[napi]
 pub fn fast_del(slot: u32, key: String) -> Result<u32> {
-    with(slot, |c| Ok(c.del(&[key.as_bytes()]) as u32))
+    with(slot, |c| {
+        c.del(&[key.as_bytes()])
+            .map(|n| n as u32)
+            .map_err(engine_error)
+    })
 }
 
 /// EXISTS of one key.
 #[napi]
 pub fn fast_exists(slot: u32, key: String) -> Result<u32> {
-    with(slot, |c| Ok(c.exists(&[key.as_bytes()]) as u32))
+    with(slot, |c| {
+        c.exists(&[key.as_bytes()])
+            .map(|n| n as u32)
+            .map_err(engine_error)
+    })
 }
 
 /// INCRBY.

@@ -98,6 +98,10 @@ fn encode_all(items: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u8>>> {
         .collect()
 }
 
+fn encode_each(items: &Bound<'_, PyTuple>) -> PyResult<Vec<Vec<u8>>> {
+    items.iter().map(|i| Ok(encode(&i)?.into_owned())).collect()
+}
+
 fn keys_and_args(keys: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> PyResult<Vec<Vec<u8>>> {
     let mut all = encode_all(keys)?;
     for a in args.iter() {
@@ -207,30 +211,6 @@ impl NativeCache {
             Some(Ok(obj)) => Ok(Some(obj)),
             Some(Err(bytes)) => bytes_obj(py, &bytes, decode).map(Some),
         }
-    }
-
-    /// DEL or EXISTS over keys given as arguments: the count.
-    fn keys_command(
-        &self,
-        py: Python<'_>,
-        name: &str,
-        keys: &Bound<'_, PyTuple>,
-    ) -> PyResult<Py<PyAny>> {
-        let keys = keys
-            .iter()
-            .map(|n| Ok(encode(&n)?.into_owned()))
-            .collect::<PyResult<Vec<_>>>()?;
-        if self.near {
-            // The command, so that a server's error is raised rather than read as 0.
-            let mut argv: Vec<&[u8]> = vec![name.as_bytes()];
-            argv.extend(keys.iter().map(|k| &k[..]));
-            return self.run(py, &argv);
-        }
-        let n = match name {
-            "DEL" => self.cache.del(&keys),
-            _ => self.cache.exists(&keys),
-        };
-        n.into_py_any(py)
     }
 
     pub(crate) fn run(&self, py: Python<'_>, argv: &[&[u8]]) -> PyResult<Py<PyAny>> {
@@ -771,14 +751,16 @@ impl NativeCache {
 
     /// DEL: how many of the keys existed.
     #[pyo3(signature = (*names))]
-    fn delete(&self, py: Python<'_>, names: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.keys_command(py, "DEL", names)
+    fn delete(&self, py: Python<'_>, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        let keys = encode_each(names)?;
+        self.call(py, |c| c.del(&keys))
     }
 
     /// EXISTS: how many of the keys exist (repeats counted).
     #[pyo3(signature = (*names))]
-    fn exists(&self, py: Python<'_>, names: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        self.keys_command(py, "EXISTS", names)
+    fn exists(&self, py: Python<'_>, names: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        let keys = encode_each(names)?;
+        self.call(py, |c| c.exists(&keys))
     }
 
     /// MGET: a list with None for missing keys.
@@ -790,14 +772,7 @@ impl NativeCache {
         args: &Bound<'_, PyTuple>,
     ) -> PyResult<Vec<Option<Py<PyAny>>>> {
         let keys = keys_and_args(keys, args)?;
-        if self.near {
-            // The command, so that a server's error is raised rather than read as misses.
-            let mut argv: Vec<&[u8]> = vec![b"MGET"];
-            argv.extend(keys.iter().map(|k| &k[..]));
-            return self.run(py, &argv)?.extract(py);
-        }
-        self.cache
-            .mget(&keys)
+        self.call(py, |c| c.mget(&keys))?
             .into_iter()
             .map(|v| v.map(|v| bytes_obj(py, &v, self.decode)).transpose())
             .collect()
