@@ -158,8 +158,11 @@ fn active_expiry_is_on_by_default_and_fires_expired_events_on_time() {
     for i in 0..20u64 {
         let key = format!("session:{i}");
         c.set(&key, "v").unwrap();
+        // The clock is read before the call: the engine's deadline is at least this one,
+        // whereas a reading after the call would be late by any preemption in between.
+        let before = Instant::now();
         c.pexpire(&key, (50 + 10 * i) as i64).unwrap();
-        deadlines.insert(key, Instant::now() + Duration::from_millis(50 + 10 * i));
+        deadlines.insert(key, before + Duration::from_millis(50 + 10 * i));
     }
     let mut lateness = Vec::new();
     while lateness.len() < 20 {
