@@ -2,7 +2,12 @@
 //!
 //! A string of up to [`SMALL_MAX`] bytes is kept inside the value itself, so it costs no
 //! allocation and a read copies it out of the slab slot the lookup already touched (one
-//! dependent cache miss fewer than following a pointer); a longer string is a `Bytes`.
+//! dependent cache miss fewer than following a pointer). One of up to [`BOXED_MAX`] bytes
+//! is a single allocation of exactly its length, also copied out on a read: a `Bytes`
+//! would cost a 32-byte shared header the first time it is handed out, and every read
+//! would write that header's reference count, a line of its own that readers on other
+//! cores share. A longer string, or one handed over as a `Bytes` its caller still shares
+//! (kept rather than copied), is a `Bytes`, handed out as a view.
 //! Every collection sits behind one reference-counted box. All of it keeps [`Value`] at
 //! 32 bytes and so the slab slot at 80. A collection carries the count of bytes it is
 //! charged, kept up to date by every change, so memory accounting stays O(1) per write.
@@ -86,13 +91,17 @@ impl ValueType {
 
 /// The longest string kept inline in a [`Value`].
 pub(crate) const SMALL_MAX: usize = 22;
+/// The longest string kept in one exact allocation and copied out on a read (two cache
+/// lines: copying them costs about what a shared reference count does).
+pub(crate) const BOXED_MAX: usize = 128;
 
 /// A stored value. Commands reach their variant through the `as_*` accessors, which give
 /// WRONGTYPE for every other type, and make one with [`Value::string`],
 /// [`Value::from_slice`] or [`Value::new_coll`].
 #[derive(Debug, Clone)]
 pub(crate) enum Value {
-    /// A string of more than [`SMALL_MAX`] bytes (or one a command grew in place).
+    /// A string of more than [`BOXED_MAX`] bytes, or of more than [`SMALL_MAX`] handed
+    /// over as a `Bytes` shared with its caller.
     Str(Bytes),
     /// Everything else, in the 24 bytes before `Bytes`'s vtable pointer: that pointer's
     /// niche tells `Str` from `Packed`, and `Packed`'s own tag its two kinds, so three
@@ -104,6 +113,8 @@ pub(crate) enum Value {
 pub(crate) enum Packed {
     /// A string of at most [`SMALL_MAX`] bytes.
     Small(Small),
+    /// A string of more than [`SMALL_MAX`] and at most [`BOXED_MAX`] bytes.
+    Boxed(Box<[u8]>),
     /// A collection, shared copy-on-write (see the module docs).
     Coll(Arc<Coll>),
 }
@@ -200,11 +211,15 @@ impl Value {
         Value::Packed(Packed::Coll(Arc::new(coll)))
     }
 
-    /// A string value: inline when short (the `Bytes` is dropped), else the `Bytes` itself.
+    /// A string value: inline when short (the `Bytes` is dropped); up to [`BOXED_MAX`], the
+    /// `Bytes`'s own buffer as one exact allocation when nobody else holds it; else (longer,
+    /// or still shared with the caller or static, where boxing would copy) the `Bytes`.
     #[inline]
     pub fn string(bytes: Bytes) -> Value {
         if bytes.len() <= SMALL_MAX {
             Value::Packed(Packed::Small(Small::new(&bytes)))
+        } else if bytes.len() <= BOXED_MAX && bytes.is_unique() {
+            Value::Packed(Packed::Boxed(Vec::from(bytes).into_boxed_slice()))
         } else {
             Value::Str(bytes)
         }
@@ -215,6 +230,8 @@ impl Value {
     pub fn from_slice(bytes: &[u8]) -> Value {
         if bytes.len() <= SMALL_MAX {
             Value::Packed(Packed::Small(Small::new(bytes)))
+        } else if bytes.len() <= BOXED_MAX {
+            Value::Packed(Packed::Boxed(bytes.into()))
         } else {
             Value::Str(Bytes::copy_from_slice(bytes))
         }
@@ -222,7 +239,7 @@ impl Value {
 
     pub fn value_type(&self) -> ValueType {
         match self {
-            Value::Str(_) | Value::Packed(Packed::Small(_)) => ValueType::String,
+            Value::Str(_) | Value::Packed(Packed::Small(_) | Packed::Boxed(_)) => ValueType::String,
             Value::Packed(Packed::Coll(c)) => match c.kind {
                 Kind::List(_) => ValueType::List,
                 Kind::Hash(_) => ValueType::Hash,
@@ -245,6 +262,7 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(b) => b.len(),
+            Value::Packed(Packed::Boxed(b)) => b.len(),
             Value::Packed(Packed::Small(_)) => 0,
             Value::Packed(Packed::Coll(c)) => {
                 let own = match &c.kind {
@@ -278,11 +296,18 @@ impl Value {
     }
 
     /// The string as a `Bytes` a command may change in place: a short one moves out of
-    /// line first (the caller's `update` charges the difference).
+    /// line first (the caller's `update` charges the difference), a boxed one's buffer
+    /// becomes the `Bytes`'s without a copy.
     #[inline]
     pub fn as_str_mut(&mut self) -> Result<&mut Bytes> {
-        if let Value::Packed(Packed::Small(s)) = self {
-            *self = Value::Str(Bytes::copy_from_slice(s.as_bytes()));
+        match self {
+            Value::Packed(Packed::Small(s)) => {
+                *self = Value::Str(Bytes::copy_from_slice(s.as_bytes()));
+            }
+            Value::Packed(Packed::Boxed(b)) => {
+                *self = Value::Str(Bytes::from(std::mem::take(b)));
+            }
+            _ => {}
         }
         match self {
             Value::Str(b) => Ok(b),
@@ -291,12 +316,12 @@ impl Value {
     }
 
     /// After a command changed a string in place ([`Value::as_str_mut`]): one that fits
-    /// inline moves back, so every string of at most [`SMALL_MAX`] bytes is inline.
+    /// inline or boxed moves back.
     #[inline]
     pub fn settle(&mut self) {
         if let Value::Str(b) = self {
-            if b.len() <= SMALL_MAX {
-                *self = Value::from_slice(b);
+            if b.len() <= BOXED_MAX {
+                *self = Value::string(std::mem::take(b));
             }
         }
     }
@@ -313,17 +338,19 @@ impl Value {
         match self {
             Value::Str(b) => Ok(b),
             Value::Packed(Packed::Small(s)) => Ok(s.as_bytes()),
+            Value::Packed(Packed::Boxed(b)) => Ok(b),
             _ => Err(Error::WrongType),
         }
     }
 
-    /// The string as `Bytes`: a view of a long one, a copy of a short one (cheaper than a
-    /// reference count that every reader's core would share).
+    /// The string as `Bytes`: a view of a long one, a copy of a short or boxed one
+    /// (cheaper than a reference count that every reader's core would share).
     #[inline]
     pub fn str_bytes(&self) -> Result<Bytes> {
         match self {
             Value::Str(b) => Ok(b.clone()),
             Value::Packed(Packed::Small(s)) => Ok(Bytes::copy_from_slice(s.as_bytes())),
+            Value::Packed(Packed::Boxed(b)) => Ok(Bytes::copy_from_slice(b)),
             _ => Err(Error::WrongType),
         }
     }

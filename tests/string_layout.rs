@@ -1,8 +1,9 @@
-//! Strings of up to 22 bytes live inside the entry's slot; longer ones in a buffer of their
-//! own. Commands that grow, shrink or rewrite a string move it between the two: these
-//! tests check replies against a model and the memory charged against the layout's rule
-//! after every step, and that readers copying a value while writers replace it (across
-//! the boundary) never see a torn value.
+//! Strings of up to 22 bytes live inside the entry's slot; up to 128 in one exact
+//! allocation, copied out on reads; longer ones in a shared `Bytes` buffer. Commands that
+//! grow, shrink or rewrite a string move it between the three: these tests check replies
+//! against a model and the memory charged against the layout's rule after every step, and
+//! that readers copying a value while writers replace it (across both boundaries) never
+//! see a torn value.
 
 mod common;
 
@@ -17,6 +18,8 @@ use proptest::prelude::*;
 
 /// The longest string kept inline (the crate docs' memory formula).
 const INLINE: usize = 22;
+/// The longest string kept in one exact allocation and copied out on reads.
+const BOXED: usize = 128;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -42,8 +45,11 @@ fn op() -> impl Strategy<Value = Op> {
     let key = 0usize..3;
     prop_oneof![
         (key.clone(), bytes(40)).prop_map(|(k, v)| Op::Set(k, v)),
+        (key.clone(), (BOXED - 10..BOXED + 10)).prop_map(|(k, n)| Op::Set(k, vec![b'x'; n])),
         (key.clone(), bytes(12)).prop_map(|(k, v)| Op::Append(k, v)),
+        (key.clone(), bytes(60)).prop_map(|(k, v)| Op::Append(k, v)),
         (key.clone(), 0usize..30, bytes(8)).prop_map(|(k, o, v)| Op::SetRange(k, o, v)),
+        (key.clone(), 100usize..140, bytes(8)).prop_map(|(k, o, v)| Op::SetRange(k, o, v)),
         (
             key.clone(),
             prop_oneof![-1000i64..1000, Just(i64::MAX), Just(i64::MIN)]
@@ -163,11 +169,11 @@ proptest! {
 }
 
 #[test]
-fn the_boundary_is_22_bytes_and_reads_see_the_same_bytes_either_side() {
+fn the_boundaries_are_22_and_128_bytes_and_reads_see_the_same_bytes_either_side() {
     let cache = Cache::new();
     cache.set("probe", "").unwrap();
     let base = cache.memory_usage("probe").unwrap().unwrap();
-    for len in [0, 1, 21, 22, 23, 24, 64, 1000] {
+    for len in [0, 1, 21, 22, 23, 24, 64, 127, 128, 129, 1000] {
         let v: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
         cache.set("k", v.clone()).unwrap();
         assert_eq!(cache.get("k").unwrap().as_deref(), Some(&v[..]));
@@ -181,10 +187,25 @@ fn the_boundary_is_22_bytes_and_reads_see_the_same_bytes_either_side() {
         let enc = cache.object_encoding("k").unwrap().unwrap();
         assert_eq!(enc, if len <= 44 { "embstr" } else { "raw" }, "{len} bytes");
     }
-    // A value handed over as `Bytes` above the boundary is kept without a copy.
-    let big = Bytes::from(vec![5u8; 100]);
-    cache.set("big", big.clone()).unwrap();
-    assert_eq!(cache.get("big").unwrap().unwrap().as_ptr(), big.as_ptr());
+    // A value handed over as `Bytes` above 128 bytes is kept without a copy, and read as
+    // a view of the same buffer; so is a shorter one the caller still shares.
+    for len in [BOXED + 1, INLINE + 1, BOXED] {
+        let shared = Bytes::from(vec![5u8; len]);
+        cache.set("shared", shared.clone()).unwrap();
+        assert_eq!(
+            cache.get("shared").unwrap().unwrap().as_ptr(),
+            shared.as_ptr()
+        );
+    }
+    // One of up to 128 bytes that nobody else holds is boxed and copied out on reads, so
+    // readers share nothing.
+    cache.set("mid", vec![6u8; BOXED]).unwrap();
+    let (a, b) = (
+        cache.get("mid").unwrap().unwrap(),
+        cache.get("mid").unwrap().unwrap(),
+    );
+    assert_eq!(a, vec![6u8; BOXED]);
+    assert_ne!(a.as_ptr(), b.as_ptr());
     // INCR across digit counts stays exact, and stays an integer's encoding.
     cache.set("n", "9").unwrap();
     assert_eq!(cache.incr("n").unwrap(), 10);
@@ -226,7 +247,7 @@ fn readers_never_see_a_torn_value_while_writers_move_it_across_the_boundary() {
     for w in 0..2u8 {
         let (cache, keys) = (cache.clone(), keys.clone());
         handles.push(std::thread::spawn(move || {
-            let lens = [1, 5, 21, 22, 23, 40, 22, 2];
+            let lens = [1, 5, 21, 22, 23, 40, 128, 129, 200, 127, 22, 2];
             for round in 0..20_000usize {
                 let k = &keys[round % keys.len()];
                 let len = lens[(round / keys.len() + w as usize) % lens.len()];

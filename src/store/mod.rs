@@ -8,7 +8,8 @@
 //! # Reads and writes
 //! A read takes one shard's read lock, checks the deadline, records the access in the entry
 //! (one relaxed atomic store at most) and copies out what it returns (a string of up to 22
-//! bytes is copied out of the slot; a longer one's `Bytes` clone is a reference-count bump). A write takes one shard's write lock, first reclaims a few expired
+//! bytes is copied out of the slot, one of up to 128 out of its own allocation; a longer
+//! one's `Bytes` clone is a reference-count bump). A write takes one shard's write lock, first reclaims a few expired
 //! keys of that shard (at most [`EXPIRE_BUDGET`]), applies the command and, when a bound is
 //! exceeded, evicts from the same shard before it lets go; only if that shard has nothing to
 //! evict does it go on to the others, one at a time, never holding two locks. Commands on
