@@ -58,7 +58,7 @@ fn scan(cr: &mut Criterion) {
             let opts = ScanOptions::new().count(count);
             let mut cursor = 0;
             b.iter(|| {
-                let (next, keys) = c.scan(cursor, &opts);
+                let (next, keys) = c.scan(cursor, &opts).unwrap();
                 cursor = next;
                 black_box(keys)
             })
@@ -179,7 +179,7 @@ fn pubsub(cr: &mut Criterion) {
                 if &m.payload[..] == b"stop" {
                     return;
                 }
-                c.publish("pong", m.payload);
+                c.publish("pong", m.payload).unwrap();
             }
         })
     };
@@ -187,14 +187,14 @@ fn pubsub(cr: &mut Criterion) {
     pong.subscribe(["pong"]);
     g.bench_function("publish + receive round trip (2 deliveries)", |b| {
         b.iter(|| {
-            c.publish("ping", "x");
+            c.publish("ping", "x").unwrap();
             black_box(
                 pong.recv_timeout(std::time::Duration::from_secs(5))
                     .unwrap(),
             )
         })
     });
-    c.publish("ping", "stop");
+    c.publish("ping", "stop").unwrap();
     echo.join().unwrap();
     // Throughput: publishing to 1 and 10 subscribers that drain on their own threads.
     for subscribers in [1usize, 10] {
@@ -212,9 +212,9 @@ fn pubsub(cr: &mut Criterion) {
         g.bench_with_input(
             BenchmarkId::new("publish to subscribers", subscribers),
             &subscribers,
-            |b, _| b.iter(|| black_box(c.publish("quotes", "912.5"))),
+            |b, _| b.iter(|| black_box(c.publish("quotes", "912.5").unwrap())),
         );
-        c.publish("quotes", "stop");
+        c.publish("quotes", "stop").unwrap();
         drains.into_iter().for_each(|d| {
             d.join().unwrap();
         });

@@ -119,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     cache.set("user:1", "{}")?;
     let (mut cursor, mut deleted) = (0, 0);
     loop {
-        let (next, keys) = cache.scan(cursor, &ScanOptions::new().pattern("car:*").count(500));
+        let (next, keys) = cache.scan(cursor, &ScanOptions::new().pattern("car:*").count(500))?;
         deleted += cache.del(&keys).unwrap();
         cursor = next;
         if cursor == 0 {
@@ -127,7 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let mut left: Vec<String> = cache
-        .keys("*")
+        .keys("*")?
         .iter()
         .map(|k| String::from_utf8_lossy(k).into_owned())
         .collect();

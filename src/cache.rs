@@ -66,7 +66,7 @@ impl Default for Cache {
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cache")
-            .field("keys", &self.dbsize())
+            .field("keys", &self.ks().len())
             .field("used_memory", &self.inner.ks.used_memory())
             .finish()
     }
@@ -97,7 +97,7 @@ impl Cache {
     /// let sessions = cache.select(1).unwrap();
     /// sessions.set("s:1", "ada").unwrap();
     /// assert_eq!(cache.get("s:1").unwrap(), None);
-    /// assert_eq!((cache.dbsize(), sessions.dbsize()), (0, 1));
+    /// assert_eq!((cache.dbsize().unwrap(), sessions.dbsize().unwrap()), (0, 1));
     /// ```
     pub fn select(&self, db: usize) -> Result<Cache> {
         if db >= self.inner.databases {
@@ -318,11 +318,12 @@ impl Cache {
     }
 
     /// PUBLISH: delivers `payload` to every subscription of `channel` and every matching
-    /// pattern subscription; returns how many received it.
-    pub fn publish(&self, channel: impl AsRef<[u8]>, payload: impl Into<Bytes>) -> usize {
-        near!(@or 0; self, b"PUBLISH", channel.as_ref(), payload.into());
+    /// pattern subscription; returns how many received it. Fails only in near-cache mode,
+    /// when the server does not answer.
+    pub fn publish(&self, channel: impl AsRef<[u8]>, payload: impl Into<Bytes>) -> Result<usize> {
+        near!(self, b"PUBLISH", channel.as_ref(), payload.into());
         self.inner.ks.counters.command();
-        self.inner.pubsub.publish(channel.as_ref(), &payload.into())
+        Ok(self.inner.pubsub.publish(channel.as_ref(), &payload.into()))
     }
 
     /// A new subscriber (SUBSCRIBE / PSUBSCRIBE through it).
@@ -332,15 +333,15 @@ impl Cache {
 
     /// `PUBSUB CHANNELS [pattern]`: channels with at least one subscriber (in near-cache
     /// mode, the server's answer, for every client of it).
-    pub fn pubsub_channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
-        near!(@argv @or Vec::new(); self, "PUBSUB" .arg("CHANNELS") .arg(pattern));
-        self.inner.pubsub.channels(pattern)
+    pub fn pubsub_channels(&self, pattern: Option<&[u8]>) -> Result<Vec<Bytes>> {
+        near!(@argv self, "PUBSUB" .arg("CHANNELS") .arg(pattern));
+        Ok(self.inner.pubsub.channels(pattern))
     }
 
     /// PUBSUB NUMSUB channel ...: subscribers of each channel.
-    pub fn pubsub_numsub<C: AsRef<[u8]>>(&self, channels: &[C]) -> Vec<(Bytes, usize)> {
-        near!(@argv @or Vec::new(); self, "PUBSUB" .arg("NUMSUB") .args(channels.iter().map(AsRef::as_ref)));
-        channels
+    pub fn pubsub_numsub<C: AsRef<[u8]>>(&self, channels: &[C]) -> Result<Vec<(Bytes, usize)>> {
+        near!(@argv self, "PUBSUB" .arg("NUMSUB") .args(channels.iter().map(AsRef::as_ref)));
+        Ok(channels
             .iter()
             .map(|c| {
                 (
@@ -348,13 +349,13 @@ impl Cache {
                     self.inner.pubsub.numsub(c.as_ref()),
                 )
             })
-            .collect()
+            .collect())
     }
 
     /// PUBSUB NUMPAT: pattern subscriptions in all.
-    pub fn pubsub_numpat(&self) -> usize {
-        near!(@or 0; self, b"PUBSUB", b"NUMPAT");
-        self.inner.pubsub.numpat()
+    pub fn pubsub_numpat(&self) -> Result<usize> {
+        near!(self, b"PUBSUB", b"NUMPAT");
+        Ok(self.inner.pubsub.numpat())
     }
 
     /// Runs `f` with round trips to a server forbidden on this thread: in near-cache mode a

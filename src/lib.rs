@@ -2,25 +2,15 @@
 #![warn(missing_docs)]
 
 /// In near-cache mode, returns from the enclosing typed method with its command run
-/// through the router: the argv items, then the reply made into the method's return type
-/// (`@or DEFAULT;` first for methods that return no `Result`: DEFAULT on an error; `@argv`
-/// for an argv built from iterators and options).
+/// through the router: the argv items, then the reply made into the method's return type,
+/// a `Result` (a server that does not answer is an error, never a default; `@argv` for an
+/// argv built from iterators and options).
 macro_rules! near {
-    (@or $default:expr; $self:ident, $($arg:expr),+ $(,)?) => {
-        #[cfg(feature = "remote")]
-        if crate::remote::routed(&$self.inner).is_some() {
-            return crate::remote::typed::FromReply::from_reply(
-                $self.execute_slices(&[$(crate::remote::typed::arg(&$arg)),+]),
-            )
-            .unwrap_or($default);
-        }
-    };
     // An argv built item by item: `near!(@argv self, "LPOS" .arg(key) .args(more))`.
-    (@argv $(@or $default:expr;)? $self:ident, $name:tt $(. $m:ident ( $($x:expr),* ))*) => {
+    (@argv $self:ident, $name:tt $(. $m:ident ( $($x:expr),* ))*) => {
         #[cfg(feature = "remote")]
         if crate::remote::routed(&$self.inner).is_some() {
-            return crate::remote::typed::Argv::cmd($name)$(.$m($($x),*))*.run($self)
-                $(.unwrap_or($default))?;
+            return crate::remote::typed::Argv::cmd($name)$(.$m($($x),*))*.run($self);
         }
     };
     ($self:ident, $($arg:expr),+ $(,)?) => {

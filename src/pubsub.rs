@@ -272,7 +272,7 @@ pub(crate) enum Delivery {
 /// let mut sub = cache.subscriber();
 /// sub.subscribe(["quotes:TATA"]);
 /// sub.psubscribe(["quotes:*"]);
-/// assert_eq!(cache.publish("quotes:TATA", "912.5"), 2);
+/// assert_eq!(cache.publish("quotes:TATA", "912.5").unwrap(), 2);
 /// let first = sub.recv_timeout(Duration::from_secs(1)).unwrap().unwrap();
 /// assert_eq!((first.pattern, &first.payload[..]), (None, &b"912.5"[..]));
 /// let second = sub.try_recv().unwrap().unwrap();

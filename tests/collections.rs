@@ -54,10 +54,10 @@ fn wrongtype_everywhere_and_nothing_changes() {
         "WRONGTYPE Operation against a key holding the wrong kind of value"
     );
     assert_eq!(strs(c.lrange("list", 0, -1).unwrap()), ["a"]);
-    assert_eq!(c.key_type("list"), Some(ValueType::List));
+    assert_eq!(c.key_type("list").unwrap(), Some(ValueType::List));
     // SET overwrites any type.
     c.set("list", "now a string").unwrap();
-    assert_eq!(c.key_type("list"), Some(ValueType::String));
+    assert_eq!(c.key_type("list").unwrap(), Some(ValueType::String));
 }
 
 #[test]

@@ -114,7 +114,7 @@ fn no_key_is_visible_after_its_deadline() {
     let violations: usize = readers.into_iter().map(|h| h.join().unwrap()).sum();
     assert_eq!(violations, 0);
     c.run_pending_tasks();
-    assert_eq!(c.keys("k*").len(), 0);
+    assert_eq!(c.keys("k*").unwrap().len(), 0);
 }
 
 #[test]
@@ -212,7 +212,7 @@ fn threads_on_disjoint_keys_match_their_models() {
             assert_eq!(c.get(&k).unwrap().unwrap(), v.as_bytes());
         }
     }
-    assert_eq!(c.dbsize(), total);
+    assert_eq!(c.dbsize().unwrap(), total);
 }
 
 #[test]
@@ -239,7 +239,7 @@ fn scan_under_concurrent_writers_returns_every_stable_key() {
         .collect();
     let seen: HashSet<Vec<u8>> = c
         .scan_iter(ScanOptions::new().pattern("stable:*").count(20))
-        .map(|k| k.to_vec())
+        .map(|k| k.unwrap().to_vec())
         .collect();
     stop.store(1, Ordering::Relaxed);
     writers.into_iter().for_each(|h| h.join().unwrap());

@@ -219,7 +219,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     }
                     _ => false,
                 };
-                prop_assert_eq!(c.persist(key(k)), want);
+                prop_assert_eq!(c.persist(key(k)).unwrap(), want);
             }
             Op::Ttl(k) => {
                 let now = m.now;
@@ -228,7 +228,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     Some((_, 0)) => -1,
                     Some((_, d)) => (d - now) as i64,
                 };
-                prop_assert_eq!(c.pttl(key(k)), want);
+                prop_assert_eq!(c.pttl(key(k)).unwrap(), want);
             }
             Op::Rename(a, b) => {
                 let live = m.live();
@@ -317,7 +317,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Scan => {
                 let mut got: Vec<String> = c
                     .scan_iter(ScanOptions::new().count(2))
-                    .map(|k| String::from_utf8(k.to_vec()).unwrap())
+                    .map(|k| String::from_utf8(k.unwrap().to_vec()).unwrap())
                     .collect();
                 got.sort();
                 let want: Vec<String> = m.live().keys().cloned().collect();
@@ -326,7 +326,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         }
         // Bookkeeping matches too, once expired keys are reclaimed.
         c.run_pending_tasks();
-        prop_assert_eq!(c.dbsize(), m.live().len());
+        prop_assert_eq!(c.dbsize().unwrap(), m.live().len());
         prop_assert_eq!(
             c.stats().keys_with_ttl,
             m.live().values().filter(|(_, d)| *d != 0).count()

@@ -65,7 +65,7 @@ fn each_command_family_signals_its_events() {
     c.rename("a", "b").unwrap();
     c.copy("b", "c", false).unwrap();
     c.expire("c", 100).unwrap();
-    c.persist("c");
+    c.persist("c").unwrap();
     c.del(&["b", "c", "missing"]).unwrap();
     assert_eq!(
         events(&s),

@@ -107,7 +107,7 @@ fn a_watched_key_changed_by_anyone_fails_exec() {
         |cache: &Cache| {
             cache.del(&["w"]).unwrap();
         },
-        |cache: &Cache| cache.flushall(),
+        |cache: &Cache| cache.flushall().unwrap(),
         |cache: &Cache| drop(cache.execute(&["APPEND", "w", "x"])),
         |cache: &Cache| drop(cache.expire("w", 100)),
     ] {

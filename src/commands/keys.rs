@@ -232,10 +232,11 @@ impl Cache {
 
     /// TYPE: the type of the value at `key`, `None` if missing (Redis replies `none`).
     /// Named `key_type` because `type` is a Rust keyword.
-    pub fn key_type(&self, key: impl AsRef<[u8]>) -> Option<ValueType> {
-        near!(@or None; self, b"TYPE", key.as_ref());
-        self.ks()
-            .read(key.as_ref(), false, |e| e.map(|e| e.value.value_type()))
+    pub fn key_type(&self, key: impl AsRef<[u8]>) -> Result<Option<ValueType>> {
+        near!(self, b"TYPE", key.as_ref());
+        Ok(self
+            .ks()
+            .read(key.as_ref(), false, |e| e.map(|e| e.value.value_type())))
     }
 
     /// RENAME: moves the value (and its TTL) to `dst`, replacing what was there.
@@ -500,66 +501,64 @@ impl Cache {
     }
 
     /// PTTL: milliseconds left; -1 if the key has no TTL, -2 if it does not exist.
-    pub fn pttl(&self, key: impl AsRef<[u8]>) -> i64 {
-        near!(@or -2; self, b"PTTL", key.as_ref());
-        match self.deadline(key.as_ref()) {
+    pub fn pttl(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        near!(self, b"PTTL", key.as_ref());
+        Ok(match self.deadline(key.as_ref()) {
             Err(code) => code,
             Ok(0) => -1,
             Ok(at) => (at as i64 - self.ks().now() as i64).max(0),
-        }
+        })
     }
 
     /// TTL: seconds left (rounded as Redis rounds); -1 without TTL, -2 if missing.
     pub fn ttl(&self, key: impl AsRef<[u8]>) -> Result<i64> {
         near!(self, b"TTL", key.as_ref());
-        Ok(match self.pttl(key) {
+        Ok(match self.pttl(key)? {
             ms if ms < 0 => ms,
             ms => ms_to_secs_rounded(ms),
         })
     }
 
     /// PEXPIRETIME: the absolute deadline in Unix milliseconds; -1 / -2 as PTTL.
-    pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> i64 {
-        near!(@or -2; self, b"PEXPIRETIME", key.as_ref());
-        match self.deadline(key.as_ref()) {
+    pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        near!(self, b"PEXPIRETIME", key.as_ref());
+        Ok(match self.deadline(key.as_ref()) {
             Err(code) => code,
             Ok(0) => -1,
             Ok(at) => at as i64,
-        }
+        })
     }
 
     /// EXPIRETIME: the absolute deadline in Unix seconds; -1 / -2 as TTL.
-    pub fn expiretime(&self, key: impl AsRef<[u8]>) -> i64 {
-        near!(@or -2; self, b"EXPIRETIME", key.as_ref());
-        match self.pexpiretime(key) {
+    pub fn expiretime(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        near!(self, b"EXPIRETIME", key.as_ref());
+        Ok(match self.pexpiretime(key)? {
             ms if ms < 0 => ms,
             ms => ms_to_secs_rounded(ms),
-        }
+        })
     }
 
     /// PERSIST: removes the TTL; true if there was one.
-    pub fn persist(&self, key: impl AsRef<[u8]>) -> bool {
-        near!(@or false; self, b"PERSIST", key.as_ref());
+    pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
+        near!(self, b"PERSIST", key.as_ref());
         let key = key.as_ref();
-        self.ks()
-            .write(key, 0, |tx| {
-                let Some(i) = tx.find(key) else {
-                    return Ok(false);
-                };
-                if tx.entry(i).expire_at == 0 {
-                    return Ok(false);
-                }
-                tx.set_expire(i, 0);
-                tx.notify(notify::GENERIC, "persist", key);
-                Ok(true)
-            })
-            .unwrap_or(false)
+        self.ks().write(key, 0, |tx| {
+            let Some(i) = tx.find(key) else {
+                return Ok(false);
+            };
+            if tx.entry(i).expire_at == 0 {
+                return Ok(false);
+            }
+            tx.set_expire(i, 0);
+            tx.notify(notify::GENERIC, "persist", key);
+            Ok(true)
+        })
     }
 
     /// KEYS: every key matching the glob `pattern`. It walks the whole keyspace (one shard
     /// at a time); prefer [`Cache::scan`] on large caches.
-    pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Vec<Bytes> {
-        near!(@or Vec::new(); self, b"KEYS", pattern.as_ref());
+    pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Result<Vec<Bytes>> {
+        near!(self, b"KEYS", pattern.as_ref());
         let opts = ScanOptions::new().pattern(Bytes::copy_from_slice(pattern.as_ref()));
         let ks = self.ks();
         let now = ks.now();
@@ -573,7 +572,7 @@ impl Cache {
                     .map(|e| Bytes::copy_from_slice(e.key.as_bytes())),
             );
         }
-        out
+        Ok(out)
     }
 
     /// SCAN: the next batch of keys from `cursor` (start with 0); returns the cursor to pass
@@ -581,7 +580,8 @@ impl Cache {
     ///
     /// Every key present for the whole iteration is returned exactly once, however the
     /// cache grows or shrinks meanwhile; keys added or removed during it may or may not be.
-    /// Expired keys are never returned. An unknown cursor ends the iteration.
+    /// Expired keys are never returned. An unknown cursor ends the iteration. Fails only in
+    /// near-cache mode, when the server does not answer: never a silently short batch.
     ///
     /// ```
     /// use ferricache::{Cache, ScanOptions};
@@ -594,16 +594,16 @@ impl Cache {
     /// let opts = ScanOptions::new().pattern("car:*").count(25);
     /// let (mut cursor, mut found) = (0, 0);
     /// loop {
-    ///     let (next, keys) = cache.scan(cursor, &opts);
+    ///     let (next, keys) = cache.scan(cursor, &opts).unwrap();
     ///     found += cache.del(&keys).unwrap();
     ///     cursor = next;
     ///     if cursor == 0 { break; }
     /// }
     /// assert_eq!(found, 100);
-    /// assert_eq!(cache.dbsize(), 1);
+    /// assert_eq!(cache.dbsize().unwrap(), 1);
     /// ```
-    pub fn scan(&self, cursor: u64, opts: &ScanOptions) -> (u64, Vec<Bytes>) {
-        near!(@argv @or (0, Vec::new()); self, "SCAN" .arg(cursor)
+    pub fn scan(&self, cursor: u64, opts: &ScanOptions) -> Result<(u64, Vec<Bytes>)> {
+        near!(@argv self, "SCAN" .arg(cursor)
             .args(crate::remote::typed::scan_args(opts.pattern.as_deref(), opts.count))
             .args(opts.value_type.map(|t| ["TYPE", t.name()]).into_iter().flatten()));
         let ks = self.ks();
@@ -637,54 +637,76 @@ impl Cache {
                 }
             }
         }
-        if shard >= shards.len() {
+        Ok(if shard >= shards.len() {
             (0, out)
         } else {
             (((shard as u64) << 32) | slot as u64, out)
-        }
+        })
     }
 
-    /// Iterates over every key matching `opts`, calling SCAN as it goes.
-    pub fn scan_iter(&self, opts: ScanOptions) -> impl Iterator<Item = Bytes> + '_ {
+    /// Iterates over every key matching `opts`, calling SCAN as it goes. A SCAN that fails
+    /// (near-cache mode, the server not answering) is the last item.
+    ///
+    /// ```
+    /// use ferricache::{Cache, ScanOptions};
+    ///
+    /// let cache = Cache::new();
+    /// cache.set("session:1", "a").unwrap();
+    /// cache.set("user:1", "b").unwrap();
+    /// let keys: Vec<_> = cache
+    ///     .scan_iter(ScanOptions::new().pattern("session:*"))
+    ///     .collect::<Result<_, _>>()
+    ///     .unwrap();
+    /// assert_eq!(keys, ["session:1"]);
+    /// ```
+    pub fn scan_iter(&self, opts: ScanOptions) -> impl Iterator<Item = Result<Bytes>> + '_ {
         let mut cursor = Some(0u64);
         let mut batch = Vec::new().into_iter();
         std::iter::from_fn(move || loop {
             if let Some(k) = batch.next() {
-                return Some(k);
+                return Some(Ok(k));
             }
             let c = cursor?;
-            let (next, keys) = self.scan(c, &opts);
-            cursor = (next != 0).then_some(next);
-            batch = keys.into_iter();
+            match self.scan(c, &opts) {
+                Ok((next, keys)) => {
+                    cursor = (next != 0).then_some(next);
+                    batch = keys.into_iter();
+                }
+                Err(e) => {
+                    cursor = None;
+                    return Some(Err(e));
+                }
+            }
         })
     }
 
     /// RANDOMKEY: a random key, `None` if the cache is empty.
-    pub fn randomkey(&self) -> Option<Bytes> {
-        near!(@or None; self, b"RANDOMKEY");
+    pub fn randomkey(&self) -> Result<Option<Bytes>> {
+        near!(self, b"RANDOMKEY");
         let ks = self.ks();
         let shards = ks.shards();
         let now = ks.now();
         let start = random_u64() as usize;
-        (0..shards.len()).find_map(|k| {
+        Ok((0..shards.len()).find_map(|k| {
             let data = shards[(start + k) % shards.len()].read();
             data.random_live(ks.id, now, random_u64())
                 .map(|i| Bytes::copy_from_slice(data.entry(i).key.as_bytes()))
-        })
+        }))
     }
 
     /// DBSIZE: the number of keys in this handle's database (keys past their deadline but
     /// not yet reclaimed count, as in Redis).
-    pub fn dbsize(&self) -> usize {
-        near!(@or 0; self, b"DBSIZE");
-        self.ks().len()
+    pub fn dbsize(&self) -> Result<usize> {
+        near!(self, b"DBSIZE");
+        Ok(self.ks().len())
     }
 
     /// FLUSHALL: removes every key of every database.
-    pub fn flushall(&self) {
-        near!(@or (); self, b"FLUSHALL");
+    pub fn flushall(&self) -> Result<()> {
+        near!(self, b"FLUSHALL");
         self.ks().counters.command();
         self.ks().flush();
+        Ok(())
     }
 
     /// FLUSHDB: removes every key of this handle's database, and no other.
@@ -696,13 +718,14 @@ impl Cache {
     /// let other = cache.select(2).unwrap();
     /// cache.set("a", "1").unwrap();
     /// other.set("b", "2").unwrap();
-    /// other.flushdb();
-    /// assert_eq!((cache.dbsize(), other.dbsize()), (1, 0));
+    /// other.flushdb().unwrap();
+    /// assert_eq!((cache.dbsize().unwrap(), other.dbsize().unwrap()), (1, 0));
     /// ```
-    pub fn flushdb(&self) {
-        near!(@or (); self, b"FLUSHDB");
+    pub fn flushdb(&self) -> Result<()> {
+        near!(self, b"FLUSHDB");
         let ks = self.ks();
         ks.counters.command();
         ks.flush_db(ks.id);
+        Ok(())
     }
 }

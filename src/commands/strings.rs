@@ -616,7 +616,7 @@ impl Cache {
         }
         if offset.saturating_add(value.len()) > MAX_STRING_LEN {
             // Redis checks the key's type first.
-            return Err(match self.key_type(key.as_ref()) {
+            return Err(match self.key_type(key.as_ref())? {
                 Some(t) if t != crate::ValueType::String => Error::WrongType,
                 _ => Error::StringTooLong,
             });

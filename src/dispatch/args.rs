@@ -127,7 +127,7 @@ pub(super) fn key_first(
     missing: impl FnOnce() -> Result<Reply>,
     f: impl FnOnce() -> Result<Reply>,
 ) -> Result<Reply> {
-    f().or_else(|e| match c.key_type(key) {
+    f().or_else(|e| match c.key_type(key)? {
         None => missing(),
         Some(t) if t != kind => Err(Error::WrongType),
         Some(_) => Err(e),

@@ -24,7 +24,7 @@ pub(super) fn touch(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 pub(super) fn type_(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(status(c.key_type(a[0]).map_or("none", ValueType::name)))
+    Ok(status(c.key_type(a[0])?.map_or("none", ValueType::name)))
 }
 
 pub(super) fn rename(c: &Cache, a: Args) -> Result<Reply> {
@@ -106,23 +106,23 @@ pub(super) fn ttl(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 pub(super) fn pttl(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(Reply::Integer(c.pttl(a[0])))
+    Ok(Reply::Integer(c.pttl(a[0])?))
 }
 
 pub(super) fn expiretime(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(Reply::Integer(c.expiretime(a[0])))
+    Ok(Reply::Integer(c.expiretime(a[0])?))
 }
 
 pub(super) fn pexpiretime(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(Reply::Integer(c.pexpiretime(a[0])))
+    Ok(Reply::Integer(c.pexpiretime(a[0])?))
 }
 
 pub(super) fn persist(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(bool_int(c.persist(a[0])))
+    Ok(bool_int(c.persist(a[0])?))
 }
 
 pub(super) fn keys(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(bulks(c.keys(a[0])))
+    Ok(bulks(c.keys(a[0])?))
 }
 
 pub(super) fn scan(c: &Cache, a: Args) -> Result<Reply> {
@@ -153,12 +153,12 @@ pub(super) fn scan(c: &Cache, a: Args) -> Result<Reply> {
     if !rest.is_empty() {
         return Err(Error::Syntax);
     }
-    let (next, keys) = c.scan(cur, &opts);
+    let (next, keys) = c.scan(cur, &opts)?;
     Ok(scan_page(next, bulks(keys)))
 }
 
 pub(super) fn randomkey(c: &Cache, _: Args) -> Result<Reply> {
-    Ok(opt_bulk(c.randomkey()))
+    Ok(opt_bulk(c.randomkey()?))
 }
 
 /// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA]

@@ -195,8 +195,11 @@ pub(super) fn lcs(c: &Cache, a: Args) -> Result<Reply> {
         }
         Ok(())
     })();
-    let strings = |k: &[u8]| matches!(c.key_type(k), None | Some(ValueType::String));
-    if !strings(a[0]) || !strings(a[1]) {
+    let strings = |k: &[u8]| {
+        c.key_type(k)
+            .map(|t| matches!(t, None | Some(ValueType::String)))
+    };
+    if !strings(a[0])? || !strings(a[1])? {
         return Err(Error::Invalid(
             "The specified keys must contain string values",
         ));

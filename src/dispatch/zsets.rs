@@ -334,14 +334,16 @@ fn checked_options(
 /// Runs the option parsing `f`; if it fails, an input key of the wrong type is reported
 /// instead, as Redis looks the inputs up before it reads the options.
 fn inputs_first<T>(c: &Cache, keys: Args, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    f().map_err(|e| {
-        let wrong =
-            |k: &&[u8]| !matches!(c.key_type(k), None | Some(ValueType::Set | ValueType::ZSet));
-        if keys.iter().any(wrong) {
-            Error::WrongType
-        } else {
-            e
+    f().or_else(|e| {
+        for k in keys {
+            if !matches!(
+                c.key_type(k)?,
+                None | Some(ValueType::Set | ValueType::ZSet)
+            ) {
+                return Err(Error::WrongType);
+            }
         }
+        Err(e)
     })
 }
 

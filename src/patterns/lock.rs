@@ -97,7 +97,7 @@ impl Cache {
             if now >= deadline {
                 return Ok(None);
             }
-            let holder_left = match self.pttl(key) {
+            let holder_left = match self.pttl(key)? {
                 ms if ms > 0 => Duration::from_millis(ms as u64),
                 _ => Duration::from_millis(1),
             };

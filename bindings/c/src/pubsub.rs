@@ -349,7 +349,7 @@ pub unsafe extern "C" fn fc_publish(
         };
         let n = cache
             .cache
-            .publish(channel, Bytes::copy_from_slice(payload));
+            .publish(channel, Bytes::copy_from_slice(payload))?;
         if let Some(r) = receivers {
             *r = n;
         }

@@ -299,7 +299,7 @@ pub unsafe extern "C" fn fc_ttl(
                 out_required(ttl_ms, "ttl_ms")?,
             )
         };
-        *ttl_ms = cache.cache.pttl(key);
+        *ttl_ms = cache.cache.pttl(key)?;
         Ok(())
     })
 }

@@ -184,7 +184,7 @@ fn main() {
         let t = Instant::now();
         let loaded = Cache::builder().snapshot_path(&path).build().unwrap();
         let took = t.elapsed();
-        assert_eq!(loaded.dbsize(), c.dbsize());
+        assert_eq!(loaded.dbsize().unwrap(), c.dbsize().unwrap());
         took
     });
     let our_stall = [Write::Set, Write::ZAdd].map(|w| {
