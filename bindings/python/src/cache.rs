@@ -157,11 +157,27 @@ fn time_arg(obj: &Bound<'_, PyAny>, what: &str, millis: bool) -> PyResult<i64> {
 }
 
 impl NativeCache {
-    /// Runs a typed call. In near-cache mode it first runs with round trips forbidden, so
-    /// a local hit keeps the GIL (releasing it would cost as much as the hit); a call that
-    /// needs the server then runs again without the GIL, so other threads go on during
-    /// the round trip. A forbidden round trip fails before doing anything, so the retry
-    /// repeats nothing.
+    /// Near-cache mode's two tries: `local` runs with round trips forbidden, so a local
+    /// hit keeps the GIL (releasing it costs more than the hit); if it was `refused` for
+    /// needing the server, `remote` runs without the GIL, so other threads go on during
+    /// the round trip. A forbidden round trip fails before doing anything, so the second
+    /// try repeats nothing.
+    fn hit_or_detach<T: Send>(
+        &self,
+        py: Python<'_>,
+        local: impl FnOnce() -> T,
+        refused: impl FnOnce(&T) -> bool,
+        remote: impl FnOnce() -> T + Send,
+    ) -> T {
+        let r = self.cache.without_waiting(local);
+        if refused(&r) {
+            py.detach(remote)
+        } else {
+            r
+        }
+    }
+
+    /// Runs a typed call, in near-cache mode through [`NativeCache::hit_or_detach`].
     fn call<R: Send>(
         &self,
         py: Python<'_>,
@@ -170,10 +186,12 @@ impl NativeCache {
         if !self.near {
             return f(&self.cache).map_err(from_error);
         }
-        match self.cache.without_waiting(|| f(&self.cache)) {
-            Err(ferricache::Error::WouldBlock) => py.detach(|| f(&self.cache)),
-            r => r,
-        }
+        self.hit_or_detach(
+            py,
+            || f(&self.cache),
+            |r| matches!(r, Err(ferricache::Error::WouldBlock)),
+            || f(&self.cache),
+        )
         .map_err(from_error)
     }
 
@@ -196,15 +214,17 @@ impl NativeCache {
         };
         let got = match self.near {
             false => self.cache.get_with(&key[..], in_place),
-            true => match self
-                .cache
-                .without_waiting(|| self.cache.get_with(&key[..], in_place))
-            {
-                Err(ferricache::Error::WouldBlock) => py
-                    .detach(|| self.cache.get(&key[..]))
-                    .map(|v| v.map(|v| Err(v.to_vec()))),
-                r => r,
-            },
+            // The object cannot be made without the GIL: the second try copies the bytes.
+            true => self.hit_or_detach(
+                py,
+                || self.cache.get_with(&key[..], in_place),
+                |r| matches!(r, Err(ferricache::Error::WouldBlock)),
+                || {
+                    self.cache
+                        .get(&key[..])
+                        .map(|v| v.map(|v| Err(v.to_vec())))
+                },
+            ),
         };
         match got.map_err(from_error)? {
             None => Ok(None),
@@ -219,30 +239,23 @@ impl NativeCache {
             .map(|n| n.to_ascii_lowercase())
             .unwrap_or_default();
         let name = std::str::from_utf8(&name).unwrap_or("");
-        let near = self.cache.is_near_cache();
+        let near = self.near;
         if BLOCKING.contains(&name) && !near {
             return self.blocking_argv(py, argv);
         }
         if SLICED.contains(&name) && !near {
             return self.blocking_sliced(py, argv);
         }
-        // In near-cache mode a command that waits for the server runs without the GIL
-        // (after a try with round trips forbidden, which answers local hits at once).
         let reply = if near {
-            match self
-                .cache
-                .without_waiting(|| self.cache.execute_slices(argv))
-            {
-                ferricache::Reply::Error(e)
-                    if matches!(
-                        ferricache::Error::from_reply_text(&e),
-                        ferricache::Error::WouldBlock
-                    ) =>
-                {
-                    py.detach(|| self.cache.execute_slices(argv))
-                }
-                r => r,
-            }
+            self.hit_or_detach(
+                py,
+                || self.cache.execute_slices(argv),
+                |r| {
+                    matches!(r, ferricache::Reply::Error(e)
+                        if matches!(ferricache::Error::from_reply_text(e), ferricache::Error::WouldBlock))
+                },
+                || self.cache.execute_slices(argv),
+            )
         } else if LONG.contains(&name) {
             py.detach(|| self.cache.execute_slices(argv))
         } else {
