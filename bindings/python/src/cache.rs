@@ -219,11 +219,7 @@ impl NativeCache {
                 py,
                 || self.cache.get_with(&key[..], in_place),
                 |r| matches!(r, Err(ferricache::Error::WouldBlock)),
-                || {
-                    self.cache
-                        .get(&key[..])
-                        .map(|v| v.map(|v| Err(v.to_vec())))
-                },
+                || self.cache.get(&key[..]).map(|v| v.map(|v| Err(v.to_vec()))),
             ),
         };
         match got.map_err(from_error)? {
