@@ -1,9 +1,9 @@
 //! Counters that are always on. The hot ones (hits, misses, commands) are striped per
-//! thread: each thread bumps a cache line of its own, so counting costs a read no shared
-//! write. The rest live in the shards, under locks their writers already hold.
+//! thread: each thread owns a cache line of its own, so counting is a plain load and store
+//! there, neither a shared write nor an atomic read-modify-write. The rest live in the shards, under locks their writers already hold.
 
-use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicU64};
 
 /// A snapshot of the engine's counters, as returned by [`Cache::stats`](crate::Cache::stats).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,9 +59,12 @@ pub struct DbStats {
 }
 
 const STRIPES: usize = 64;
+/// The stripe of threads beyond the [`STRIPES`] that own one (and of a thread whose claim
+/// was already released at its exit): shared, so bumped with an atomic add.
+const SHARED: usize = STRIPES;
 
 /// One thread's counters, alone on its cache line. A command that looks a key up counts
-/// in one slot (`COMMAND_HIT` or `COMMAND_MISS`), so the hot path is one atomic add.
+/// in one slot (`COMMAND_HIT` or `COMMAND_MISS`), so the hot path bumps one counter.
 #[derive(Default)]
 #[repr(align(128))]
 struct Stripe {
@@ -81,39 +84,79 @@ const WRITE: usize = 5;
 
 /// Hits, misses and commands, striped by thread.
 pub(crate) struct Counters {
+    /// [`STRIPES`] owned ones, then the [`SHARED`] one.
     stripes: Box<[Stripe]>,
 }
 
+/// Which stripes a live thread owns (in every [`Counters`] at once).
+///
+/// Invariant: at most one thread holds a [`Claim`] on index `k`, and only that thread
+/// writes stripe `k` of any `Counters`. So it bumps a counter with a plain load and store,
+/// no atomic read-modify-write, and readers lose nothing: they only load. A claim is taken
+/// with `Acquire` and given back at thread exit with `Release`, so the next owner's first
+/// load sees the last owner's final count.
+static OWNED: [AtomicBool; STRIPES] = [const { AtomicBool::new(false) }; STRIPES];
+
+/// This thread's stripe index, held until the thread exits.
+struct Claim(usize);
+
+impl Claim {
+    fn take() -> Claim {
+        (0..STRIPES)
+            .find(|&k| {
+                !OWNED[k].load(Relaxed)
+                    && OWNED[k]
+                        .compare_exchange(false, true, Acquire, Relaxed)
+                        .is_ok()
+            })
+            .map_or(Claim(SHARED), Claim)
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.0 != SHARED {
+            OWNED[self.0].store(false, Release);
+        }
+    }
+}
+
 thread_local! {
-    /// This thread's stripe: threads take stripes in turn, so up to 64 never share one.
-    static STRIPE: usize = {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        NEXT.fetch_add(1, Relaxed) % STRIPES
-    };
+    static STRIPE: Claim = Claim::take();
 }
 
 impl Counters {
     pub fn new() -> Counters {
         Counters {
-            stripes: (0..STRIPES).map(|_| Stripe::default()).collect(),
+            stripes: (0..=STRIPES).map(|_| Stripe::default()).collect(),
         }
     }
 
+    /// Adds one to `slot` of this thread's stripe.
     #[inline]
-    fn stripe(&self) -> &Stripe {
-        &self.stripes[STRIPE.with(|s| *s)]
+    fn bump(&self, slot: usize) {
+        match STRIPE.try_with(|c| c.0) {
+            Ok(k) if k != SHARED => {
+                // Only this thread writes stripe `k` (see `OWNED`).
+                let c = &self.stripes[k].slots[slot];
+                c.store(c.load(Relaxed) + 1, Relaxed);
+            }
+            _ => {
+                self.stripes[SHARED].slots[slot].fetch_add(1, Relaxed);
+            }
+        }
     }
 
     /// One command was run.
     #[inline]
     pub fn command(&self) {
-        self.stripe().slots[COMMAND].fetch_add(1, Relaxed);
+        self.bump(COMMAND);
     }
 
     /// One writing command was run.
     #[inline]
     pub fn write(&self) {
-        self.stripe().slots[WRITE].fetch_add(1, Relaxed);
+        self.bump(WRITE);
     }
 
     /// Writing commands over all threads.
@@ -136,7 +179,7 @@ impl Counters {
             (true, Some(true)) => COMMAND_HIT,
             (true, Some(false)) => COMMAND_MISS,
         };
-        self.stripe().slots[slot].fetch_add(1, Relaxed);
+        self.bump(slot);
     }
 
     /// (hits, misses, commands) over all threads.
@@ -175,5 +218,40 @@ mod tests {
             c.totals()
         });
         assert_eq!(other.join().unwrap(), (4, 2, 5));
+    }
+
+    /// More threads than stripes, alive at once and one after another: the owned stripes
+    /// are bumped without an atomic add, the rest share one, and no count is lost either
+    /// way, nor when a stripe passes to a new thread.
+    #[test]
+    fn no_count_is_lost_with_more_threads_than_stripes() {
+        let c = std::sync::Arc::new(Counters::new());
+        let per_thread = 20_000u64;
+        for _wave in 0..3 {
+            let start = std::sync::Arc::new(std::sync::Barrier::new(STRIPES + 16));
+            let threads: Vec<_> = (0..STRIPES + 16)
+                .map(|_| {
+                    let (c, start) = (c.clone(), start.clone());
+                    std::thread::spawn(move || {
+                        // Every thread takes its stripe (or the shared one) before any
+                        // starts, and keeps it until all are done.
+                        c.write();
+                        start.wait();
+                        for _ in 0..per_thread {
+                            c.record(true, Some(true));
+                            c.write();
+                        }
+                        start.wait();
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+        }
+        let n = 3 * (STRIPES as u64 + 16) * per_thread;
+        assert_eq!(c.totals(), (n, 0, 2 * n + 3 * (STRIPES as u64 + 16)));
+        assert!(c.stripes[SHARED].slots[WRITE].load(Relaxed) > 0);
+        assert_eq!(c.writes(), n + 3 * (STRIPES as u64 + 16));
     }
 }
