@@ -459,6 +459,11 @@ impl ShardData {
     /// Removes the entry in slot `i` and returns it.
     pub fn remove(&mut self, i: u32) -> Entry {
         let hash = self.hasher.hash_one(self.entry(i).key.as_bytes());
+        self.remove_hashed(i, hash)
+    }
+
+    /// [`ShardData::remove`] for a caller that has the key's hash at hand.
+    fn remove_hashed(&mut self, i: u32, hash: u64) -> Entry {
         let bytes = entry_bytes(self.entry(i));
         self.fifo.on_remove(&mut self.slab, i, bytes);
         let indexed = self.index.remove(hash, i);
@@ -614,11 +619,11 @@ impl ShardData {
         let Some((i, to_ghost)) = victim else {
             return false;
         };
-        let entry = self.remove(i);
+        let hash = self.hasher.hash_one(self.entry(i).key.as_bytes());
+        let entry = self.remove_hashed(i, hash);
         self.log(notify::EVICTED, "evicted", &entry);
         if to_ghost {
-            self.fifo
-                .remember(self.hasher.hash_one(entry.key.as_bytes()) as u32);
+            self.fifo.remember(hash as u32);
         }
         self.evicted += 1;
         true
