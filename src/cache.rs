@@ -1,7 +1,8 @@
 //! The [`Cache`] handle: construction, stats, maintenance and cache-aside loading. The
 //! commands themselves live in [`crate::commands`], one file per family.
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::{AcqRel, Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,11 +27,31 @@ use crate::store::Keyspace;
 /// assert_eq!(cache.get("user:1").unwrap().as_deref(), Some(&b"Ada"[..]));
 /// assert_eq!(cache.incr("visits").unwrap(), 1);
 /// ```
-#[derive(Clone)]
 pub struct Cache {
     pub(crate) inner: Arc<Inner>,
     /// The database this handle's commands run in (see [`Cache::select`]).
     pub(crate) db: u8,
+    /// Counted in `Inner::handles`: false only for the short-lived handles the engine's own
+    /// threads make from a weak reference (see [`Cache::internal`]).
+    counted: bool,
+}
+
+impl Clone for Cache {
+    fn clone(&self) -> Cache {
+        Cache::counted(self.inner.clone(), self.db)
+    }
+}
+
+impl Drop for Cache {
+    /// The last handle the application held is gone: save now, on its thread, if
+    /// [`CacheBuilder::save_on_shutdown`] asked to. Not in `Inner`'s drop, which may run
+    /// later on a background thread that briefly held the cache (the expiry thread, say),
+    /// after the process has moved on or exited.
+    fn drop(&mut self) {
+        if self.counted && self.inner.handles.fetch_sub(1, AcqRel) == 1 {
+            crate::persist::save_on_drop(&self.inner);
+        }
+    }
 }
 
 pub(crate) struct Inner {
@@ -45,16 +66,12 @@ pub(crate) struct Inner {
     /// Default TTL in ms for keys written without one (0: none).
     pub default_ttl_ms: u64,
     flights: Arc<Flights>,
+    /// The application's handles alive (clones and SELECTed ones); the last to go saves
+    /// on shutdown.
+    handles: AtomicUsize,
     /// Near-cache mode: the server this engine is an L1 for.
     #[cfg(feature = "remote")]
     pub remote: Option<Arc<crate::remote::Remote>>,
-}
-
-impl Drop for Inner {
-    /// The last handle is gone: save if [`CacheBuilder::save_on_shutdown`] asked to.
-    fn drop(&mut self) {
-        crate::persist::save_on_drop(self);
-    }
 }
 
 impl Default for Cache {
@@ -109,10 +126,7 @@ impl Cache {
                 "SELECT is not supported in near-cache mode: name the database in the remote URL",
             ));
         }
-        Ok(Cache {
-            inner: self.inner.clone(),
-            db: db as u8,
-        })
+        Ok(Cache::counted(self.inner.clone(), db as u8))
     }
 
     /// The database this handle works in (0 unless made by [`Cache::select`]).
@@ -127,9 +141,26 @@ impl Cache {
 
     /// A handle on database `db`, which the caller knows to exist.
     pub(crate) fn in_db(&self, db: u8) -> Cache {
+        Cache::counted(self.inner.clone(), db)
+    }
+
+    /// A handle of the application's, counted until it drops.
+    fn counted(inner: Arc<Inner>, db: u8) -> Cache {
+        inner.handles.fetch_add(1, Relaxed);
         Cache {
-            inner: self.inner.clone(),
+            inner,
             db,
+            counted: true,
+        }
+    }
+
+    /// A handle for the engine's own threads, made from a weak reference they upgraded:
+    /// not counted, so that its drop never runs the application's shutdown save.
+    pub(crate) fn internal(inner: Arc<Inner>) -> Cache {
+        Cache {
+            inner,
+            db: 0,
+            counted: false,
         }
     }
 
@@ -168,14 +199,11 @@ impl Cache {
             ),
             default_ttl_ms: config.default_ttl.map_or(0, |d| d.as_millis() as u64),
             flights: Arc::default(),
+            handles: AtomicUsize::new(0),
             #[cfg(feature = "remote")]
             remote: config.remote,
         });
-        Cache {
-            inner: inner.clone(),
-            db: 0,
-        }
-        .load_snapshot()?;
+        Cache::internal(inner.clone()).load_snapshot()?;
         if !config.save_rules.is_empty() {
             crate::persist::spawn_saver(&inner);
         }
@@ -191,7 +219,7 @@ impl Cache {
                 Error::InvalidConfig(format!("cannot start the expiry thread: {e}"))
             })?;
         }
-        Ok(Cache { inner, db: 0 })
+        Ok(Cache::counted(inner, 0))
     }
 
     /// Reclaims every expired key now, on all shards; returns how many went.

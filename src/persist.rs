@@ -105,7 +105,7 @@ pub(crate) fn spawn_saver(inner: &Arc<Inner>) {
         .spawn(move || loop {
             std::thread::sleep(Duration::from_secs(1));
             let Some(inner) = weak.upgrade() else { return };
-            let cache = Cache { inner, db: 0 };
+            let cache = Cache::internal(inner);
             if cache.rules_due() {
                 let _ = cache.bgsave();
             }
@@ -115,10 +115,11 @@ pub(crate) fn spawn_saver(inner: &Arc<Inner>) {
     }
 }
 
-/// Saves when the last handle goes, if asked to ([`crate::CacheBuilder::save_on_shutdown`]).
+/// Saves when the application's last handle goes, if asked to
+/// ([`crate::CacheBuilder::save_on_shutdown`]); once.
 pub(crate) fn save_on_drop(inner: &Inner) {
     let path = inner.snapshots.path.lock().clone();
-    if let (true, Some(path)) = (inner.snapshots.on_shutdown.load(Relaxed), path) {
+    if let (true, Some(path)) = (inner.snapshots.on_shutdown.swap(false, Relaxed), path) {
         let records = inner.ks.snapshot();
         let bytes = rdb::file::write(records, inner.ks.now(), inner.ks.used_memory());
         let _ = write_atomically(&path, &bytes);
@@ -261,7 +262,7 @@ impl Cache {
         let writes = self.inner.ks.counters.writes();
         let job = self.inner.ks.begin_snapshot();
         let unpaid = job.clone();
-        let cache = self.clone();
+        let cache = Cache::internal(self.inner.clone());
         let spawned = std::thread::Builder::new()
             .name("ferricache-bgsave".into())
             .spawn(move || {
@@ -336,7 +337,7 @@ impl Cache {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(LOAD_QUEUE);
         let (body_len, checksum) = (file.body.len(), file.checksum.is_some());
         let stage = {
-            let (cache, bytes) = (self.clone(), bytes.clone());
+            let (cache, bytes) = (Cache::internal(self.inner.clone()), bytes.clone());
             std::thread::Builder::new()
                 .name("ferricache-load".into())
                 .spawn(move || cache.insert_and_checksum(rx, &bytes[..body_len], checksum))

@@ -475,6 +475,34 @@ fn save_rules_config_and_shutdown_save() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The shutdown save is done when the application's last handle has dropped, even while
+/// the expiry thread holds the cache (here, reclaiming many keys that fell due at once):
+/// the save is on the dropping thread, not on whichever thread lets the cache go last,
+/// which may be after the process has moved on or exited.
+#[test]
+fn the_shutdown_save_is_done_when_the_last_handle_drop_returns() {
+    let dir = temp_dir("shutdown-race");
+    let path = dir.join("race.rdb");
+    for round in 0..4u32 {
+        let _ = std::fs::remove_file(&path);
+        let c = Cache::builder()
+            .snapshot_path(&path)
+            .save_on_shutdown(true)
+            .build()
+            .unwrap();
+        for k in 0..20_000u32 {
+            c.pset_ex(k.to_be_bytes(), 1, "v").unwrap();
+        }
+        c.set("kept", round.to_string()).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        drop(c);
+        assert!(path.exists(), "round {round}: no file when drop returned");
+        let r = Cache::builder().snapshot_path(&path).build().unwrap();
+        assert_eq!(r.get("kept").unwrap().unwrap(), round.to_string());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 mod corruption {
     use super::*;
     use proptest::prelude::*;

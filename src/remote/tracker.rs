@@ -53,7 +53,7 @@ fn run(cache: Weak<Inner>, remote: Arc<Remote>, node: Arc<Node>) {
                 let was_up = remote.set_healthy(&node, false);
                 node.link.set_redirect(0);
                 if let Some(inner) = cache.upgrade() {
-                    let cache = Cache { inner, db: 0 };
+                    let cache = Cache::internal(inner);
                     remote.flush_local(&cache);
                     if remote.is_cluster() {
                         remote.refresh(&cache); // a failover may have moved its slots
@@ -111,7 +111,7 @@ fn session(cache: &Weak<Inner>, remote: &Remote, node: &Node) -> Result<(), Faul
         .map_err(fault)?;
     // Copies made before this stream existed may have missed invalidations.
     match cache.upgrade() {
-        Some(inner) => remote.flush_local(&Cache { inner, db: 0 }),
+        Some(inner) => remote.flush_local(&Cache::internal(inner)),
         None => return Ok(()),
     }
     node.link.set_redirect(id);
@@ -122,7 +122,7 @@ fn session(cache: &Weak<Inner>, remote: &Remote, node: &Node) -> Result<(), Faul
                 let Some(inner) = cache.upgrade() else {
                     return Ok(());
                 };
-                let cache = Cache { inner, db: 0 };
+                let cache = Cache::internal(inner);
                 match msg.get_payload::<Value>() {
                     Ok(Value::Array(keys)) => {
                         for key in keys {
