@@ -1,8 +1,7 @@
 //! S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction", SOSP 2023).
 //!
-//! Each shard keeps two FIFO queues, linked by slot number (`prev`/`next` in an array
-//! beside the slab, so that a read, which never relinks, touches only the slot's one
-//! cache line) and a ghost queue of fingerprints:
+//! Each shard keeps two FIFO queues threaded through its slab (`prev`/`next` slot indices,
+//! no pointers) and a ghost queue of fingerprints:
 //! - new keys enter the *small* queue, unless their fingerprint is in the ghost queue (they
 //!   were evicted recently from small), in which case they enter *main*;
 //! - a read bumps a 2-bit frequency in the entry (see [`super::on_access`]), nothing else;
@@ -52,19 +51,7 @@ pub(crate) struct Victim {
     pub to_ghost: bool,
 }
 
-/// A slot's neighbours on its queue.
-#[derive(Clone, Copy)]
-struct Link {
-    prev: u32,
-    next: u32,
-}
-
-/// Bytes of queue links per slot.
-pub(crate) const LINK_BYTES: usize = std::mem::size_of::<Link>();
-
 pub(crate) struct S3Fifo {
-    /// Indexed by slot; an entry for every slot the slab has had (the slab's high mark).
-    links: Vec<Link>,
     small: List,
     main: List,
     /// Bytes of the entries on the small queue.
@@ -89,7 +76,6 @@ fn entry_mut(slab: &mut Slab, i: u32) -> &mut Entry {
 impl S3Fifo {
     pub fn new() -> S3Fifo {
         S3Fifo {
-            links: Vec::new(),
             small: List::EMPTY,
             main: List::EMPTY,
             small_bytes: 0,
@@ -110,22 +96,14 @@ impl S3Fifo {
 
     fn push_head(&mut self, slab: &mut Slab, i: u32, q: Queue) {
         let list = *self.list(q);
-        entry_mut(slab, i).queue = q;
-        if self.links.len() <= i as usize {
-            self.links.resize(
-                i as usize + 1,
-                Link {
-                    prev: NIL,
-                    next: NIL,
-                },
-            );
+        {
+            let e = entry_mut(slab, i);
+            e.queue = q;
+            e.prev = NIL;
+            e.next = list.head;
         }
-        self.links[i as usize] = Link {
-            prev: NIL,
-            next: list.head,
-        };
         if list.head != NIL {
-            self.links[list.head as usize].prev = i;
+            entry_mut(slab, list.head).prev = i;
         }
         let list = self.list(q);
         list.head = i;
@@ -135,16 +113,18 @@ impl S3Fifo {
         list.len += 1;
     }
 
-    fn unlink(&mut self, slab: &Slab, i: u32) -> Queue {
-        let q = entry(slab, i).queue;
-        let Link { prev, next } = self.links[i as usize];
+    fn unlink(&mut self, slab: &mut Slab, i: u32) -> Queue {
+        let (prev, next, q) = {
+            let e = entry(slab, i);
+            (e.prev, e.next, e.queue)
+        };
         if prev != NIL {
-            self.links[prev as usize].next = next;
+            entry_mut(slab, prev).next = next;
         } else {
             self.list(q).head = next;
         }
         if next != NIL {
-            self.links[next as usize].prev = prev;
+            entry_mut(slab, next).prev = prev;
         } else {
             self.list(q).tail = prev;
         }

@@ -15,9 +15,6 @@ pub(crate) enum Queue {
     Main,
 }
 
-/// One cache line, aligned: a read (key, value, deadline, policy state) touches nothing
-/// else. The queue links live beside the slab, in the eviction policy's own array.
-#[repr(align(64))]
 pub(crate) struct Entry {
     pub key: Key,
     pub value: Value,
@@ -27,7 +24,9 @@ pub(crate) struct Entry {
     /// Readers update it under the shard's *read* lock, hence atomic; relaxed ordering is
     /// enough because it is a hint, never used to decide correctness.
     pub meta: AtomicU32,
-    /// The queue the entry is on, changed only under the shard's write lock.
+    /// Queue links, changed only under the shard's write lock.
+    pub prev: u32,
+    pub next: u32,
     pub queue: Queue,
     /// True while at least one timer for this entry is filed in the wheel.
     pub timer: bool,

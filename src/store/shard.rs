@@ -18,7 +18,7 @@ use bytes::Bytes;
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::entry::{Entry, Queue};
+use super::entry::{Entry, Queue, NIL};
 use super::index::Index;
 use super::key::Key;
 use super::snapshot::SnapshotJob;
@@ -29,11 +29,10 @@ use crate::expiry::wheel::{Timer, Wheel};
 use crate::notify::{self, Event};
 use crate::value::Value;
 
-/// Bytes of bookkeeping per entry: its slab slot, its queue links and its share of the
-/// index (a 64-byte chunk holds up to 12 keys and the table doubles past 10 a chunk on
-/// average: 6.4 bytes a key just before it doubles, 12.8 just after; 8 is charged).
-pub(crate) const ENTRY_OVERHEAD: usize =
-    mem::size_of::<Option<Entry>>() + crate::eviction::s3fifo::LINK_BYTES + 8;
+/// Bytes of bookkeeping per entry: its slab slot and its share of the index (a 64-byte
+/// chunk holds up to 12 keys and the table doubles past 10 a chunk on average: 6.4 bytes
+/// a key just before it doubles, 12.8 just after; 8 is charged).
+pub(crate) const ENTRY_OVERHEAD: usize = mem::size_of::<Option<Entry>>() + 8;
 /// Bytes of a timer in the wheel, charged to keys with a TTL.
 pub(crate) const TIMER_BYTES: usize = mem::size_of::<Timer>();
 
@@ -414,6 +413,8 @@ impl ShardData {
             value,
             expire_at,
             meta: meta.into(),
+            prev: NIL,
+            next: NIL,
             queue: Queue::Small,
             timer: false,
             gen: self.next_gen,
@@ -892,8 +893,7 @@ mod tests {
     #[test]
     fn entry_layout_stays_compact() {
         // The per-entry overhead quoted in the crate docs; a change here must update them.
-        assert_eq!(mem::size_of::<Option<Entry>>(), 64);
-        assert_eq!(mem::align_of::<Entry>(), 64);
-        assert_eq!(ENTRY_OVERHEAD, 80);
+        assert_eq!(mem::size_of::<Option<Entry>>(), 80);
+        assert_eq!(ENTRY_OVERHEAD, 88);
     }
 }
