@@ -2,8 +2,13 @@
 //! GET miss, SET, SET EX and INCR. A plain loop, so that two builds of the engine (two
 //! commits) can be run alternately on this noisy machine and compared side by side
 //! (`cargo run --release -p ferricache-peers --bin latency`; see the README).
+//!
+//! By default SET and SET EX store clones of one `Bytes`, so that after the first round
+//! every key shares one buffer; `-- owned` has each write hand over a value of its own (a
+//! fresh `Vec`, as a value just serialized), which leaves every key its own buffer.
 use std::time::Instant;
 fn main() {
+    let owned = std::env::args().any(|a| a == "owned");
     let c = ferricache::Cache::new();
     let n = 100_000u32;
     for i in 0..n {
@@ -33,12 +38,20 @@ fn main() {
         let v = bytes::Bytes::from(vec![b'w'; 64]);
         let t = Instant::now();
         for i in 0..2_000_000usize {
-            c.set(&keys[i % keys.len()], v.clone()).unwrap();
+            if owned {
+                c.set(&keys[i % keys.len()], vec![b'w'; 64]).unwrap();
+            } else {
+                c.set(&keys[i % keys.len()], v.clone()).unwrap();
+            }
         }
         let set = ns(t, 2_000_000);
         let t = Instant::now();
         for i in 0..2_000_000usize {
-            c.set_ex(&keys[i % keys.len()], 3600, v.clone()).unwrap();
+            if owned {
+                c.set_ex(&keys[i % keys.len()], 3600, vec![b'w'; 64]).unwrap();
+            } else {
+                c.set_ex(&keys[i % keys.len()], 3600, v.clone()).unwrap();
+            }
         }
         let setex = ns(t, 2_000_000);
         let t = Instant::now();
