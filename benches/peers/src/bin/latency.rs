@@ -48,7 +48,8 @@ fn main() {
         let t = Instant::now();
         for i in 0..2_000_000usize {
             if owned {
-                c.set_ex(&keys[i % keys.len()], 3600, vec![b'w'; 64]).unwrap();
+                c.set_ex(&keys[i % keys.len()], 3600, vec![b'w'; 64])
+                    .unwrap();
             } else {
                 c.set_ex(&keys[i % keys.len()], 3600, v.clone()).unwrap();
             }
