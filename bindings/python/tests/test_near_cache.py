@@ -80,7 +80,12 @@ def test_signals_during_round_trips_fail_nothing(url: str) -> None:
     pelter = subprocess.Popen(["sh", "-c", f"while kill -USR1 {os.getpid()} 2>/dev/null; do sleep 0.001; done"])
     try:
         increments = 0
-        for rnd in range(4):
+        # Rounds go on until enough signals have landed (how fast they come depends on the
+        # machine), with at least four rounds and a generous cap.
+        deadline = time.time() + 60
+        rnd = 0
+        while rnd < 4 or (len(caught) <= 50 and time.time() < deadline):
+            rnd += 1
             r = _near(url)  # connects while signalled
             for i in range(100):
                 assert r.set(f"k:{rnd}:{i}", "v")
@@ -93,7 +98,7 @@ def test_signals_during_round_trips_fail_nothing(url: str) -> None:
         pelter.kill()
         pelter.wait()
         signal.signal(signal.SIGUSR1, previous)
-    assert len(caught) > 20, f"only {len(caught)} signals were handled"
+    assert len(caught) > 50, f"only {len(caught)} signals were handled in {rnd} rounds"
     assert int(_server(url).get("counter")) == increments
 
 
