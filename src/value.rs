@@ -129,12 +129,9 @@ pub(crate) struct Small {
 impl Small {
     #[inline]
     fn new(bytes: &[u8]) -> Small {
-        debug_assert!(bytes.len() <= SMALL_MAX);
-        let mut buf = [0u8; SMALL_MAX];
-        buf[..bytes.len()].copy_from_slice(bytes);
         Small {
             len: bytes.len() as u8,
-            buf,
+            buf: crate::store::key::padded(bytes),
         }
     }
 

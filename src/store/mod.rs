@@ -9,11 +9,12 @@
 //! A read takes one shard's read lock, checks the deadline, records the access in the entry
 //! (one relaxed atomic store at most) and copies out what it returns (a string of up to 22
 //! bytes is copied out of the slot, one of up to 128 out of its own allocation; a longer
-//! one's `Bytes` clone is a reference-count bump). A write takes one shard's write lock, first reclaims a few expired
-//! keys of that shard (at most [`EXPIRE_BUDGET`]), applies the command and, when a bound is
-//! exceeded, evicts from the same shard before it lets go; only if that shard has nothing to
-//! evict does it go on to the others, one at a time, never holding two locks. Commands on
-//! several keys lock their shards in ascending order, so no two of them can deadlock.
+//! one's `Bytes` clone is a reference-count bump). A write takes one shard's write lock,
+//! first reclaims a few expired keys of that shard (at most [`EXPIRE_BUDGET`]), applies
+//! the command and, when a bound is exceeded, evicts from the same shard before it lets
+//! go; only if that shard has nothing to evict does it go on to the others, one at a
+//! time, never holding two locks. Commands on several keys lock their shards in ascending
+//! order, so no two of them can deadlock.
 //!
 //! # SCAN
 //! Entries never move inside their shard's slab while they exist, so the cursor is simply
@@ -45,6 +46,7 @@ use crate::pubsub::Registry;
 use crate::stats::Counters;
 use crate::value::Value;
 use entry::{Entry, NIL};
+use key::KeyHasher;
 use shard::{Exclusive, Shard, ShardData, WriteGuard};
 
 /// Expired keys a write reclaims from its shard before it runs.
@@ -55,7 +57,7 @@ const EVICT_BATCH: usize = 64;
 pub(crate) struct Keyspace {
     shards: Box<[Shard]>,
     shard_bits: u32,
-    hasher: ahash::RandomState,
+    hasher: KeyHasher,
     pub clock: std::sync::Arc<dyn Clock>,
     /// Bytes charged to all shards; kept by writers, read to enforce `max_memory`.
     used: AtomicUsize,
@@ -232,7 +234,7 @@ impl Keyspace {
         pubsub: Arc<Registry>,
         notify: u16,
     ) -> Keyspace {
-        let hasher = ahash::RandomState::new();
+        let hasher = KeyHasher::new();
         let now = clock.now_ms();
         Keyspace {
             watches: Default::default(),
@@ -273,7 +275,7 @@ impl Keyspace {
 
     #[inline]
     pub fn hash(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
+        self.hasher.hash(key)
     }
 
     #[inline]

@@ -20,7 +20,7 @@ use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::entry::{Entry, Queue, NIL};
 use super::index::Index;
-use super::key::Key;
+use super::key::{Key, KeyHasher};
 use super::snapshot::SnapshotJob;
 use crate::blocking::{Take, Waiter};
 use crate::config::EvictionPolicy;
@@ -120,7 +120,7 @@ impl DerefMut for WriteGuard<'_> {
 }
 
 impl Shard {
-    pub fn new(hasher: ahash::RandomState, now_ms: u64) -> Shard {
+    pub fn new(hasher: KeyHasher, now_ms: u64) -> Shard {
         Shard {
             data: RwLock::new(ShardData::new(hasher, now_ms)),
             owed: AtomicBool::new(false),
@@ -237,7 +237,7 @@ pub(crate) struct ShardData {
     index: Index,
     slab: Vec<Option<Entry>>,
     free: Vec<u32>,
-    hasher: ahash::RandomState,
+    hasher: KeyHasher,
     fifo: S3Fifo,
     wheel: Wheel,
     scratch: Vec<Timer>,
@@ -264,12 +264,12 @@ pub(crate) struct ShardData {
 }
 
 impl ShardData {
-    fn new(hasher: ahash::RandomState, now_ms: u64) -> ShardData {
+    fn new(hasher: KeyHasher, now_ms: u64) -> ShardData {
         ShardData {
             index: Index::new(),
             slab: Vec::new(),
             free: Vec::new(),
-            rng: hasher.hash_one(now_ms) | 1,
+            rng: hasher.hash_u64(now_ms) | 1,
             hasher,
             fifo: S3Fifo::new(),
             wheel: Wheel::new(now_ms),
@@ -291,7 +291,7 @@ impl ShardData {
     pub fn reserve(&mut self, more: usize) {
         let (slab, hasher) = (&self.slab, &self.hasher);
         self.index
-            .reserve(more, |j| hasher.hash_one(entry_at(slab, j).key.as_bytes()));
+            .reserve(more, |j| hasher.hash(entry_at(slab, j).key.as_bytes()));
         self.slab.reserve(more);
     }
 
@@ -389,7 +389,7 @@ impl ShardData {
         let slab = &self.slab;
         self.index.find(hash, |i| {
             let e = entry_at(slab, i);
-            e.db == db && e.key.as_bytes() == key
+            e.db == db && e.key.is(key)
         })
     }
 
@@ -408,7 +408,10 @@ impl ShardData {
         expire_at: u64,
         meta: u32,
     ) -> u32 {
-        let entry = Entry {
+        let i = crate::types::slots::claim(&mut self.slab, &mut self.free);
+        // Built in its slot rather than moved there: a move copies the fresh key and value
+        // with wide loads over the narrower stores that just wrote them.
+        self.slab[i as usize] = Some(Entry {
             key: Key::new(key),
             value,
             expire_at,
@@ -419,16 +422,13 @@ impl ShardData {
             timer: false,
             gen: self.next_gen,
             db,
-        };
+        });
         self.next_gen = self.next_gen.wrapping_add(1);
-        let bytes = entry_bytes(&entry);
-        let i = crate::types::slots::claim(&mut self.slab, &mut self.free);
-        self.slab[i as usize] = Some(entry);
+        let bytes = entry_bytes(entry_at(&self.slab, i));
         self.count(db, 1, (expire_at != 0) as isize);
         let (slab, hasher) = (&self.slab, &self.hasher);
-        self.index.insert(hash, i, |j| {
-            hasher.hash_one(entry_at(slab, j).key.as_bytes())
-        });
+        self.index
+            .insert(hash, i, |j| hasher.hash(entry_at(slab, j).key.as_bytes()));
         self.fifo.on_insert(&mut self.slab, i, hash as u32, bytes);
         self.used += bytes;
         if expire_at != 0 {
@@ -458,7 +458,7 @@ impl ShardData {
 
     /// Removes the entry in slot `i` and returns it.
     pub fn remove(&mut self, i: u32) -> Entry {
-        let hash = self.hasher.hash_one(self.entry(i).key.as_bytes());
+        let hash = self.hasher.hash(self.entry(i).key.as_bytes());
         self.remove_hashed(i, hash)
     }
 
@@ -468,10 +468,15 @@ impl ShardData {
         self.fifo.on_remove(&mut self.slab, i, bytes);
         let indexed = self.index.remove(hash, i);
         assert!(indexed, "every live slot is indexed");
+        // Read in place before the entry moves out (see `insert`).
+        let (db, timed) = {
+            let e = self.entry(i);
+            (e.db, e.expire_at != 0)
+        };
         let entry = self.slab[i as usize].take().expect("live slot");
-        self.count(entry.db, -1, -((entry.expire_at != 0) as isize));
+        self.count(db, -1, -(timed as isize));
         self.used -= bytes;
-        if entry.expire_at != 0 {
+        if timed {
             self.volatile -= 1;
         }
         if i as usize + 1 == self.slab.len() {
@@ -619,7 +624,7 @@ impl ShardData {
         let Some((i, to_ghost)) = victim else {
             return false;
         };
-        let hash = self.hasher.hash_one(self.entry(i).key.as_bytes());
+        let hash = self.hasher.hash(self.entry(i).key.as_bytes());
         let entry = self.remove_hashed(i, hash);
         self.log(notify::EVICTED, "evicted", &entry);
         if to_ghost {
@@ -837,11 +842,11 @@ mod tests {
     use super::*;
 
     fn shard() -> ShardData {
-        ShardData::new(ahash::RandomState::new(), 1_000_000)
+        ShardData::new(KeyHasher::new(), 1_000_000)
     }
 
     fn put(d: &mut ShardData, key: &[u8], expire_at: u64) -> u32 {
-        let h = d.hasher.hash_one(key);
+        let h = d.hasher.hash(key);
         d.insert(h, 0, key, Value::from_slice(b""), expire_at, 0)
     }
 
