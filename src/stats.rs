@@ -1,6 +1,7 @@
 //! Counters that are always on. The hot ones (hits, misses, commands) are striped per
 //! thread: each thread owns a cache line of its own, so counting is a plain load and store
-//! there, neither a shared write nor an atomic read-modify-write. The rest live in the shards, under locks their writers already hold.
+//! there, neither a shared write nor an atomic read-modify-write. The rest live in the
+//! shards, under locks their writers already hold.
 
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU64};

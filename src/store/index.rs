@@ -54,6 +54,14 @@ impl Chunk {
     #[cfg(not(target_arch = "x86_64"))]
     #[inline]
     fn matching(&self, tag: u8) -> u16 {
+        self.matching_scalar(tag)
+    }
+
+    /// [`Chunk::matching`] one tag at a time: the other targets' path, and the reference
+    /// the vector compare is tested against.
+    #[cfg(any(test, not(target_arch = "x86_64")))]
+    #[inline]
+    fn matching_scalar(&self, tag: u8) -> u16 {
         let mut m = 0u16;
         for (j, &t) in self.tags.iter().enumerate() {
             m |= u16::from(t == tag) << j;
@@ -216,6 +224,21 @@ mod tests {
     fn a_chunk_is_one_cache_line() {
         assert_eq!(std::mem::size_of::<Chunk>(), 64);
         assert_eq!(std::mem::align_of::<Chunk>(), 64);
+    }
+
+    proptest! {
+        /// The vector and scalar tag matches agree on every tag, whatever the overflow
+        /// count and padding beside the tags hold.
+        #[test]
+        fn vector_and_scalar_tag_matches_agree(
+            tags in prop::array::uniform12(prop_oneof![Just(0u8), Just(1u8), Just(7u8), any::<u8>()]),
+            overflow in any::<u8>(),
+        ) {
+            let chunk = Chunk { tags, overflow, ..Chunk::EMPTY };
+            for tag in 0..=255u8 {
+                prop_assert_eq!(chunk.matching(tag), chunk.matching_scalar(tag), "tag {}", tag);
+            }
+        }
     }
 
     /// Hashes drawn from a few home chunks and a few tags, so that chunks fill, pass keys

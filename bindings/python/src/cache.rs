@@ -156,6 +156,11 @@ fn time_arg(obj: &Bound<'_, PyAny>, what: &str, millis: bool) -> PyResult<i64> {
     })
 }
 
+/// Whether a call made with round trips forbidden was refused for needing one.
+fn would_block<T>(r: &ferricache::Result<T>) -> bool {
+    matches!(r, Err(ferricache::Error::WouldBlock))
+}
+
 impl NativeCache {
     /// Near-cache mode's two tries: `local` runs with round trips forbidden, so a local
     /// hit keeps the GIL (releasing it costs more than the hit); if it was `refused` for
@@ -189,7 +194,7 @@ impl NativeCache {
         self.hit_or_detach(
             py,
             || f(&self.cache),
-            |r| matches!(r, Err(ferricache::Error::WouldBlock)),
+            would_block,
             || f(&self.cache),
         )
         .map_err(from_error)
@@ -218,7 +223,7 @@ impl NativeCache {
             true => self.hit_or_detach(
                 py,
                 || self.cache.get_with(&key[..], in_place),
-                |r| matches!(r, Err(ferricache::Error::WouldBlock)),
+                would_block,
                 || self.cache.get(&key[..]).map(|v| v.map(|v| Err(v.to_vec()))),
             ),
         };
