@@ -126,8 +126,8 @@ int main(void) {
     bad.eviction_policy = "noeviction";
     CHECK(fc_cache_new(&bad, &none) == FC_INVALID_ARGUMENT);
 
-    /* A server that does not answer is an error for DEL and EXISTS too, not a count of 0:
-     * redis-cli pauses every client for 600 ms. */
+    /* A server that does not answer is an error for DEL, EXISTS, TTL and PUBLISH too,
+     * not a count of 0 or a missing key: redis-cli pauses every client for 1.5 s. */
     fc_options slow;
     memset(&slow, 0, sizeof slow);
     slow.remote_url = url;
@@ -135,14 +135,20 @@ int main(void) {
     fc_cache *c = NULL;
     CHECK(fc_cache_new(&slow, &c) == FC_OK);
     char pause[96];
-    snprintf(pause, sizeof pause, "redis-cli -p %s CLIENT PAUSE 600 ALL >/dev/null", port);
+    snprintf(pause, sizeof pause, "redis-cli -p %s CLIENT PAUSE 1500 ALL >/dev/null", port);
     CHECK(system(pause) == 0);
     bool flag = true;
     fc_status s = fc_del(c, (const uint8_t *)"car:9", 5, &flag);
     CHECK(s == FC_REMOTE_TIMEOUT || s == FC_REMOTE_UNAVAILABLE);
     s = fc_exists(c, (const uint8_t *)"car:9", 5, &flag);
     CHECK(s == FC_REMOTE_TIMEOUT || s == FC_REMOTE_UNAVAILABLE);
-    sleep_ms(700);
+    int64_t ttl = 12345;
+    s = fc_ttl(c, (const uint8_t *)"car:9", 5, &ttl);
+    CHECK((s == FC_REMOTE_TIMEOUT || s == FC_REMOTE_UNAVAILABLE) && ttl == 12345);
+    size_t receivers = 7;
+    s = fc_publish(c, (const uint8_t *)"news", 4, (const uint8_t *)"x", 1, &receivers);
+    CHECK((s == FC_REMOTE_TIMEOUT || s == FC_REMOTE_UNAVAILABLE) && receivers == 7);
+    sleep_ms(1600);
     fc_cache_free(c);
 
     fc_cache_free(a);
