@@ -139,9 +139,15 @@ impl Cache {
         self.inner.databases
     }
 
-    /// A handle on database `db`, which the caller knows to exist.
+    /// A handle on database `db`, which the caller knows to exist, for the length of a
+    /// call. Not counted: `self` outlives it, and when `self` is an engine thread's handle
+    /// a counted one could drop the count to zero and run the shutdown save there.
     pub(crate) fn in_db(&self, db: u8) -> Cache {
-        Cache::counted(self.inner.clone(), db)
+        Cache {
+            inner: self.inner.clone(),
+            db,
+            counted: false,
+        }
     }
 
     /// A handle of the application's, counted until it drops.
@@ -467,5 +473,42 @@ impl Cache {
                 guard.finish(result)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shutdown save belongs to the application's last handle: a handle made for one
+    /// call on another database (as the snapshot loader, MOVE and the near cache's
+    /// invalidations make) neither delays it past the application's drop nor runs it.
+    #[test]
+    fn a_handle_made_for_one_call_never_runs_the_shutdown_save() {
+        let dir = std::env::temp_dir().join(format!("ferricache-in-db-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dump.rdb");
+        let _ = std::fs::remove_file(&path);
+        let app = Cache::builder()
+            .snapshot_path(&path)
+            .save_on_shutdown(true)
+            .build()
+            .unwrap();
+        let engine = Cache::internal(app.inner.clone());
+        // An engine thread is in the middle of a call when the application lets go.
+        let call = engine.in_db(1);
+        call.set("a", "1").unwrap();
+        assert!(
+            !path.exists(),
+            "saved while the application held its handle"
+        );
+        drop(app);
+        assert!(path.exists(), "the application's last drop did not save");
+        std::fs::remove_file(&path).unwrap();
+        drop(call);
+        engine.in_db(0).set("b", "2").unwrap();
+        drop(engine);
+        assert!(!path.exists(), "an engine thread's handle saved again");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

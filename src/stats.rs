@@ -168,7 +168,7 @@ impl Counters {
             .sum()
     }
 
-    /// A command (if `command`) and a lookup's outcome (if any), as one atomic add to the
+    /// A command (if `command`) and a lookup's outcome (if any), as one bump of the
     /// thread's stripe.
     #[inline]
     pub fn record(&self, command: bool, hit: Option<bool>) {

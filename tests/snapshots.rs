@@ -503,6 +503,38 @@ fn the_shutdown_save_is_done_when_the_last_handle_drop_returns() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A warm restart keeps its shutdown save: loading the snapshot (whose keys go in through
+/// handles made for one call) neither saves nor turns the shutdown save off.
+#[test]
+fn a_restarted_cache_still_saves_on_shutdown() {
+    let dir = temp_dir("restart-save");
+    let path = dir.join("dump.rdb");
+    let open = || {
+        Cache::builder()
+            .snapshot_path(&path)
+            .save_on_shutdown(true)
+            .build()
+            .unwrap()
+    };
+    let c = open();
+    c.set("first", "1").unwrap();
+    c.select(3).unwrap().set("other-db", "x").unwrap();
+    drop(c);
+    for round in 0..3u32 {
+        let c = open();
+        assert_eq!(c.get("first").unwrap().unwrap(), "1", "round {round}");
+        assert_eq!(c.select(3).unwrap().get("other-db").unwrap().unwrap(), "x");
+        c.set(format!("round:{round}"), "done").unwrap();
+        drop(c);
+        let r = Cache::builder().snapshot_path(&path).build().unwrap();
+        for k in 0..=round {
+            let key = format!("round:{k}");
+            assert!(r.get(&key).unwrap().is_some(), "round {round}: {key} lost");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 mod corruption {
     use super::*;
     use proptest::prelude::*;

@@ -258,6 +258,7 @@ impl Keyspace {
         }
     }
 
+    #[inline]
     pub fn policy(&self) -> EvictionPolicy {
         POLICIES[self.policy.load(Relaxed) as usize]
     }

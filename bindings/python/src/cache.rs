@@ -191,13 +191,8 @@ impl NativeCache {
         if !self.near {
             return f(&self.cache).map_err(from_error);
         }
-        self.hit_or_detach(
-            py,
-            || f(&self.cache),
-            would_block,
-            || f(&self.cache),
-        )
-        .map_err(from_error)
+        self.hit_or_detach(py, || f(&self.cache), would_block, || f(&self.cache))
+            .map_err(from_error)
     }
 
     /// GET, the Python object made from the value in place (no copy in between): a
