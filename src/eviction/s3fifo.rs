@@ -253,8 +253,11 @@ impl Ghost {
         self.order.push_back((fp, self.seq));
         while self.order.len() > cap {
             let (old, seq) = self.order.pop_front().expect("non-empty");
-            if self.live.get(&old) == Some(&seq) {
-                self.live.remove(&old);
+            // One probe: forget the fingerprint only if this was its newest entry.
+            if let hashbrown::hash_map::Entry::Occupied(o) = self.live.entry(old) {
+                if *o.get() == seq {
+                    o.remove();
+                }
             }
         }
     }
