@@ -4,21 +4,27 @@
 const EventEmitter = require('node:events');
 const { ClientClosedError, ErrorReply, MultiErrorReply, WatchError } = require('@redis/client/dist/lib/errors');
 const { COMMANDS, BLOCKING, argv, execute, blockingPop, transformCommandArguments, transformCommandReply } = require('./commands');
+const native = require('./native');
 
 /**
  * Near-cache mode: a hit is answered at once, without leaving the event loop; a command
  * that needs the server (a miss, a write) runs on the libuv thread pool.
  */
-function nearSend(native, args, buffers) {
+function nearSend(engine, args, buffers) {
   const a = argv(args);
   let reply;
   try {
-    reply = native.executeNoWait(a, buffers);
+    reply = engine.executeNoWait(a, buffers);
   } catch (e) {
     return Promise.reject(new ErrorReply(e.message));
   }
   if (reply !== undefined) return Promise.resolve(reply);
-  return native.executeAsync(a, buffers).catch((e) => { throw new ErrorReply(e.message); });
+  return serverSend(engine, a, buffers);
+}
+
+/** A command that needs the server, on the libuv thread pool. */
+function serverSend(engine, a, buffers) {
+  return engine.executeAsync(a, buffers).catch((e) => { throw new ErrorReply(e.message); });
 }
 
 /** EXEC's replies as node-redis shapes them: transformed, or MultiErrorReply if any failed. */
@@ -59,6 +65,9 @@ class FerriClient extends EventEmitter {
   /** The database this client works in, and the cache's handle on it (null: db 0's). */
   #db;
   #handle = null;
+  /** GET of a string key on this client's database without a round trip (see #send). */
+  #localGet = null;
+  #localSet = null;
   #open = false;
   #subscriber = null;
   #listeners = { channels: new Map(), patterns: new Map() };
@@ -117,11 +126,33 @@ class FerriClient extends EventEmitter {
     if (!this.#open) return Promise.reject(new ClientClosedError());
     const name = String(args[0]).toUpperCase();
     if (name === 'SELECT') return this.select(args[1]).then(() => 'OK');
-    const native = this.#engine;
-    if (name in BLOCKING) return blockingPop(native, args, buffers);
-    if (this.#cache._near) return nearSend(native, args, buffers);
+    const engine = this.#engine;
+    if (name === 'GET' && args.length === 2 && typeof args[1] === 'string' && !buffers) {
+      // The hottest call skips argv's conversions: one native call that answers a hit or
+      // a local read, or says (undefined) that near-cache mode needs the server.
+      let value;
+      try {
+        value = this.#getter()(args[1]);
+      } catch (e) {
+        return Promise.reject(new ErrorReply(e.message));
+      }
+      if (value !== undefined) return Promise.resolve(value);
+      return serverSend(engine, argv(args), buffers);
+    }
+    if (name === 'SET' && args.length === 3 && typeof args[1] === 'string' && typeof args[2] === 'string'
+        && !this.#cache._near) {
+      // Plain SET on the local engine (near-cache mode writes through to the server).
+      try {
+        this.#setter()(args[1], args[2]);
+      } catch (e) {
+        return Promise.reject(new ErrorReply(e.message));
+      }
+      return Promise.resolve('OK');
+    }
+    if (name in BLOCKING) return blockingPop(engine, args, buffers);
+    if (this.#cache._near) return nearSend(engine, args, buffers);
     try {
-      return Promise.resolve(execute(native, args, buffers));
+      return Promise.resolve(execute(engine, args, buffers));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -196,6 +227,31 @@ class FerriClient extends EventEmitter {
       throw new ErrorReply(e.message);
     }
     this.#db = Number(db);
+    this.#localGet = null;
+    this.#localSet = null;
+  }
+
+  /** The local getter for this client's database, made on first use. */
+  #getter() {
+    if (this.#localGet === null) this.#localGet = this.#bound(native.rawLocalGetter);
+    return this.#localGet;
+  }
+
+  /** The setter for this client's database (local engine only), made on first use. */
+  #setter() {
+    if (this.#localSet === null) this.#localSet = this.#bound(native.rawSetter);
+    return this.#localSet;
+  }
+
+  /** A fast function bound to this client's database; it holds its own handle on the
+   * engine, so the slot is only lent to make it. */
+  #bound(make) {
+    const slot = this.#engine.register();
+    try {
+      return make(slot);
+    } finally {
+      native.release(slot);
+    }
   }
 
   /** SELECT: this client's later commands run in database `db` (resolves to undefined,

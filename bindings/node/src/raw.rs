@@ -131,6 +131,28 @@ enum Read {
 /// Called by Node-API only, with a live `env` and `info` for this call, on a function made
 /// by [`raw_getter`], whose data is a `Box<Cache>` that lives as long as the function.
 unsafe extern "C" fn raw_get(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { get(env, info, false) }
+}
+
+/// A local getter's `key => value | null | undefined`: `undefined` when the answer needs a
+/// round trip to the server (near-cache mode), having done nothing.
+///
+/// # Safety
+/// As [`raw_get`], on a function made by [`raw_local_getter`].
+unsafe extern "C" fn raw_get_local(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { get(env, info, true) }
+}
+
+/// The getters' body; `local` forbids round trips.
+///
+/// # Safety
+/// As [`raw_get`].
+unsafe fn get(env: sys::napi_env, info: sys::napi_callback_info, local: bool) -> sys::napi_value {
     let body = || -> std::result::Result<sys::napi_value, String> {
         let mut argc = 1usize;
         let mut arg = ptr::null_mut();
@@ -153,18 +175,30 @@ unsafe extern "C" fn raw_get(env: sys::napi_env, info: sys::napi_callback_info) 
         let cache: &Cache = unsafe { &*data.cast::<Cache>() };
         let mut out = ptr::null_mut();
         let mut copy = [0u8; VALUE_INLINE];
-        let read = cache
-            .get_with(&key, |v| {
-                if v.len() <= VALUE_INLINE {
-                    copy[..v.len()].copy_from_slice(v);
-                    Read::Copied(v.len())
-                } else {
-                    // SAFETY: `env` is live; `v` is valid while the read lock is held,
-                    // which covers this call.
-                    Read::Made(unsafe { make_string(env, v, &mut out) })
+        let read = |v: &[u8]| {
+            if v.len() <= VALUE_INLINE {
+                copy[..v.len()].copy_from_slice(v);
+                Read::Copied(v.len())
+            } else {
+                // SAFETY: `env` is live; `v` is valid while the read lock is held, which
+                // covers this call.
+                Read::Made(unsafe { make_string(env, v, &mut out) })
+            }
+        };
+        let read = match local {
+            false => cache.get_with(&key, read),
+            true => match cache.without_waiting(|| cache.get_with(&key, read)) {
+                Err(ferricache::Error::WouldBlock) => {
+                    // SAFETY: `env` is live; `out` is a valid out-pointer.
+                    let ok = unsafe { sys::napi_get_undefined(env, &mut out) };
+                    return (ok == sys::Status::napi_ok)
+                        .then_some(out)
+                        .ok_or_else(|| "get: could not make undefined".into());
                 }
-            })
-            .map_err(|e| crate::reply::engine_error(e).reason.clone())?;
+                other => other,
+            },
+        }
+        .map_err(|e| crate::reply::engine_error(e).reason.clone())?;
         let made = match read {
             // SAFETY: `env` is live; `copy` holds the `n` bytes read.
             Some(Read::Copied(n)) => unsafe { make_string(env, &copy[..n], &mut out) },
@@ -349,6 +383,15 @@ fn bound<'env>(
 #[napi(ts_return_type = "(key: string) => string | null")]
 pub fn raw_getter(env: &Env, slot: u32) -> Result<Unknown<'_>> {
     bound(env, slot, c"get", raw_get)
+}
+
+/// `rawLocalGetter(slot)`: a function `key => value | null | undefined` bound to the
+/// slot's engine, `undefined` where near-cache mode would need the server (the async
+/// client then sends the command on the thread pool). The function keeps its own handle
+/// on the engine, so the slot may be released as soon as it is made.
+#[napi(ts_return_type = "(key: string) => string | null | undefined")]
+pub fn raw_local_getter(env: &Env, slot: u32) -> Result<Unknown<'_>> {
+    bound(env, slot, c"get", raw_get_local)
 }
 
 /// `rawSetter(slot)`: a function `(key, value) => undefined` (SET without options, both

@@ -2,7 +2,7 @@
 // createClient(): node-redis v4's shapes, lifecycle, blocking pops and pub/sub.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Cache, createClient } = require('..');
+const { Cache, createClient, commandOptions, ErrorReply } = require('..');
 
 async function open(cache = new Cache()) {
   const client = createClient({ socket: { host: 'ignored', port: 1 }, cache });
@@ -49,6 +49,49 @@ test('a client asking for other engine options than the shared cache has throws;
   await own.set('shared:kept', 'own');
   assert.equal(await a.get('shared:kept'), '1');
   await Promise.all([a.quit(), own.quit()]);
+});
+
+test('GET as node-redis gives it, on the fast path and off it', async () => {
+  const c = await open();
+  await c.set('s', 'v');
+  await c.hSet('h', 'f', 'v');
+  await c.set('é', 'ü');
+  assert.equal(await c.get('s'), 'v');
+  assert.equal(await c.get('missing'), null);
+  assert.equal(await c.get('é'), 'ü');
+  assert.equal(await c.GET('s'), 'v');
+  await assert.rejects(c.get('h'), (e) => e instanceof ErrorReply && /^WRONGTYPE/.test(e.message));
+  assert.equal(await c.get(Buffer.from('s')), 'v');
+  assert.deepEqual(await c.get(commandOptions({ returnBuffers: true }), 's'), Buffer.from('v'));
+  assert.equal(await c.sendCommand(['GET', 's']), 'v');
+  await assert.rejects(c.sendCommand(['GET', 's', 'extra']), /wrong number of arguments/);
+  // The getter follows SELECT, and sees other clients' writes at once.
+  await c.select(2);
+  assert.equal(await c.get('s'), null);
+  await c.set('s', 'two');
+  assert.equal(await c.get('s'), 'two');
+  await c.select(0);
+  assert.equal(await c.get('s'), 'v');
+  // SET too: plain on the fast path, with options or Buffers off it.
+  assert.equal(await c.set('t', 'x'), 'OK');
+  assert.equal(await c.get('t'), 'x');
+  await c.select(3);
+  assert.equal(await c.set('t', 'three'), 'OK');
+  await c.select(0);
+  assert.equal(await c.get('t'), 'x', 'the setter follows SELECT');
+  assert.equal(await c.set('t', 'y', { NX: true }), null);
+  assert.equal(await c.set(Buffer.from('t'), Buffer.from('z')), 'OK');
+  assert.equal(await c.get('t'), 'z');
+  await c.expire('t', 100);
+  await c.set('t', 'w');
+  assert.equal(await c.ttl('t'), -1, 'a plain SET clears the TTL');
+  const other = c.duplicate();
+  await other.connect();
+  await other.set('s', 'w');
+  assert.equal(await c.get('s'), 'w');
+  await other.quit();
+  await c.quit();
+  await assert.rejects(c.get('s'), /closed/i);
 });
 
 test('reply shapes of node-redis v4', async () => {

@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { fork } = require('node:child_process');
 const path = require('node:path');
-const { Cache, createClient } = require('..');
+const { Cache, createClient, ErrorReply } = require('..');
 const { withServer } = require('../test-support/server');
 
 const BOUND = 500; // ms a process may see an old value after another's write
@@ -47,6 +47,16 @@ test('a near cache reads locally, sees other clients\' writes, and keeps the eve
   assert.equal(await client.incrBy('hits', 5), 5);
   assert.equal(await db.get('hits'), '5');
   await assert.rejects(client.hSet('user:1', 'f', 'v'), /WRONGTYPE/);
+  await db.hSet('profile:1', 'f', 'v');
+  for (let n = 0; n < 2; n++) {
+    await assert.rejects(client.get('profile:1'), (e) => e instanceof ErrorReply && /^WRONGTYPE/.test(e.message));
+  }
+  assert.equal(await client.get('nobody'), null);
+  const before = client.cache.nearCacheStats();
+  assert.equal(await client.get('nobody'), null);
+  const after = client.cache.nearCacheStats();
+  assert.equal(after.fetches, before.fetches, 'the second read of a missing key stayed local');
+  assert.equal(after.negativeHits, before.negativeHits + 1);
   // A blocking pop waits on the server while the loop runs.
   const popped = client.blPop('jobs', 5);
   let ticks = 0;
