@@ -37,8 +37,14 @@ pub struct Cache {
 }
 
 impl Clone for Cache {
+    /// A clone is the same kind of handle: the application's is counted, an engine
+    /// thread's is not (so an engine thread's clone never holds the shutdown save back).
     fn clone(&self) -> Cache {
-        Cache::counted(self.inner.clone(), self.db)
+        if self.counted {
+            Cache::counted(self.inner.clone(), self.db)
+        } else {
+            self.in_db(self.db)
+        }
     }
 }
 
@@ -482,7 +488,8 @@ mod tests {
 
     /// The shutdown save belongs to the application's last handle: a handle made for one
     /// call on another database (as the snapshot loader, MOVE and the near cache's
-    /// invalidations make) neither delays it past the application's drop nor runs it.
+    /// invalidations make), or a clone of an engine thread's handle, neither delays it past
+    /// the application's drop nor runs it.
     #[test]
     fn a_handle_made_for_one_call_never_runs_the_shutdown_save() {
         let dir = std::env::temp_dir().join(format!("ferricache-in-db-{}", std::process::id()));
@@ -497,6 +504,7 @@ mod tests {
         let engine = Cache::internal(app.inner.clone());
         // An engine thread is in the middle of a call when the application lets go.
         let call = engine.in_db(1);
+        let copy = engine.clone();
         call.set("a", "1").unwrap();
         assert!(
             !path.exists(),
@@ -505,7 +513,7 @@ mod tests {
         drop(app);
         assert!(path.exists(), "the application's last drop did not save");
         std::fs::remove_file(&path).unwrap();
-        drop(call);
+        drop((call, copy));
         engine.in_db(0).set("b", "2").unwrap();
         drop(engine);
         assert!(!path.exists(), "an engine thread's handle saved again");

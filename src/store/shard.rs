@@ -409,8 +409,8 @@ impl ShardData {
         meta: u32,
     ) -> u32 {
         let i = crate::types::slots::claim(&mut self.slab, &mut self.free);
-        // Built in its slot rather than moved there: a move copies the fresh key and value
-        // with wide loads over the narrower stores that just wrote them.
+        // Built where it will live (no measurable change in the `hot` benchmark against
+        // building it first and moving it in).
         self.slab[i as usize] = Some(Entry {
             key: Key::new(key),
             value,
@@ -468,7 +468,7 @@ impl ShardData {
         self.fifo.on_remove(&mut self.slab, i, bytes);
         let indexed = self.index.remove(hash, i);
         assert!(indexed, "every live slot is indexed");
-        // Read in place before the entry moves out (see `insert`).
+        // Read in place, before the entry moves out.
         let (db, timed) = {
             let e = self.entry(i);
             (e.db, e.expire_at != 0)
