@@ -54,6 +54,8 @@ bash scripts/test-node.sh
 
 step "examples and benchmarks build"
 cargo build --release --workspace --all-targets
+# The item-store prototype (issue 16) against a map and against the engine's S3-FIFO.
+cargo test --release -p ferricache-peers --bin segment
 
 step "README: every shell, C, Python and JavaScript block runs as written"
 python3 scripts/test-readme.py
