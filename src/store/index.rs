@@ -103,8 +103,9 @@ impl Index {
         (0..self.chunks.len()).map(move |k| (home + k) & mask)
     }
 
-    /// The slot of the key with `hash` for which `eq` holds.
-    #[inline]
+    /// The slot of the key with `hash` for which `eq` holds (inlined into each lookup, so
+    /// the key compare is not a call through a closure).
+    #[inline(always)]
     pub fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
         let tag = tag(hash);
         for c in self.probe(hash) {

@@ -58,7 +58,7 @@ impl Key {
 
     /// Whether this key's bytes are `bytes`: short keys are compared a word at a time,
     /// without a call to `memcmp`.
-    #[inline]
+    #[inline(always)]
     pub fn is(&self, bytes: &[u8]) -> bool {
         eq_bytes(self.as_bytes(), bytes)
     }
@@ -113,7 +113,7 @@ pub(crate) fn padded(bytes: &[u8]) -> [u8; INLINE] {
 
 /// Byte equality with the lengths of most keys (4 to 16 bytes) done in two overlapping
 /// loads from each side.
-#[inline]
+#[inline(always)]
 fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {

@@ -56,7 +56,8 @@ const EVICT_BATCH: usize = 64;
 
 pub(crate) struct Keyspace {
     shards: Box<[Shard]>,
-    shard_bits: u32,
+    /// The number of shards less one (a power of two less one).
+    shard_mask: usize,
     hasher: KeyHasher,
     pub clock: std::sync::Arc<dyn Clock>,
     /// Bytes charged to all shards; kept by writers, read to enforce `max_memory`.
@@ -134,6 +135,7 @@ impl Tx<'_> {
     }
 
     /// The time if the policy's bookkeeping needs it, else 0.
+    #[inline]
     fn policy_now(&self) -> u64 {
         if eviction::needs_time(self.policy) {
             self.now()
@@ -242,7 +244,7 @@ impl Keyspace {
             shards: (0..shards)
                 .map(|_| Shard::new(hasher.clone(), now))
                 .collect(),
-            shard_bits: shards.trailing_zeros(),
+            shard_mask: shards - 1,
             hasher,
             clock,
             used: AtomicUsize::new(0),
@@ -281,11 +283,7 @@ impl Keyspace {
 
     #[inline]
     pub fn shard_of(&self, hash: u64) -> usize {
-        if self.shard_bits == 0 {
-            0
-        } else {
-            ((hash >> 32) as usize) & ((1 << self.shard_bits) - 1)
-        }
+        ((hash >> 32) as usize) & self.shard_mask
     }
 
     pub fn now(&self) -> u64 {
@@ -380,10 +378,18 @@ impl Keyspace {
     }
 
     /// Write-locks shard `si`, telling it whether to report expired and evicted keys.
+    #[inline]
     fn lock(&self, si: usize) -> WriteGuard<'_> {
+        self.lock_flags(si).0
+    }
+
+    /// [`Keyspace::lock`], with the notification flags read under the lock.
+    #[inline]
+    fn lock_flags(&self, si: usize) -> (WriteGuard<'_>, u16) {
         let mut data = self.shards[si].write();
-        data.log_removals = notify::collected(self.flags(), notify::EXPIRED | notify::EVICTED);
-        data
+        let flags = self.flags();
+        data.log_removals = notify::collected(flags, notify::EXPIRED | notify::EVICTED);
+        (data, flags)
     }
 
     /// The notification flags a write collects events under (with [`notify::WATCHED`]
@@ -422,6 +428,7 @@ impl Keyspace {
     }
 
     /// Publishes keyspace events collected under a lock that is now released.
+    #[inline]
     fn publish(&self, events: Vec<Event>) {
         if !events.is_empty() {
             notify::publish(&self.pubsub, self.notify.load(Relaxed), events);
@@ -444,6 +451,7 @@ impl Keyspace {
     }
 
     /// Adds a shard's change in bytes and keys since `before` to the global totals.
+    #[inline]
     fn settle(&self, data: &ShardData, before: (usize, usize)) {
         // Most writes on existing keys change neither total: skip the shared line then.
         let (bytes, len) = (data.bytes(), data.len());
@@ -488,9 +496,10 @@ impl Keyspace {
     ) -> Result<R> {
         let hash = self.hash(key);
         let si = self.shard_of(hash);
-        self.admit(grow)?;
+        let policy = self.policy();
+        self.admit(grow, policy)?;
         self.counters.write();
-        let mut data = self.lock(si);
+        let (mut data, flags) = self.lock_flags(si);
         let before = (data.bytes(), data.len());
         let mut events = Vec::new();
         let mut tx = Tx {
@@ -499,10 +508,10 @@ impl Keyspace {
             db,
             clock: &*self.clock,
             now: Cell::new(0),
-            policy: self.policy(),
+            policy,
             written: NIL,
             events: &mut events,
-            notify: self.flags(),
+            notify: flags,
         };
         if tx.data.has_timers() {
             let now = tx.now();
@@ -511,10 +520,14 @@ impl Keyspace {
         let result = f(&mut tx);
         let (protect, now) = (tx.written, tx.policy_now());
         self.report_deadlines(&mut data);
-        let still_over = self.evict_local(&mut data, before, protect, now);
+        let still_over = self.evict_local(&mut data, before, protect, now, policy);
         self.settle(&data, before);
-        events.append(&mut data.removed);
-        self.watches.touch(&events);
+        if !data.removed.is_empty() {
+            events.append(&mut data.removed);
+        }
+        if !events.is_empty() {
+            self.watches.touch(&events);
+        }
         drop(data);
         self.publish(events);
         if still_over {
@@ -531,7 +544,8 @@ impl Keyspace {
         grow: usize,
         f: impl FnOnce(&mut MultiTx) -> Result<R>,
     ) -> Result<R> {
-        self.admit(grow)?;
+        let policy = self.policy();
+        self.admit(grow, policy)?;
         let hashes: Vec<u64> = keys.iter().map(|k| self.hash(k.1)).collect();
         let mut ids: Vec<usize> = hashes.iter().map(|&h| self.shard_of(h)).collect();
         ids.sort_unstable();
@@ -550,7 +564,7 @@ impl Keyspace {
             dbs: keys.iter().map(|k| k.0).collect(),
             clock: &*self.clock,
             now,
-            policy: self.policy(),
+            policy,
             events: Vec::new(),
             notify: self.flags(),
         };
@@ -560,7 +574,7 @@ impl Keyspace {
         }
         let mut still_over = false;
         for (g, before) in multi.guards.iter_mut().zip(&befores) {
-            still_over |= self.evict_local(g, *before, NIL, now);
+            still_over |= self.evict_local(g, *before, NIL, now, policy);
         }
         for (g, before) in multi.guards.iter().zip(&befores) {
             self.settle(g, *before);
@@ -582,7 +596,8 @@ impl Keyspace {
     /// beyond `max_memory`, for any growth under `noeviction` past a bound, and when the
     /// cache is over its bound and nothing can be evicted (a `volatile-*` policy with no
     /// volatile keys).
-    fn admit(&self, grow: usize) -> Result<()> {
+    #[inline]
+    fn admit(&self, grow: usize, policy: EvictionPolicy) -> Result<()> {
         // Writes that cannot add memory (DEL, EXPIRE, PERSIST, RENAME, ...) always run.
         if grow == 0 {
             return Ok(());
@@ -591,7 +606,6 @@ impl Keyspace {
         if mm != 0 && grow > mm {
             return Err(Error::OutOfMemory);
         }
-        let policy = self.policy();
         if policy == EvictionPolicy::NoEviction {
             // The write may add a key: at the entry bound it is refused.
             if self.over_bound(grow, 1) {
@@ -605,14 +619,15 @@ impl Keyspace {
 
     /// Evicts from the locked shard while the global totals plus this shard's change are
     /// over a bound; returns true if still over (this shard had nothing more to give).
+    #[inline]
     fn evict_local(
         &self,
         data: &mut ShardData,
         before: (usize, usize),
         protect: u32,
         now: u64,
+        policy: EvictionPolicy,
     ) -> bool {
-        let policy = self.policy();
         if policy == EvictionPolicy::NoEviction {
             return false;
         }

@@ -10,8 +10,8 @@ use std::cell::Cell;
 use std::collections::VecDeque;
 use std::mem;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -69,6 +69,12 @@ thread_local! {
     /// address range of their slice; `(0, 0)` outside one.
     static HELD: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
 }
+
+/// Exclusive sections open on any thread: while it is 0, which is nearly always, a lock
+/// skips the thread-local lookup of [`HELD`]. A thread that opened a section counted it
+/// before it set `HELD`, so it always sees its own count; another thread that sees a
+/// stale count only does the lookup for nothing.
+static OPEN: AtomicUsize = AtomicUsize::new(0);
 
 /// True while this thread is in an exclusive section (EXEC), where nothing may wait.
 pub(crate) fn in_exclusive() -> bool {
@@ -155,6 +161,9 @@ impl Shard {
     /// True if this thread holds this shard in an exclusive section.
     #[inline]
     fn held(&self) -> bool {
+        if OPEN.load(Relaxed) == 0 {
+            return false;
+        }
         let (lo, hi) = HELD.get();
         let at = self as *const Shard as usize;
         at >= lo && at < hi
@@ -198,6 +207,8 @@ pub(crate) struct Exclusive<'a> {
     /// Released after `HELD` is restored (fields drop after `Drop::drop`).
     _guards: Vec<RwLockWriteGuard<'a, ShardData>>,
     prev: (usize, usize),
+    /// False for a section opened inside another, which locked nothing.
+    opened: bool,
 }
 
 impl<'a> Exclusive<'a> {
@@ -207,6 +218,7 @@ impl<'a> Exclusive<'a> {
             return Exclusive {
                 _guards: Vec::new(),
                 prev,
+                opened: false,
             };
         }
         // In ascending order, as every multi-shard write takes them.
@@ -219,10 +231,12 @@ impl<'a> Exclusive<'a> {
             })
             .collect();
         let lo = shards.as_ptr() as usize;
+        OPEN.fetch_add(1, Relaxed);
         HELD.set((lo, lo + std::mem::size_of_val(shards)));
         Exclusive {
             _guards: guards,
             prev,
+            opened: true,
         }
     }
 }
@@ -230,6 +244,9 @@ impl<'a> Exclusive<'a> {
 impl Drop for Exclusive<'_> {
     fn drop(&mut self) {
         HELD.set(self.prev);
+        if self.opened {
+            OPEN.fetch_sub(1, Relaxed);
+        }
     }
 }
 
@@ -387,10 +404,7 @@ impl ShardData {
     #[inline]
     pub fn find(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
         let slab = &self.slab;
-        self.index.find(hash, |i| {
-            let e = entry_at(slab, i);
-            e.db == db && e.key.is(key)
-        })
+        self.index.find(hash, |i| holds(slab, i, db, key))
     }
 
     #[inline]
@@ -825,6 +839,13 @@ fn blocked_key(db: u8, key: &[u8]) -> Box<[u8]> {
     k.push(db);
     k.extend_from_slice(key);
     k.into()
+}
+
+/// Whether slot `i` holds `key` of database `db` (inlined into the index's probe).
+#[inline(always)]
+fn holds(slab: &[Option<Entry>], i: u32, db: u8, key: &[u8]) -> bool {
+    let e = entry_at(slab, i);
+    e.db == db && e.key.is(key)
 }
 
 #[inline]
