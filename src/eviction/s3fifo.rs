@@ -94,6 +94,7 @@ impl S3Fifo {
         }
     }
 
+    #[inline]
     fn push_head(&mut self, slab: &mut Slab, i: u32, q: Queue) {
         let list = *self.list(q);
         {
@@ -113,6 +114,7 @@ impl S3Fifo {
         list.len += 1;
     }
 
+    #[inline]
     fn unlink(&mut self, slab: &mut Slab, i: u32) -> Queue {
         let (prev, next, q) = {
             let e = entry(slab, i);
@@ -133,6 +135,7 @@ impl S3Fifo {
     }
 
     /// Links a new entry of `bytes` bytes.
+    #[inline]
     pub fn on_insert(&mut self, slab: &mut Slab, i: u32, fingerprint: u32, bytes: usize) {
         if self.ghost.remove(fingerprint) {
             self.push_head(slab, i, Queue::Main);
@@ -143,6 +146,7 @@ impl S3Fifo {
     }
 
     /// Unlinks an entry of `bytes` bytes that is being removed.
+    #[inline]
     pub fn on_remove(&mut self, slab: &mut Slab, i: u32, bytes: usize) {
         if self.unlink(slab, i) == Queue::Small {
             self.small_bytes -= bytes;
@@ -157,6 +161,7 @@ impl S3Fifo {
     }
 
     /// Remembers an evicted key's fingerprint.
+    #[inline]
     pub fn remember(&mut self, fingerprint: u32) {
         let cap = self.main.len.max(16);
         self.ghost.add(fingerprint, cap);
@@ -237,12 +242,45 @@ impl S3Fifo {
     }
 }
 
+/// Hashes a fingerprint, already the low half of a key's seeded hash, with one multiply
+/// that spreads its bits over the 64 the table uses (another keyed hash would cost two
+/// rounds of ahash per eviction for nothing).
+#[derive(Default, Clone, Copy)]
+struct Spread;
+
+impl std::hash::BuildHasher for Spread {
+    type Hasher = SpreadHasher;
+    #[inline]
+    fn build_hasher(&self) -> SpreadHasher {
+        SpreadHasher(0)
+    }
+}
+
+struct SpreadHasher(u64);
+
+impl std::hash::Hasher for SpreadHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Fingerprints of keys recently evicted from the small queue, oldest first.
 #[derive(Default)]
 struct Ghost {
     order: VecDeque<(u32, u64)>,
     /// Fingerprint -> sequence number of its newest entry in `order`.
-    live: HashMap<u32, u64, ahash::RandomState>,
+    live: HashMap<u32, u64, Spread>,
     seq: u64,
 }
 

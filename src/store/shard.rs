@@ -313,6 +313,7 @@ impl ShardData {
     }
 
     /// Records a removal for keyspace notifications, when asked to.
+    #[inline]
     fn log(&mut self, class: u16, name: &'static str, entry: &Entry) {
         if self.log_removals {
             self.removed.push(Event {
