@@ -204,7 +204,7 @@ impl Batch<'_, '_> {
             key,
             |tx| Ok(match tx.find(key) {
                 None => -2,
-                Some(i) => match tx.entry(i).expire_at {
+                Some(i) => match tx.expire_at(i) {
                     0 => -1,
                     at => (at - tx.now()) as i64,
                 },

@@ -406,11 +406,11 @@ impl Cache {
             }
             let (value, deadline) = if keep_src {
                 let tx = m.key(0);
-                let e = tx.entry(i);
-                (e.value.clone(), e.expire_at)
+                (tx.entry(i).value.clone(), tx.expire_at(i))
             } else {
-                let e = m.key(0).remove(i);
-                (e.value, e.expire_at)
+                let mut tx = m.key(0);
+                let deadline = tx.expire_at(i);
+                (tx.remove(i).value, deadline)
             };
             if !keep_src {
                 m.key(0).notify(notify::GENERIC, "rename_from", src);
@@ -480,7 +480,7 @@ impl Cache {
             let Some(i) = tx.find(key) else {
                 return Ok(false);
             };
-            if !cond.allows(tx.entry(i).expire_at, deadline) {
+            if !cond.allows(tx.expire_at(i), deadline) {
                 return Ok(false);
             }
             if deadline <= tx.now() {
@@ -497,7 +497,7 @@ impl Cache {
     /// The deadline of `key`: `Err(-2)` if missing, `Ok(0)` if it has none.
     fn deadline(&self, key: &[u8]) -> std::result::Result<u64, i64> {
         self.ks()
-            .read(key, false, |e| e.map(|e| e.expire_at).ok_or(-2))
+            .read_deadline(key, false, |e| e.map(|(_, at)| at).ok_or(-2))
     }
 
     /// PTTL: milliseconds left; -1 if the key has no TTL, -2 if it does not exist.
@@ -546,7 +546,7 @@ impl Cache {
             let Some(i) = tx.find(key) else {
                 return Ok(false);
             };
-            if tx.entry(i).expire_at == 0 {
+            if !tx.entry(i).has_ttl() {
                 return Ok(false);
             }
             tx.set_expire(i, 0);

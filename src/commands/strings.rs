@@ -293,7 +293,7 @@ impl Cache {
             if written {
                 let deadline = match (deadline, found) {
                     (Some(d), _) => d,
-                    (None, Some(i)) => tx.entry(i).expire_at,
+                    (None, Some(i)) => tx.expire_at(i),
                     (None, None) => 0,
                 };
                 self.store(tx, key, value, deadline);
@@ -447,7 +447,7 @@ impl Cache {
                     tx.remove(i);
                     tx.notify(notify::GENERIC, "del", key);
                 }
-                Some(0) if tx.entry(i).expire_at != 0 => {
+                Some(0) if tx.entry(i).has_ttl() => {
                     tx.set_expire(i, 0);
                     tx.notify(notify::GENERIC, "persist", key);
                 }

@@ -14,7 +14,7 @@ use std::cell::Cell;
 use std::sync::atomic::Ordering::Relaxed;
 
 use crate::config::EvictionPolicy;
-use crate::store::entry::Entry;
+use crate::store::entry::{Cold, Entry};
 
 /// Keys looked at per sampled eviction.
 pub(crate) const SAMPLES: usize = 5;
@@ -160,7 +160,7 @@ fn random_unit() -> f64 {
 }
 
 /// A sampled policy's score for an entry: the lowest score is evicted first.
-pub(crate) fn sample_score(entry: &Entry, policy: EvictionPolicy, now_ms: u64) -> u64 {
+pub(crate) fn sample_score(entry: &Entry, cold: &Cold, policy: EvictionPolicy, now_ms: u64) -> u64 {
     match policy {
         EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => {
             // Older access = larger idle time = lower score.
@@ -170,7 +170,7 @@ pub(crate) fn sample_score(entry: &Entry, policy: EvictionPolicy, now_ms: u64) -
         EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
             lfu_decayed(entry.meta.load(Relaxed), now_ms) as u64
         }
-        EvictionPolicy::VolatileTtl => entry.expire_at,
+        EvictionPolicy::VolatileTtl => cold.expire_at,
         _ => 0,
     }
 }

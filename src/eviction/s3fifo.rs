@@ -1,7 +1,7 @@
 //! S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction", SOSP 2023).
 //!
-//! Each shard keeps two FIFO queues threaded through its slab (`prev`/`next` slot indices,
-//! no pointers) and a ghost queue of fingerprints:
+//! Each shard keeps two FIFO queues threaded through its slab (`prev`/`next` slot indices
+//! in the entries' cold parts, no pointers) and a ghost queue of fingerprints:
 //! - new keys enter the *small* queue, unless their fingerprint is in the ghost queue (they
 //!   were evicted recently from small), in which case they enter *main*;
 //! - a read bumps a 2-bit frequency in the entry (see [`super::on_access`]), nothing else;
@@ -19,6 +19,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use hashbrown::HashMap;
 
 use crate::store::entry::{Entry, Queue, NIL};
+use crate::store::slab::Slab;
 
 /// Saturation of the frequency counter.
 pub(crate) const MAX_FREQ: u32 = 3;
@@ -59,20 +60,6 @@ pub(crate) struct S3Fifo {
     ghost: Ghost,
 }
 
-type Slab = [Option<Entry>];
-
-fn entry(slab: &Slab, i: u32) -> &Entry {
-    slab[i as usize]
-        .as_ref()
-        .expect("queue links point at live slots")
-}
-
-fn entry_mut(slab: &mut Slab, i: u32) -> &mut Entry {
-    slab[i as usize]
-        .as_mut()
-        .expect("queue links point at live slots")
-}
-
 impl S3Fifo {
     pub fn new() -> S3Fifo {
         S3Fifo {
@@ -97,14 +84,12 @@ impl S3Fifo {
     #[inline]
     fn push_head(&mut self, slab: &mut Slab, i: u32, q: Queue) {
         let list = *self.list(q);
-        {
-            let e = entry_mut(slab, i);
-            e.queue = q;
-            e.prev = NIL;
-            e.next = list.head;
-        }
+        slab.entry_mut(i).queue = q;
+        let links = slab.cold_mut(i);
+        links.prev = NIL;
+        links.next = list.head;
         if list.head != NIL {
-            entry_mut(slab, list.head).prev = i;
+            slab.cold_mut(list.head).prev = i;
         }
         let list = self.list(q);
         list.head = i;
@@ -117,16 +102,16 @@ impl S3Fifo {
     #[inline]
     fn unlink(&mut self, slab: &mut Slab, i: u32) -> Queue {
         let (prev, next, q) = {
-            let e = entry(slab, i);
-            (e.prev, e.next, e.queue)
+            let links = slab.cold(i);
+            (links.prev, links.next, slab.entry(i).queue)
         };
         if prev != NIL {
-            entry_mut(slab, prev).next = next;
+            slab.cold_mut(prev).next = next;
         } else {
             self.list(q).head = next;
         }
         if next != NIL {
-            entry_mut(slab, next).prev = prev;
+            slab.cold_mut(next).prev = prev;
         } else {
             self.list(q).tail = prev;
         }
@@ -155,7 +140,7 @@ impl S3Fifo {
 
     /// Keeps the small queue's byte count right when an entry changes size.
     pub fn on_resize(&mut self, slab: &Slab, i: u32, old: usize, new: usize) {
-        if entry(slab, i).queue == Queue::Small {
+        if slab.entry(i).queue == Queue::Small {
             self.small_bytes = self.small_bytes - old + new;
         }
     }
@@ -196,7 +181,7 @@ impl S3Fifo {
                     self.push_head(slab, t, Queue::Small);
                     continue;
                 }
-                let e = entry(slab, t);
+                let e = slab.entry(t);
                 if e.meta.load(Relaxed) >= PROMOTE_FREQ {
                     let bytes = size(e);
                     e.meta.store(0, Relaxed);
@@ -214,7 +199,7 @@ impl S3Fifo {
                 if t == NIL || (t == protect && self.main.len == 1) {
                     return None;
                 }
-                let e = entry(slab, t);
+                let e = slab.entry(t);
                 let f = e.meta.load(Relaxed);
                 if f > 0 && t != protect {
                     e.meta.store(f - 1, Relaxed);

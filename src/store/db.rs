@@ -33,6 +33,17 @@ impl<'a> Db<'a> {
         self.ks.read(self.id, key, lookup, f)
     }
 
+    /// See [`Keyspace::read_deadline`].
+    #[inline]
+    pub fn read_deadline<R>(
+        &self,
+        key: &[u8],
+        lookup: bool,
+        f: impl FnOnce(Option<(&Entry, u64)>) -> R,
+    ) -> R {
+        self.ks.read_deadline(self.id, key, lookup, f)
+    }
+
     /// See [`Keyspace::peek`].
     #[inline]
     pub fn peek<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {

@@ -26,6 +26,7 @@ pub(crate) mod entry;
 mod index;
 pub(crate) mod key;
 pub(crate) mod shard;
+pub(crate) mod slab;
 pub(crate) mod snapshot;
 pub(crate) mod watch;
 
@@ -147,7 +148,7 @@ impl Tx<'_> {
     /// The live slot of `key`, removing it first if it is past its deadline.
     pub fn find(&mut self, key: &[u8]) -> Option<u32> {
         let i = self.data.find(self.hash, self.db, key)?;
-        if self.data.entry(i).expire_at != 0 && self.data.expire_if_due(i, self.now()) {
+        if self.data.entry(i).has_ttl() && self.data.expire_if_due(i, self.now()) {
             None
         } else {
             self.written = i;
@@ -157,6 +158,11 @@ impl Tx<'_> {
 
     pub fn entry(&self, i: u32) -> &Entry {
         self.data.entry(i)
+    }
+
+    /// The deadline of live slot `i` (0: none).
+    pub fn expire_at(&self, i: u32) -> u64 {
+        self.data.expire_at(i)
     }
 
     /// Adds `key`, which [`Tx::find`] just reported missing.
@@ -176,13 +182,13 @@ impl Tx<'_> {
         let policy = self.policy;
         self.data.update(i, |e| {
             e.value = value;
-            e.expire_at = expire_at;
             eviction::on_access(e, policy, now);
         });
+        self.data.set_expire(i, expire_at);
     }
 
     pub fn set_expire(&mut self, i: u32, expire_at: u64) {
-        self.data.update(i, |e| e.expire_at = expire_at);
+        self.data.set_expire(i, expire_at);
     }
 
     pub fn update<R>(&mut self, i: u32, f: impl FnOnce(&mut Entry) -> R) -> R {
@@ -309,6 +315,18 @@ impl Keyspace {
         lookup: bool,
         f: impl FnOnce(Option<&Entry>) -> R,
     ) -> R {
+        self.look(db, key, lookup, true, |e| f(e.map(|(e, _)| e)))
+    }
+
+    /// As [`Keyspace::read`], with the entry's deadline (0: none).
+    #[inline]
+    pub fn read_deadline<R>(
+        &self,
+        db: u8,
+        key: &[u8],
+        lookup: bool,
+        f: impl FnOnce(Option<(&Entry, u64)>) -> R,
+    ) -> R {
         self.look(db, key, lookup, true, f)
     }
 
@@ -321,7 +339,7 @@ impl Keyspace {
         lookup: bool,
         f: impl FnOnce(Option<&Entry>) -> R,
     ) -> R {
-        self.look(db, key, lookup, false, f)
+        self.look(db, key, lookup, false, |e| f(e.map(|(e, _)| e)))
     }
 
     #[inline]
@@ -333,8 +351,8 @@ impl Keyspace {
         let now = self.now();
         let live = data
             .find(hash, db, key)
-            .map(|i| data.entry(i))
-            .filter(|e| !e.is_expired(now));
+            .filter(|&i| !data.is_expired(i, now))
+            .map(|i| data.entry(i));
         f(live)
     }
 
@@ -344,19 +362,22 @@ impl Keyspace {
         key: &[u8],
         lookup: bool,
         command: bool,
-        f: impl FnOnce(Option<&Entry>) -> R,
+        f: impl FnOnce(Option<(&Entry, u64)>) -> R,
     ) -> R {
         let hash = self.hash(key);
         let shard = &self.shards[self.shard_of(hash)];
         let data = shard.read();
         let mut now = 0;
-        let found = data.find(hash, db, key).map(|i| data.entry(i));
-        let live = found.filter(|e| {
-            if e.expire_at == 0 {
+        let found = data.find(hash, db, key);
+        // The deadline is read from the entry's cold part only for a key that has one.
+        let mut deadline = 0;
+        let live = found.map(|i| data.entry(i)).filter(|e| {
+            if !e.has_ttl() {
                 return true;
             }
+            deadline = found.map_or(0, |i| data.expire_at(i));
             now = self.now();
-            e.expire_at > now
+            deadline > now
         });
         // One visit to this thread's stripe counts both (its lookup is a TLS access).
         self.counters
@@ -369,7 +390,7 @@ impl Keyspace {
             eviction::on_access(e, policy, now);
         }
         let expired = found.is_some() && live.is_none();
-        let r = f(live);
+        let r = f(live.map(|e| (e, deadline)));
         drop(data);
         if expired {
             self.reclaim(db, hash, key);

@@ -1,10 +1,9 @@
 //! One lock stripe: a slab of entries, a hash index over it, the eviction queues and the
 //! timing wheel of the keys it holds.
 //!
-//! Entries live in a slab (`Vec<Option<Entry>>`) and never move while they exist: the index
-//! maps a key's hash to its slot, the queues link slots by index, the wheel files slots, and
-//! a SCAN cursor is a slot position. That stability is what gives SCAN its guarantee (see
-//! [`crate::store`]).
+//! Entries live in a [`Slab`] and never move while they exist: the index maps a key's hash
+//! to its slot, the queues link slots by index, the wheel files slots, and a SCAN cursor is
+//! a slot position. That stability is what gives SCAN its guarantee (see [`crate::store`]).
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -18,9 +17,10 @@ use bytes::Bytes;
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::entry::{Entry, Queue, NIL};
+use super::entry::{Cold, Entry};
 use super::index::Index;
 use super::key::{Key, KeyHasher};
+use super::slab::Slab;
 use super::snapshot::SnapshotJob;
 use crate::blocking::{Take, Waiter};
 use crate::config::EvictionPolicy;
@@ -29,10 +29,12 @@ use crate::expiry::wheel::{Timer, Wheel};
 use crate::notify::{self, Event};
 use crate::value::Value;
 
-/// Bytes of bookkeeping per entry: its slab slot and its share of the index (a 64-byte
+/// Bytes of bookkeeping per entry: its slab slot (hot and cold parts) and its share of the
+/// index (a 64-byte
 /// chunk holds up to 12 keys and the table doubles past 10 a chunk on average: 6.4 bytes
 /// a key just before it doubles, 12.8 just after; 8 is charged).
-pub(crate) const ENTRY_OVERHEAD: usize = mem::size_of::<Option<Entry>>() + 8;
+pub(crate) const ENTRY_OVERHEAD: usize =
+    mem::size_of::<Option<Entry>>() + mem::size_of::<Cold>() + 8;
 /// Bytes of a timer in the wheel, charged to keys with a TTL.
 pub(crate) const TIMER_BYTES: usize = mem::size_of::<Timer>();
 
@@ -41,14 +43,14 @@ pub(crate) fn entry_bytes(e: &Entry) -> usize {
     ENTRY_OVERHEAD
         + e.key.heap_size()
         + e.value.heap_size()
-        + if e.expire_at != 0 { TIMER_BYTES } else { 0 }
+        + if e.has_ttl() { TIMER_BYTES } else { 0 }
 }
 
 /// A shard, aligned so that two shards' locks never share a cache line.
 #[repr(align(128))]
 pub(crate) struct Shard {
     /// Readers (GET, EXISTS, TTL, SCAN) take it shared; every change takes it exclusive.
-    /// Invariants kept under it: `index`, `slab`, `free`, the queues and the wheel describe
+    /// Invariants kept under it: `index`, `slab`, the queues and the wheel describe
     /// the same set of live entries, and `used`/`volatile` are their exact totals.
     /// Reached only through [`Shard::read`] and [`Shard::write`], which know about
     /// [`Exclusive`] sections.
@@ -252,8 +254,7 @@ impl Drop for Exclusive<'_> {
 
 pub(crate) struct ShardData {
     index: Index,
-    slab: Vec<Option<Entry>>,
-    free: Vec<u32>,
+    slab: Slab,
     hasher: KeyHasher,
     fifo: S3Fifo,
     wheel: Wheel,
@@ -284,8 +285,7 @@ impl ShardData {
     fn new(hasher: KeyHasher, now_ms: u64) -> ShardData {
         ShardData {
             index: Index::new(),
-            slab: Vec::new(),
-            free: Vec::new(),
+            slab: Slab::new(),
             rng: hasher.hash_u64(now_ms) | 1,
             hasher,
             fifo: S3Fifo::new(),
@@ -308,7 +308,7 @@ impl ShardData {
     pub fn reserve(&mut self, more: usize) {
         let (slab, hasher) = (&self.slab, &self.hasher);
         self.index
-            .reserve(more, |j| hasher.hash(entry_at(slab, j).key.as_bytes()));
+            .reserve(more, |j| hasher.hash(slab.entry(j).key.as_bytes()));
         self.slab.reserve(more);
     }
 
@@ -405,12 +405,27 @@ impl ShardData {
     #[inline]
     pub fn find(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
         let slab = &self.slab;
-        self.index.find(hash, |i| holds(slab, i, db, key))
+        self.index.find(hash, |i| {
+            let e = slab.entry(i);
+            e.db == db && e.key.is(key)
+        })
     }
 
     #[inline]
     pub fn entry(&self, i: u32) -> &Entry {
-        entry_at(&self.slab, i)
+        self.slab.entry(i)
+    }
+
+    /// The deadline of live slot `i` in ms since the epoch; 0 if it has none.
+    #[inline]
+    pub fn expire_at(&self, i: u32) -> u64 {
+        self.slab.expire_at(i)
+    }
+
+    /// True if live slot `i` is past its deadline.
+    #[inline]
+    pub fn is_expired(&self, i: u32, now_ms: u64) -> bool {
+        self.slab.is_expired(i, now_ms)
     }
 
     /// Adds a key that is not present; returns its slot.
@@ -423,27 +438,14 @@ impl ShardData {
         expire_at: u64,
         meta: u32,
     ) -> u32 {
-        let i = crate::types::slots::claim(&mut self.slab, &mut self.free);
-        // Built where it will live (no measurable change in the `hot` benchmark against
-        // building it first and moving it in).
-        self.slab[i as usize] = Some(Entry {
-            key: Key::new(key),
-            value,
-            expire_at,
-            meta: meta.into(),
-            prev: NIL,
-            next: NIL,
-            queue: Queue::Small,
-            timer: false,
-            gen: self.next_gen,
-            db,
-        });
+        let entry = Entry::new(Key::new(key), value, meta, db, self.next_gen);
+        let i = self.slab.insert(entry, expire_at);
         self.next_gen = self.next_gen.wrapping_add(1);
-        let bytes = entry_bytes(entry_at(&self.slab, i));
+        let bytes = entry_bytes(self.slab.entry(i));
         self.count(db, 1, (expire_at != 0) as isize);
         let (slab, hasher) = (&self.slab, &self.hasher);
         self.index
-            .insert(hash, i, |j| hasher.hash(entry_at(slab, j).key.as_bytes()));
+            .insert(hash, i, |j| hasher.hash(slab.entry(j).key.as_bytes()));
         self.fifo.on_insert(&mut self.slab, i, hash as u32, bytes);
         self.used += bytes;
         if expire_at != 0 {
@@ -455,12 +457,11 @@ impl ShardData {
 
     /// Files a timer for the entry in slot `i` at its deadline.
     fn file_timer(&mut self, i: u32) {
-        let e = entry_at_mut(&mut self.slab, i);
-        e.timer = true;
+        self.slab.set_timer(i, true);
         let timer = Timer {
-            deadline: e.expire_at,
+            deadline: self.slab.expire_at(i),
             slot: i,
-            gen: e.gen,
+            gen: self.slab.entry(i).gen,
         };
         self.filed_earliest = self.filed_earliest.min(timer.deadline);
         self.wheel.insert(timer);
@@ -484,22 +485,12 @@ impl ShardData {
         let indexed = self.index.remove(hash, i);
         assert!(indexed, "every live slot is indexed");
         // Read in place, before the entry moves out.
-        let (db, timed) = {
-            let e = self.entry(i);
-            (e.db, e.expire_at != 0)
-        };
-        let entry = self.slab[i as usize].take().expect("live slot");
-        self.count(db, -1, -(timed as isize));
+        let entry = self.slab.take(i);
+        let timed = entry.has_ttl();
+        self.count(entry.db, -1, -(timed as isize));
         self.used -= bytes;
         if timed {
             self.volatile -= 1;
-        }
-        if i as usize + 1 == self.slab.len() {
-            while matches!(self.slab.last(), Some(None)) {
-                self.slab.pop();
-            }
-        } else {
-            self.free.push(i);
         }
         entry
     }
@@ -515,17 +506,42 @@ impl ShardData {
         c.volatile = c.volatile.wrapping_add_signed(volatile);
     }
 
-    /// Changes an entry through `f`, keeping byte counts, queues and the wheel in step
-    /// with whatever `f` did to its value or deadline. The key must not change.
+    /// Changes an entry through `f`, keeping byte counts and queues in step with whatever
+    /// `f` did to its value. The key and database must not change.
+    #[inline]
     pub fn update<R>(&mut self, i: u32, f: impl FnOnce(&mut Entry) -> R) -> R {
-        let e = entry_at_mut(&mut self.slab, i);
-        let (old_bytes, old_exp) = (entry_bytes(e), e.expire_at);
+        let e = self.slab.entry_mut(i);
+        let old_bytes = entry_bytes(e);
         let r = f(e);
-        let (new_bytes, new_exp) = (entry_bytes(e), e.expire_at);
-        self.used = self.used - old_bytes + new_bytes;
-        self.fifo.on_resize(&self.slab, i, old_bytes, new_bytes);
+        let new_bytes = entry_bytes(e);
+        self.resized(i, old_bytes, new_bytes);
+        r
+    }
+
+    #[inline]
+    fn resized(&mut self, i: u32, old_bytes: usize, new_bytes: usize) {
+        if old_bytes != new_bytes {
+            self.used = self.used - old_bytes + new_bytes;
+            self.fifo.on_resize(&self.slab, i, old_bytes, new_bytes);
+        }
+    }
+
+    /// Sets the deadline of live slot `i` (0: none), keeping byte counts, the TTL counts
+    /// and the wheel in step.
+    #[inline]
+    pub fn set_expire(&mut self, i: u32, new_exp: u64) {
+        let old_exp = self.slab.expire_at(i);
         if old_exp != new_exp {
-            let db = entry_at(&self.slab, i).db;
+            self.set_expire_slow(i, old_exp, new_exp);
+        }
+    }
+
+    fn set_expire_slow(&mut self, i: u32, old_exp: u64, new_exp: u64) {
+        let old_bytes = entry_bytes(self.slab.entry(i));
+        self.slab.set_expire_at(i, new_exp);
+        self.resized(i, old_bytes, entry_bytes(self.slab.entry(i)));
+        {
+            let db = self.slab.entry(i).db;
             match (old_exp, new_exp) {
                 (0, _) => {
                     self.volatile += 1;
@@ -542,12 +558,11 @@ impl ShardData {
             // session or re-setting a key leaves one timer per key, not one per write.
             // A deadline that moves earlier, or one whose pending timer's time is unknown
             // (the key was persisted meanwhile), gets a timer of its own.
-            let pending = entry_at(&self.slab, i).timer;
+            let pending = self.slab.has_timer(i);
             if new_exp != 0 && (!pending || old_exp == 0 || new_exp < old_exp) {
                 self.file_timer(i);
             }
         }
-        r
     }
 
     /// True while the wheel holds timers (stale ones included).
@@ -571,14 +586,15 @@ impl ShardData {
         self.wheel.advance(now_ms, budget, &mut due);
         let mut removed = 0;
         for t in &due {
-            let Some(e) = self.slab.get_mut(t.slot as usize).and_then(Option::as_mut) else {
-                continue;
-            };
-            if e.gen != t.gen {
+            if self
+                .slab
+                .get(t.slot as usize)
+                .is_none_or(|e| e.gen != t.gen)
+            {
                 continue;
             }
-            match e.expire_at {
-                0 => e.timer = false,
+            match self.slab.expire_at(t.slot) {
+                0 => self.slab.set_timer(t.slot, false),
                 at if at <= now_ms => {
                     let entry = self.remove(t.slot);
                     self.log(notify::EXPIRED, "expired", &entry);
@@ -602,9 +618,9 @@ impl ShardData {
     fn rebuild_wheel(&mut self, now_ms: u64) {
         self.wheel = Wheel::new(now_ms);
         for i in 0..self.slab.len() as u32 {
-            match &mut self.slab[i as usize] {
-                Some(e) if e.expire_at != 0 => self.file_timer(i),
-                Some(e) => e.timer = false,
+            match self.slab.get(i as usize) {
+                Some(e) if e.has_ttl() => self.file_timer(i),
+                Some(_) => self.slab.set_timer(i, false),
                 None => {}
             }
         }
@@ -612,7 +628,7 @@ impl ShardData {
 
     /// Removes `i` if it is past its deadline (lazy expiry); true if it did.
     pub fn expire_if_due(&mut self, i: u32, now_ms: u64) -> bool {
-        if self.entry(i).is_expired(now_ms) {
+        if self.slab.is_expired(i, now_ms) {
             let entry = self.remove(i);
             self.log(notify::EXPIRED, "expired", &entry);
             self.expired += 1;
@@ -664,13 +680,13 @@ impl ShardData {
         if self.slab.is_empty() || (volatile_only && self.volatile == 0) {
             return None;
         }
-        let eligible = |i: u32, e: &Entry| i != protect && (!volatile_only || e.expire_at != 0);
+        let eligible = |i: u32, e: &Entry| i != protect && (!volatile_only || e.has_ttl());
         let mut best: Option<(u64, u32)> = None;
         let mut seen = 0;
         for _ in 0..eviction::SAMPLES * 8 {
             let i = (self.next_random() % self.slab.len() as u64) as u32;
-            if let Some(e) = self.slab[i as usize].as_ref().filter(|e| eligible(i, e)) {
-                let score = eviction::sample_score(e, policy, now_ms);
+            if let Some(e) = self.slab.get(i as usize).filter(|e| eligible(i, e)) {
+                let score = eviction::sample_score(e, self.slab.cold(i), policy, now_ms);
                 if best.is_none_or(|(s, _)| score < s) {
                     best = Some((score, i));
                 }
@@ -686,11 +702,7 @@ impl ShardData {
             let start = (self.next_random() % n as u64) as usize;
             best = (0..n)
                 .map(|k| ((start + k) % n) as u32)
-                .find(|&i| {
-                    self.slab[i as usize]
-                        .as_ref()
-                        .is_some_and(|e| eligible(i, e))
-                })
+                .find(|&i| self.slab.get(i as usize).is_some_and(|e| eligible(i, e)))
                 .map(|i| (0, i));
         }
         best.map(|(_, i)| i)
@@ -703,9 +715,9 @@ impl ShardData {
             return None;
         }
         let live = |i: usize| {
-            self.slab[i]
-                .as_ref()
-                .is_some_and(|e| e.db == db && !e.is_expired(now_ms))
+            self.slab
+                .get(i)
+                .is_some_and(|e| e.db == db && !self.slab.is_expired(i as u32, now_ms))
         };
         let mut x = seed | 1;
         for _ in 0..64 {
@@ -739,9 +751,9 @@ impl ShardData {
         let limit = from.saturating_add(count.saturating_mul(10));
         let mut i = from;
         while i < self.slab.len() && i < limit && looked < count {
-            if let Some(e) = self.slab[i].as_ref().filter(|e| e.db == db) {
+            if let Some(e) = self.slab.get(i).filter(|e| e.db == db) {
                 looked += 1;
-                if !e.is_expired(now_ms) {
+                if !self.slab.is_expired(i as u32, now_ms) {
                     visit(e);
                 }
             }
@@ -750,17 +762,17 @@ impl ShardData {
         (i < self.slab.len()).then_some(i)
     }
 
-    /// Every entry, expired or not, of every database (snapshots).
-    pub fn all_entries(&self) -> impl Iterator<Item = &Entry> {
-        self.slab.iter().flatten()
+    /// Every entry, expired or not, of every database, with its deadline (snapshots).
+    pub fn all_entries(&self) -> impl Iterator<Item = (&Entry, u64)> {
+        self.slab.iter().map(|(i, e)| (e, self.slab.expire_at(i)))
     }
 
     /// Every live entry of `db`, for KEYS.
     pub fn live_entries(&self, db: u8, now_ms: u64) -> impl Iterator<Item = &Entry> {
         self.slab
             .iter()
-            .flatten()
-            .filter(move |e| e.db == db && !e.is_expired(now_ms))
+            .filter(move |&(i, e)| e.db == db && !self.slab.is_expired(i, now_ms))
+            .map(|(_, e)| e)
     }
 
     /// Removes every entry of `db` (FLUSHDB); returns their keys, for WATCH.
@@ -769,19 +781,14 @@ impl ShardData {
             let keys = self
                 .slab
                 .iter()
-                .flatten()
-                .map(|e| Bytes::copy_from_slice(e.key.as_bytes()))
+                .map(|(_, e)| Bytes::copy_from_slice(e.key.as_bytes()))
                 .collect();
             self.clear(now_ms);
             return keys;
         }
         let mut keys = Vec::new();
         for i in 0..self.slab.len() {
-            if self
-                .slab
-                .get(i)
-                .is_some_and(|e| e.as_ref().is_some_and(|e| e.db == db))
-            {
+            if self.slab.get(i).is_some_and(|e| e.db == db) {
                 keys.push(Bytes::copy_from_slice(self.entry(i as u32).key.as_bytes()));
                 self.remove(i as u32);
             }
@@ -793,7 +800,7 @@ impl ShardData {
     /// for WATCH.
     pub fn swap_dbs(&mut self, a: u8, b: u8) -> Vec<Bytes> {
         let mut keys = Vec::new();
-        for e in self.slab.iter_mut().flatten() {
+        for e in self.slab.entries_mut() {
             if e.db == a || e.db == b {
                 e.db = if e.db == a { b } else { a };
                 keys.push(Bytes::copy_from_slice(e.key.as_bytes()));
@@ -809,16 +816,15 @@ impl ShardData {
 
     /// Moves the entry in slot `i` to database `db`, where its key must be absent (MOVE).
     pub fn move_to(&mut self, i: u32, db: u8) {
-        let (from, volatile) = (self.entry(i).db, (self.entry(i).expire_at != 0) as isize);
-        entry_at_mut(&mut self.slab, i).db = db;
+        let (from, volatile) = (self.entry(i).db, self.entry(i).has_ttl() as isize);
+        self.slab.entry_mut(i).db = db;
         self.count(from, -1, -volatile);
         self.count(db, 1, volatile);
     }
 
     pub fn clear(&mut self, now_ms: u64) {
         self.index = Index::new();
-        self.slab = Vec::new();
-        self.free = Vec::new();
+        self.slab = Slab::new();
         self.fifo.clear();
         self.wheel = Wheel::new(now_ms);
         self.used = 0;
@@ -842,23 +848,6 @@ fn blocked_key(db: u8, key: &[u8]) -> Box<[u8]> {
     k.into()
 }
 
-/// Whether slot `i` holds `key` of database `db` (inlined into the index's probe).
-#[inline(always)]
-fn holds(slab: &[Option<Entry>], i: u32, db: u8, key: &[u8]) -> bool {
-    let e = entry_at(slab, i);
-    e.db == db && e.key.is(key)
-}
-
-#[inline]
-fn entry_at(slab: &[Option<Entry>], i: u32) -> &Entry {
-    slab[i as usize].as_ref().expect("indexed slots are live")
-}
-
-#[inline]
-fn entry_at_mut(slab: &mut [Option<Entry>], i: u32) -> &mut Entry {
-    slab[i as usize].as_mut().expect("indexed slots are live")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -877,7 +866,7 @@ mod tests {
         let mut d = shard();
         let i = put(&mut d, b"session", 1_060_000);
         for k in 1..10_000u64 {
-            d.update(i, |e| e.expire_at = 1_060_000 + k);
+            d.set_expire(i, 1_060_000 + k);
         }
         assert_eq!(d.wheel.len(), 1);
         // The one timer fires at the first deadline, finds the key extended, refiles.
@@ -891,7 +880,7 @@ mod tests {
     fn moving_a_deadline_earlier_fires_at_the_earlier_one() {
         let mut d = shard();
         let i = put(&mut d, b"k", 2_000_000);
-        d.update(i, |e| e.expire_at = 1_000_500);
+        d.set_expire(i, 1_000_500);
         assert_eq!(d.expire_due(1_000_500, usize::MAX), 1);
     }
 
@@ -920,7 +909,8 @@ mod tests {
     #[test]
     fn entry_layout_stays_compact() {
         // The per-entry overhead quoted in the crate docs; a change here must update them.
-        assert_eq!(mem::size_of::<Option<Entry>>(), 80);
+        assert_eq!(mem::size_of::<Option<Entry>>(), 64);
+        assert_eq!(mem::size_of::<Cold>(), 16);
         assert_eq!(ENTRY_OVERHEAD, 88);
     }
 }

@@ -31,12 +31,12 @@ impl SnapshotJob {
         let mut part = Vec::with_capacity(data.len());
         part.extend(
             data.all_entries()
-                .filter(|e| !e.is_expired(self.now))
-                .map(|e| Record {
+                .filter(|&(_, at)| at == 0 || at > self.now)
+                .map(|(e, expire_at)| Record {
                     db: e.db,
                     key: e.key.clone(),
                     value: e.value.clone(),
-                    expire_at: e.expire_at,
+                    expire_at,
                 }),
         );
         self.copied.lock().push(part);

@@ -633,7 +633,10 @@ fn ratio() {
 /// Uniform hits over 1M keys (u64 keys, 16-byte values), the engine, the prototype and
 /// quick_cache in one process, best of 5 rounds (the `cold` binary's measurement).
 fn cold() {
-    let n = 1_000_000u64;
+    let n: u64 = std::env::var("COLD_KEYS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let c = ferricache::Cache::new();
     let s = Sharded::new(usize::MAX);
     // The same 16 shards once more, read with no lock at all (this loop has one thread):
