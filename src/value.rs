@@ -9,8 +9,9 @@
 //! cores share. A longer string, or one handed over as a `Bytes` its caller still shares
 //! (kept rather than copied), is a `Bytes`, handed out as a view.
 //! Every collection sits behind one reference-counted box. All of it keeps [`Value`] at
-//! 32 bytes and so the slab slot at 80. A collection carries the count of bytes it is
-//! charged, kept up to date by every change, so memory accounting stays O(1) per write.
+//! 32 bytes and so the hot part of a slab slot at one 64-byte line. A collection carries
+//! the count of bytes it is charged, kept up to date by every change, so memory accounting
+//! stays O(1) per write.
 //!
 //! The box is shared copy-on-write: a snapshot takes a reference instead of copying the
 //! collection while writers wait, and a write to a collection that a snapshot still holds

@@ -6,7 +6,8 @@
 //! chunk inside it (the index uses the low bits and the top eight), so no bit does both.
 //!
 //! # Reads and writes
-//! A read takes one shard's read lock, checks the deadline, records the access in the entry
+//! A read takes one shard's read lock, checks the deadline (read from the entry's cold part
+//! only when its flags say it has one, see [`slab`]), records the access in the entry
 //! (one relaxed atomic store at most) and copies out what it returns (a string of up to 22
 //! bytes is copied out of the slot, one of up to 128 out of its own allocation; a longer
 //! one's `Bytes` clone is a reference-count bump). A write takes one shard's write lock,
