@@ -301,6 +301,7 @@ impl Keyspace {
         self.used.load(Relaxed)
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         self.entries.load(Relaxed)
     }
@@ -489,6 +490,7 @@ impl Keyspace {
         }
     }
 
+    #[inline]
     fn over_bound(&self, extra_bytes: usize, extra_keys: usize) -> bool {
         let (mm, me) = (
             self.max_memory.load(Relaxed),
