@@ -30,9 +30,8 @@ use crate::notify::{self, Event};
 use crate::value::Value;
 
 /// Bytes of bookkeeping per entry: its slab slot (hot and cold parts) and its share of the
-/// index (a 64-byte
-/// chunk holds up to 12 keys and the table doubles past 10 a chunk on average: 6.4 bytes
-/// a key just before it doubles, 12.8 just after; 8 is charged).
+/// index (a 64-byte chunk holds up to 12 keys and the table doubles past 10 a chunk on
+/// average: 6.4 bytes a key just before it doubles, 12.8 just after; 8 is charged).
 pub(crate) const ENTRY_OVERHEAD: usize =
     mem::size_of::<Option<Entry>>() + mem::size_of::<Cold>() + 8;
 /// Bytes of a timer in the wheel, charged to keys with a TTL.
