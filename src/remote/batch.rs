@@ -186,7 +186,7 @@ impl Remote {
         keys: Vec<Bytes>,
         mut f: impl FnMut(&mut Batch) -> Result<R>,
     ) -> Result<R> {
-        let _held = super::signals::hold(super::signals::Wait::Bounded);
+        let _held = super::signals::hold();
         let node = self.topology().node(keys.first().map(|k| &k[..])).clone();
         let mut con = node.link.connect().map_err(Error::from)?;
         let mut contention = Contention::new();

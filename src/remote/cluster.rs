@@ -73,7 +73,7 @@ impl Topology {
     /// its masters, reusing the nodes of `known` whose address is unchanged.
     pub fn discover(url: &str, options: &RemoteOptions, known: &[Arc<Node>]) -> Result<Topology> {
         let seed = Link::new(url, options)?;
-        let _held = super::signals::hold(super::signals::Wait::Bounded);
+        let _held = super::signals::hold();
         let mut con = seed.connect().map_err(Error::from)?;
         let reply: Value =
             redis::cmd("CLUSTER")

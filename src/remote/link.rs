@@ -13,7 +13,7 @@ use parking_lot::{Condvar, Mutex};
 use redis::{Client, Cmd, Connection, ConnectionLike, Value};
 
 use super::options::{RemoteOptions, Tracking};
-use super::signals::{self, Wait};
+use super::signals;
 use crate::dispatch::Reply;
 use crate::error::Error;
 
@@ -132,7 +132,7 @@ impl Link {
         if super::waiting_forbidden() {
             return Err(Fault::WouldBlock);
         }
-        let _held = signals::hold(Wait::Bounded);
+        let _held = signals::hold();
         let con = self
             .client
             .get_connection_with_timeout(self.connect_timeout)
@@ -166,7 +166,7 @@ impl Link {
         track: bool,
         f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, Fault> {
-        let _held = signals::hold(Wait::Bounded);
+        let _held = signals::hold();
         let mut pooled = self.take()?;
         let epoch = self.epoch.load(Ordering::SeqCst);
         if track && pooled.epoch != epoch {

@@ -163,6 +163,8 @@ pub struct NearCacheStats {
 
 #[cfg(any(test, feature = "remote-test-hooks"))]
 type FillHook = Box<dyn Fn(&[u8]) + Send + Sync>;
+#[cfg(any(test, feature = "remote-test-hooks"))]
+type WaitHook = Box<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 struct Counters {
@@ -204,6 +206,9 @@ pub(crate) struct Remote {
     /// Test hook: runs between a fill's fetch and its install.
     #[cfg(any(test, feature = "remote-test-hooks"))]
     pub(crate) before_install: Mutex<Option<FillHook>>,
+    /// Test hook: runs on a blocking command's thread once it is sent, before the wait.
+    #[cfg(any(test, feature = "remote-test-hooks"))]
+    pub(crate) before_wait: Mutex<Option<WaitHook>>,
 }
 
 impl Remote {
@@ -227,6 +232,8 @@ impl Remote {
             fetch: Script::new(FETCH),
             #[cfg(any(test, feature = "remote-test-hooks"))]
             before_install: Mutex::new(None),
+            #[cfg(any(test, feature = "remote-test-hooks"))]
+            before_wait: Mutex::new(None),
         }))
     }
 
@@ -537,7 +544,7 @@ impl Remote {
         key: Option<&[u8]>,
         cmd: &redis::Cmd,
     ) -> Result<Value, Fault> {
-        let _held = signals::hold(signals::Wait::Bounded);
+        let _held = signals::hold();
         for _ in 0..4 {
             let node = self.topology().node(key).clone();
             let value = node.link.run(cmd)?;
@@ -626,9 +633,10 @@ impl Remote {
     }
 
     /// A blocking command, on a connection of its own whose read timeout covers the
-    /// command's own (its last argument, in seconds; 0 waits forever).
+    /// command's own (its last argument, in seconds; 0 waits forever). Signals are held
+    /// back while it connects and sends; then the interrupts may end the wait.
     fn blocking(&self, cache: &Cache, argv: &[&[u8]]) -> Reply {
-        let _held = signals::hold(signals::Wait::Unbounded);
+        let held = signals::hold();
         let secs = std::str::from_utf8(argv[argv.len() - 1])
             .ok()
             .and_then(|s| s.parse::<f64>().ok())
@@ -650,16 +658,29 @@ impl Remote {
             return Error::RemoteUnavailable(e.to_string()).into();
         }
         self.stats.forwarded.fetch_add(1, Relaxed);
-        let result = con.req_packed_command(&command(argv).get_packed_command());
+        let packed = command(argv).get_packed_command();
+        let result = con.send_packed_command(&packed).and_then(|()| {
+            #[cfg(any(test, feature = "remote-test-hooks"))]
+            if let Some(hook) = self.before_wait.lock().as_ref() {
+                hook();
+            }
+            match held.admit_interrupts() {
+                true => con.recv_response().map(Some),
+                // An interrupt came first: no wait (dropping the connection ends the
+                // server's).
+                false => Ok(None),
+            }
+        });
         for k in &argv[1..] {
             self.invalidate(cache, k);
         }
+        let interrupted =
+            || Error::Remote("ERR the blocking wait was interrupted by a signal".into()).into();
         match result {
-            Ok(v) => to_reply(v),
+            Ok(Some(v)) => to_reply(v),
+            Ok(None) => interrupted(),
             Err(e) if e.is_timeout() => Error::RemoteTimeout(e.to_string()).into(),
-            Err(e) if signals::interrupted(&e) => {
-                Error::Remote("ERR the blocking wait was interrupted by a signal".into()).into()
-            }
+            Err(e) if signals::interrupted(&e) => interrupted(),
             Err(e) => Error::RemoteUnavailable(e.to_string()).into(),
         }
     }
@@ -830,6 +851,16 @@ impl Cache {
     pub fn set_fill_hook(&self, hook: impl Fn(&[u8]) + Send + Sync + 'static) {
         if let Some(r) = &self.inner.remote {
             *r.before_install.lock() = Some(Box::new(hook));
+        }
+    }
+
+    /// Sets the hook that runs on a blocking command's thread between its send and its
+    /// wait (tests of signals that land before the wait).
+    #[cfg(feature = "remote-test-hooks")]
+    #[doc(hidden)]
+    pub fn set_wait_hook(&self, hook: impl Fn() + Send + Sync + 'static) {
+        if let Some(r) = &self.inner.remote {
+            *r.before_wait.lock() = Some(Box::new(hook));
         }
     }
 }

@@ -60,7 +60,7 @@ impl ServerSession {
 
     /// WATCH on the server.
     pub fn watch(&mut self, remote: &Remote, keys: &[&[u8]]) -> Reply {
-        let _held = super::signals::hold(super::signals::Wait::Bounded);
+        let _held = super::signals::hold();
         let con = match self.connection(remote, keys.first().copied()) {
             Ok(c) => c,
             Err(r) => return r,
@@ -75,7 +75,7 @@ impl ServerSession {
 
     /// UNWATCH on the server, if anything was sent there.
     pub fn unwatch(&mut self) {
-        let _held = super::signals::hold(super::signals::Wait::Bounded);
+        let _held = super::signals::hold();
         if let Some((_, con)) = &mut self.con {
             if con.req_command(&redis::cmd("UNWATCH")).is_err() {
                 self.con = None; // a broken connection's watches are gone anyway
@@ -85,7 +85,7 @@ impl ServerSession {
 
     /// MULTI, the queue and EXEC in one round trip; EXEC's reply.
     pub fn exec(&mut self, remote: &Remote, cache: &Cache, queue: &[Vec<Bytes>]) -> Reply {
-        let _held = super::signals::hold(super::signals::Wait::Bounded);
+        let _held = super::signals::hold();
         let argvs: Vec<Vec<&[u8]>> = queue
             .iter()
             .map(|argv| argv.iter().map(|a| &a[..]).collect())

@@ -7,21 +7,18 @@
 //! connection, drop every local copy. Instead, each wait blocks signals on the waiting
 //! thread: a signal sent meanwhile stays pending, or goes to a thread that takes it, and
 //! its handler runs as soon as the wait ends. Waits are bounded by the connect and
-//! command timeouts, except blocking pops, which leave the interrupts (SIGINT, SIGTERM,
-//! SIGQUIT, SIGHUP) deliverable, so Ctrl-C still ends `BLPOP key 0`. Signals raised by a
+//! command timeouts, except blocking pops: once their command is sent, they let the
+//! interrupts (SIGINT, SIGTERM, SIGQUIT, SIGHUP) through again ([`Held::admit_interrupts`]),
+//! so Ctrl-C still ends `BLPOP key 0`, and an interrupt that came while the connection
+//! was made and the command sent ends the wait before it starts. Signals raised by a
 //! fault (SIGSEGV, SIGBUS, ...) are never blocked: runtimes such as V8 rely on them.
 //! The cache's own threads hold every other signal back for their whole life.
 
 use std::cell::Cell;
 
-/// How long the wait may last.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wait {
-    /// Within the connect or command timeout: every asynchronous signal is held back.
-    Bounded,
-    /// As long as the server keeps the client blocked: interrupts still come through.
-    Unbounded,
-}
+/// The signals that end a blocking pop: what a user sends to stop a program.
+#[cfg(unix)]
+const INTERRUPTS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGQUIT, libc::SIGHUP];
 
 thread_local! {
     /// How many `Held` guards are alive on this thread; only the outermost one changes
@@ -35,9 +32,9 @@ pub(crate) struct Held {
     old: Option<libc::sigset_t>,
 }
 
-/// Holds signals back on this thread for a wait of kind `wait`, until the guard drops.
-/// Nested guards keep the outermost one's mask.
-pub(crate) fn hold(wait: Wait) -> Held {
+/// Holds every asynchronous signal back on this thread until the guard drops. Nested
+/// guards keep the outermost one's mask.
+pub(crate) fn hold() -> Held {
     let depth = DEPTH.with(|d| {
         let v = d.get();
         d.set(v + 1);
@@ -45,13 +42,52 @@ pub(crate) fn hold(wait: Wait) -> Held {
     });
     #[cfg(unix)]
     {
-        let old = (depth == 0).then(|| block(wait));
+        let old = (depth == 0).then(block);
         Held { old }
     }
     #[cfg(not(unix))]
     {
-        let _ = (depth, wait);
+        let _ = depth;
         Held {}
+    }
+}
+
+impl Held {
+    /// For a wait with no bound, once its command is sent: lets the interrupts through
+    /// again (those the thread let through before the hold), so that one ends the wait.
+    /// `false`, and the mask left as it is, when one of them already came during the hold:
+    /// it stays pending (its handler runs when the guard drops) and the caller should not
+    /// wait at all. Without this check, an interrupt that lands before the socket read
+    /// starts would run its handler and leave the read waiting for good.
+    ///
+    /// One window stays: an interrupt landing between this check and the start of the
+    /// read (a few instructions of redis-rs) runs its handler and the read goes on. The
+    /// atomic form, `ppoll` with the interrupts unblocked, needs the socket, which
+    /// redis-rs does not expose. A nested guard changes nothing and returns `true`.
+    pub(crate) fn admit_interrupts(&self) -> bool {
+        #[cfg(unix)]
+        if let Some(old) = &self.old {
+            // SAFETY: both sets are plain data initialised by sigpending/sigemptyset
+            // before they are read; `old` is the mask `block` filled. pthread_sigmask
+            // changes only this thread's mask, and only for signals in `admit`.
+            unsafe {
+                let mut pending: libc::sigset_t = std::mem::zeroed();
+                let mut admit: libc::sigset_t = std::mem::zeroed();
+                libc::sigpending(&mut pending);
+                libc::sigemptyset(&mut admit);
+                for sig in INTERRUPTS {
+                    if libc::sigismember(old, sig) == 1 {
+                        continue; // the application holds it back itself
+                    }
+                    if libc::sigismember(&pending, sig) == 1 {
+                        return false;
+                    }
+                    libc::sigaddset(&mut admit, sig);
+                }
+                libc::pthread_sigmask(libc::SIG_UNBLOCK, &admit, std::ptr::null_mut());
+            }
+        }
+        true
     }
 }
 
@@ -59,7 +95,7 @@ pub(crate) fn hold(wait: Wait) -> Held {
 /// the process's signals go to the application's threads.
 pub(crate) fn hold_for_life() {
     #[cfg(unix)]
-    block(Wait::Bounded);
+    block();
 }
 
 impl Drop for Held {
@@ -89,10 +125,9 @@ pub(crate) fn interrupted(e: &redis::RedisError) -> bool {
     }
 }
 
-/// Adds the signals a wait of kind `wait` holds back to this thread's mask; the mask
-/// before.
+/// Adds every asynchronous signal to this thread's mask; the mask before.
 #[cfg(unix)]
-fn block(wait: Wait) -> libc::sigset_t {
+fn block() -> libc::sigset_t {
     const FAULTS: [libc::c_int; 6] = [
         libc::SIGSEGV,
         libc::SIGBUS,
@@ -101,7 +136,6 @@ fn block(wait: Wait) -> libc::sigset_t {
         libc::SIGTRAP,
         libc::SIGSYS,
     ];
-    const INTERRUPTS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGQUIT, libc::SIGHUP];
     // SAFETY: both sets are plain data initialised by sigfillset/sigemptyset before use;
     // the calls take valid pointers to them and signal numbers from libc; pthread_sigmask
     // changes only this thread's mask.
@@ -111,11 +145,6 @@ fn block(wait: Wait) -> libc::sigset_t {
         libc::sigfillset(&mut set);
         for sig in FAULTS {
             libc::sigdelset(&mut set, sig);
-        }
-        if wait == Wait::Unbounded {
-            for sig in INTERRUPTS {
-                libc::sigdelset(&mut set, sig);
-            }
         }
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
         old
