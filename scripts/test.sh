@@ -55,7 +55,7 @@ step "C ABI: C11 and C++17 programs, static and shared, ASan+UBSan, Valgrind"
 bounded bash scripts/test-c.sh
 
 step "C ABI: fuzzing fc_command's argv (cargo-fuzz, ${FUZZ_SECONDS:-20} s)"
-bash scripts/fuzz-c.sh
+bounded bash scripts/fuzz-c.sh
 
 step "Python binding: build, type stubs, pytest"
 bounded bash scripts/test-python.sh
@@ -69,7 +69,7 @@ cargo build --release --workspace --all-targets
 bounded cargo test --release -p ferricache-peers --bin segment
 
 step "README: every shell, C, Python and JavaScript block runs as written"
-python3 scripts/test-readme.py
+bounded python3 scripts/test-readme.py
 
 echo
 echo "all test layers passed"
