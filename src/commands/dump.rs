@@ -6,6 +6,7 @@ use bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::notify;
 use crate::rdb;
+use crate::store::slab::expired;
 use crate::Cache;
 
 /// RESTORE's options.
@@ -78,7 +79,7 @@ impl Cache {
             if let Some(i) = found {
                 tx.remove(i);
             }
-            if deadline != 0 && deadline <= tx.now() {
+            if expired(deadline, || tx.now()) {
                 if found.is_some() {
                     tx.notify(notify::GENERIC, "del", key);
                 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::expiry::{deadline_after, deadline_at};
 use crate::notify;
 use crate::store::shard::ENTRY_OVERHEAD;
+use crate::store::slab::expired;
 use crate::store::Tx;
 use crate::value::Value;
 use crate::Cache;
@@ -173,7 +174,7 @@ impl Cache {
     /// deadline already past deletes the key instead.
     pub(crate) fn store(&self, tx: &mut Tx, key: &[u8], value: Bytes, deadline: u64) {
         let found = tx.find(key);
-        if deadline != 0 && deadline <= tx.now() {
+        if expired(deadline, || tx.now()) {
             if let Some(i) = found {
                 tx.remove(i);
             }
@@ -443,7 +444,7 @@ impl Cache {
                 None => None,
             };
             match deadline {
-                Some(d) if d != 0 && d <= tx.now() => {
+                Some(d) if expired(d, || tx.now()) => {
                     tx.remove(i);
                     tx.notify(notify::GENERIC, "del", key);
                 }

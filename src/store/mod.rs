@@ -377,9 +377,11 @@ impl Keyspace {
             if !e.has_ttl() {
                 return true;
             }
+            // (`found` is Some here; `and_then` over it instead compiles to 8 more
+            // instructions a GET hit.)
             deadline = found.map_or(0, |i| data.expire_at(i));
             now = self.now();
-            deadline > now
+            !slab::expired(deadline, || now)
         });
         // One visit to this thread's stripe counts both (its lookup is a TLS access).
         self.counters

@@ -14,6 +14,7 @@
 use parking_lot::Mutex;
 
 use super::shard::{Shard, ShardData};
+use super::slab::expired;
 use super::Keyspace;
 use crate::rdb::file::Record;
 
@@ -31,7 +32,7 @@ impl SnapshotJob {
         let mut part = Vec::with_capacity(data.len());
         part.extend(
             data.all_entries()
-                .filter(|&(_, at)| at == 0 || at > self.now)
+                .filter(|&(_, at)| !expired(at, || self.now))
                 .map(|(e, expire_at)| Record {
                     db: e.db,
                     key: e.key.clone(),
