@@ -63,7 +63,9 @@ impl Held {
     /// One window stays: an interrupt landing between this check and the start of the
     /// read (a few instructions of redis-rs) runs its handler and the read goes on. The
     /// atomic form, `ppoll` with the interrupts unblocked, needs the socket, which
-    /// redis-rs does not expose. A nested guard changes nothing and returns `true`.
+    /// redis-rs does not expose. And an interrupt sent to the whole process during the
+    /// hold goes to another thread that lets it through, if there is one, as the kernel
+    /// chooses. A nested guard changes nothing and returns `true`.
     pub(crate) fn admit_interrupts(&self) -> bool {
         #[cfg(unix)]
         if let Some(old) = &self.old {

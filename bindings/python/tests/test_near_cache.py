@@ -70,6 +70,32 @@ def test_a_near_cache_reads_locally_and_sees_other_clients_writes(url: str) -> N
     assert info["near_cache_connected"] == 1 and info["near_cache_fetches"] >= 1
 
 
+def test_ctrl_c_ends_a_blocking_pop_with_keyboard_interrupt(url: str) -> None:
+    """As with redis-py: SIGINT during ``blpop(key, 0)`` raises KeyboardInterrupt."""
+    import signal
+    import threading
+
+    r = _near(url)
+    server = _server(url)
+    interrupter = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    # If the wait were never ended, this push would end it, and the test fail on time.
+    watchdog = threading.Timer(20, lambda: server.rpush("never", "watchdog"))
+    interrupter.start()
+    watchdog.start()
+    started = time.time()
+    try:
+        with pytest.raises(KeyboardInterrupt) as raised:
+            r.blpop("never", 0)
+    finally:
+        interrupter.join()
+        watchdog.cancel()
+    assert time.time() - started < 5
+    # Raised by the call itself, not after an error that `except ResponseError` would take.
+    assert raised.value.__context__ is None
+    assert server.llen("never") == 0
+    assert r.set("after", "1") and r.get("after") == "1"
+
+
 def test_signals_during_round_trips_fail_nothing(url: str) -> None:
     """Python's handlers interrupt system calls; a signal mid-wait must not fail the call."""
     import signal
