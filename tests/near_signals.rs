@@ -47,36 +47,25 @@ fn catch(sig: libc::c_int) {
     }
 }
 
-/// Sends SIGUSR1 to `target` (and to the whole process) every few microseconds until
-/// dropped.
-struct Pelter {
+/// A helper thread that runs until dropped: it is given a flag that the drop raises, and
+/// the drop joins it.
+struct Background {
     stop: Arc<AtomicBool>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
-impl Pelter {
-    fn at(target: libc::pthread_t) -> Pelter {
+impl Background {
+    fn spawn(f: impl FnOnce(&AtomicBool) + Send + 'static) -> Background {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let thread = thread::spawn(move || {
-            while !flag.load(SeqCst) {
-                // SAFETY: `target` is the test thread, alive until this thread is joined
-                // (the Pelter is dropped on it); SIGUSR1 is caught by `on_signal`.
-                unsafe {
-                    libc::pthread_kill(target, libc::SIGUSR1);
-                    libc::kill(libc::getpid(), libc::SIGUSR1);
-                }
-                thread::sleep(Duration::from_micros(50));
-            }
-        });
-        Pelter {
+        Background {
             stop,
-            thread: Some(thread),
+            thread: Some(thread::spawn(move || f(&flag))),
         }
     }
 }
 
-impl Drop for Pelter {
+impl Drop for Background {
     fn drop(&mut self) {
         self.stop.store(true, SeqCst);
         if let Some(t) = self.thread.take() {
@@ -85,43 +74,37 @@ impl Drop for Pelter {
     }
 }
 
-/// Pushes `watchdog` onto a list if a pop on it still waits after 20 s, so a wait that
-/// was not ended fails the test's assertions instead of hanging the run.
-struct Watchdog {
-    done: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Watchdog {
-    fn on(server: &RedisServer, list: &'static str) -> Watchdog {
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = done.clone();
-        let url = server.url();
-        let thread = thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while !flag.load(SeqCst) {
-                if Instant::now() > deadline {
-                    let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
-                    let _: i64 = con.rpush(list, "watchdog").unwrap();
-                    return;
-                }
-                thread::sleep(Duration::from_millis(20));
+/// Sends SIGUSR1 to `target` (and to the whole process) every few microseconds until
+/// dropped.
+fn pelter(target: libc::pthread_t) -> Background {
+    Background::spawn(move |stop| {
+        while !stop.load(SeqCst) {
+            // SAFETY: `target` is the test thread, alive until this thread is joined (the
+            // pelter is dropped on it); SIGUSR1 is caught by `on_signal`.
+            unsafe {
+                libc::pthread_kill(target, libc::SIGUSR1);
+                libc::kill(libc::getpid(), libc::SIGUSR1);
             }
-        });
-        Watchdog {
-            done,
-            thread: Some(thread),
+            thread::sleep(Duration::from_micros(50));
         }
-    }
+    })
 }
 
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.done.store(true, SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
+/// Pushes `watchdog` onto `list` if it is not dropped within 20 s, so a pop on the list
+/// that was never ended fails the test's assertions instead of hanging the run.
+fn watchdog(server: &RedisServer, list: &'static str) -> Background {
+    let url = server.url();
+    Background::spawn(move |stop| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !stop.load(SeqCst) {
+            if Instant::now() > deadline {
+                let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+                let _: i64 = con.rpush(list, "watchdog").unwrap();
+                return;
+            }
+            thread::sleep(Duration::from_millis(20));
         }
-    }
+    })
 }
 
 fn near(server: &RedisServer) -> ferricache::Result<Cache> {
@@ -142,7 +125,7 @@ fn signals_during_round_trips_fail_nothing_and_keep_the_connections() {
     let mut increments = 0;
     let mut last = None;
     {
-        let _pelter = Pelter::at(me);
+        let _pelter = pelter(me);
         for round in 0..6 {
             // A fresh cache each round: its connects and handshakes are signalled too.
             let cache = match near(&server) {
@@ -204,8 +187,8 @@ fn an_interrupt_ends_a_blocking_pop_and_other_signals_do_not() {
         let _: i64 = con.rpush("jobs", "job-1").unwrap();
     });
     let popped = {
-        let _watchdog = Watchdog::on(&server, "jobs");
-        let _pelter = Pelter::at(me);
+        let _watchdog = watchdog(&server, "jobs");
+        let _pelter = pelter(me);
         cache.blpop(&["jobs"], 0.0)
     };
     pusher.join().unwrap();
@@ -222,7 +205,7 @@ fn an_interrupt_ends_a_blocking_pop_and_other_signals_do_not() {
     });
     let started = Instant::now();
     let interrupted = {
-        let _watchdog = Watchdog::on(&server, "never");
+        let _watchdog = watchdog(&server, "never");
         cache.blpop(&["never"], 0.0)
     };
     interrupter.join().unwrap();
@@ -248,7 +231,7 @@ fn an_interrupt_that_lands_before_the_wait_still_ends_it() {
     let before = INTERRUPTS.with(Cell::get);
     let started = Instant::now();
     let interrupted = {
-        let _watchdog = Watchdog::on(&server, "early");
+        let _watchdog = watchdog(&server, "early");
         cache.blpop(&["early"], 0.0)
     };
     let error = interrupted.unwrap_err().to_string();
