@@ -94,7 +94,7 @@ impl Batch<'_, '_> {
             key,
             |tx| {
                 let deadline = cache.default_deadline(&tx);
-                cache.store(&mut tx, key, value.into(), deadline);
+                cache.store(&mut tx, key, Value::string(value.into()), deadline);
                 Ok(())
             },
             |server| {
@@ -121,7 +121,7 @@ impl Batch<'_, '_> {
             key,
             |tx| {
                 let deadline = tx.now().saturating_add(seconds * 1000);
-                cache.store(&mut tx, key, value.into(), deadline);
+                cache.store(&mut tx, key, Value::string(value.into()), deadline);
                 Ok(())
             },
             |server| {

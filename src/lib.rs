@@ -45,6 +45,7 @@ mod rdb;
 mod remote;
 mod stats;
 mod store;
+mod string_value;
 mod types;
 mod value;
 
@@ -80,6 +81,7 @@ pub use pubsub::{Message, Subscription};
 #[cfg(feature = "remote")]
 pub use remote::{NearCacheStats, RemoteOptions, Tracking, WhenStale};
 pub use stats::{DbStats, Stats};
+pub use string_value::StringValue;
 pub use types::zset::{LexBound, ScoreBound};
 pub use value::ValueType;
 

@@ -218,6 +218,66 @@ fn the_boundaries_are_22_and_128_bytes_and_reads_see_the_same_bytes_either_side(
     assert_eq!(cache.memory_usage("n").unwrap(), Some(base));
 }
 
+#[test]
+fn borrowed_values_are_copied_in_and_stored_as_owned_ones_are() {
+    let (owned, borrowed) = (Cache::new(), Cache::new());
+    for len in [0, 1, 22, 23, 64, 128, 129, 1000] {
+        let v: Vec<u8> = (0..len).map(|i| (i * 3 + len) as u8).collect();
+        let text = String::from_utf8(vec![b'a' + (len % 26) as u8; len]).unwrap();
+        owned.set("bytes", v.clone()).unwrap();
+        owned.set("text", text.clone()).unwrap();
+        // Every borrowed form: a slice, a Vec, a str, a String, an array.
+        borrowed.set("bytes", &v[..]).unwrap();
+        borrowed.set("vec", &v).unwrap();
+        borrowed.set("text", text.as_str()).unwrap();
+        borrowed.set("string", &text).unwrap();
+        for key in ["bytes", "vec"] {
+            assert_eq!(borrowed.get(key).unwrap().as_deref(), Some(&v[..]), "{len}");
+        }
+        for key in ["text", "string"] {
+            assert_eq!(
+                borrowed.get(key).unwrap().unwrap(),
+                text.as_bytes(),
+                "{len}"
+            );
+        }
+        // The same layout and charge as the owned value's, and no buffer shared with
+        // the caller's, whatever the length.
+        assert_eq!(
+            borrowed.memory_usage("bytes").unwrap(),
+            owned.memory_usage("bytes").unwrap(),
+            "{len} bytes"
+        );
+        assert_eq!(
+            borrowed.object_encoding("bytes").unwrap(),
+            owned.object_encoding("bytes").unwrap()
+        );
+        if len > 0 {
+            assert_ne!(borrowed.get("bytes").unwrap().unwrap().as_ptr(), v.as_ptr());
+        }
+    }
+    assert_eq!(borrowed.stats().used_memory, {
+        let c = Cache::new();
+        for key in ["bytes", "vec"] {
+            c.set(key, vec![0u8; 1000]).unwrap();
+        }
+        for key in ["text", "string"] {
+            c.set(key, "m".repeat(1000)).unwrap();
+        }
+        c.stats().used_memory
+    });
+    let array = [9u8; 16];
+    borrowed.set_ex("array", 60, &array).unwrap();
+    assert_eq!(borrowed.get("array").unwrap().unwrap(), &array[..]);
+    assert!(borrowed.ttl("array").unwrap() > 0);
+    // The options path and NX take borrowed bytes too, and GETSET returns the old value.
+    assert!(!borrowed.set_nx("array", &b"x"[..]).unwrap());
+    assert_eq!(
+        borrowed.getset("array", &b"y"[..]).unwrap().unwrap(),
+        &array[..]
+    );
+}
+
 /// Values whose every byte is a function of the length and a per-write stamp, so a torn
 /// read (bytes of two writes) is visible.
 fn stamped(len: usize, stamp: u8) -> Vec<u8> {

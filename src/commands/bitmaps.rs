@@ -6,6 +6,7 @@ use bytes::Bytes;
 use super::strings::{splice, MAX_STRING_LEN};
 use crate::error::{Error, Result};
 use crate::notify;
+use crate::value::Value;
 use crate::Cache;
 
 /// The unit of a BITCOUNT or BITPOS range.
@@ -219,7 +220,7 @@ impl Cache {
                 }
             } else {
                 let deadline = self.default_deadline(&tx);
-                self.store(&mut tx, dest, Bytes::from(out), deadline);
+                self.store(&mut tx, dest, Value::string(Bytes::from(out)), deadline);
                 tx.notify(notify::STRING, "set", dest);
             }
             Ok(len)

@@ -10,6 +10,7 @@ use crate::notify;
 use crate::store::shard::ENTRY_OVERHEAD;
 use crate::store::slab::expired;
 use crate::store::Tx;
+use crate::string_value::StringValue;
 use crate::value::Value;
 use crate::Cache;
 
@@ -153,7 +154,7 @@ pub(super) fn grow_of(key: &[u8], value_len: usize) -> usize {
 }
 
 /// Refuses strings longer than Redis accepts (512 MiB).
-fn check_len(value: &Bytes) -> Result<()> {
+fn check_len(value: &[u8]) -> Result<()> {
     if value.len() > MAX_STRING_LEN {
         Err(Error::StringTooLong)
     } else {
@@ -172,7 +173,7 @@ impl Cache {
 
     /// Stores `value` at `key` (with `deadline`, 0 for none) whatever it held before; a
     /// deadline already past deletes the key instead.
-    pub(crate) fn store(&self, tx: &mut Tx, key: &[u8], value: Bytes, deadline: u64) {
+    pub(crate) fn store(&self, tx: &mut Tx, key: &[u8], value: Value, deadline: u64) {
         let found = tx.find(key);
         if expired(deadline, || tx.now()) {
             if let Some(i) = found {
@@ -181,9 +182,9 @@ impl Cache {
             return;
         }
         match found {
-            Some(i) => tx.replace(i, Value::string(value), deadline),
+            Some(i) => tx.replace(i, value, deadline),
             None => {
-                tx.insert(key, Value::string(value), deadline);
+                tx.insert(key, value, deadline);
             }
         }
     }
@@ -244,39 +245,44 @@ impl Cache {
     }
 
     /// SET without options: stores the value, clearing any TTL (or setting the default TTL).
+    /// Borrowed bytes are copied in; see [`StringValue`] for what is kept as it is.
     #[inline]
-    pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<()> {
-        let (key, value) = (key.as_ref(), value.into());
-        check_len(&value)?;
+    pub fn set<'a>(&self, key: impl AsRef<[u8]>, value: impl StringValue<'a>) -> Result<()> {
+        let (key, value) = (key.as_ref(), value.input());
+        check_len(value.as_bytes())?;
         #[cfg(feature = "remote")]
         if let Some(remote) = crate::remote::routed(&self.inner) {
-            return remote.write_argv(self, &[b"SET", key, &value]).map(drop);
+            return remote
+                .write_argv(self, &[b"SET", key, value.as_bytes()])
+                .map(drop);
         }
-        self.ks().write(key, grow_of(key, value.len()), |tx| {
+        let grow = grow_of(key, value.as_bytes().len());
+        self.ks().write(key, grow, |tx| {
             let deadline = self.default_deadline(tx);
-            self.store(tx, key, value, deadline);
+            self.store(tx, key, value.into_value(), deadline);
             tx.notify(notify::STRING, "set", key);
             Ok(())
         })
     }
 
     /// SET with EX / PX / EXAT / PXAT / KEEPTTL / NX / XX / GET.
-    pub fn set_with(
+    pub fn set_with<'a>(
         &self,
         key: impl AsRef<[u8]>,
-        value: impl Into<Bytes>,
+        value: impl StringValue<'a>,
         opts: &SetOptions,
     ) -> Result<SetOutcome> {
-        let (key, value) = (key.as_ref(), value.into());
-        check_len(&value)?;
+        let (key, value) = (key.as_ref(), value.input());
+        check_len(value.as_bytes())?;
         if opts.expiry == Some(Expiry::Persist) {
             return Err(Error::Syntax);
         }
         #[cfg(feature = "remote")]
         if let Some(remote) = crate::remote::routed(&self.inner) {
-            return remote.set_with(self, key, &value, opts);
+            return remote.set_with(self, key, value.as_bytes(), opts);
         }
-        self.ks().write(key, grow_of(key, value.len()), |tx| {
+        let grow = grow_of(key, value.as_bytes().len());
+        self.ks().write(key, grow, |tx| {
             let deadline = match opts.expiry {
                 None => Some(self.default_deadline(tx)),
                 Some(e) => e.resolve(tx.now(), "set")?,
@@ -297,7 +303,7 @@ impl Cache {
                     (None, Some(i)) => tx.expire_at(i),
                     (None, None) => 0,
                 };
-                self.store(tx, key, value, deadline);
+                self.store(tx, key, value.into_value(), deadline);
                 tx.notify(notify::STRING, "set", key);
                 if matches!(opts.expiry, Some(e) if e != Expiry::KeepTtl) {
                     tx.notify(notify::GENERIC, "expire", key);
@@ -308,11 +314,11 @@ impl Cache {
     }
 
     /// SETEX: SET with a TTL in seconds (which must be positive).
-    pub fn set_ex(
+    pub fn set_ex<'a>(
         &self,
         key: impl AsRef<[u8]>,
         seconds: u64,
-        value: impl Into<Bytes>,
+        value: impl StringValue<'a>,
     ) -> Result<()> {
         let secs = i64::try_from(seconds).map_err(|_| Error::InvalidExpireTime("setex"))?;
         self.set_with(key, value, &SetOptions::new().ex(secs))
@@ -324,7 +330,12 @@ impl Cache {
     }
 
     /// PSETEX: SET with a TTL in milliseconds (which must be positive).
-    pub fn pset_ex(&self, key: impl AsRef<[u8]>, ms: u64, value: impl Into<Bytes>) -> Result<()> {
+    pub fn pset_ex<'a>(
+        &self,
+        key: impl AsRef<[u8]>,
+        ms: u64,
+        value: impl StringValue<'a>,
+    ) -> Result<()> {
         let ms = i64::try_from(ms).map_err(|_| Error::InvalidExpireTime("psetex"))?;
         self.set_with(key, value, &SetOptions::new().px(ms))
             .map_err(|e| match e {
@@ -335,13 +346,17 @@ impl Cache {
     }
 
     /// SETNX: stores only if the key does not exist; true if it stored.
-    pub fn set_nx(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<bool> {
+    pub fn set_nx<'a>(&self, key: impl AsRef<[u8]>, value: impl StringValue<'a>) -> Result<bool> {
         self.set_with(key, value, &SetOptions::new().nx())
             .map(|o| o.written)
     }
 
     /// GETSET: stores the value and returns the previous one.
-    pub fn getset(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<Option<Bytes>> {
+    pub fn getset<'a>(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl StringValue<'a>,
+    ) -> Result<Option<Bytes>> {
         self.set_with(key, value, &SetOptions::new().get())
             .map(|o| o.previous)
     }
@@ -403,7 +418,12 @@ impl Cache {
             for (k, (key, value)) in pairs.iter().enumerate() {
                 let mut tx = multi.key(k);
                 let deadline = self.default_deadline(&tx);
-                self.store(&mut tx, key.as_ref(), value.clone(), deadline);
+                self.store(
+                    &mut tx,
+                    key.as_ref(),
+                    Value::string(value.clone()),
+                    deadline,
+                );
                 tx.notify(notify::STRING, "set", key.as_ref());
             }
             Ok(true)

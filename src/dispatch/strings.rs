@@ -53,7 +53,7 @@ pub(super) fn set(c: &Cache, a: Args) -> Result<Reply> {
     if let Some((make, value)) = timed {
         opts.expiry = Some(make(int(value)?));
     }
-    let out = c.set_with(a[0], owned(a[1]), &opts)?;
+    let out = c.set_with(a[0], a[1], &opts)?;
     Ok(match (opts.get, out.written) {
         (true, _) => opt_bulk(out.previous),
         (false, true) => Reply::OK,
@@ -62,7 +62,7 @@ pub(super) fn set(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 pub(super) fn setnx(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(bool_int(c.set_nx(a[0], owned(a[1]))?))
+    Ok(bool_int(c.set_nx(a[0], a[1])?))
 }
 
 /// SETEX / PSETEX: SET with a TTL, reporting the command's own name on a bad TTL.
@@ -71,7 +71,7 @@ fn set_expiring(c: &Cache, a: Args, expiry: Expiry, cmd: &'static str) -> Result
         expiry: Some(expiry),
         ..SetOptions::new()
     };
-    match c.set_with(a[0], owned(a[2]), &opts) {
+    match c.set_with(a[0], a[2], &opts) {
         Err(Error::InvalidExpireTime(_)) => Err(Error::InvalidExpireTime(cmd)),
         r => r.map(|_| Reply::OK),
     }
@@ -86,7 +86,7 @@ pub(super) fn psetex(c: &Cache, a: Args) -> Result<Reply> {
 }
 
 pub(super) fn getset(c: &Cache, a: Args) -> Result<Reply> {
-    Ok(opt_bulk(c.getset(a[0], owned(a[1]))?))
+    Ok(opt_bulk(c.getset(a[0], a[1])?))
 }
 
 pub(super) fn getdel(c: &Cache, a: Args) -> Result<Reply> {

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use crate::commands::num::parse_i64;
 use crate::error::{Error, Result};
+use crate::value::Value;
 use crate::Cache;
 
 /// A rate limiter's answer.
@@ -61,7 +62,7 @@ impl Cache {
             };
             let (answer, write) = step(tx.now(), stored)?;
             if let Some((text, deadline)) = write {
-                self.store(tx, key, text, deadline);
+                self.store(tx, key, Value::string(text), deadline);
             }
             Ok(answer)
         })

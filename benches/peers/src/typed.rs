@@ -30,9 +30,7 @@ impl Typed for Ferri {
     }
     #[inline]
     fn set(&self, k: u64, v: Value) {
-        self.0
-            .set(k.to_le_bytes(), bytes::Bytes::copy_from_slice(&v))
-            .unwrap()
+        self.0.set(k.to_le_bytes(), &v).unwrap()
     }
 }
 

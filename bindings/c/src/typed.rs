@@ -190,9 +190,7 @@ pub unsafe extern "C" fn fc_set(
             )
         };
         let opts = set_options(ttl_ms, flags)?;
-        let outcome = cache
-            .cache
-            .set_with(key, Bytes::copy_from_slice(value), &opts)?;
+        let outcome = cache.cache.set_with(key, value, &opts)?;
         if let Some(w) = written {
             *w = outcome.written;
         }

@@ -6,11 +6,12 @@
 //! releases the slot when it is garbage-collected.
 
 use ferricache::Cache;
+use napi::bindgen_prelude::Either;
 use napi::{Error, Result};
 use napi_derive::napi;
 use parking_lot::RwLock;
 
-use crate::reply::{arg_owned, engine_error, Arg};
+use crate::reply::{engine_error, Arg};
 
 /// Registered caches by slot. Read-locked by every call (uncontended: one JS thread per
 /// isolate), write-locked only to register or release.
@@ -57,8 +58,11 @@ pub fn release(slot: u32) {
 #[napi]
 pub fn fast_set(slot: u32, key: String, value: Arg) -> Result<()> {
     with(slot, |c| {
-        c.set(key.as_bytes(), arg_owned(value))
-            .map_err(engine_error)
+        match value {
+            Either::A(s) => c.set(key.as_bytes(), s),
+            Either::B(b) => c.set(key.as_bytes(), &b[..]), // copied in, not via a `Bytes`
+        }
+        .map_err(engine_error)
     })
 }
 

@@ -82,12 +82,12 @@ unsafe fn utf8(env: sys::napi_env, value: sys::napi_value) -> Vec<u8> {
 ///
 /// # Safety
 /// `env` must be the live environment of the current callback and `value` one of its values.
-unsafe fn key_bytes<'b>(
+unsafe fn str_bytes<'b, const N: usize>(
     env: sys::napi_env,
     value: sys::napi_value,
-    buf: &'b mut [u8; KEY_INLINE],
+    buf: &'b mut [u8; N],
 ) -> Option<Cow<'b, [u8]>> {
-    let mut wide = [0u16; KEY_INLINE];
+    let mut wide = [0u16; N];
     // SAFETY: the caller's contract.
     match unsafe { short_ascii(env, value, &mut wide)? } {
         Some(len) => {
@@ -168,7 +168,7 @@ unsafe fn get(env: sys::napi_env, info: sys::napi_callback_info, local: bool) ->
         let mut key_buf = [0u8; KEY_INLINE];
         // SAFETY: `env` is live and `arg` is this call's argument.
         let key =
-            unsafe { key_bytes(env, arg, &mut key_buf) }.ok_or("get: the key must be a string")?;
+            unsafe { str_bytes(env, arg, &mut key_buf) }.ok_or("get: the key must be a string")?;
         // SAFETY: the function's data is the `Box<Cache>` that `raw_getter` attached, freed
         // only by the function's finalizer, which cannot run while the function is being
         // called.
@@ -221,21 +221,6 @@ unsafe fn get(env: sys::napi_env, info: sys::napi_callback_info, local: bool) ->
     }
 }
 
-/// The UTF-8 bytes of the JS string `value` in a new buffer (read through the stack when
-/// short and ASCII).
-///
-/// # Safety
-/// `env` must be the live environment of the current callback and `value` one of its values.
-unsafe fn owned_bytes(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<u8>> {
-    let mut wide = [0u16; VALUE_INLINE];
-    // SAFETY: the caller's contract.
-    match unsafe { short_ascii(env, value, &mut wide)? } {
-        Some(len) => Some(wide[..len].iter().map(|&c| c as u8).collect()),
-        // SAFETY: the caller's contract; `value` is a string.
-        None => Some(unsafe { utf8(env, value) }),
-    }
-}
-
 /// A setter's `(key, value) => undefined`: SET without options.
 ///
 /// # Safety
@@ -261,12 +246,15 @@ unsafe extern "C" fn raw_set(env: sys::napi_env, info: sys::napi_callback_info) 
         if ok != sys::Status::napi_ok || argc < 2 {
             return Err("set(key, value) takes two arguments".into());
         }
-        let mut key_buf = [0u8; KEY_INLINE];
-        // SAFETY: `env` is live and `args` are this call's arguments.
+        let (mut key_buf, mut value_buf) = ([0u8; KEY_INLINE], [0u8; VALUE_INLINE]);
+        // SAFETY: `env` is live and `args` are this call's arguments. A short value is
+        // read onto the stack and copied into the entry from there (one of up to 22
+        // bytes allocates nothing).
         let (key, value) = unsafe {
             let key =
-                key_bytes(env, args[0], &mut key_buf).ok_or("set: the key must be a string")?;
-            let value = owned_bytes(env, args[1]).ok_or("set: the value must be a string")?;
+                str_bytes(env, args[0], &mut key_buf).ok_or("set: the key must be a string")?;
+            let value =
+                str_bytes(env, args[1], &mut value_buf).ok_or("set: the value must be a string")?;
             (key, value)
         };
         // SAFETY: the function's data is the `Box<Cache>` that `raw_setter` attached, freed
@@ -319,7 +307,7 @@ unsafe extern "C" fn raw_echo(
         if ok != sys::Status::napi_ok || argc < 1 {
             return throw(env, "echo(key) takes one argument");
         }
-        match key_bytes(env, arg, &mut key_buf) {
+        match str_bytes(env, arg, &mut key_buf) {
             Some(key) if make_string(env, &key, &mut out) => out,
             _ => throw(env, "echo: the key must be a string"),
         }

@@ -694,7 +694,7 @@ impl NativeCache {
             ));
         }
         let key = encode(name)?;
-        let value = Bytes::copy_from_slice(&encode(value)?);
+        let value = encode(value)?;
         let mut expiries = Vec::new();
         if let Some(e) = opt(ex) {
             expiries.push(Expiry::Ex(relative_time(e, "ex", false)?));
@@ -722,7 +722,7 @@ impl NativeCache {
             },
             get,
         };
-        let out = self.call(py, |c| c.set_with(&key[..], value.clone(), &opts))?;
+        let out = self.call(py, |c| c.set_with(&key[..], &value[..], &opts))?;
         if get {
             return out
                 .previous

@@ -21,6 +21,7 @@ fn main() {
     let n = 300_000;
     let mut next_f = 1_000_000u64;
     let mut next_q = 1_000_000u64;
+    let mut next_b = 1_000_000_000u64;
     let mut tests: Vec<Op> = vec![
         (
             "ferri get-hit hot",
@@ -65,6 +66,13 @@ fn main() {
             }),
         ),
         (
+            "ferri set-overwrite (borrowed)",
+            Box::new(|i| {
+                let k = (i % 900) as u64;
+                c.set(k.to_le_bytes(), &[7u8; 16]).unwrap();
+            }),
+        ),
+        (
             "ferri set-overwrite (static)",
             Box::new(|i| {
                 let k = (i % 900) as u64;
@@ -85,6 +93,13 @@ fn main() {
                 next_f += 1;
                 c.set(next_f.to_le_bytes(), bytes::Bytes::from_static(&[7u8; 16]))
                     .unwrap();
+            }),
+        ),
+        (
+            "ferri insert+evict (borrowed)",
+            Box::new(|_| {
+                next_b += 1;
+                c.set(next_b.to_le_bytes(), &[7u8; 16]).unwrap();
             }),
         ),
         (
