@@ -11,10 +11,11 @@
 use bytes::Bytes;
 
 use crate::commands::num::parse_i64;
+use crate::commands::strings::check_len;
 use crate::error::{Error, Result};
 use crate::store::MultiTx;
 use crate::value::Value;
-use crate::Cache;
+use crate::{Cache, StringValue};
 
 /// The commands available inside [`Cache::atomic`], on the keys it declared.
 pub struct Batch<'a, 'b> {
@@ -85,33 +86,36 @@ impl Batch<'_, '_> {
         )
     }
 
-    /// SET (the default TTL applies, as for [`Cache::set`]).
-    pub fn set(&mut self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) -> Result<()> {
-        let key = key.as_ref();
+    /// SET (the default TTL applies, as for [`Cache::set`]); borrowed bytes are copied in,
+    /// as [`StringValue`] says.
+    pub fn set<'v>(&mut self, key: impl AsRef<[u8]>, value: impl StringValue<'v>) -> Result<()> {
+        let (key, value) = (key.as_ref(), value.input());
+        check_len(value.as_bytes())?;
         let cache = self.cache;
         on!(
             self,
             key,
             |tx| {
                 let deadline = cache.default_deadline(&tx);
-                cache.store(&mut tx, key, Value::string(value.into()), deadline);
+                cache.store(&mut tx, key, value.into_value(), deadline);
                 Ok(())
             },
             |server| {
-                server.set(key, value.into(), None);
+                server.set(key, value.into_bytes(), None);
                 Ok(())
             }
         )
     }
 
     /// SETEX.
-    pub fn set_ex(
+    pub fn set_ex<'v>(
         &mut self,
         key: impl AsRef<[u8]>,
         seconds: u64,
-        value: impl Into<Bytes>,
+        value: impl StringValue<'v>,
     ) -> Result<()> {
-        let key = key.as_ref();
+        let (key, value) = (key.as_ref(), value.input());
+        check_len(value.as_bytes())?;
         if seconds == 0 || seconds > i64::MAX as u64 / 1000 {
             return Err(Error::InvalidExpireTime("setex"));
         }
@@ -121,11 +125,11 @@ impl Batch<'_, '_> {
             key,
             |tx| {
                 let deadline = tx.now().saturating_add(seconds * 1000);
-                cache.store(&mut tx, key, Value::string(value.into()), deadline);
+                cache.store(&mut tx, key, value.into_value(), deadline);
                 Ok(())
             },
             |server| {
-                server.set(key, value.into(), Some(seconds));
+                server.set(key, value.into_bytes(), Some(seconds));
                 Ok(())
             }
         )

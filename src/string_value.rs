@@ -11,8 +11,8 @@ use crate::value::Value;
 ///
 /// [`Bytes`], and what turns into one without copying (`Vec<u8>`, `String`, `Box<[u8]>`,
 /// `BytesMut`), is taken as it is: a long value still shared with the caller is kept
-/// shared. Borrowed bytes (`&[u8]`, `&str`, `&[u8; N]`, `&Vec<u8>`, `&String`) are copied
-/// into the entry, so a value of up to 22 bytes allocates nothing at all on its way in.
+/// shared. Borrowed bytes (`&[u8]`, `&str`, `&[u8; N]`, `&Vec<u8>`, `&String`, a borrowed
+/// `Cow<[u8]>`) are copied into the entry, so a value of up to 22 bytes allocates nothing at all on its way in.
 ///
 /// ```
 /// let cache = ferricache::Cache::new();
@@ -46,6 +46,15 @@ pub(crate) mod sealed {
             match self {
                 Input::Owned(b) => b,
                 Input::Borrowed(s) => s,
+            }
+        }
+
+        /// The bytes as a `Bytes`: a borrowed value copied, an owned one kept.
+        #[cfg(feature = "remote")]
+        pub(crate) fn into_bytes(self) -> Bytes {
+            match self {
+                Input::Owned(b) => b,
+                Input::Borrowed(s) => Bytes::copy_from_slice(s),
             }
         }
 

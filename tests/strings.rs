@@ -341,3 +341,25 @@ fn bitfield_typed_api_checks_before_it_touches_the_key() {
     assert!(c.ttl("ttl").unwrap() > 0);
     assert_eq!(c.get("ttl").unwrap().unwrap(), vec![b'x', 0, 1]);
 }
+
+#[test]
+fn batch_setters_take_borrowed_values_and_refuse_oversized_ones() {
+    let c = Cache::new();
+    let buf = [9u8; 40];
+    let big = vec![0u8; (512 << 20) + 1];
+    c.atomic(&["a", "b", "big"], |tx| {
+        tx.set("a", &buf[..])?;
+        tx.set_ex("b", 100, &buf)?;
+        assert!(matches!(tx.set("big", &big[..]), Err(Error::StringTooLong)));
+        assert!(matches!(
+            tx.set_ex("big", 100, &big[..]),
+            Err(Error::StringTooLong)
+        ));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(&c.get("a").unwrap().unwrap()[..], &buf[..]);
+    assert_eq!(&c.get("b").unwrap().unwrap()[..], &buf[..]);
+    assert!((99_000..=100_000).contains(&c.pttl("b").unwrap()));
+    assert_eq!(c.exists(&["big"]).unwrap(), 0);
+}

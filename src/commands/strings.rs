@@ -154,7 +154,7 @@ pub(super) fn grow_of(key: &[u8], value_len: usize) -> usize {
 }
 
 /// Refuses strings longer than Redis accepts (512 MiB).
-fn check_len(value: &[u8]) -> Result<()> {
+pub(crate) fn check_len(value: &[u8]) -> Result<()> {
     if value.len() > MAX_STRING_LEN {
         Err(Error::StringTooLong)
     } else {
