@@ -79,7 +79,7 @@ impl Batch<'_, '_> {
             self,
             key,
             |tx| match tx.find(key) {
-                Some(i) => Ok(Some(tx.entry(i).value.str_bytes()?)),
+                Some(i) => Ok(Some(tx.entry(i).value().str_bytes()?)),
                 None => Ok(None),
             },
             |server| server.get(key)
@@ -162,9 +162,9 @@ impl Batch<'_, '_> {
             key,
             |tx| match tx.find(key) {
                 Some(i) => {
-                    let cur = parse_i64(tx.entry(i).value.as_str()?)?;
+                    let cur = parse_i64(tx.entry(i).value().as_str()?)?;
                     let new = cur.checked_add(by).ok_or(Error::Overflow)?;
-                    tx.update(i, |e| e.value = Value::from_i64(new));
+                    tx.set_value(i, Value::from_i64(new));
                     Ok(new)
                 }
                 None => {

@@ -359,6 +359,90 @@ impl Value {
     accessors!(as_zset, as_zset_mut, ZSet, ZSet);
 }
 
+/// A stored value as a reader sees it: a string's bytes in its item, or a value kept out
+/// of line (collections, long strings). Reads go through the same accessors as
+/// [`Value`]'s, with WRONGTYPE for every other type.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ValueRef<'a> {
+    Str(&'a [u8]),
+    Value(&'a Value),
+}
+
+macro_rules! ref_accessors {
+    ($($get:ident: $ty:ty),*) => {$(
+        /// The collection if the value is of this type, WRONGTYPE otherwise.
+        #[inline]
+        pub fn $get(self) -> Result<&'a $ty> {
+            match self {
+                ValueRef::Value(v) => v.$get(),
+                ValueRef::Str(_) => Err(Error::WrongType),
+            }
+        }
+    )*};
+}
+
+impl<'a> ValueRef<'a> {
+    /// The string's bytes.
+    #[inline]
+    pub fn as_str(self) -> Result<&'a [u8]> {
+        match self {
+            ValueRef::Str(s) => Ok(s),
+            ValueRef::Value(v) => v.as_str(),
+        }
+    }
+
+    /// The string as `Bytes`: a copy of one kept in its item, a view of a long one.
+    #[inline]
+    pub fn str_bytes(self) -> Result<Bytes> {
+        match self {
+            ValueRef::Str(s) => Ok(Bytes::copy_from_slice(s)),
+            ValueRef::Value(v) => v.str_bytes(),
+        }
+    }
+
+    pub fn value_type(self) -> ValueType {
+        match self {
+            ValueRef::Str(_) => ValueType::String,
+            ValueRef::Value(v) => v.value_type(),
+        }
+    }
+
+    /// The collection, if this is one.
+    #[inline]
+    pub fn as_coll(self) -> Option<&'a Coll> {
+        match self {
+            ValueRef::Value(v) => v.as_coll(),
+            ValueRef::Str(_) => None,
+        }
+    }
+
+    /// What changes when a command changes the value (see [`Value::fingerprint`]).
+    pub fn fingerprint(self) -> (usize, u64) {
+        match self {
+            ValueRef::Str(s) => (s.len(), 0),
+            ValueRef::Value(v) => v.fingerprint(),
+        }
+    }
+
+    /// True for a collection with no elements.
+    pub fn is_empty_coll(self) -> bool {
+        match self {
+            ValueRef::Str(_) => false,
+            ValueRef::Value(v) => v.is_empty_coll(),
+        }
+    }
+
+    /// An owned copy (a collection's shared box is shared, not copied).
+    pub fn to_value(self) -> Value {
+        match self {
+            ValueRef::Str(s) => Value::from_slice(s),
+            ValueRef::Value(v) => v.clone(),
+        }
+    }
+
+    ref_accessors!(as_list: VecDeque<Bytes>, as_hash: HashValue, as_set: SetValue, as_zset: ZSet);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,9 @@
-//! Strings of up to 22 bytes live inside the entry's slot; up to 128 in one exact
-//! allocation, copied out on reads; longer ones in a shared `Bytes` buffer. Commands that
-//! grow, shrink or rewrite a string move it between the three: these tests check replies
-//! against a model and the memory charged against the layout's rule after every step, and
-//! that readers copying a value while writers replace it (across both boundaries) never
-//! see a torn value.
+//! Strings of up to 128 bytes live in the key's item, beside the key, and are copied out
+//! on reads; longer ones in a shared `Bytes` buffer out of line. Commands that grow,
+//! shrink or rewrite a string move it between the two, and between items of different
+//! lengths: these tests check replies against a model and the memory charged against the
+//! layout's rule after every step, and that readers copying a value while writers replace
+//! it (across the boundary) never see a torn value.
 
 mod common;
 
@@ -16,10 +16,20 @@ use common::getrange_model as range;
 use ferricache::{Cache, Error};
 use proptest::prelude::*;
 
-/// The longest string kept inline (the crate docs' memory formula).
-const INLINE: usize = 22;
-/// The longest string kept in one exact allocation and copied out on reads.
+/// The longest string kept in an item and copied out on reads.
 const BOXED: usize = 128;
+
+/// The bytes charged to a key of `klen` bytes holding a string of `n` bytes, as the crate
+/// docs' memory formula has it: 16 bytes of id slot and index, an 8-byte header, the key
+/// and value padded to whole words; a longer value leaves a 4-byte record number in the
+/// item, and costs its 48-byte record and its bytes.
+fn charge(klen: usize, n: usize) -> usize {
+    if n <= BOXED {
+        16 + 8 + (klen + n).div_ceil(8) * 8
+    } else {
+        16 + 8 + (klen + 4).div_ceil(8) * 8 + 48 + n
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -82,10 +92,6 @@ proptest! {
     ) {
         let cache = Cache::new();
         let keys = ["a", "b", "c"];
-        // The charge of an entry whose value costs nothing beyond its slot.
-        cache.set("probe", "").unwrap();
-        let base = cache.memory_usage("probe").unwrap().unwrap();
-        cache.del(&["probe"]).unwrap();
         let mut model: HashMap<usize, Vec<u8>> = HashMap::new();
         for op in ops {
             match op {
@@ -159,7 +165,7 @@ proptest! {
                 cache.get_with(key, |b| copied = Some(b.to_vec())).unwrap();
                 prop_assert_eq!(copied.as_deref(), model.get(&k).map(Vec::as_slice));
                 let charged = cache.memory_usage(key).unwrap();
-                let want = model.get(&k).map(|v| base + if v.len() > INLINE { v.len() } else { 0 });
+                let want = model.get(&k).map(|v| charge(1, v.len()));
                 prop_assert_eq!(charged, want, "key {} holding {:?}", key, model.get(&k));
                 total += charged.unwrap_or(0);
             }
@@ -169,18 +175,15 @@ proptest! {
 }
 
 #[test]
-fn the_boundaries_are_22_and_128_bytes_and_reads_see_the_same_bytes_either_side() {
+fn the_boundary_is_128_bytes_and_reads_see_the_same_bytes_either_side() {
     let cache = Cache::new();
-    cache.set("probe", "").unwrap();
-    let base = cache.memory_usage("probe").unwrap().unwrap();
-    for len in [0, 1, 21, 22, 23, 24, 64, 127, 128, 129, 1000] {
+    for len in [0, 1, 7, 8, 21, 22, 23, 24, 64, 127, 128, 129, 1000] {
         let v: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
         cache.set("k", v.clone()).unwrap();
         assert_eq!(cache.get("k").unwrap().as_deref(), Some(&v[..]));
-        let extra = if len > INLINE { len } else { 0 };
         assert_eq!(
             cache.memory_usage("k").unwrap(),
-            Some(base + extra),
+            Some(charge(1, len)),
             "{len} bytes"
         );
         // The encoding Redis reports is unchanged by where the bytes live.
@@ -188,8 +191,9 @@ fn the_boundaries_are_22_and_128_bytes_and_reads_see_the_same_bytes_either_side(
         assert_eq!(enc, if len <= 44 { "embstr" } else { "raw" }, "{len} bytes");
     }
     // A value handed over as `Bytes` above 128 bytes is kept without a copy, and read as
-    // a view of the same buffer; so is a shorter one the caller still shares.
-    for len in [BOXED + 1, INLINE + 1, BOXED] {
+    // a view of the same buffer; a shorter one is copied into the item, even if the
+    // caller still shares it.
+    for len in [BOXED + 1, 1000] {
         let shared = Bytes::from(vec![5u8; len]);
         cache.set("shared", shared.clone()).unwrap();
         assert_eq!(
@@ -197,8 +201,16 @@ fn the_boundaries_are_22_and_128_bytes_and_reads_see_the_same_bytes_either_side(
             shared.as_ptr()
         );
     }
-    // One of up to 128 bytes that nobody else holds is boxed and copied out on reads, so
-    // readers share nothing.
+    for len in [1, 23, BOXED] {
+        let shared = Bytes::from(vec![5u8; len]);
+        cache.set("shared", shared.clone()).unwrap();
+        assert_ne!(
+            cache.get("shared").unwrap().unwrap().as_ptr(),
+            shared.as_ptr()
+        );
+        assert_eq!(cache.memory_usage("shared").unwrap(), Some(charge(6, len)));
+    }
+    // One of up to 128 bytes is copied out on reads, so readers share nothing.
     cache.set("mid", vec![6u8; BOXED]).unwrap();
     let (a, b) = (
         cache.get("mid").unwrap().unwrap(),
@@ -215,7 +227,7 @@ fn the_boundaries_are_22_and_128_bytes_and_reads_see_the_same_bytes_either_side(
     assert_eq!(cache.get("n").unwrap().unwrap(), i64::MAX.to_string());
     assert_eq!(cache.object_encoding("n").unwrap(), Some("int"));
     assert_eq!(cache.incr_by("n", i64::MIN).unwrap(), -1);
-    assert_eq!(cache.memory_usage("n").unwrap(), Some(base));
+    assert_eq!(cache.memory_usage("n").unwrap(), Some(charge(1, 2)));
 }
 
 #[test]

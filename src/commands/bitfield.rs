@@ -309,7 +309,7 @@ impl Cache {
         self.ks().write(key, need, |tx| {
             let found = tx.find(key);
             let mut s = match found {
-                Some(i) => tx.entry(i).value.as_str()?.to_vec(),
+                Some(i) => tx.entry(i).value().as_str()?.to_vec(),
                 None => Vec::new(),
             };
             // Creating or growing the string counts as a change for every write that
@@ -335,7 +335,7 @@ impl Cache {
             if changes > 0 || dirty {
                 let value = Value::string(Bytes::from(s));
                 match found {
-                    Some(i) => tx.update(i, |e| e.value = value),
+                    Some(i) => tx.set_value(i, value),
                     None => {
                         let deadline = self.default_deadline(tx);
                         tx.insert(key, value, deadline);
@@ -374,7 +374,7 @@ impl Cache {
     fn bitfield_gets(&self, key: &[u8], gets: &[(BitFieldType, u64)]) -> Result<Vec<i64>> {
         self.ks().read(key, true, |e| {
             let s = match e {
-                Some(e) => e.value.as_str()?,
+                Some(e) => e.value().as_str()?,
                 None => &[][..],
             };
             Ok(gets.iter().map(|&(t, o)| read_op(s, t, o)).collect())

@@ -93,7 +93,7 @@ impl Cache {
             return Err(BAD_OFFSET);
         }
         self.ks().read(key.as_ref(), true, |e| {
-            e.map_or(Ok(0), |e| Ok(bit_at(e.value.as_str()?, offset)))
+            e.map_or(Ok(0), |e| Ok(bit_at(e.value().as_str()?, offset)))
         })
     }
 
@@ -109,7 +109,7 @@ impl Cache {
             .args(range_.map(|(_, _, u)| if u == BitUnit::Bit { "BIT" } else { "BYTE" })));
         self.ks().read(key.as_ref(), true, |e| {
             let Some(e) = e else { return Ok(0) };
-            let s = e.value.as_str()?;
+            let s = e.value().as_str()?;
             let ones = |bytes: &[u8]| bytes.iter().map(|b| u64::from(b.count_ones())).sum::<u64>();
             Ok(match range_ {
                 None => ones(s),
@@ -148,7 +148,7 @@ impl Cache {
             let Some(e) = e else {
                 return Ok(if bit == 1 { -1 } else { 0 });
             };
-            let s = e.value.as_str()?;
+            let s = e.value().as_str()?;
             let scale = if unit == BitUnit::Bit { 1 } else { 8 };
             let len = s.len() as i64 * 8 / scale;
             let Some((a, b)) = range(start.unwrap_or(0), end.unwrap_or(-1), len) else {
@@ -194,7 +194,7 @@ impl Cache {
             for (k, key) in all.iter().enumerate().skip(1) {
                 let mut tx = m.key(k);
                 sources.push(match tx.find(key) {
-                    Some(i) => tx.entry(i).value.str_bytes()?,
+                    Some(i) => tx.entry(i).value().str_bytes()?,
                     None => Bytes::new(),
                 });
             }

@@ -10,7 +10,7 @@ use crate::blocking::{Served, Take, Waiter};
 use crate::error::{Error, Result};
 use crate::notify;
 use crate::store::Tx;
-use crate::value::{Coll, Kind, Value, ValueType, LIST_ELEMENT_OVERHEAD};
+use crate::value::{Coll, Kind, Value, ValueRef, ValueType, LIST_ELEMENT_OVERHEAD};
 use crate::Cache;
 
 /// A command's keyspace event: its class, its name, and whether it fires on every success
@@ -110,7 +110,7 @@ impl Cache {
 /// order they blocked, while there are elements.
 fn serve_blocked(tx: &mut Tx, i: u32, key: &[u8]) {
     loop {
-        let value = &tx.entry(i).value;
+        let value = &tx.entry(i).value();
         if value.is_empty_coll() {
             return;
         }
@@ -118,7 +118,7 @@ fn serve_blocked(tx: &mut Tx, i: u32, key: &[u8]) {
         let Some(w) = tx.data.next_waiter(tx.db, key, |t| fits(vt, t)) else {
             return;
         };
-        let popped = tx.update(i, |e| pop_for(&mut e.value, w.take));
+        let popped = tx.update(i, |v| pop_for(v, w.take));
         let (element, score) = popped.expect("the waiter fits a non-empty collection");
         w.serve(Served {
             key: Bytes::copy_from_slice(key),
@@ -173,15 +173,15 @@ impl Cache {
         f: impl FnOnce(Option<&mut Value>) -> Result<R>,
     ) -> Result<R> {
         let (i, before) = match (tx.find(key), make) {
-            (Some(i), _) => (i, Some(tx.entry(i).value.fingerprint())),
+            (Some(i), _) => (i, Some(tx.entry(i).value().fingerprint())),
             (None, Some(make)) => {
                 let deadline = self.default_deadline(tx);
                 (tx.insert(key, Value::new_coll(make()), deadline), None)
             }
             (None, None) => return f(None),
         };
-        let r = tx.update(i, |e| f(Some(&mut e.value)));
-        let value = &tx.entry(i).value;
+        let r = tx.update(i, |v| f(Some(v)));
+        let value = &tx.entry(i).value();
         // The command's event fires when it changed the collection (or, for the commands
         // Redis always signals, whenever it succeeded on a key that is there).
         let changed = before != Some(value.fingerprint());
@@ -191,7 +191,7 @@ impl Cache {
         if tx.data.has_blocked() {
             serve_blocked(tx, i, key);
         }
-        if tx.entry(i).value.is_empty_coll() {
+        if tx.entry(i).value().is_empty_coll() {
             tx.remove(i);
             if before.is_some() {
                 tx.notify(notify::GENERIC, "del", key);
@@ -218,9 +218,9 @@ impl Cache {
     pub(crate) fn coll_read<R>(
         &self,
         key: &[u8],
-        f: impl FnOnce(Option<&Value>) -> Result<R>,
+        f: impl FnOnce(Option<ValueRef<'_>>) -> Result<R>,
     ) -> Result<R> {
-        self.ks().read(key, true, |e| f(e.map(|e| &e.value)))
+        self.ks().read(key, true, |e| f(e.map(|e| e.value())))
     }
 
     /// Pops for `take` from `key` if it has an element; otherwise queues `waiter` on it
@@ -233,12 +233,12 @@ impl Cache {
     ) -> Result<Option<Served>> {
         self.ks().write(key, 0, |tx| {
             if let Some(i) = tx.find(key) {
-                let vt = tx.entry(i).value.value_type();
+                let vt = tx.entry(i).value().value_type();
                 if !fits(vt, take) {
                     return Err(Error::WrongType);
                 }
                 if waiter.is_none_or(|w| w.claim()) {
-                    let popped = tx.update(i, |e| pop_for(&mut e.value, take));
+                    let popped = tx.update(i, |v| pop_for(v, take));
                     let (class, name) = match take {
                         Take::ListHead => (notify::LIST, "lpop"),
                         Take::ListTail => (notify::LIST, "rpop"),
@@ -246,7 +246,7 @@ impl Cache {
                         Take::ZMax => (notify::ZSET, "zpopmax"),
                     };
                     tx.notify(class, name, key);
-                    if tx.entry(i).value.is_empty_coll() {
+                    if tx.entry(i).value().is_empty_coll() {
                         tx.remove(i);
                     }
                     if let Some((element, score)) = popped {

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use crate::error::{Error, Result};
 use crate::notify;
 use crate::rdb;
-use crate::store::slab::expired;
+use crate::store::items::expired;
 use crate::Cache;
 
 /// RESTORE's options.
@@ -38,7 +38,7 @@ impl Cache {
     pub fn dump(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>> {
         near!(self, b"DUMP", key.as_ref());
         Ok(self.ks().read(key.as_ref(), true, |e| {
-            e.map(|e| rdb::value::dump(&e.value))
+            e.map(|e| rdb::value::dump(&e.value().to_value()))
         }))
     }
 
@@ -89,9 +89,7 @@ impl Cache {
             let policy = self.eviction_policy();
             let meta = crate::eviction::restored_meta(policy, tx.now(), opts.idle_time, opts.freq);
             if let Some(meta) = meta {
-                tx.update(i, |e| {
-                    e.meta.store(meta, std::sync::atomic::Ordering::Relaxed)
-                });
+                tx.set_meta(i, meta);
             }
             tx.notify(notify::GENERIC, "restore", key);
             Ok(())

@@ -13,7 +13,7 @@ use crate::Cache;
 
 /// The HyperLogLog at `i` as bytes, or the error Redis gives for another value.
 fn checked<'a>(tx: &'a Tx, i: u32) -> Result<&'a [u8]> {
-    let s = tx.entry(i).value.as_str()?;
+    let s = tx.entry(i).value().as_str()?;
     if hll::is_valid(s) {
         Ok(s)
     } else {
@@ -52,8 +52,8 @@ impl Cache {
             let updated = match tx.find(key) {
                 Some(i) => {
                     checked(tx, i)?;
-                    tx.update(i, |e| {
-                        edit(&mut e.value, |v| {
+                    tx.update(i, |value| {
+                        edit(value, |v| {
                             let mut updated = false;
                             for el in elements {
                                 updated |= hll::add(v, el.as_ref()).map_err(corrupt)?;
@@ -99,8 +99,8 @@ impl Cache {
                 let mut registers = [0; 1 << 14];
                 hll::merge_into(&mut registers, v).map_err(corrupt)?;
                 let card = hll::count(&registers);
-                tx.update(i, |e| {
-                    let _ = edit(&mut e.value, |v| hll::set_cache(v, card));
+                tx.update(i, |value| {
+                    let _ = edit(value, |v| hll::set_cache(v, card));
                 });
                 Ok(card)
             });
@@ -147,9 +147,8 @@ impl Cache {
             }
             let mut tx = m.key(0);
             match tx.find(dest) {
-                Some(i) => tx.update(i, |e| {
-                    edit(&mut e.value, |v| hll::write_registers(v, &registers, dense))?
-                        .map_err(corrupt)
+                Some(i) => tx.update(i, |value| {
+                    edit(value, |v| hll::write_registers(v, &registers, dense))?.map_err(corrupt)
                 })?,
                 None => {
                     let mut v = hll::new_empty();

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::eviction::random_u64;
 use crate::glob::glob_match;
 use crate::notify;
-use crate::store::entry::Entry;
+use crate::store::items::EntryRef;
 use crate::value::ValueType;
 use crate::Cache;
 
@@ -140,12 +140,12 @@ impl ScanOptions {
         self
     }
 
-    fn accepts(&self, e: &Entry) -> bool {
-        self.value_type.is_none_or(|t| e.value.value_type() == t)
+    fn accepts(&self, e: &EntryRef<'_>) -> bool {
+        self.value_type.is_none_or(|t| e.value().value_type() == t)
             && match &self.pattern {
                 None => true,
                 Some(p) if &p[..] == b"*" => true,
-                Some(p) => glob_match(p, e.key.as_bytes()),
+                Some(p) => glob_match(p, e.key()),
             }
     }
 }
@@ -236,7 +236,7 @@ impl Cache {
         near!(self, b"TYPE", key.as_ref());
         Ok(self
             .ks()
-            .read(key.as_ref(), false, |e| e.map(|e| e.value.value_type())))
+            .read(key.as_ref(), false, |e| e.map(|e| e.value().value_type())))
     }
 
     /// RENAME: moves the value (and its TTL) to `dst`, replacing what was there.
@@ -406,11 +406,11 @@ impl Cache {
             }
             let (value, deadline) = if keep_src {
                 let tx = m.key(0);
-                (tx.entry(i).value.clone(), tx.expire_at(i))
+                (tx.entry(i).value().to_value(), tx.expire_at(i))
             } else {
                 let mut tx = m.key(0);
                 let deadline = tx.expire_at(i);
-                (tx.remove(i).value, deadline)
+                (tx.take(i), deadline)
             };
             if !keep_src {
                 m.key(0).notify(notify::GENERIC, "rename_from", src);
@@ -569,7 +569,7 @@ impl Cache {
             out.extend(
                 data.live_entries(ks.id, now)
                     .filter(|e| opts.accepts(e))
-                    .map(|e| Bytes::copy_from_slice(e.key.as_bytes())),
+                    .map(|e| Bytes::copy_from_slice(e.key())),
             );
         }
         Ok(out)
@@ -618,8 +618,8 @@ impl Cache {
             let mut looked = 0;
             let next = data.scan(ks.id, slot, budget, now, |e| {
                 looked += 1;
-                if opts.accepts(e) {
-                    out.push(Bytes::copy_from_slice(e.key.as_bytes()));
+                if opts.accepts(&e) {
+                    out.push(Bytes::copy_from_slice(e.key()));
                 }
             });
             drop(data);
@@ -690,7 +690,7 @@ impl Cache {
         Ok((0..shards.len()).find_map(|k| {
             let data = shards[(start + k) % shards.len()].read();
             data.random_live(ks.id, now, random_u64())
-                .map(|i| Bytes::copy_from_slice(data.entry(i).key.as_bytes()))
+                .map(|i| Bytes::copy_from_slice(data.entry(i).key()))
         }))
     }
 

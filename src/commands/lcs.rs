@@ -98,7 +98,7 @@ impl Cache {
         let read = |k: &[u8]| {
             self.ks().read(k, true, |e| {
                 e.map_or(Ok(Bytes::new()), |e| {
-                    e.value.str_bytes().map_err(|_| NOT_STRINGS)
+                    e.value().str_bytes().map_err(|_| NOT_STRINGS)
                 })
             })
         };

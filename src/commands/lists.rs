@@ -486,12 +486,12 @@ impl Cache {
                 let Some(i) = tx.find(src) else {
                     return Ok(None);
                 };
-                tx.entry(i).value.as_list()?;
+                tx.entry(i).value().as_list()?;
             }
             {
                 let mut tx = m.key(1);
                 if let Some(i) = tx.find(dst) {
-                    tx.entry(i).value.as_list()?;
+                    tx.entry(i).value().as_list()?;
                 }
             }
             let popped = self.coll_in(

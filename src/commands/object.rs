@@ -5,7 +5,7 @@ use super::num::parse_i64;
 use crate::config::EvictionPolicy;
 use crate::error::{Error, Result};
 use crate::eviction;
-use crate::value::{Kind, Value};
+use crate::value::{Kind, ValueRef};
 use crate::Cache;
 
 /// Redis 7.0's shared integers: values 0..10000 are one object (refcount `i32::MAX`).
@@ -35,7 +35,7 @@ impl Cache {
         near!(self, b"OBJECT", "ENCODING", key.as_ref());
         Ok(self
             .ks()
-            .inspect(key.as_ref(), |e| e.map(|e| encoding(&e.value))))
+            .inspect(key.as_ref(), |e| e.map(|e| encoding(e.value()))))
     }
 
     /// OBJECT FREQ: the key's logarithmic access counter, under an LFU policy only (Redis's
@@ -45,7 +45,7 @@ impl Cache {
         let lfu = lfu(self.ks().policy());
         let now = self.ks().now();
         let meta = self.ks().inspect(key.as_ref(), |e| {
-            e.map(|e| e.meta.load(std::sync::atomic::Ordering::Relaxed))
+            e.map(|e| e.meta().load(std::sync::atomic::Ordering::Relaxed))
         });
         match meta {
             None => Ok(None),
@@ -62,7 +62,7 @@ impl Cache {
         let policy = self.ks().policy();
         let now = self.ks().now();
         let meta = self.ks().inspect(key.as_ref(), |e| {
-            e.map(|e| e.meta.load(std::sync::atomic::Ordering::Relaxed))
+            e.map(|e| e.meta().load(std::sync::atomic::Ordering::Relaxed))
         });
         match meta {
             None => Ok(None),
@@ -81,7 +81,7 @@ impl Cache {
         near!(self, b"OBJECT", "REFCOUNT", key.as_ref());
         let shared = !eviction::needs_time(self.ks().policy());
         Ok(self.ks().inspect(key.as_ref(), |e| {
-            e.map(|e| match e.value.as_str() {
+            e.map(|e| match e.value().as_str() {
                 Ok(s) if shared && s.len() <= 20 => match parse_i64(s) {
                     Ok(n) if (0..SHARED_INTEGERS).contains(&n) => i64::from(i32::MAX),
                     _ => 1,
@@ -102,7 +102,7 @@ impl Cache {
 }
 
 /// Redis 7.0's name for how it would hold `v`.
-fn encoding(v: &Value) -> &'static str {
+fn encoding(v: ValueRef<'_>) -> &'static str {
     match (v.as_str(), v.as_coll()) {
         (Ok(s), _) if s.len() <= 20 && parse_i64(s).is_ok() => "int",
         (Ok(s), _) if s.len() <= 44 => "embstr",

@@ -44,7 +44,7 @@ fn combine(m: &mut MultiTx, keys: &[&[u8]], first: usize, op: Op) -> Result<Vec<
     for (k, key) in keys.iter().enumerate().skip(first) {
         let mut tx = m.key(k);
         sets.push(match tx.find(key) {
-            Some(i) => Some(tx.entry(i).value.as_set()?.clone()),
+            Some(i) => Some(tx.entry(i).value().as_set()?.clone()),
             None => None,
         });
     }
@@ -198,12 +198,12 @@ impl Cache {
                     let Some(i) = tx.find(src) else {
                         return Ok(false);
                     };
-                    tx.entry(i).value.as_set()?;
+                    tx.entry(i).value().as_set()?;
                 }
                 {
                     let mut tx = m.key(1);
                     if let Some(i) = tx.find(dst) {
-                        tx.entry(i).value.as_set()?;
+                        tx.entry(i).value().as_set()?;
                     }
                 }
                 let moved = self.coll_in(

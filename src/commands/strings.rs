@@ -7,11 +7,11 @@ use super::num::{parse_i64, strtod};
 use crate::error::{Error, Result};
 use crate::expiry::{deadline_after, deadline_at};
 use crate::notify;
+use crate::store::items::expired;
 use crate::store::shard::ENTRY_OVERHEAD;
-use crate::store::slab::expired;
 use crate::store::Tx;
 use crate::string_value::StringValue;
-use crate::value::Value;
+use crate::value::{Value, ValueRef};
 use crate::Cache;
 
 /// Redis's limit on a string's length (`proto-max-bulk-len`): 512 MiB.
@@ -204,7 +204,7 @@ impl Cache {
             return remote.get_with(self, key.as_ref(), Bytes::copy_from_slice);
         }
         self.ks().read(key.as_ref(), true, |e| {
-            e.map(|e| e.value.str_bytes()).transpose()
+            e.map(|e| e.value().str_bytes()).transpose()
         })
     }
 
@@ -240,7 +240,7 @@ impl Cache {
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>> {
         self.ks().read(key, true, |e| {
-            e.map(|e| e.value.as_str().map(f)).transpose()
+            e.map(|e| e.value().as_str().map(f)).transpose()
         })
     }
 
@@ -289,7 +289,7 @@ impl Cache {
             };
             let found = tx.find(key);
             let previous = match (opts.get, found) {
-                (true, Some(i)) => Some(tx.entry(i).value.str_bytes()?),
+                (true, Some(i)) => Some(tx.entry(i).value().str_bytes()?),
                 _ => None,
             };
             let written = match opts.condition {
@@ -375,7 +375,7 @@ impl Cache {
             .iter()
             .map(|k| {
                 self.ks().peek(k.as_ref(), true, |e| {
-                    e.and_then(|e| e.value.str_bytes().ok())
+                    e.and_then(|e| e.value().str_bytes().ok())
                 })
             })
             .collect())
@@ -438,7 +438,7 @@ impl Cache {
             let Some(i) = tx.find(key) else {
                 return Ok(None);
             };
-            let v = tx.entry(i).value.str_bytes()?;
+            let v = tx.entry(i).value().str_bytes()?;
             tx.remove(i);
             tx.notify(notify::GENERIC, "del", key);
             Ok(Some(v))
@@ -458,7 +458,7 @@ impl Cache {
             let Some(i) = tx.find(key) else {
                 return Ok(None);
             };
-            let v = tx.entry(i).value.str_bytes()?;
+            let v = tx.entry(i).value().str_bytes()?;
             let deadline = match expiry {
                 Some(e) => e.resolve(tx.now(), "getex")?,
                 None => None,
@@ -497,12 +497,12 @@ impl Cache {
         self.ks().write(key, grow_of(key, grow), |tx| {
             let reply = match tx.find(key) {
                 Some(i) => {
-                    tx.entry(i).value.as_str()?;
-                    tx.update(i, |e| {
-                        let (new, reply) = f(Some(e.value.as_str_mut()?))?;
+                    tx.entry(i).value().as_str()?;
+                    tx.update(i, |value| {
+                        let (new, reply) = f(Some(value.as_str_mut()?))?;
                         match new {
-                            Some(new) => e.value = Value::string(new),
-                            None => e.value.settle(),
+                            Some(new) => *value = Value::string(new),
+                            None => value.settle(),
                         }
                         Ok::<_, Error>(reply)
                     })?
@@ -534,8 +534,8 @@ impl Cache {
         self.ks().write(key, grow_of(key, grow), |tx| {
             let reply = match tx.find(key) {
                 Some(i) => {
-                    let (new, reply) = f(Some(tx.entry(i).value.as_str()?))?;
-                    tx.update(i, |e| e.value = new);
+                    let (new, reply) = f(Some(tx.entry(i).value().as_str()?))?;
+                    tx.set_value(i, new);
                     reply
                 }
                 None => {
@@ -574,7 +574,7 @@ impl Cache {
     pub fn strlen(&self, key: impl AsRef<[u8]>) -> Result<usize> {
         near!(self, b"STRLEN", key.as_ref());
         self.ks().read(key.as_ref(), false, |e| {
-            e.map_or(Ok(0), |e| e.value.as_str().map(<[u8]>::len))
+            e.map_or(Ok(0), |e| e.value().as_str().map(<[u8]>::len))
         })
     }
 
@@ -590,7 +590,7 @@ impl Cache {
         );
         self.ks().read(key.as_ref(), true, |e| {
             let Some(e) = e else { return Ok(Bytes::new()) };
-            let s = e.value.as_str()?;
+            let s = e.value().as_str()?;
             let len = s.len() as i64;
             if (start < 0 && end < 0 && start > end) || len == 0 {
                 return Ok(Bytes::new());
@@ -608,8 +608,8 @@ impl Cache {
             if start > end || start >= len {
                 return Ok(Bytes::new());
             }
-            Ok(match &e.value {
-                Value::Str(b) => b.slice(start as usize..=end as usize),
+            Ok(match e.value() {
+                ValueRef::Value(Value::Str(b)) => b.slice(start as usize..=end as usize),
                 _ => Bytes::copy_from_slice(&s[start as usize..=end as usize]),
             })
         })

@@ -136,7 +136,7 @@ fn read_inputs(
         let mut tx = m.key(k);
         inputs.push(match tx.find(key) {
             None => Vec::new(),
-            Some(i) => match &tx.entry(i).value {
+            Some(i) => match &tx.entry(i).value() {
                 v if v.as_zset().is_ok() => {
                     v.as_zset()?.iter().map(|(m, s)| (m.clone(), s)).collect()
                 }
@@ -520,7 +520,7 @@ impl Cache {
                 let mut tx = m.key(1);
                 match tx.find(src) {
                     Some(i) => {
-                        let z = tx.entry(i).value.as_zset()?;
+                        let z = tx.entry(i).value().as_zset()?;
                         if count == Some(0) {
                             Vec::new()
                         } else {

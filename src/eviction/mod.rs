@@ -14,7 +14,7 @@ use std::cell::Cell;
 use std::sync::atomic::Ordering::Relaxed;
 
 use crate::config::EvictionPolicy;
-use crate::store::entry::{Cold, Entry};
+use crate::store::items::EntryRef;
 
 /// Keys looked at per sampled eviction.
 pub(crate) const SAMPLES: usize = 5;
@@ -76,22 +76,19 @@ pub(crate) fn needs_time(policy: EvictionPolicy) -> bool {
 
 /// Records an access. Called under the shard's read lock.
 #[inline]
-pub(crate) fn on_access(entry: &Entry, policy: EvictionPolicy, coarse_now_ms: u64) {
-    let meta = &entry.meta;
+pub(crate) fn on_access(entry: &EntryRef<'_>, policy: EvictionPolicy, coarse_now_ms: u64) {
     match policy {
-        EvictionPolicy::S3Fifo => {
-            let f = meta.load(Relaxed);
-            if f < s3fifo::MAX_FREQ {
-                meta.store(f + 1, Relaxed);
-            }
-        }
+        // Saturates at `s3fifo::MAX_FREQ`.
+        EvictionPolicy::S3Fifo => entry.bump_freq(),
         EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => {
+            let meta = entry.meta();
             let c = lru_clock(coarse_now_ms);
             if meta.load(Relaxed) != c {
                 meta.store(c, Relaxed);
             }
         }
         EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
+            let meta = entry.meta();
             let old = meta.load(Relaxed);
             let counter = lfu_log_incr(lfu_decayed(old, coarse_now_ms));
             let new = (minutes(coarse_now_ms) << 8) | counter;
@@ -160,17 +157,17 @@ fn random_unit() -> f64 {
 }
 
 /// A sampled policy's score for an entry: the lowest score is evicted first.
-pub(crate) fn sample_score(entry: &Entry, cold: &Cold, policy: EvictionPolicy, now_ms: u64) -> u64 {
+pub(crate) fn sample_score(entry: &EntryRef<'_>, policy: EvictionPolicy, now_ms: u64) -> u64 {
     match policy {
         EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => {
             // Older access = larger idle time = lower score.
-            let idle = lru_clock(now_ms).wrapping_sub(entry.meta.load(Relaxed));
+            let idle = lru_clock(now_ms).wrapping_sub(entry.meta().load(Relaxed));
             u64::MAX - idle as u64
         }
         EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
-            lfu_decayed(entry.meta.load(Relaxed), now_ms) as u64
+            lfu_decayed(entry.meta().load(Relaxed), now_ms) as u64
         }
-        EvictionPolicy::VolatileTtl => cold.expire_at,
+        EvictionPolicy::VolatileTtl => entry.expire_at(),
         _ => 0,
     }
 }

@@ -1,51 +1,35 @@
 //! S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction", SOSP 2023).
 //!
-//! Each shard keeps two FIFO queues threaded through its slab (`prev`/`next` slot indices
-//! in the entries' cold parts, no pointers) and a ghost queue of fingerprints:
+//! Each shard keeps two FIFO queues, the small and main logs its items are appended to
+//! (see [`crate::store::items`]: no per-key links), and a ghost queue of fingerprints:
 //! - new keys enter the *small* queue, unless their fingerprint is in the ghost queue (they
 //!   were evicted recently from small), in which case they enter *main*;
 //! - a read bumps a 2-bit frequency in the entry (see [`super::on_access`]), nothing else;
 //! - to evict, the small queue is worked while it holds at least 10% of the shard's bytes:
-//!   its tail moves to main if it was read at least once, otherwise it is evicted and its
-//!   fingerprint goes to the ghost; main works as CLOCK: a tail with frequency > 0 is
-//!   reinserted at the head with frequency - 1, one with 0 is evicted.
+//!   its oldest item moves to main (a copy at main's tail) if it was read at least once,
+//!   otherwise it is evicted and its fingerprint goes to the ghost; main works as CLOCK:
+//!   an oldest item with frequency > 0 is copied to the tail with frequency - 1, one with
+//!   0 is evicted.
 //!
-//! One eviction looks at [`MAX_STEPS`] tails at most, then evicts the tail at hand: the work
-//! any single write does is bounded.
+//! One eviction looks at [`MAX_STEPS`] items at most, then evicts the oldest at hand: the
+//! work any single write does is bounded.
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering::Relaxed;
 
 use hashbrown::HashMap;
 
-use crate::store::entry::{Entry, Queue, NIL};
-use crate::store::slab::Slab;
+use crate::store::items::{Items, Queue, NIL};
 
 /// Saturation of the frequency counter.
 pub(crate) const MAX_FREQ: u32 = 3;
-/// Tails examined by one eviction before it evicts regardless.
+/// Heads examined by one eviction before it evicts regardless.
 const MAX_STEPS: usize = 64;
 /// Reads needed in the small queue to be promoted to main.
 const PROMOTE_FREQ: u32 = 1;
 /// Bytes the ghost queue uses per fingerprint (queue slot and map slot).
 pub(crate) const GHOST_BYTES: usize = 24;
 
-#[derive(Default, Clone, Copy)]
-struct List {
-    head: u32,
-    tail: u32,
-    len: usize,
-}
-
-impl List {
-    const EMPTY: List = List {
-        head: NIL,
-        tail: NIL,
-        len: 0,
-    };
-}
-
-/// A victim chosen by [`S3Fifo::victim`]: its slot, and whether its fingerprint should be
+/// A victim chosen by [`S3Fifo::victim`]: its id, and whether its fingerprint should be
 /// remembered in the ghost queue once it is removed.
 pub(crate) struct Victim {
     pub slot: u32,
@@ -53,8 +37,6 @@ pub(crate) struct Victim {
 }
 
 pub(crate) struct S3Fifo {
-    small: List,
-    main: List,
     /// Bytes of the entries on the small queue.
     small_bytes: usize,
     ghost: Ghost,
@@ -63,8 +45,6 @@ pub(crate) struct S3Fifo {
 impl S3Fifo {
     pub fn new() -> S3Fifo {
         S3Fifo {
-            small: List::EMPTY,
-            main: List::EMPTY,
             small_bytes: 0,
             ghost: Ghost::default(),
         }
@@ -74,82 +54,45 @@ impl S3Fifo {
         *self = S3Fifo::new();
     }
 
-    fn list(&mut self, q: Queue) -> &mut List {
-        match q {
-            Queue::Small => &mut self.small,
-            Queue::Main => &mut self.main,
-        }
-    }
-
+    /// The queue a new key enters: main if its fingerprint is in the ghost queue (which
+    /// forgets it), else small.
     #[inline]
-    fn push_head(&mut self, slab: &mut Slab, i: u32, q: Queue) {
-        let list = *self.list(q);
-        slab.entry_mut(i).queue = q;
-        let links = slab.cold_mut(i);
-        links.prev = NIL;
-        links.next = list.head;
-        if list.head != NIL {
-            slab.cold_mut(list.head).prev = i;
-        }
-        let list = self.list(q);
-        list.head = i;
-        if list.tail == NIL {
-            list.tail = i;
-        }
-        list.len += 1;
-    }
-
-    #[inline]
-    fn unlink(&mut self, slab: &mut Slab, i: u32) -> Queue {
-        let (prev, next, q) = {
-            let links = slab.cold(i);
-            (links.prev, links.next, slab.entry(i).queue)
-        };
-        if prev != NIL {
-            slab.cold_mut(prev).next = next;
-        } else {
-            self.list(q).head = next;
-        }
-        if next != NIL {
-            slab.cold_mut(next).prev = prev;
-        } else {
-            self.list(q).tail = prev;
-        }
-        self.list(q).len -= 1;
-        q
-    }
-
-    /// Links a new entry of `bytes` bytes.
-    #[inline]
-    pub fn on_insert(&mut self, slab: &mut Slab, i: u32, fingerprint: u32, bytes: usize) {
+    pub fn queue_for(&mut self, fingerprint: u32) -> Queue {
         if self.ghost.remove(fingerprint) {
-            self.push_head(slab, i, Queue::Main);
+            Queue::Main
         } else {
-            self.push_head(slab, i, Queue::Small);
+            Queue::Small
+        }
+    }
+
+    /// Counts a new entry of `bytes` bytes on queue `q`.
+    #[inline]
+    pub fn on_add(&mut self, q: Queue, bytes: usize) {
+        if q == Queue::Small {
             self.small_bytes += bytes;
         }
     }
 
-    /// Unlinks an entry of `bytes` bytes that is being removed.
+    /// Uncounts an entry of `bytes` bytes that is being removed from queue `q`.
     #[inline]
-    pub fn on_remove(&mut self, slab: &mut Slab, i: u32, bytes: usize) {
-        if self.unlink(slab, i) == Queue::Small {
+    pub fn on_remove(&mut self, q: Queue, bytes: usize) {
+        if q == Queue::Small {
             self.small_bytes -= bytes;
         }
     }
 
     /// Keeps the small queue's byte count right when an entry changes size.
-    pub fn on_resize(&mut self, slab: &Slab, i: u32, old: usize, new: usize) {
-        if slab.entry(i).queue == Queue::Small {
+    pub fn on_resize(&mut self, q: Queue, old: usize, new: usize) {
+        if q == Queue::Small {
             self.small_bytes = self.small_bytes - old + new;
         }
     }
 
-    /// Remembers an evicted key's fingerprint.
+    /// Remembers an evicted key's fingerprint, the ghost holding as many as main holds
+    /// keys (`main`), at least 16.
     #[inline]
-    pub fn remember(&mut self, fingerprint: u32) {
-        let cap = self.main.len.max(16);
-        self.ghost.add(fingerprint, cap);
+    pub fn remember(&mut self, fingerprint: u32, main: usize) {
+        self.ghost.add(fingerprint, main.max(16));
     }
 
     /// Memory held by the ghost queue.
@@ -157,37 +100,32 @@ impl S3Fifo {
         self.ghost.order.len() * GHOST_BYTES
     }
 
-    /// Chooses the next key to evict, never `protect`, moving entries between queues as
-    /// the algorithm says. `used` is the shard's byte count; `size` gives an entry's bytes.
+    /// Chooses the next key to evict, never `protect`, moving items between the logs as
+    /// the algorithm says. `used` is the shard's byte count; `size` gives a key's bytes.
     pub fn victim(
         &mut self,
-        slab: &mut Slab,
+        items: &mut Items,
         used: usize,
         protect: u32,
-        size: impl Fn(&Entry) -> usize,
+        size: impl Fn(&Items, u32) -> usize,
     ) -> Option<Victim> {
         for _ in 0..MAX_STEPS {
-            let use_small = self.small.len > 0
-                && (self.small_bytes * 10 >= used
-                    || self.main.len == 0
-                    || self.main.tail == protect);
-            if use_small {
-                let t = self.small.tail;
+            let small = items.head(Queue::Small);
+            let main = items.head(Queue::Main);
+            let use_small = small.is_some()
+                && (self.small_bytes * 10 >= used || main.is_none() || main == Some(protect));
+            if let (true, Some(t)) = (use_small, small) {
                 if t == protect {
-                    if self.small.len == 1 {
-                        return self.last_resort(protect);
+                    if items.log_len(Queue::Small) == 1 {
+                        return self.last_resort(items, protect);
                     }
-                    self.unlink(slab, t);
-                    self.push_head(slab, t, Queue::Small);
+                    let f = items.entry(t).freq();
+                    items.requeue(t, Queue::Small, f);
                     continue;
                 }
-                let e = slab.entry(t);
-                if e.meta.load(Relaxed) >= PROMOTE_FREQ {
-                    let bytes = size(e);
-                    e.meta.store(0, Relaxed);
-                    self.unlink(slab, t);
-                    self.small_bytes -= bytes;
-                    self.push_head(slab, t, Queue::Main);
+                if items.entry(t).freq() >= PROMOTE_FREQ {
+                    self.small_bytes -= size(items, t);
+                    items.requeue(t, Queue::Main, 0);
                 } else {
                     return Some(Victim {
                         slot: t,
@@ -195,31 +133,31 @@ impl S3Fifo {
                     });
                 }
             } else {
-                let t = self.main.tail;
-                if t == NIL || (t == protect && self.main.len == 1) {
+                let t = main.unwrap_or(NIL);
+                if t == NIL || (t == protect && items.log_len(Queue::Main) == 1) {
                     return None;
                 }
-                let e = slab.entry(t);
-                let f = e.meta.load(Relaxed);
+                let f = items.entry(t).freq();
                 if f > 0 && t != protect {
-                    e.meta.store(f - 1, Relaxed);
+                    items.requeue(t, Queue::Main, f - 1);
                 } else if t != protect {
                     return Some(Victim {
                         slot: t,
                         to_ghost: false,
                     });
+                } else {
+                    items.requeue(t, Queue::Main, f);
                 }
-                self.unlink(slab, t);
-                self.push_head(slab, t, Queue::Main);
             }
         }
-        self.last_resort(protect)
+        self.last_resort(items, protect)
     }
 
-    fn last_resort(&self, protect: u32) -> Option<Victim> {
-        [self.main.tail, self.small.tail]
+    fn last_resort(&self, items: &mut Items, protect: u32) -> Option<Victim> {
+        [items.head(Queue::Main), items.head(Queue::Small)]
             .into_iter()
-            .find(|&t| t != NIL && t != protect)
+            .flatten()
+            .find(|&t| t != protect)
             .map(|slot| Victim {
                 slot,
                 to_ghost: false,

@@ -24,12 +24,12 @@ const LEVELS: usize = 6;
 /// Milliseconds per tick of level 0.
 pub(crate) const TICK_MS: u64 = 1;
 
-/// One scheduled deadline, for the entry in slab slot `slot` of generation `gen`.
+/// One scheduled deadline, for the key with id `slot` (or a later key given that id: the
+/// shard tells, see `ShardData::expire_due`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Timer {
     pub deadline: u64,
     pub slot: u32,
-    pub gen: u8,
 }
 
 pub(crate) struct Wheel {
@@ -199,11 +199,7 @@ mod tests {
     }
 
     fn timer(slot: u32, deadline: u64) -> Timer {
-        Timer {
-            deadline,
-            slot,
-            gen: 0,
-        }
+        Timer { deadline, slot }
     }
 
     #[test]

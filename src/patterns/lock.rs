@@ -138,7 +138,7 @@ impl LockGuard {
                 let Some(i) = tx.find(key) else {
                     return Ok(false);
                 };
-                if tx.entry(i).value.as_str().ok() != Some(&self.token) {
+                if tx.entry(i).value().as_str().ok() != Some(&self.token) {
                     return Ok(false);
                 }
                 f(tx, i);

@@ -57,7 +57,7 @@ impl Cache {
         }
         self.ks().write(key, 128, |tx| {
             let stored = match tx.find(key) {
-                Some(i) => Some((tx.entry(i).value.str_bytes()?, tx.expire_at(i))),
+                Some(i) => Some((tx.entry(i).value().str_bytes()?, tx.expire_at(i))),
                 None => None,
             };
             let (answer, write) = step(tx.now(), stored)?;

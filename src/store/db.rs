@@ -5,7 +5,7 @@
 
 use std::ops::Deref;
 
-use super::entry::Entry;
+use super::items::EntryRef;
 use super::{Keyspace, MultiTx, Tx};
 use crate::error::Result;
 
@@ -29,7 +29,12 @@ impl<'a> Db<'a> {
 
     /// See [`Keyspace::read`].
     #[inline]
-    pub fn read<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
+    pub fn read<R>(
+        &self,
+        key: &[u8],
+        lookup: bool,
+        f: impl FnOnce(Option<EntryRef<'_>>) -> R,
+    ) -> R {
         self.ks.read(self.id, key, lookup, f)
     }
 
@@ -39,19 +44,24 @@ impl<'a> Db<'a> {
         &self,
         key: &[u8],
         lookup: bool,
-        f: impl FnOnce(Option<(&Entry, u64)>) -> R,
+        f: impl FnOnce(Option<(EntryRef<'_>, u64)>) -> R,
     ) -> R {
         self.ks.read_deadline(self.id, key, lookup, f)
     }
 
     /// See [`Keyspace::peek`].
     #[inline]
-    pub fn peek<R>(&self, key: &[u8], lookup: bool, f: impl FnOnce(Option<&Entry>) -> R) -> R {
+    pub fn peek<R>(
+        &self,
+        key: &[u8],
+        lookup: bool,
+        f: impl FnOnce(Option<EntryRef<'_>>) -> R,
+    ) -> R {
         self.ks.peek(self.id, key, lookup, f)
     }
 
     /// See [`Keyspace::inspect`].
-    pub fn inspect<R>(&self, key: &[u8], f: impl FnOnce(Option<&Entry>) -> R) -> R {
+    pub fn inspect<R>(&self, key: &[u8], f: impl FnOnce(Option<EntryRef<'_>>) -> R) -> R {
         self.ks.inspect(self.id, key, f)
     }
 

@@ -152,6 +152,30 @@ impl Index {
         }
     }
 
+    /// Points the entry of `old`, indexed under `hash`, at `new` (the item moved); false
+    /// if `old` was not there.
+    pub fn replace(&mut self, hash: u64, old: u32, new: u32) -> bool {
+        let tag = tag(hash);
+        let mask = self.chunks.len().wrapping_sub(1);
+        let home = hash as usize & mask;
+        for k in 0..self.chunks.len() {
+            let chunk = &mut self.chunks[(home + k) & mask];
+            let mut m = chunk.matching(tag);
+            while m != 0 {
+                let j = m.trailing_zeros() as usize;
+                if chunk.slots[j] == old {
+                    chunk.slots[j] = new;
+                    return true;
+                }
+                m &= m - 1;
+            }
+            if chunk.overflow == 0 {
+                return false;
+            }
+        }
+        false
+    }
+
     /// Removes `slot`, indexed under `hash`; false if it was not there.
     pub fn remove(&mut self, hash: u64, slot: u32) -> bool {
         let tag = tag(hash);

@@ -56,27 +56,12 @@ impl Key {
         }
     }
 
-    /// Whether this key's bytes are `bytes`: short keys are compared a word at a time,
-    /// without a call to `memcmp`.
-    #[inline(always)]
-    pub fn is(&self, bytes: &[u8]) -> bool {
-        eq_bytes(self.as_bytes(), bytes)
-    }
-
     /// Heap bytes a key of these bytes would own beyond its inline size.
     pub fn heap_size_of(bytes: &[u8]) -> usize {
         if bytes.len() <= INLINE {
             0
         } else {
             bytes.len()
-        }
-    }
-
-    /// Heap bytes this key owns beyond its inline size.
-    pub fn heap_size(&self) -> usize {
-        match self {
-            Key::Inline { .. } => 0,
-            Key::Heap(b) => b.len(),
         }
     }
 }
@@ -111,10 +96,10 @@ pub(crate) fn padded(bytes: &[u8]) -> [u8; INLINE] {
     out
 }
 
-/// Byte equality with the lengths of most keys (4 to 16 bytes) done in two overlapping
+/// Byte equality, with the lengths of most keys (4 to 16 bytes) done in two overlapping
 /// loads from each side.
 #[inline(always)]
-fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -153,12 +138,12 @@ mod tests {
         for n in 0..40usize {
             let a: Vec<u8> = (0..n as u8).map(|b| b.wrapping_mul(37)).collect();
             let key = Key::new(&a);
-            assert!(key.is(&a), "len {n}");
-            assert!(!key.is(&a[..n.saturating_sub(1)]) || n == 0);
+            assert!(eq_bytes(key.as_bytes(), &a), "len {n}");
+            assert!(!eq_bytes(key.as_bytes(), &a[..n.saturating_sub(1)]) || n == 0);
             for i in 0..n {
                 let mut b = a.clone();
                 b[i] ^= 0x10;
-                assert!(!key.is(&b), "len {n}, byte {i} differs");
+                assert!(!eq_bytes(key.as_bytes(), &b), "len {n}, byte {i} differs");
             }
         }
     }
@@ -179,7 +164,6 @@ mod tests {
             let bytes: Vec<u8> = (0..len as u8).collect();
             let key = Key::new(&bytes);
             assert_eq!(key.as_bytes(), &bytes[..]);
-            assert_eq!(key.heap_size(), if len > INLINE { len } else { 0 });
         }
     }
 }

@@ -1,13 +1,13 @@
 //! The keyspace: a power-of-two number of [`shard::Shard`]s, each a `parking_lot::RwLock`
-//! around a slab of entries and a chunked hash index over it (`index.rs`), hashed with
-//! ahash.
+//! around the items of its keys in segments and a chunked hash index over them
+//! (`items.rs`, `segments.rs`, `index.rs`), hashed with ahash.
 //!
 //! A key is hashed once; bits 32.. of the hash pick the shard and the same hash finds the
 //! chunk inside it (the index uses the low bits and the top eight), so no bit does both.
 //!
 //! # Reads and writes
-//! A read takes one shard's read lock, checks the deadline (read from the entry's cold part
-//! only when its flags say it has one, see [`slab`]), records the access in the entry
+//! A read takes one shard's read lock, checks the deadline (a word of the item, there only
+//! when the key was given one, see [`segments`]), records the access in the item
 //! (one relaxed atomic store at most) and copies out what it returns (a string of up to 22
 //! bytes is copied out of the slot, one of up to 128 out of its own allocation; a longer
 //! one's `Bytes` clone is a reference-count bump). A write takes one shard's write lock,
@@ -18,16 +18,16 @@
 //! order, so no two of them can deadlock.
 //!
 //! # SCAN
-//! Entries never move inside their shard's slab while they exist, so the cursor is simply
-//! `shard << 32 | slot`: a key present from the first call to the last is returned exactly
+//! A key's id never changes while it exists (its item may move; see [`items`]), so the
+//! cursor is simply `shard << 32 | id`: a key present from the first call to the last is returned exactly
 //! once, however the tables grow or shrink in between.
 
 pub(crate) mod db;
-pub(crate) mod entry;
 mod index;
+pub(crate) mod items;
 pub(crate) mod key;
+mod segments;
 pub(crate) mod shard;
-pub(crate) mod slab;
 pub(crate) mod snapshot;
 pub(crate) mod watch;
 
@@ -47,7 +47,7 @@ use crate::notify::{self, Event};
 use crate::pubsub::Registry;
 use crate::stats::Counters;
 use crate::value::Value;
-use entry::{Entry, NIL};
+use items::{expired, EntryRef, NIL};
 use key::KeyHasher;
 use shard::{Exclusive, Shard, ShardData, WriteGuard};
 
@@ -157,7 +157,7 @@ impl Tx<'_> {
         }
     }
 
-    pub fn entry(&self, i: u32) -> &Entry {
+    pub fn entry(&self, i: u32) -> EntryRef<'_> {
         self.data.entry(i)
     }
 
@@ -181,10 +181,8 @@ impl Tx<'_> {
     pub fn replace(&mut self, i: u32, value: Value, expire_at: u64) {
         let now = self.policy_now();
         let policy = self.policy;
-        self.data.update(i, |e| {
-            e.value = value;
-            eviction::on_access(e, policy, now);
-        });
+        self.data.set_value(i, value);
+        eviction::on_access(&self.data.entry(i), policy, now);
         self.data.set_expire(i, expire_at);
     }
 
@@ -192,12 +190,28 @@ impl Tx<'_> {
         self.data.set_expire(i, expire_at);
     }
 
-    pub fn update<R>(&mut self, i: u32, f: impl FnOnce(&mut Entry) -> R) -> R {
-        self.data.update(i, f)
+    /// Replaces the value of key `i` (its deadline stays).
+    pub fn set_value(&mut self, i: u32, value: Value) {
+        self.data.set_value(i, value)
     }
 
-    pub fn remove(&mut self, i: u32) -> Entry {
+    /// Changes the value of key `i` through `f`.
+    pub fn update<R>(&mut self, i: u32, f: impl FnOnce(&mut Value) -> R) -> R {
+        self.data.update_value(i, f)
+    }
+
+    /// Sets the LRU/LFU word of key `i` (RESTORE's IDLETIME and FREQ).
+    pub fn set_meta(&mut self, i: u32, meta: u32) {
+        self.data.set_meta(i, meta)
+    }
+
+    pub fn remove(&mut self, i: u32) {
         self.data.remove(i)
+    }
+
+    /// Removes key `i`, returning its value.
+    pub fn take(&mut self, i: u32) -> Value {
+        self.data.take(i)
     }
 }
 
@@ -315,7 +329,7 @@ impl Keyspace {
         db: u8,
         key: &[u8],
         lookup: bool,
-        f: impl FnOnce(Option<&Entry>) -> R,
+        f: impl FnOnce(Option<EntryRef<'_>>) -> R,
     ) -> R {
         self.look(db, key, lookup, true, |e| f(e.map(|(e, _)| e)))
     }
@@ -327,7 +341,7 @@ impl Keyspace {
         db: u8,
         key: &[u8],
         lookup: bool,
-        f: impl FnOnce(Option<(&Entry, u64)>) -> R,
+        f: impl FnOnce(Option<(EntryRef<'_>, u64)>) -> R,
     ) -> R {
         self.look(db, key, lookup, true, f)
     }
@@ -339,7 +353,7 @@ impl Keyspace {
         db: u8,
         key: &[u8],
         lookup: bool,
-        f: impl FnOnce(Option<&Entry>) -> R,
+        f: impl FnOnce(Option<EntryRef<'_>>) -> R,
     ) -> R {
         self.look(db, key, lookup, false, |e| f(e.map(|(e, _)| e)))
     }
@@ -347,7 +361,7 @@ impl Keyspace {
     #[inline]
     /// The live entry of `key` without recording an access or a lookup (OBJECT, MEMORY
     /// USAGE: looking must not change what eviction sees).
-    pub fn inspect<R>(&self, db: u8, key: &[u8], f: impl FnOnce(Option<&Entry>) -> R) -> R {
+    pub fn inspect<R>(&self, db: u8, key: &[u8], f: impl FnOnce(Option<EntryRef<'_>>) -> R) -> R {
         let hash = self.hash(key);
         let data = self.shards[self.shard_of(hash)].read();
         let now = self.now();
@@ -364,29 +378,27 @@ impl Keyspace {
         key: &[u8],
         lookup: bool,
         command: bool,
-        f: impl FnOnce(Option<(&Entry, u64)>) -> R,
+        f: impl FnOnce(Option<(EntryRef<'_>, u64)>) -> R,
     ) -> R {
         let hash = self.hash(key);
         let shard = &self.shards[self.shard_of(hash)];
         let data = shard.read();
         let mut now = 0;
-        let found = data.find(hash, db, key);
-        // The deadline is read from the entry's cold part only for a key that has one.
+        let found = data.find_item(hash, db, key);
+        // The deadline is read from the item only for a key that has a deadline word.
         let mut deadline = 0;
-        let live = found.map(|i| data.entry(i)).filter(|e| {
-            if !e.has_ttl() {
+        let live = found.map(|r| data.at(r)).filter(|e| {
+            deadline = e.expire_at();
+            if deadline == 0 {
                 return true;
             }
-            // (`found` is Some here; `and_then` over it instead compiles to 8 more
-            // instructions a GET hit.)
-            deadline = found.map_or(0, |i| data.expire_at(i));
             now = self.now();
-            !slab::expired(deadline, || now)
+            !expired(deadline, || now)
         });
         // One visit to this thread's stripe counts both (its lookup is a TLS access).
         self.counters
             .record(command, lookup.then_some(live.is_some()));
-        if let Some(e) = live {
+        if let Some(e) = &live {
             let policy = self.policy();
             if now == 0 && eviction::needs_time(policy) {
                 now = self.now();

@@ -1,9 +1,9 @@
-//! One lock stripe: a slab of entries, a hash index over it, the eviction queues and the
-//! timing wheel of the keys it holds.
+//! One lock stripe: the items of its keys (see [`super::items`]), the eviction policy's
+//! state and the timing wheel.
 //!
-//! Entries live in a [`Slab`] and never move while they exist: the index maps a key's hash
-//! to its slot, the queues link slots by index, the wheel files slots, and a SCAN cursor is
-//! a slot position. That stability is what gives SCAN its guarantee (see [`crate::store`]).
+//! A key keeps its id while it exists, whatever its item does: the wheel files ids, a
+//! command holds ids, and a SCAN cursor is an id position. That stability is what gives
+//! SCAN its guarantee (see [`crate::store`]).
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -17,10 +17,9 @@ use bytes::Bytes;
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::entry::{Cold, Entry};
-use super::index::Index;
-use super::key::{Key, KeyHasher};
-use super::slab::Slab;
+use super::items::expired;
+use super::items::{EntryRef, Items, Queue, KEY_OVERHEAD};
+use super::key::KeyHasher;
 use super::snapshot::SnapshotJob;
 use crate::blocking::{Take, Waiter};
 use crate::config::EvictionPolicy;
@@ -29,20 +28,16 @@ use crate::expiry::wheel::{Timer, Wheel};
 use crate::notify::{self, Event};
 use crate::value::Value;
 
-/// Bytes of bookkeeping per entry: its slab slot (hot and cold parts) and its share of the
-/// index (a 64-byte chunk holds up to 12 keys and the table doubles past 10 a chunk on
-/// average: 6.4 bytes a key just before it doubles, 12.8 just after; 8 is charged).
-pub(crate) const ENTRY_OVERHEAD: usize =
-    mem::size_of::<Option<Entry>>() + mem::size_of::<Cold>() + 8;
+/// Bytes of bookkeeping per entry beyond its key and value: the item's header word, its
+/// id slot and its share of the index (see [`super::items::KEY_OVERHEAD`]).
+pub(crate) const ENTRY_OVERHEAD: usize = KEY_OVERHEAD + 8;
 /// Bytes of a timer in the wheel, charged to keys with a TTL.
 pub(crate) const TIMER_BYTES: usize = mem::size_of::<Timer>();
 
-/// The memory an entry is charged: overhead, key and value bytes, its timer.
-pub(crate) fn entry_bytes(e: &Entry) -> usize {
-    ENTRY_OVERHEAD
-        + e.key.heap_size()
-        + e.value.heap_size()
-        + if e.has_ttl() { TIMER_BYTES } else { 0 }
+/// The memory a key is charged: its item, what it keeps out of line, its id slot and
+/// index share, and its timer.
+pub(crate) fn entry_bytes(e: EntryRef<'_>) -> usize {
+    e.charged() + if e.has_ttl() { TIMER_BYTES } else { 0 }
 }
 
 /// A shard, aligned so that two shards' locks never share a cache line.
@@ -252,14 +247,10 @@ impl Drop for Exclusive<'_> {
 }
 
 pub(crate) struct ShardData {
-    index: Index,
-    slab: Slab,
-    hasher: KeyHasher,
+    items: Items,
     fifo: S3Fifo,
     wheel: Wheel,
     scratch: Vec<Timer>,
-    /// Generation of the next entry created (wrapping).
-    next_gen: u8,
     /// Entries and entries with a TTL per database (index: the database's number).
     db_len: Vec<DbCount>,
     rng: u64,
@@ -283,14 +274,11 @@ pub(crate) struct ShardData {
 impl ShardData {
     fn new(hasher: KeyHasher, now_ms: u64) -> ShardData {
         ShardData {
-            index: Index::new(),
-            slab: Slab::new(),
+            items: Items::new(hasher.clone()),
             rng: hasher.hash_u64(now_ms) | 1,
-            hasher,
             fifo: S3Fifo::new(),
             wheel: Wheel::new(now_ms),
             scratch: Vec::new(),
-            next_gen: 0,
             db_len: Vec::new(),
             used: 0,
             volatile: 0,
@@ -305,22 +293,22 @@ impl ShardData {
 
     /// Makes room for `more` entries at once (a snapshot load knows how many come).
     pub fn reserve(&mut self, more: usize) {
-        let (slab, hasher) = (&self.slab, &self.hasher);
-        self.index
-            .reserve(more, |j| hasher.hash(slab.entry(j).key.as_bytes()));
-        self.slab.reserve(more);
+        self.items.reserve(more);
     }
 
-    /// Records a removal for keyspace notifications, when asked to.
+    /// Records the removal of the key with id `i`, before it goes, for keyspace
+    /// notifications, when asked to.
     #[inline]
-    fn log(&mut self, class: u16, name: &'static str, entry: &Entry) {
+    fn log(&mut self, class: u16, name: &'static str, i: u32) {
         if self.log_removals {
-            self.removed.push(Event {
+            let e = self.items.entry(i);
+            let event = Event {
                 class,
                 name,
-                db: entry.db,
-                key: bytes::Bytes::copy_from_slice(entry.key.as_bytes()),
-            });
+                db: e.db(),
+                key: bytes::Bytes::copy_from_slice(e.key()),
+            };
+            self.removed.push(event);
         }
     }
 
@@ -379,7 +367,7 @@ impl ShardData {
     }
 
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.items.len()
     }
 
     /// Entries of database `db` (expired ones not yet reclaimed included).
@@ -401,39 +389,50 @@ impl ShardData {
         self.used + self.fifo.ghost_bytes()
     }
 
+    /// The item of `key` in `db`, for a read (see [`ShardData::at`]).
+    #[inline(always)]
+    pub fn find_item(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
+        self.items.find(hash, db, key)
+    }
+
+    /// The key in item `r`.
+    #[inline]
+    pub fn at(&self, r: u32) -> EntryRef<'_> {
+        self.items.at(r)
+    }
+
+    /// The id of `key` in `db`, if present.
     #[inline]
     pub fn find(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
-        let slab = &self.slab;
-        self.index.find(
-            hash,
-            // Forced: left to itself, LLVM keeps the compare out of line and spills the
-            // probe's state around the call (28 instructions of a GET hit).
-            #[inline(always)]
-            |i| {
-                let e = slab.entry(i);
-                e.db == db && e.key.is(key)
-            },
-        )
+        self.items
+            .find(hash, db, key)
+            .map(|r| self.items.at(r).id())
     }
 
+    /// The live key with id `i`.
     #[inline]
-    pub fn entry(&self, i: u32) -> &Entry {
-        self.slab.entry(i)
+    pub fn entry(&self, i: u32) -> EntryRef<'_> {
+        self.items.entry(i)
     }
 
-    /// The deadline of live slot `i` in ms since the epoch; 0 if it has none.
+    /// The deadline of live key `i` in ms since the epoch; 0 if it has none.
     #[inline]
     pub fn expire_at(&self, i: u32) -> u64 {
-        self.slab.expire_at(i)
+        self.items.entry(i).expire_at()
     }
 
-    /// True if live slot `i` is past its deadline.
+    /// True if live key `i` is past its deadline.
     #[inline]
     pub fn is_expired(&self, i: u32, now_ms: u64) -> bool {
-        self.slab.is_expired(i, now_ms)
+        expired(self.expire_at(i), || now_ms)
     }
 
-    /// Adds a key that is not present; returns its slot.
+    /// The memory key `i` is charged: its item and what it keeps out of line, its timer.
+    fn bytes_of(&self, i: u32) -> usize {
+        entry_bytes(self.items.entry(i))
+    }
+
+    /// Adds a key that is not present; returns its id.
     pub fn insert(
         &mut self,
         hash: u64,
@@ -443,15 +442,11 @@ impl ShardData {
         expire_at: u64,
         meta: u32,
     ) -> u32 {
-        let entry = Entry::new(Key::new(key), value, meta, db, self.next_gen);
-        let i = self.slab.insert(entry, expire_at);
-        self.next_gen = self.next_gen.wrapping_add(1);
-        let bytes = entry_bytes(self.slab.entry(i));
+        let q = self.fifo.queue_for(hash as u32);
+        let i = self.items.insert(hash, db, key, value, expire_at, meta, q);
+        let bytes = self.bytes_of(i);
         self.count(db, 1, (expire_at != 0) as isize);
-        let (slab, hasher) = (&self.slab, &self.hasher);
-        self.index
-            .insert(hash, i, |j| hasher.hash(slab.entry(j).key.as_bytes()));
-        self.fifo.on_insert(&mut self.slab, i, hash as u32, bytes);
+        self.fifo.on_add(q, bytes);
         self.used += bytes;
         if expire_at != 0 {
             self.volatile += 1;
@@ -460,13 +455,12 @@ impl ShardData {
         i
     }
 
-    /// Files a timer for the entry in slot `i` at its deadline.
+    /// Files a timer for key `i` at its deadline.
     fn file_timer(&mut self, i: u32) {
-        self.slab.set_timer(i, true);
+        self.items.set_timer(i, true);
         let timer = Timer {
-            deadline: self.slab.expire_at(i),
+            deadline: self.expire_at(i),
             slot: i,
-            gen: self.slab.entry(i).gen,
         };
         self.filed_earliest = self.filed_earliest.min(timer.deadline);
         self.wheel.insert(timer);
@@ -477,27 +471,31 @@ impl ShardData {
         self.wheel.next_due_hint()
     }
 
-    /// Removes the entry in slot `i` and returns it.
-    pub fn remove(&mut self, i: u32) -> Entry {
-        let hash = self.hasher.hash(self.entry(i).key.as_bytes());
+    /// Removes key `i`.
+    pub fn remove(&mut self, i: u32) {
+        let hash = self.items.hash_of(i);
         self.remove_hashed(i, hash)
     }
 
+    /// Removes key `i` and returns its value.
+    pub fn take(&mut self, i: u32) -> Value {
+        let v = self.items.value_of(i);
+        self.remove(i);
+        v
+    }
+
     /// [`ShardData::remove`] for a caller that has the key's hash at hand.
-    fn remove_hashed(&mut self, i: u32, hash: u64) -> Entry {
-        let bytes = entry_bytes(self.entry(i));
-        self.fifo.on_remove(&mut self.slab, i, bytes);
-        let indexed = self.index.remove(hash, i);
-        assert!(indexed, "every live slot is indexed");
-        // Read in place, before the entry moves out.
-        let entry = self.slab.take(i);
-        let timed = entry.has_ttl();
-        self.count(entry.db, -1, -(timed as isize));
+    fn remove_hashed(&mut self, i: u32, hash: u64) {
+        let bytes = self.bytes_of(i);
+        let e = self.items.entry(i);
+        let (db, timed, q) = (e.db(), e.has_ttl(), e.queue());
+        self.fifo.on_remove(q, bytes);
+        self.items.remove(i, hash);
+        self.count(db, -1, -(timed as isize));
         self.used -= bytes;
         if timed {
             self.volatile -= 1;
         }
-        entry
     }
 
     /// Adds `keys` and `volatile` to database `db`'s counts.
@@ -511,42 +509,55 @@ impl ShardData {
         c.volatile = c.volatile.wrapping_add_signed(volatile);
     }
 
-    /// Changes an entry through `f`, keeping byte counts and queues in step with whatever
-    /// `f` did to its value. The key and database must not change.
+    /// Replaces the value of key `i`, keeping byte counts and queues in step.
     #[inline]
-    pub fn update<R>(&mut self, i: u32, f: impl FnOnce(&mut Entry) -> R) -> R {
-        let e = self.slab.entry_mut(i);
-        let old_bytes = entry_bytes(e);
-        let r = f(e);
-        let new_bytes = entry_bytes(e);
-        self.resized(i, old_bytes, new_bytes);
+    pub fn set_value(&mut self, i: u32, value: Value) {
+        let old_bytes = self.bytes_of(i);
+        self.items.set_value(i, value);
+        self.resized(i, old_bytes);
+    }
+
+    /// Changes the value of key `i` through `f`, keeping byte counts and queues in step
+    /// with whatever `f` did to it.
+    #[inline]
+    pub fn update_value<R>(&mut self, i: u32, f: impl FnOnce(&mut Value) -> R) -> R {
+        let old_bytes = self.bytes_of(i);
+        let r = self.items.update_value(i, f);
+        self.resized(i, old_bytes);
         r
     }
 
+    /// Sets the LRU/LFU word of key `i`.
+    pub fn set_meta(&mut self, i: u32, meta: u32) {
+        self.items.meta(i).store(meta, Relaxed);
+    }
+
     #[inline]
-    fn resized(&mut self, i: u32, old_bytes: usize, new_bytes: usize) {
+    fn resized(&mut self, i: u32, old_bytes: usize) {
+        let new_bytes = self.bytes_of(i);
         if old_bytes != new_bytes {
             self.used = self.used - old_bytes + new_bytes;
-            self.fifo.on_resize(&self.slab, i, old_bytes, new_bytes);
+            self.fifo
+                .on_resize(self.items.entry(i).queue(), old_bytes, new_bytes);
         }
     }
 
-    /// Sets the deadline of live slot `i` (0: none), keeping byte counts, the TTL counts
+    /// Sets the deadline of live key `i` (0: none), keeping byte counts, the TTL counts
     /// and the wheel in step.
     #[inline]
     pub fn set_expire(&mut self, i: u32, new_exp: u64) {
-        let old_exp = self.slab.expire_at(i);
+        let old_exp = self.expire_at(i);
         if old_exp != new_exp {
             self.set_expire_slow(i, old_exp, new_exp);
         }
     }
 
     fn set_expire_slow(&mut self, i: u32, old_exp: u64, new_exp: u64) {
-        let old_bytes = entry_bytes(self.slab.entry(i));
-        self.slab.set_expire_at(i, new_exp);
-        self.resized(i, old_bytes, entry_bytes(self.slab.entry(i)));
+        let old_bytes = self.bytes_of(i);
+        self.items.set_deadline(i, new_exp);
+        self.resized(i, old_bytes);
         {
-            let db = self.slab.entry(i).db;
+            let db = self.items.entry(i).db();
             match (old_exp, new_exp) {
                 (0, _) => {
                     self.volatile += 1;
@@ -563,7 +574,7 @@ impl ShardData {
             // session or re-setting a key leaves one timer per key, not one per write.
             // A deadline that moves earlier, or one whose pending timer's time is unknown
             // (the key was persisted meanwhile), gets a timer of its own.
-            let pending = self.slab.has_timer(i);
+            let pending = self.items.entry(i).has_timer();
             if new_exp != 0 && (!pending || old_exp == 0 || new_exp < old_exp) {
                 self.file_timer(i);
             }
@@ -578,11 +589,11 @@ impl ShardData {
 
     /// Removes up to `budget` keys whose deadline has passed; returns how many went.
     ///
-    /// A fired timer whose slot holds another entry (or none) is stale and dropped; one
-    /// whose entry's deadline moved later is filed again at the new deadline; one whose
-    /// entry lost its TTL is dropped. When stale timers outnumber the live ones (keys deleted
-    /// before their deadline), the wheel is rebuilt from the slab, so its size stays within
-    /// a constant factor of the number of keys with a TTL.
+    /// A fired timer whose id is free is stale and dropped; one whose key's deadline moved
+    /// later (or whose id now holds another key with a later deadline) is filed again at
+    /// that deadline; one whose key has no TTL is dropped. When stale timers outnumber the
+    /// live ones (keys deleted before their deadline), the wheel is rebuilt from the keys,
+    /// so its size stays within a constant factor of the number of keys with a TTL.
     pub fn expire_due(&mut self, now_ms: u64, budget: usize) -> usize {
         if self.wheel.len() > 2 * self.volatile + 1024 {
             self.rebuild_wheel(now_ms);
@@ -591,18 +602,14 @@ impl ShardData {
         self.wheel.advance(now_ms, budget, &mut due);
         let mut removed = 0;
         for t in &due {
-            if self
-                .slab
-                .get(t.slot as usize)
-                .is_none_or(|e| e.gen != t.gen)
-            {
+            let Some(e) = self.items.get(t.slot as usize) else {
                 continue;
-            }
-            match self.slab.expire_at(t.slot) {
-                0 => self.slab.set_timer(t.slot, false),
+            };
+            match e.expire_at() {
+                0 => self.items.set_timer(t.slot, false),
                 at if at <= now_ms => {
-                    let entry = self.remove(t.slot);
-                    self.log(notify::EXPIRED, "expired", &entry);
+                    self.log(notify::EXPIRED, "expired", t.slot);
+                    self.remove(t.slot);
                     removed += 1;
                 }
                 at if at != t.deadline => {
@@ -619,13 +626,13 @@ impl ShardData {
         removed
     }
 
-    /// Refiles one timer per entry with a TTL, dropping every stale one.
+    /// Refiles one timer per key with a TTL, dropping every stale one.
     fn rebuild_wheel(&mut self, now_ms: u64) {
         self.wheel = Wheel::new(now_ms);
-        for i in 0..self.slab.len() as u32 {
-            match self.slab.get(i as usize) {
-                Some(e) if e.has_ttl() => self.file_timer(i),
-                Some(_) => self.slab.set_timer(i, false),
+        for i in 0..self.items.ids() as u32 {
+            match self.items.get(i as usize).map(|e| e.has_ttl()) {
+                Some(true) => self.file_timer(i),
+                Some(false) => self.items.set_timer(i, false),
                 None => {}
             }
         }
@@ -633,9 +640,9 @@ impl ShardData {
 
     /// Removes `i` if it is past its deadline (lazy expiry); true if it did.
     pub fn expire_if_due(&mut self, i: u32, now_ms: u64) -> bool {
-        if self.slab.is_expired(i, now_ms) {
-            let entry = self.remove(i);
-            self.log(notify::EXPIRED, "expired", &entry);
+        if self.is_expired(i, now_ms) {
+            self.log(notify::EXPIRED, "expired", i);
+            self.remove(i);
             self.expired += 1;
             true
         } else {
@@ -643,14 +650,17 @@ impl ShardData {
         }
     }
 
-    /// Evicts one key by `policy`, never the one in slot `protect`; false if no key may go.
+    /// Evicts one key by `policy`, never the one with id `protect`; false if no key may go.
     pub fn evict_one(&mut self, policy: EvictionPolicy, protect: u32, now_ms: u64) -> bool {
         let victim = match policy {
             EvictionPolicy::NoEviction => None,
             EvictionPolicy::S3Fifo => {
                 let used = self.used;
+                let timer = |e: &EntryRef<'_>| if e.has_ttl() { TIMER_BYTES } else { 0 };
                 self.fifo
-                    .victim(&mut self.slab, used, protect, entry_bytes)
+                    .victim(&mut self.items, used, protect, |items, i| {
+                        items.charged(i) + timer(&items.entry(i))
+                    })
                     .map(|v| (v.slot, v.to_ghost))
             }
             _ => self
@@ -660,11 +670,12 @@ impl ShardData {
         let Some((i, to_ghost)) = victim else {
             return false;
         };
-        let hash = self.hasher.hash(self.entry(i).key.as_bytes());
-        let entry = self.remove_hashed(i, hash);
-        self.log(notify::EVICTED, "evicted", &entry);
+        let hash = self.items.hash_of(i);
+        self.log(notify::EVICTED, "evicted", i);
+        self.remove_hashed(i, hash);
         if to_ghost {
-            self.fifo.remember(hash as u32);
+            let main = self.items.log_len(Queue::Main);
+            self.fifo.remember(hash as u32, main);
         }
         self.evicted += 1;
         true
@@ -682,16 +693,17 @@ impl ShardData {
     /// Redis-style sampling: look at a few random keys, keep the lowest score.
     fn sample_victim(&mut self, policy: EvictionPolicy, protect: u32, now_ms: u64) -> Option<u32> {
         let volatile_only = policy.volatile_only();
-        if self.slab.is_empty() || (volatile_only && self.volatile == 0) {
+        let n = self.items.ids();
+        if n == 0 || (volatile_only && self.volatile == 0) {
             return None;
         }
-        let eligible = |i: u32, e: &Entry| i != protect && (!volatile_only || e.has_ttl());
+        let eligible = |i: u32, e: &EntryRef<'_>| i != protect && (!volatile_only || e.has_ttl());
         let mut best: Option<(u64, u32)> = None;
         let mut seen = 0;
         for _ in 0..eviction::SAMPLES * 8 {
-            let i = (self.next_random() % self.slab.len() as u64) as u32;
-            if let Some(e) = self.slab.get(i as usize).filter(|e| eligible(i, e)) {
-                let score = eviction::sample_score(e, self.slab.cold(i), policy, now_ms);
+            let i = (self.next_random() % n as u64) as u32;
+            if let Some(e) = self.items.get(i as usize).filter(|e| eligible(i, e)) {
+                let score = eviction::sample_score(&e, policy, now_ms);
                 if best.is_none_or(|(s, _)| score < s) {
                     best = Some((score, i));
                 }
@@ -702,27 +714,26 @@ impl ShardData {
             }
         }
         if best.is_none() {
-            // Sparse slab or few volatile keys: walk from a random point to the first one.
-            let n = self.slab.len();
+            // Sparse ids or few volatile keys: walk from a random point to the first one.
             let start = (self.next_random() % n as u64) as usize;
             best = (0..n)
                 .map(|k| ((start + k) % n) as u32)
-                .find(|&i| self.slab.get(i as usize).is_some_and(|e| eligible(i, e)))
+                .find(|&i| self.items.get(i as usize).is_some_and(|e| eligible(i, &e)))
                 .map(|i| (0, i));
         }
         best.map(|(_, i)| i)
     }
 
-    /// A random live key's slot in `db`, if any; `seed` is a random number.
+    /// A random live key's id in `db`, if any; `seed` is a random number.
     pub fn random_live(&self, db: u8, now_ms: u64, seed: u64) -> Option<u32> {
-        let n = self.slab.len();
+        let n = self.items.ids();
         if self.len_of(db) == 0 || n == 0 {
             return None;
         }
         let live = |i: usize| {
-            self.slab
+            self.items
                 .get(i)
-                .is_some_and(|e| e.db == db && !self.slab.is_expired(i as u32, now_ms))
+                .is_some_and(|e| e.db() == db && !expired(e.expire_at(), || now_ms))
         };
         let mut x = seed | 1;
         for _ in 0..64 {
@@ -741,60 +752,61 @@ impl ShardData {
             .map(|i| i as u32)
     }
 
-    /// Visits live entries from slot `from` on, until `count` entries were looked at (or
-    /// `count * 10` slots, empty ones included); returns the slot to resume from, or `None`
-    /// when the end of the slab was reached.
+    /// Visits live entries from id `from` on, until `count` entries were looked at (or
+    /// `count * 10` ids, free ones included); returns the id to resume from, or `None`
+    /// when the end was reached.
     pub fn scan(
         &self,
         db: u8,
         from: usize,
         count: usize,
         now_ms: u64,
-        mut visit: impl FnMut(&Entry),
+        mut visit: impl FnMut(EntryRef<'_>),
     ) -> Option<usize> {
         let mut looked = 0;
+        let n = self.items.ids();
         let limit = from.saturating_add(count.saturating_mul(10));
         let mut i = from;
-        while i < self.slab.len() && i < limit && looked < count {
-            if let Some(e) = self.slab.get(i).filter(|e| e.db == db) {
+        while i < n && i < limit && looked < count {
+            if let Some(e) = self.items.get(i).filter(|e| e.db() == db) {
                 looked += 1;
-                if !self.slab.is_expired(i as u32, now_ms) {
+                if !expired(e.expire_at(), || now_ms) {
                     visit(e);
                 }
             }
             i += 1;
         }
-        (i < self.slab.len()).then_some(i)
+        (i < n).then_some(i)
     }
 
-    /// Every entry, expired or not, of every database, with its deadline (snapshots).
-    pub fn all_entries(&self) -> impl Iterator<Item = (&Entry, u64)> {
-        self.slab.iter().map(|(i, e)| (e, self.slab.expire_at(i)))
+    /// Every entry, expired or not, of every database (snapshots).
+    pub fn all_entries(&self) -> impl Iterator<Item = EntryRef<'_>> {
+        self.items.iter().map(|(_, e)| e)
     }
 
     /// Every live entry of `db`, for KEYS.
-    pub fn live_entries(&self, db: u8, now_ms: u64) -> impl Iterator<Item = &Entry> {
-        self.slab
+    pub fn live_entries(&self, db: u8, now_ms: u64) -> impl Iterator<Item = EntryRef<'_>> {
+        self.items
             .iter()
-            .filter(move |&(i, e)| e.db == db && !self.slab.is_expired(i, now_ms))
             .map(|(_, e)| e)
+            .filter(move |e| e.db() == db && !expired(e.expire_at(), || now_ms))
     }
 
     /// Removes every entry of `db` (FLUSHDB); returns their keys, for WATCH.
     pub fn clear_db(&mut self, db: u8, now_ms: u64) -> Vec<Bytes> {
         if self.len_of(db) == self.len() {
             let keys = self
-                .slab
+                .items
                 .iter()
-                .map(|(_, e)| Bytes::copy_from_slice(e.key.as_bytes()))
+                .map(|(_, e)| Bytes::copy_from_slice(e.key()))
                 .collect();
             self.clear(now_ms);
             return keys;
         }
         let mut keys = Vec::new();
-        for i in 0..self.slab.len() {
-            if self.slab.get(i).is_some_and(|e| e.db == db) {
-                keys.push(Bytes::copy_from_slice(self.entry(i as u32).key.as_bytes()));
+        for i in 0..self.items.ids() {
+            if self.items.get(i).is_some_and(|e| e.db() == db) {
+                keys.push(Bytes::copy_from_slice(self.entry(i as u32).key()));
                 self.remove(i as u32);
             }
         }
@@ -805,10 +817,14 @@ impl ShardData {
     /// for WATCH.
     pub fn swap_dbs(&mut self, a: u8, b: u8) -> Vec<Bytes> {
         let mut keys = Vec::new();
-        for e in self.slab.entries_mut() {
-            if e.db == a || e.db == b {
-                e.db = if e.db == a { b } else { a };
-                keys.push(Bytes::copy_from_slice(e.key.as_bytes()));
+        for i in 0..self.items.ids() as u32 {
+            let Some(e) = self.items.get(i as usize) else {
+                continue;
+            };
+            let db = e.db();
+            if db == a || db == b {
+                keys.push(Bytes::copy_from_slice(e.key()));
+                self.items.set_db(i, if db == a { b } else { a });
             }
         }
         let top = a.max(b) as usize;
@@ -819,17 +835,17 @@ impl ShardData {
         keys
     }
 
-    /// Moves the entry in slot `i` to database `db`, where its key must be absent (MOVE).
+    /// Moves key `i` to database `db`, where its key must be absent (MOVE).
     pub fn move_to(&mut self, i: u32, db: u8) {
-        let (from, volatile) = (self.entry(i).db, self.entry(i).has_ttl() as isize);
-        self.slab.entry_mut(i).db = db;
+        let e = self.entry(i);
+        let (from, volatile) = (e.db(), e.has_ttl() as isize);
+        self.items.set_db(i, db);
         self.count(from, -1, -volatile);
         self.count(db, 1, volatile);
     }
 
     pub fn clear(&mut self, now_ms: u64) {
-        self.index = Index::new();
-        self.slab = Slab::new();
+        self.items.clear();
         self.fifo.clear();
         self.wheel = Wheel::new(now_ms);
         self.used = 0;
@@ -862,7 +878,7 @@ mod tests {
     }
 
     fn put(d: &mut ShardData, key: &[u8], expire_at: u64) -> u32 {
-        let h = d.hasher.hash(key);
+        let h = d.items.hasher().hash(key);
         d.insert(h, 0, key, Value::from_slice(b""), expire_at, 0)
     }
 
@@ -912,10 +928,9 @@ mod tests {
     }
 
     #[test]
-    fn entry_layout_stays_compact() {
+    fn entry_overhead_stays_compact() {
         // The per-entry overhead quoted in the crate docs; a change here must update them.
-        assert_eq!(mem::size_of::<Option<Entry>>(), 64);
-        assert_eq!(mem::size_of::<Cold>(), 16);
-        assert_eq!(ENTRY_OVERHEAD, 88);
+        assert_eq!(KEY_OVERHEAD, 16);
+        assert_eq!(ENTRY_OVERHEAD, 24);
     }
 }

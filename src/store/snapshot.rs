@@ -13,8 +13,9 @@
 
 use parking_lot::Mutex;
 
+use super::items::expired;
+use super::key::Key;
 use super::shard::{Shard, ShardData};
-use super::slab::expired;
 use super::Keyspace;
 use crate::rdb::file::Record;
 
@@ -32,12 +33,12 @@ impl SnapshotJob {
         let mut part = Vec::with_capacity(data.len());
         part.extend(
             data.all_entries()
-                .filter(|&(_, at)| !expired(at, || self.now))
-                .map(|(e, expire_at)| Record {
-                    db: e.db,
-                    key: e.key.clone(),
-                    value: e.value.clone(),
-                    expire_at,
+                .filter(|e| !expired(e.expire_at(), || self.now))
+                .map(|e| Record {
+                    db: e.db(),
+                    key: Key::new(e.key()),
+                    value: e.value().to_value(),
+                    expire_at: e.expire_at(),
                 }),
         );
         self.copied.lock().push(part);

@@ -1,0 +1,933 @@
+//! A shard's keys: each one an item in the shard's segments (see [`super::segments`]),
+//! found by hash through the chunked index, which holds item references, and numbered by
+//! an id that stays the same while the key exists.
+//!
+//! A lookup reads the index chunk and then the item: key, value and header together, two
+//! dependent cache misses. Items move (to the main log, to a log's tail when cleaning, to
+//! a bigger place when a value grows), and then the index and the key's id slot are
+//! pointed at the new place; ids never move, so the queues, the wheel's timers, SCAN
+//! cursors and a command's handle on a key all use ids.
+//!
+//! Collections, strings longer than [`MAX_ITEM_VALUE`] and keys longer than
+//! [`MAX_ITEM_KEY`] live in a record out of line, whose number the item holds.
+//!
+//! # The logs
+//! New items are appended to the *small* log or the *main* one; S3-FIFO works from each
+//! log's head ([`Items::head`], [`Items::requeue`]). A removed or moved item leaves dead
+//! words, reclaimed when its log's head passes them, and segments a head has passed are
+//! freed whole. When no eviction runs (no bound, or a sampled policy evicting from the
+//! middle), [`Items::clean`] moves live head items to their log's tail so that dead words
+//! stay under a quarter of the live ones, plus a segment.
+
+use std::collections::VecDeque;
+use std::sync::atomic::AtomicU32;
+
+use super::index::Index;
+use super::key::KeyHasher;
+use super::segments::{
+    item_ref, Header, Segments, DEADLINE, LIVE, LONG_KEY, MAIN, MAX_ITEM_KEY, MAX_ITEM_VALUE,
+    MAX_ITEM_WORDS, MAX_SEG_WORDS, OUT, TIMER,
+};
+use crate::value::{Value, ValueRef};
+
+/// Whether deadline `at` (ms since the epoch, 0 for none) has passed: the one expiry
+/// test, for keys, copies of entries and deadlines about to be set. `now_ms` is called
+/// only for a deadline (reading the clock costs about 100 instructions).
+#[inline]
+pub(crate) fn expired(at: u64, now_ms: impl FnOnce() -> u64) -> bool {
+    at != 0 && at <= now_ms()
+}
+
+/// "None": a free id's item, the end of nothing.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// Which S3-FIFO log an item is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Queue {
+    Small = 0,
+    Main = 1,
+}
+
+/// An id's place: its item (NIL when the id is free) and the LRU/LFU policy word.
+struct Slot {
+    item: u32,
+    /// The LRU clock or LFU counter (see [`crate::eviction`]); readers store it under the
+    /// shard's read lock, hence atomic (a hint: relaxed).
+    meta: AtomicU32,
+}
+
+/// What an item keeps out of line.
+struct Outside {
+    /// A key longer than [`MAX_ITEM_KEY`]; empty (no allocation) for a key in the item.
+    key: Box<[u8]>,
+    value: Value,
+}
+
+/// Bytes a key costs beyond its item: its id slot and its share of the index (a 64-byte
+/// chunk holds up to 12 references, and the table doubles past 10 a chunk on average: 6.4
+/// bytes a key just before it doubles, 12.8 just after; 8 is charged).
+pub(crate) const KEY_OVERHEAD: usize = std::mem::size_of::<Slot>() + 8;
+/// Bytes of an out-of-line record, charged to the keys that have one.
+pub(crate) const OUTSIDE_BYTES: usize = std::mem::size_of::<Option<Outside>>();
+
+/// One log: segments in order, and the word offset of its head in the first.
+#[derive(Default)]
+struct Log {
+    segs: VecDeque<u32>,
+    head: usize,
+    /// Live items on this log.
+    items: usize,
+}
+
+pub(crate) struct Items {
+    hasher: KeyHasher,
+    index: Index,
+    seg: Segments,
+    slots: Vec<Slot>,
+    /// Free ids below the end, for reuse (stale numbers past the end are skipped).
+    free: Vec<u32>,
+    outside: Vec<Option<Outside>>,
+    free_outside: Vec<u32>,
+    logs: [Log; 2],
+    live_words: usize,
+    /// Words of dead items and fillers that no head has passed yet.
+    dead_words: usize,
+}
+
+/// A new value's form in an item: its bytes inline, or a record out of line.
+enum Form {
+    Inline(Value),
+    Out(u32),
+}
+
+/// The bytes of `key` as the item at `r` holds it.
+#[inline(always)]
+fn key_at<'a>(seg: &'a Segments, outside: &'a [Option<Outside>], r: u32, h: Header) -> &'a [u8] {
+    if h.has(LONG_KEY) {
+        let o = outside[record_of(seg, r, h) as usize].as_ref();
+        &o.expect("a long key's record").key
+    } else {
+        &seg.data(r, h)[..h.klen()]
+    }
+}
+
+/// The record number an out-of-line item holds.
+#[inline]
+fn record_of(seg: &Segments, r: u32, h: Header) -> u32 {
+    let d = seg.data(r, h);
+    let k = h.klen();
+    u32::from_ne_bytes(d[k..k + 4].try_into().expect("4 bytes"))
+}
+
+impl Items {
+    pub fn new(hasher: KeyHasher) -> Items {
+        Items {
+            hasher,
+            index: Index::new(),
+            seg: Segments::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            outside: Vec::new(),
+            free_outside: Vec::new(),
+            logs: Default::default(),
+            live_words: 0,
+            dead_words: 0,
+        }
+    }
+
+    /// The hash keys are indexed by.
+    #[cfg(test)]
+    pub fn hasher(&self) -> &KeyHasher {
+        &self.hasher
+    }
+
+    /// Keys held.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Ids in use or free below the highest used one: the range scans and samples walk.
+    #[inline]
+    pub fn ids(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn reserve(&mut self, more: usize) {
+        let (seg, outside, hasher) = (&self.seg, &self.outside, &self.hasher);
+        self.index.reserve(more, |r| {
+            hasher.hash(key_at(seg, outside, r, seg.header(r)))
+        });
+        self.slots.reserve(more);
+    }
+
+    /// The item of `key` in database `db`, if present.
+    #[inline(always)]
+    pub fn find(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
+        let (seg, outside) = (&self.seg, &self.outside);
+        self.index.find(
+            hash,
+            #[inline(always)]
+            |r| {
+                let h = seg.header(r);
+                h.db() == db
+                    && if h.has(LONG_KEY) {
+                        key_at(seg, outside, r, h) == key
+                    } else {
+                        h.klen() == key.len()
+                            && super::key::eq_bytes(&seg.data(r, h)[..h.klen()], key)
+                    }
+            },
+        )
+    }
+
+    /// The key in item `r` (as [`Items::find`] gives it).
+    #[inline]
+    pub fn at(&self, r: u32) -> EntryRef<'_> {
+        EntryRef {
+            items: self,
+            r,
+            h: self.seg.header(r),
+        }
+    }
+
+    /// The key's charged bytes (see [`Items::charged`]).
+    pub fn charged_at(&self, r: u32) -> usize {
+        self.charged(self.seg.header(r).id())
+    }
+
+    /// The key with id `id`, which must be live.
+    #[inline]
+    pub fn entry(&self, id: u32) -> EntryRef<'_> {
+        self.at(self.slots[id as usize].item)
+    }
+
+    /// The key with id `id`, if the id is in use.
+    #[inline]
+    pub fn get(&self, id: usize) -> Option<EntryRef<'_>> {
+        match self.slots.get(id) {
+            Some(s) if s.item != NIL => Some(self.at(s.item)),
+            _ => None,
+        }
+    }
+
+    /// Every key, with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, EntryRef<'_>)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.item != NIL)
+            .map(|(i, s)| (i as u32, self.at(s.item)))
+    }
+
+    /// The hash of the key with id `id`.
+    pub fn hash_of(&self, id: u32) -> u64 {
+        self.hasher.hash(self.entry(id).key())
+    }
+
+    /// Bytes the key with id `id` is charged: its item, its id slot and index share, and
+    /// what it keeps out of line (its timer is the shard's to add).
+    pub fn charged(&self, id: u32) -> usize {
+        let e = self.entry(id);
+        let mut b = KEY_OVERHEAD + e.h.words() * 8;
+        if e.h.has(OUT) {
+            let o = self.outside[record_of(&self.seg, e.r, e.h) as usize]
+                .as_ref()
+                .expect("a record");
+            b += OUTSIDE_BYTES + o.key.len() + o.value.heap_size();
+        }
+        b
+    }
+
+    /// Adds `key`, which must be absent, with `value` and deadline `deadline` (0: none)
+    /// to log `q`; returns its id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert(
+        &mut self,
+        hash: u64,
+        db: u8,
+        key: &[u8],
+        value: Value,
+        deadline: u64,
+        meta: u32,
+        q: Queue,
+    ) -> u32 {
+        let id = self.claim_id();
+        self.slots[id as usize].meta = AtomicU32::new(meta);
+        let long = key.len() > MAX_ITEM_KEY;
+        let form = self.form(value, long.then(|| key.into()));
+        let mut flags = if q == Queue::Main { MAIN } else { 0 };
+        if deadline != 0 {
+            flags |= DEADLINE;
+        }
+        let item_key = if long { &[][..] } else { key };
+        let r = self.put(id, db, item_key, &form, deadline, flags, q);
+        self.slots[id as usize].item = r;
+        let (seg, outside, hasher) = (&self.seg, &self.outside, &self.hasher);
+        self.index.insert(hash, r, |r| {
+            hasher.hash(key_at(seg, outside, r, seg.header(r)))
+        });
+        id
+    }
+
+    /// Writes a new item for id `id` at the tail of log `q`.
+    #[allow(clippy::too_many_arguments)]
+    fn put(
+        &mut self,
+        id: u32,
+        db: u8,
+        key: &[u8],
+        form: &Form,
+        deadline: u64,
+        mut flags: u64,
+        q: Queue,
+    ) -> u32 {
+        let rec;
+        let tail: &[u8] = match form {
+            Form::Inline(v) => v.as_str().expect("an inline value is a string"),
+            Form::Out(n) => {
+                flags |= OUT;
+                if self.outside[*n as usize]
+                    .as_ref()
+                    .is_some_and(|o| !o.key.is_empty())
+                {
+                    flags |= LONG_KEY;
+                }
+                rec = n.to_ne_bytes();
+                &rec
+            }
+        };
+        let h = Header::new(id, db, key.len(), tail.len(), flags);
+        let r = self.append(q, h.words());
+        self.seg.write(r, h, deadline, key, tail);
+        r
+    }
+
+    /// How `value` will be kept: inline if it is a short string and the key is short, else
+    /// in a new record (holding `long_key` too, if given).
+    fn form(&mut self, value: Value, long_key: Option<Box<[u8]>>) -> Form {
+        let inline =
+            long_key.is_none() && matches!(value.as_str(), Ok(s) if s.len() <= MAX_ITEM_VALUE);
+        if inline {
+            return Form::Inline(value);
+        }
+        let o = Outside {
+            key: long_key.unwrap_or_default(),
+            value,
+        };
+        let n = loop {
+            match self.free_outside.pop() {
+                Some(n) if (n as usize) < self.outside.len() => break n,
+                Some(_) => continue,
+                None => {
+                    self.outside.push(None);
+                    break (self.outside.len() - 1) as u32;
+                }
+            }
+        };
+        self.outside[n as usize] = Some(o);
+        Form::Out(n)
+    }
+
+    fn free_record(&mut self, n: u32) -> Outside {
+        let o = self.outside[n as usize].take().expect("a record");
+        if n as usize + 1 == self.outside.len() {
+            while matches!(self.outside.last(), Some(None)) {
+                self.outside.pop();
+            }
+        } else {
+            self.free_outside.push(n);
+        }
+        o
+    }
+
+    fn claim_id(&mut self) -> u32 {
+        loop {
+            match self.free.pop() {
+                Some(i) if (i as usize) < self.slots.len() => return i,
+                Some(_) => continue,
+                None => {
+                    self.slots.push(Slot {
+                        item: NIL,
+                        meta: AtomicU32::new(0),
+                    });
+                    return (self.slots.len() - 1) as u32;
+                }
+            }
+        }
+    }
+
+    fn free_id(&mut self, id: u32) {
+        self.slots[id as usize].item = NIL;
+        if id as usize + 1 == self.slots.len() {
+            while self.slots.last().is_some_and(|s| s.item == NIL) {
+                self.slots.pop();
+            }
+        } else {
+            self.free.push(id);
+        }
+    }
+
+    /// Room for an item of `words` at the tail of log `q`.
+    fn append(&mut self, q: Queue, words: usize) -> u32 {
+        let log = &mut self.logs[q as usize];
+        let s = match log.segs.back() {
+            Some(&s) if self.seg.needs(s, words) <= self.seg.room(s) => s,
+            _ => {
+                let s = self.seg.claim((self.live_words / 8).max(words));
+                log.segs.push_back(s);
+                s
+            }
+        };
+        let (r, pad) = self.seg.place(s, words);
+        self.dead_words += pad;
+        self.live_words += words;
+        log.items += 1;
+        r
+    }
+
+    /// Marks the item at `r` dead: its words wait for its log's head.
+    fn kill(&mut self, r: u32) {
+        let h = self.seg.header(r);
+        self.seg.set_header(r, h.set(LIVE, false));
+        let n = h.words();
+        self.live_words -= n;
+        self.dead_words += n;
+        let q = h.has(MAIN) as usize;
+        self.logs[q].items -= 1;
+        if self.logs[q].items == 0 {
+            self.drain(q);
+        }
+    }
+
+    /// Frees every segment of log `q`, which holds no live item.
+    fn drain(&mut self, q: usize) {
+        let log = std::mem::take(&mut self.logs[q]);
+        let mut first = true;
+        for s in log.segs {
+            let mut at = if first { log.head } else { 0 };
+            first = false;
+            while at < self.seg.fill(s) {
+                let h = self.seg.header(item_ref(s, at));
+                debug_assert!(!h.has(LIVE));
+                self.dead_words -= h.words();
+                at += h.words();
+            }
+            self.seg.release(s);
+        }
+    }
+
+    /// Removes the key with id `id`, whose key hashes to `hash`.
+    pub fn remove(&mut self, id: u32, hash: u64) {
+        let r = self.slots[id as usize].item;
+        let h = self.seg.header(r);
+        assert!(self.index.remove(hash, r), "every live item is indexed");
+        if h.has(OUT) {
+            let n = record_of(&self.seg, r, h);
+            self.free_record(n);
+        }
+        self.kill(r);
+        self.free_id(id);
+        self.clean_if_sparse();
+    }
+
+    /// A copy of the value of the key with id `id`.
+    pub fn value_of(&self, id: u32) -> Value {
+        self.entry(id).value().to_value()
+    }
+
+    /// Moves the key with id `id` to a new item with header `h` (same id, db and key),
+    /// deadline word `deadline` and data tail `tail`, on the log its old item was on.
+    fn relocate(&mut self, id: u32, h: Header, deadline: u64, tail: &[u8]) {
+        let r = self.slots[id as usize].item;
+        let old = self.seg.header(r);
+        let mut key = [0u8; MAX_ITEM_KEY];
+        let k = old.klen();
+        key[..k].copy_from_slice(&self.seg.data(r, old)[..k]);
+        let q = if old.has(MAIN) {
+            Queue::Main
+        } else {
+            Queue::Small
+        };
+        let to = self.append(q, h.words());
+        self.seg.write(to, h, deadline, &key[..k], tail);
+        self.repoint(id, r, to);
+        self.kill(r);
+    }
+
+    /// Points id `id` and the index from item `from` to item `to`, a copy of it.
+    fn repoint(&mut self, id: u32, from: u32, to: u32) {
+        self.slots[id as usize].item = to;
+        let hash = self
+            .hasher
+            .hash(key_at(&self.seg, &self.outside, to, self.seg.header(to)));
+        assert!(
+            self.index.replace(hash, from, to),
+            "every live item is indexed"
+        );
+    }
+
+    /// Replaces the value of the key with id `id`: in place when the item keeps its
+    /// length, else in a new item on the same log.
+    pub fn set_value(&mut self, id: u32, value: Value) {
+        let r = self.slots[id as usize].item;
+        let h = self.seg.header(r);
+        let deadline = if h.has(DEADLINE) {
+            self.seg.deadline(r)
+        } else {
+            0
+        };
+        if h.has(OUT) {
+            let n = record_of(&self.seg, r, h);
+            let o = self.outside[n as usize].as_mut().expect("a record");
+            let inline_now =
+                o.key.is_empty() && matches!(value.as_str(), Ok(s) if s.len() <= MAX_ITEM_VALUE);
+            if !inline_now {
+                o.value = value;
+                return;
+            }
+            self.free_record(n);
+        }
+        // (A long key's record holds the value whatever it is: handled above.)
+        debug_assert!(!h.has(LONG_KEY));
+        match self.form(value, None) {
+            Form::Inline(v) => {
+                let bytes = v.as_str().expect("a string");
+                let nh = Header::new(
+                    id,
+                    h.db(),
+                    h.klen(),
+                    bytes.len(),
+                    h.0 & (MAIN | DEADLINE | TIMER),
+                )
+                .with_freq(h.freq());
+                if nh.words() == h.words() {
+                    self.seg.rewrite_value(r, nh, bytes);
+                } else {
+                    self.relocate(id, nh, deadline, bytes);
+                }
+            }
+            Form::Out(n) => {
+                let nh = Header::new(
+                    id,
+                    h.db(),
+                    h.klen(),
+                    4,
+                    h.0 & (MAIN | DEADLINE | TIMER) | OUT,
+                )
+                .with_freq(h.freq());
+                let rec = n.to_ne_bytes();
+                if nh.words() == h.words() {
+                    self.seg.rewrite_value(r, nh, &rec);
+                } else {
+                    self.relocate(id, nh, deadline, &rec);
+                }
+            }
+        }
+    }
+
+    /// Runs `f` on the value of the key with id `id`: in its record if it has one, else on
+    /// a copy that is stored back.
+    pub fn update_value<R>(&mut self, id: u32, f: impl FnOnce(&mut Value) -> R) -> R {
+        let r = self.slots[id as usize].item;
+        let h = self.seg.header(r);
+        if h.has(OUT) {
+            let n = record_of(&self.seg, r, h);
+            let o = self.outside[n as usize].as_mut().expect("a record");
+            return f(&mut o.value);
+        }
+        let mut v = self.value_of(id);
+        let out = f(&mut v);
+        self.set_value(id, v);
+        out
+    }
+
+    /// Sets the deadline of the key with id `id` (0: none).
+    pub fn set_deadline(&mut self, id: u32, at: u64) {
+        let r = self.slots[id as usize].item;
+        let h = self.seg.header(r);
+        if h.has(DEADLINE) {
+            self.seg.set_deadline(r, at);
+        } else if at != 0 {
+            let nh = h.set(DEADLINE, true);
+            let tail_start = h.klen();
+            let mut tail = [0u8; MAX_ITEM_VALUE];
+            let d = self.seg.data(r, h);
+            let n = h.vlen();
+            tail[..n].copy_from_slice(&d[tail_start..tail_start + n]);
+            self.relocate(id, nh, at, &tail[..n]);
+        }
+    }
+
+    fn set_header(&mut self, id: u32, f: impl FnOnce(Header) -> Header) {
+        let r = self.slots[id as usize].item;
+        let h = self.seg.header(r);
+        self.seg.set_header(r, f(h));
+    }
+
+    pub fn set_timer(&mut self, id: u32, filed: bool) {
+        self.set_header(id, |h| h.set(TIMER, filed));
+    }
+
+    pub fn set_db(&mut self, id: u32, db: u8) {
+        self.set_header(id, |h| h.with_db(db));
+    }
+
+    /// The LRU/LFU word of the key with id `id`.
+    #[inline]
+    pub fn meta(&self, id: u32) -> &AtomicU32 {
+        &self.slots[id as usize].meta
+    }
+
+    /// Live items on log `q`.
+    pub fn log_len(&self, q: Queue) -> usize {
+        self.logs[q as usize].items
+    }
+
+    /// The id of the oldest live item of log `q`; the segments its head passes on the way
+    /// are freed.
+    pub fn head(&mut self, q: Queue) -> Option<u32> {
+        let log = &mut self.logs[q as usize];
+        if log.items == 0 {
+            return None;
+        }
+        loop {
+            let s = *log.segs.front().expect("a log with items has segments");
+            if log.head >= self.seg.fill(s) {
+                log.segs.pop_front();
+                self.seg.release(s);
+                log.head = 0;
+                continue;
+            }
+            let h = self.seg.header(item_ref(s, log.head));
+            if h.has(LIVE) {
+                return Some(h.id());
+            }
+            log.head += h.words();
+            self.dead_words -= h.words();
+        }
+    }
+
+    /// Moves the key with id `id` to the tail of log `q` with frequency `freq` (S3-FIFO's
+    /// promotion and reinsertion, and cleaning).
+    pub fn requeue(&mut self, id: u32, q: Queue, freq: u32) {
+        let r = self.slots[id as usize].item;
+        let h = self.seg.header(r);
+        let nh = h.set(MAIN, q == Queue::Main).with_freq(freq);
+        let to = self.append(q, h.words());
+        self.seg.copy(r, to, nh);
+        self.repoint(id, r, to);
+        self.kill(r);
+    }
+
+    /// Reclaims dead words when they pass a quarter of the live ones plus a segment.
+    #[inline]
+    fn clean_if_sparse(&mut self) {
+        if self.dead_words > self.live_words / 4 + MAX_SEG_WORDS {
+            self.clean(32);
+        }
+    }
+
+    /// Moves up to `budget` live items from the head of the log with more segments to its
+    /// tail, so that the head passes (and frees) the dead words around them.
+    pub fn clean(&mut self, budget: usize) {
+        let q = if self.logs[1].segs.len() > self.logs[0].segs.len() {
+            Queue::Main
+        } else {
+            Queue::Small
+        };
+        for _ in 0..budget {
+            // A log's last segment is where items go: cleaning stops short of it.
+            if self.logs[q as usize].segs.len() <= 1 {
+                break;
+            }
+            let Some(id) = self.head(q) else { break };
+            let h = self.entry(id).h;
+            self.requeue(id, q, h.freq());
+        }
+    }
+
+    /// Words of live items and of dead ones not yet reclaimed.
+    #[cfg(test)]
+    fn words(&self) -> (usize, usize) {
+        (self.live_words, self.dead_words)
+    }
+
+    /// Bytes of segment memory held.
+    #[cfg(test)]
+    fn segment_bytes(&self) -> usize {
+        self.seg.bytes()
+    }
+
+    /// Drops every key.
+    pub fn clear(&mut self) {
+        let hasher = self.hasher.clone();
+        *self = Items::new(hasher);
+    }
+}
+
+/// A live key, read under the shard's lock: its item's place and header.
+#[derive(Clone, Copy)]
+pub(crate) struct EntryRef<'a> {
+    items: &'a Items,
+    r: u32,
+    h: Header,
+}
+
+impl<'a> EntryRef<'a> {
+    #[inline]
+    pub fn id(&self) -> u32 {
+        self.h.id()
+    }
+
+    #[inline]
+    pub fn db(&self) -> u8 {
+        self.h.db()
+    }
+
+    /// Bytes this key is charged beyond its timer (see [`Items::charged`]).
+    pub fn charged(&self) -> usize {
+        self.items.charged_at(self.r)
+    }
+
+    #[inline]
+    pub fn queue(&self) -> Queue {
+        if self.h.has(MAIN) {
+            Queue::Main
+        } else {
+            Queue::Small
+        }
+    }
+
+    /// The S3-FIFO frequency.
+    #[inline]
+    pub fn freq(&self) -> u32 {
+        self.h.freq()
+    }
+
+    /// Records a read for S3-FIFO (under the read lock; see [`Segments::bump_freq`]).
+    #[inline]
+    pub fn bump_freq(&self) {
+        self.items.seg.bump_freq(self.r, self.h);
+    }
+
+    /// The LRU/LFU word.
+    #[inline]
+    pub fn meta(&self) -> &'a AtomicU32 {
+        self.items.meta(self.h.id())
+    }
+
+    /// The deadline in ms since the epoch; 0 when the key has none.
+    #[inline]
+    pub fn expire_at(&self) -> u64 {
+        if self.h.has(DEADLINE) {
+            self.items.seg.deadline(self.r)
+        } else {
+            0
+        }
+    }
+
+    #[inline]
+    pub fn has_ttl(&self) -> bool {
+        self.expire_at() != 0
+    }
+
+    /// True while a timer for this key is filed.
+    #[inline]
+    pub fn has_timer(&self) -> bool {
+        self.h.has(TIMER)
+    }
+
+    #[inline]
+    pub fn key(&self) -> &'a [u8] {
+        key_at(&self.items.seg, &self.items.outside, self.r, self.h)
+    }
+
+    #[inline]
+    pub fn value(&self) -> ValueRef<'a> {
+        let seg = &self.items.seg;
+        if self.h.has(OUT) {
+            let n = record_of(seg, self.r, self.h);
+            let o = self.items.outside[n as usize].as_ref().expect("a record");
+            ValueRef::Value(&o.value)
+        } else {
+            ValueRef::Str(&seg.data(self.r, self.h)[self.h.klen()..])
+        }
+    }
+}
+
+const _: () = assert!(MAX_ITEM_WORDS <= 64, "Segments::copy's buffer");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use std::collections::HashMap;
+
+    /// A seeded xorshift, so a failure replays.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+
+        fn range(&mut self, lo: usize, hi: usize) -> usize {
+            lo + self.below((hi - lo) as u64) as usize
+        }
+
+        fn chance(&mut self, p: f64) -> bool {
+            (self.below(1 << 20) as f64) < p * (1 << 20) as f64
+        }
+    }
+
+    fn items() -> Items {
+        Items::new(KeyHasher::new())
+    }
+
+    fn value_bytes(v: ValueRef<'_>) -> Vec<u8> {
+        v.as_str().expect("a string").to_vec()
+    }
+
+    /// Every key, value and deadline read back as a map says, through a random mix of
+    /// inserts, overwrites that grow, shrink and move values between inline and out of
+    /// line, deadlines set and cleared, long keys, removals and S3-FIFO-style requeues;
+    /// dead words stay bounded and the index agrees with the ids throughout.
+    #[test]
+    fn items_agree_with_a_map() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut s = items();
+        // key -> (id, value, deadline)
+        let mut model: HashMap<Vec<u8>, (u32, Vec<u8>, u64)> = HashMap::new();
+        for step in 0..60_000 {
+            let k = rng.range(0, 400);
+            let key = if k % 50 == 0 {
+                format!("{k}:{}", "long".repeat(80)).into_bytes()
+            } else {
+                format!("key:{k}").into_bytes()
+            };
+            let hash = s.hasher.hash(&key);
+            let len = match rng.below(10) {
+                0 => rng.range(129, 400),
+                1..=3 => rng.range(0, 9),
+                _ => rng.range(9, 129),
+            };
+            let value: Vec<u8> = (0..len).map(|i| (i as u8) ^ (step as u8)).collect();
+            let found = s.find(hash, 0, &key).map(|r| s.at(r).id());
+            assert_eq!(found, model.get(&key).map(|m| m.0), "step {step}");
+            match (rng.below(8), found) {
+                (0..=2, None) => {
+                    let dl = if rng.chance(0.3) { 5_000 + step } else { 0 };
+                    let q = if rng.chance(0.5) {
+                        Queue::Main
+                    } else {
+                        Queue::Small
+                    };
+                    let id = s.insert(hash, 0, &key, Value::from_slice(&value), dl, 0, q);
+                    model.insert(key, (id, value, dl));
+                }
+                (0..=2, Some(id)) => {
+                    s.set_value(id, Value::string(Bytes::from(value.clone())));
+                    model.get_mut(&key).unwrap().1 = value;
+                }
+                (3, Some(id)) => {
+                    s.remove(id, hash);
+                    model.remove(&key);
+                }
+                (4, Some(id)) => {
+                    let dl = if rng.chance(0.5) { 9_000 + step } else { 0 };
+                    s.set_deadline(id, dl);
+                    model.get_mut(&key).unwrap().2 = dl;
+                }
+                (5, Some(id)) => {
+                    let appended = s.update_value(id, |v| {
+                        let b = v.as_str_mut().unwrap();
+                        let mut n = b.to_vec();
+                        n.extend_from_slice(b"+x");
+                        *b = Bytes::from(n);
+                        v.settle();
+                        v.as_str().unwrap().to_vec()
+                    });
+                    model.get_mut(&key).unwrap().1 = appended;
+                }
+                (6, Some(id)) => {
+                    let q = if rng.chance(0.5) {
+                        Queue::Main
+                    } else {
+                        Queue::Small
+                    };
+                    s.requeue(id, q, 1);
+                }
+                (7, _) => {
+                    let q = if rng.chance(0.5) {
+                        Queue::Main
+                    } else {
+                        Queue::Small
+                    };
+                    if let Some(id) = s.head(q) {
+                        s.requeue(id, Queue::Main, 0);
+                    }
+                }
+                _ => {}
+            }
+            if step % 997 == 0 {
+                assert_eq!(s.len(), model.len());
+                for (key, (id, value, dl)) in &model {
+                    let e = s.entry(*id);
+                    assert_eq!(e.key(), &key[..]);
+                    assert_eq!(value_bytes(e.value()), *value, "step {step}");
+                    assert_eq!(e.expire_at(), *dl);
+                    let h = s.hasher.hash(key);
+                    assert_eq!(s.find(h, 0, key), Some(s.slots[*id as usize].item));
+                }
+                let (live, dead) = s.words();
+                assert!(
+                    dead <= live / 4 + MAX_SEG_WORDS + 64,
+                    "{dead} dead, {live} live"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_sizes_quoted_in_the_crate_docs() {
+        assert_eq!(KEY_OVERHEAD, 16);
+        assert_eq!(OUTSIDE_BYTES, 48);
+    }
+
+    /// A store that fills and empties over and over frees whole segments, ending with
+    /// none in use.
+    #[test]
+    fn segments_are_freed_whole() {
+        let mut s = items();
+        for round in 0..5u32 {
+            let mut ids = Vec::new();
+            for k in 0..20_000u32 {
+                let key = format!("{round}:{k}");
+                let h = s.hasher.hash(key.as_bytes());
+                ids.push((
+                    s.insert(
+                        h,
+                        0,
+                        key.as_bytes(),
+                        Value::from_slice(&[1; 40]),
+                        0,
+                        0,
+                        Queue::Small,
+                    ),
+                    h,
+                ));
+            }
+            assert!(s.segment_bytes() >= 20_000 * 64);
+            for (id, h) in ids {
+                s.remove(id, h);
+            }
+            assert_eq!(s.len(), 0);
+            assert_eq!(s.words(), (0, 0));
+            assert!(s.logs.iter().all(|l| l.segs.is_empty()));
+        }
+    }
+}
