@@ -97,7 +97,7 @@ impl Batch<'_, '_> {
             key,
             |tx| {
                 let deadline = cache.default_deadline(&tx);
-                cache.store(&mut tx, key, value.into_value(), deadline);
+                cache.store(&mut tx, key, value.into_new(), deadline);
                 Ok(())
             },
             |server| {
@@ -125,7 +125,7 @@ impl Batch<'_, '_> {
             key,
             |tx| {
                 let deadline = tx.now().saturating_add(seconds * 1000);
-                cache.store(&mut tx, key, value.into_value(), deadline);
+                cache.store(&mut tx, key, value.into_new(), deadline);
                 Ok(())
             },
             |server| {

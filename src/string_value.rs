@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::value::Value;
+use crate::store::items::NewValue;
 
 /// A string value on its way into the cache.
 ///
@@ -40,7 +40,7 @@ pub(crate) mod sealed {
         fn input(self) -> Input<'a>;
     }
 
-    impl Input<'_> {
+    impl<'a> Input<'a> {
         #[inline]
         pub fn as_bytes(&self) -> &[u8] {
             match self {
@@ -58,12 +58,12 @@ pub(crate) mod sealed {
             }
         }
 
-        /// The entry's value: a borrowed one copied, an owned one kept or unboxed.
+        /// The value on its way into the store: borrowed bytes are copied into the item.
         #[inline]
-        pub(crate) fn into_value(self) -> Value {
+        pub(crate) fn into_new(self) -> NewValue<'a> {
             match self {
-                Input::Owned(b) => Value::string(b),
-                Input::Borrowed(s) => Value::from_slice(s),
+                Input::Owned(b) => NewValue::Bytes(b),
+                Input::Borrowed(s) => NewValue::Slice(s),
             }
         }
     }

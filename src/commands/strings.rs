@@ -9,6 +9,7 @@ use crate::expiry::{deadline_after, deadline_at};
 use crate::notify;
 use crate::store::items::expired;
 use crate::store::shard::ENTRY_OVERHEAD;
+use crate::store::items::NewValue;
 use crate::store::Tx;
 use crate::string_value::StringValue;
 use crate::value::{Value, ValueRef};
@@ -173,7 +174,13 @@ impl Cache {
 
     /// Stores `value` at `key` (with `deadline`, 0 for none) whatever it held before; a
     /// deadline already past deletes the key instead.
-    pub(crate) fn store(&self, tx: &mut Tx, key: &[u8], value: Value, deadline: u64) {
+    pub(crate) fn store<'v>(
+        &self,
+        tx: &mut Tx,
+        key: &[u8],
+        value: impl Into<NewValue<'v>>,
+        deadline: u64,
+    ) {
         let found = tx.find(key);
         if expired(deadline, || tx.now()) {
             if let Some(i) = found {
@@ -259,7 +266,7 @@ impl Cache {
         let grow = grow_of(key, value.as_bytes().len());
         self.ks().write(key, grow, |tx| {
             let deadline = self.default_deadline(tx);
-            self.store(tx, key, value.into_value(), deadline);
+            self.store(tx, key, value.into_new(), deadline);
             tx.notify(notify::STRING, "set", key);
             Ok(())
         })
@@ -303,7 +310,7 @@ impl Cache {
                     (None, Some(i)) => tx.expire_at(i),
                     (None, None) => 0,
                 };
-                self.store(tx, key, value.into_value(), deadline);
+                self.store(tx, key, value.into_new(), deadline);
                 tx.notify(notify::STRING, "set", key);
                 if matches!(opts.expiry, Some(e) if e != Expiry::KeepTtl) {
                     tx.notify(notify::GENERIC, "expire", key);

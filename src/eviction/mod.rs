@@ -75,7 +75,7 @@ pub(crate) fn needs_time(policy: EvictionPolicy) -> bool {
 }
 
 /// Records an access. Called under the shard's read lock.
-#[inline]
+#[inline(always)]
 pub(crate) fn on_access(entry: &EntryRef<'_>, policy: EvictionPolicy, coarse_now_ms: u64) {
     match policy {
         // Saturates at `s3fifo::MAX_FREQ`.

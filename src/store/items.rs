@@ -20,7 +20,7 @@
 //! stay under a quarter of the live ones, plus a segment.
 
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use super::index::Index;
 use super::key::KeyHasher;
@@ -29,6 +29,7 @@ use super::segments::{
     MAX_ITEM_WORDS, MAX_SEG_WORDS, OUT, TIMER,
 };
 use crate::value::{Value, ValueRef};
+use bytes::Bytes;
 
 /// Whether deadline `at` (ms since the epoch, 0 for none) has passed: the one expiry
 /// test, for keys, copies of entries and deadlines about to be set. `now_ms` is called
@@ -94,10 +95,43 @@ pub(crate) struct Items {
     dead_words: usize,
 }
 
-/// A new value's form in an item: its bytes inline, or a record out of line.
-enum Form {
-    Inline(Value),
-    Out(u32),
+/// A value on its way into an item.
+pub(crate) enum NewValue<'v> {
+    /// Bytes the caller lends: copied in (a long string into a `Bytes` of its own).
+    Slice(&'v [u8]),
+    /// A `Bytes`: copied in when short, kept (shared) when long.
+    Bytes(Bytes),
+    /// Any value; a short string's bytes are copied in.
+    Value(Value),
+}
+
+impl From<Value> for NewValue<'_> {
+    #[inline]
+    fn from(v: Value) -> Self {
+        NewValue::Value(v)
+    }
+}
+
+impl NewValue<'_> {
+    /// The bytes an item keeps, if this is a string short enough.
+    #[inline]
+    fn inline(&self) -> Option<&[u8]> {
+        let s = match self {
+            NewValue::Slice(s) => s,
+            NewValue::Bytes(b) => &b[..],
+            NewValue::Value(v) => v.as_str().ok()?,
+        };
+        (s.len() <= MAX_ITEM_VALUE).then_some(s)
+    }
+
+    /// The value a record keeps.
+    fn into_value(self) -> Value {
+        match self {
+            NewValue::Slice(s) => Value::from_slice(s),
+            NewValue::Bytes(b) => Value::string(b),
+            NewValue::Value(v) => v,
+        }
+    }
 }
 
 /// The bytes of `key` as the item at `r` holds it.
@@ -107,14 +141,14 @@ fn key_at<'a>(seg: &'a Segments, outside: &'a [Option<Outside>], r: u32, h: Head
         let o = outside[record_of(seg, r, h) as usize].as_ref();
         &o.expect("a long key's record").key
     } else {
-        &seg.data(r, h)[..h.klen()]
+        &seg.data(r)[..h.klen()]
     }
 }
 
 /// The record number an out-of-line item holds.
-#[inline]
+#[inline(always)]
 fn record_of(seg: &Segments, r: u32, h: Header) -> u32 {
-    let d = seg.data(r, h);
+    let d = seg.data(r);
     let k = h.klen();
     u32::from_ne_bytes(d[k..k + 4].try_into().expect("4 bytes"))
 }
@@ -161,39 +195,53 @@ impl Items {
         self.slots.reserve(more);
     }
 
-    /// The item of `key` in database `db`, if present.
+    /// The key `key` in database `db`, if present: the item the index points at, read
+    /// once for the compare and kept for the caller.
     #[inline(always)]
-    pub fn find(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
+    pub fn find(&self, hash: u64, db: u8, key: &[u8]) -> Option<EntryRef<'_>> {
         let (seg, outside) = (&self.seg, &self.outside);
+        let mut hit = None;
         self.index.find(
             hash,
+            // Forced: left to itself, LLVM keeps the compare out of line and spills the
+            // probe's state around the call.
             #[inline(always)]
             |r| {
-                let h = seg.header(r);
-                h.db() == db
-                    && if h.has(LONG_KEY) {
-                        key_at(seg, outside, r, h) == key
-                    } else {
-                        h.klen() == key.len()
-                            && super::key::eq_bytes(&seg.data(r, h)[..h.klen()], key)
-                    }
+                let (hw, h, data) = seg.item(r);
+                if h.db() != db {
+                    return false;
+                }
+                let same = if h.has(LONG_KEY) {
+                    key_at(seg, outside, r, h) == key
+                } else {
+                    h.klen() == key.len() && super::key::eq_bytes(&data[..h.klen()], key)
+                };
+                if same {
+                    hit = Some(EntryRef {
+                        items: self,
+                        r,
+                        hw,
+                        h,
+                        data,
+                    });
+                }
+                same
             },
-        )
+        );
+        hit
     }
 
-    /// The key in item `r` (as [`Items::find`] gives it).
-    #[inline]
+    /// The key in item `r`.
+    #[inline(always)]
     pub fn at(&self, r: u32) -> EntryRef<'_> {
+        let (hw, h, data) = self.seg.item(r);
         EntryRef {
             items: self,
             r,
-            h: self.seg.header(r),
+            hw,
+            h,
+            data,
         }
-    }
-
-    /// The key's charged bytes (see [`Items::charged`]).
-    pub fn charged_at(&self, r: u32) -> usize {
-        self.charged(self.seg.header(r).id())
     }
 
     /// The key with id `id`, which must be live.
@@ -227,16 +275,10 @@ impl Items {
 
     /// Bytes the key with id `id` is charged: its item, its id slot and index share, and
     /// what it keeps out of line (its timer is the shard's to add).
+    #[inline]
     pub fn charged(&self, id: u32) -> usize {
-        let e = self.entry(id);
-        let mut b = KEY_OVERHEAD + e.h.words() * 8;
-        if e.h.has(OUT) {
-            let o = self.outside[record_of(&self.seg, e.r, e.h) as usize]
-                .as_ref()
-                .expect("a record");
-            b += OUTSIDE_BYTES + o.key.len() + o.value.heap_size();
-        }
-        b
+        let r = self.slots[id as usize].item;
+        self.charge(r, self.seg.header(r))
     }
 
     /// Adds `key`, which must be absent, with `value` and deadline `deadline` (0: none)
@@ -247,21 +289,30 @@ impl Items {
         hash: u64,
         db: u8,
         key: &[u8],
-        value: Value,
+        value: NewValue<'_>,
         deadline: u64,
         meta: u32,
         q: Queue,
     ) -> u32 {
         let id = self.claim_id();
-        self.slots[id as usize].meta = AtomicU32::new(meta);
-        let long = key.len() > MAX_ITEM_KEY;
-        let form = self.form(value, long.then(|| key.into()));
+        *self.slots[id as usize].meta.get_mut() = meta;
         let mut flags = if q == Queue::Main { MAIN } else { 0 };
         if deadline != 0 {
             flags |= DEADLINE;
         }
-        let item_key = if long { &[][..] } else { key };
-        let r = self.put(id, db, item_key, &form, deadline, flags, q);
+        let long = key.len() > MAX_ITEM_KEY;
+        let r = match value.inline() {
+            Some(b) if !long => self.put(id, db, key, b, deadline, flags, q),
+            _ => {
+                let key_out = if long { key.into() } else { Box::default() };
+                let n = self.record(Outside {
+                    key: key_out,
+                    value: value.into_value(),
+                });
+                let (item_key, more) = if long { (&[][..], LONG_KEY) } else { (key, 0) };
+                self.put(id, db, item_key, &n.to_ne_bytes(), deadline, flags | OUT | more, q)
+            }
+        };
         self.slots[id as usize].item = r;
         let (seg, outside, hasher) = (&self.seg, &self.outside, &self.hasher);
         self.index.insert(hash, r, |r| {
@@ -270,51 +321,28 @@ impl Items {
         id
     }
 
-    /// Writes a new item for id `id` at the tail of log `q`.
+    /// Writes a new item for id `id` at the tail of log `q`: `key`, then `tail` (the value,
+    /// or the record number with [`OUT`] in `flags`).
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn put(
         &mut self,
         id: u32,
         db: u8,
         key: &[u8],
-        form: &Form,
+        tail: &[u8],
         deadline: u64,
-        mut flags: u64,
+        flags: u64,
         q: Queue,
     ) -> u32 {
-        let rec;
-        let tail: &[u8] = match form {
-            Form::Inline(v) => v.as_str().expect("an inline value is a string"),
-            Form::Out(n) => {
-                flags |= OUT;
-                if self.outside[*n as usize]
-                    .as_ref()
-                    .is_some_and(|o| !o.key.is_empty())
-                {
-                    flags |= LONG_KEY;
-                }
-                rec = n.to_ne_bytes();
-                &rec
-            }
-        };
         let h = Header::new(id, db, key.len(), tail.len(), flags);
         let r = self.append(q, h.words());
         self.seg.write(r, h, deadline, key, tail);
         r
     }
 
-    /// How `value` will be kept: inline if it is a short string and the key is short, else
-    /// in a new record (holding `long_key` too, if given).
-    fn form(&mut self, value: Value, long_key: Option<Box<[u8]>>) -> Form {
-        let inline =
-            long_key.is_none() && matches!(value.as_str(), Ok(s) if s.len() <= MAX_ITEM_VALUE);
-        if inline {
-            return Form::Inline(value);
-        }
-        let o = Outside {
-            key: long_key.unwrap_or_default(),
-            value,
-        };
+    /// Keeps `o` out of line; returns its record's number.
+    fn record(&mut self, o: Outside) -> u32 {
         let n = loop {
             match self.free_outside.pop() {
                 Some(n) if (n as usize) < self.outside.len() => break n,
@@ -326,7 +354,7 @@ impl Items {
             }
         };
         self.outside[n as usize] = Some(o);
-        Form::Out(n)
+        n
     }
 
     fn free_record(&mut self, n: u32) -> Outside {
@@ -443,7 +471,7 @@ impl Items {
         let old = self.seg.header(r);
         let mut key = [0u8; MAX_ITEM_KEY];
         let k = old.klen();
-        key[..k].copy_from_slice(&self.seg.data(r, old)[..k]);
+        key[..k].copy_from_slice(&self.seg.data(r)[..k]);
         let q = if old.has(MAIN) {
             Queue::Main
         } else {
@@ -468,62 +496,69 @@ impl Items {
     }
 
     /// Replaces the value of the key with id `id`: in place when the item keeps its
-    /// length, else in a new item on the same log.
-    pub fn set_value(&mut self, id: u32, value: Value) {
+    /// length, else in a new item on the same log. Returns the key's charge before and
+    /// after (see [`Items::charged`]).
+    #[inline]
+    pub fn set_value(&mut self, id: u32, value: NewValue<'_>) -> (usize, usize) {
         let r = self.slots[id as usize].item;
         let h = self.seg.header(r);
-        let deadline = if h.has(DEADLINE) {
-            self.seg.deadline(r)
-        } else {
-            0
-        };
+        let old = self.charge(r, h);
         if h.has(OUT) {
             let n = record_of(&self.seg, r, h);
             let o = self.outside[n as usize].as_mut().expect("a record");
-            let inline_now =
-                o.key.is_empty() && matches!(value.as_str(), Ok(s) if s.len() <= MAX_ITEM_VALUE);
-            if !inline_now {
-                o.value = value;
-                return;
+            if !o.key.is_empty() || value.inline().is_none() {
+                o.value = value.into_value();
+                return (old, self.charge(r, h));
             }
             self.free_record(n);
         }
-        // (A long key's record holds the value whatever it is: handled above.)
-        debug_assert!(!h.has(LONG_KEY));
-        match self.form(value, None) {
-            Form::Inline(v) => {
-                let bytes = v.as_str().expect("a string");
-                let nh = Header::new(
-                    id,
-                    h.db(),
-                    h.klen(),
-                    bytes.len(),
-                    h.0 & (MAIN | DEADLINE | TIMER),
-                )
-                .with_freq(h.freq());
-                if nh.words() == h.words() {
-                    self.seg.rewrite_value(r, nh, bytes);
-                } else {
-                    self.relocate(id, nh, deadline, bytes);
-                }
+        let nh = match value.inline() {
+            Some(b) => {
+                let nh = h.with_vlen(b.len()).set(OUT, false);
+                self.place_value(id, r, h, nh, b);
+                nh
             }
-            Form::Out(n) => {
-                let nh = Header::new(
-                    id,
-                    h.db(),
-                    h.klen(),
-                    4,
-                    h.0 & (MAIN | DEADLINE | TIMER) | OUT,
-                )
-                .with_freq(h.freq());
-                let rec = n.to_ne_bytes();
-                if nh.words() == h.words() {
-                    self.seg.rewrite_value(r, nh, &rec);
-                } else {
-                    self.relocate(id, nh, deadline, &rec);
-                }
+            None => {
+                let n = self.record(Outside {
+                    key: Box::default(),
+                    value: value.into_value(),
+                });
+                let nh = h.with_vlen(4).set(OUT, true);
+                self.place_value(id, r, h, nh, &n.to_ne_bytes());
+                nh
             }
+        };
+        let r = self.slots[id as usize].item;
+        (old, self.charge(r, nh))
+    }
+
+    /// Writes `tail` as the data after the key of item `r` (header `h`), now with header
+    /// `nh`: in place if the length in words is the same, else in a new item.
+    #[inline]
+    fn place_value(&mut self, id: u32, r: u32, h: Header, nh: Header, tail: &[u8]) {
+        if nh.words() == h.words() {
+            self.seg.rewrite_value(r, nh, tail);
+        } else {
+            let deadline = if h.has(DEADLINE) {
+                self.seg.deadline(r)
+            } else {
+                0
+            };
+            self.relocate(id, nh, deadline, tail);
         }
+    }
+
+    /// The charge of the key in item `r`, whose header is `h`.
+    #[inline]
+    fn charge(&self, r: u32, h: Header) -> usize {
+        let mut b = KEY_OVERHEAD + h.words() * 8;
+        if h.has(OUT) {
+            let o = self.outside[record_of(&self.seg, r, h) as usize]
+                .as_ref()
+                .expect("a record");
+            b += OUTSIDE_BYTES + o.key.len() + o.value.heap_size();
+        }
+        b
     }
 
     /// Runs `f` on the value of the key with id `id`: in its record if it has one, else on
@@ -538,7 +573,7 @@ impl Items {
         }
         let mut v = self.value_of(id);
         let out = f(&mut v);
-        self.set_value(id, v);
+        self.set_value(id, NewValue::Value(v));
         out
     }
 
@@ -552,7 +587,7 @@ impl Items {
             let nh = h.set(DEADLINE, true);
             let tail_start = h.klen();
             let mut tail = [0u8; MAX_ITEM_VALUE];
-            let d = self.seg.data(r, h);
+            let d = self.seg.data(r);
             let n = h.vlen();
             tail[..n].copy_from_slice(&d[tail_start..tail_start + n]);
             self.relocate(id, nh, at, &tail[..n]);
@@ -671,26 +706,31 @@ impl Items {
 pub(crate) struct EntryRef<'a> {
     items: &'a Items,
     r: u32,
+    /// The header word, which a read's frequency bump stores to.
+    hw: &'a AtomicU64,
     h: Header,
+    /// The item's data: the key (unless long), then the value or the record number.
+    data: &'a [u8],
 }
 
 impl<'a> EntryRef<'a> {
-    #[inline]
+    #[inline(always)]
     pub fn id(&self) -> u32 {
         self.h.id()
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn db(&self) -> u8 {
         self.h.db()
     }
 
     /// Bytes this key is charged beyond its timer (see [`Items::charged`]).
+    #[inline(always)]
     pub fn charged(&self) -> usize {
-        self.items.charged_at(self.r)
+        self.items.charge(self.r, self.h)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn queue(&self) -> Queue {
         if self.h.has(MAIN) {
             Queue::Main
@@ -700,25 +740,25 @@ impl<'a> EntryRef<'a> {
     }
 
     /// The S3-FIFO frequency.
-    #[inline]
+    #[inline(always)]
     pub fn freq(&self) -> u32 {
         self.h.freq()
     }
 
     /// Records a read for S3-FIFO (under the read lock; see [`Segments::bump_freq`]).
-    #[inline]
+    #[inline(always)]
     pub fn bump_freq(&self) {
-        self.items.seg.bump_freq(self.r, self.h);
+        Segments::bump_freq(self.hw, self.h);
     }
 
     /// The LRU/LFU word.
-    #[inline]
+    #[inline(always)]
     pub fn meta(&self) -> &'a AtomicU32 {
         self.items.meta(self.h.id())
     }
 
     /// The deadline in ms since the epoch; 0 when the key has none.
-    #[inline]
+    #[inline(always)]
     pub fn expire_at(&self) -> u64 {
         if self.h.has(DEADLINE) {
             self.items.seg.deadline(self.r)
@@ -727,31 +767,40 @@ impl<'a> EntryRef<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn has_ttl(&self) -> bool {
         self.expire_at() != 0
     }
 
     /// True while a timer for this key is filed.
-    #[inline]
+    #[inline(always)]
     pub fn has_timer(&self) -> bool {
         self.h.has(TIMER)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn key(&self) -> &'a [u8] {
-        key_at(&self.items.seg, &self.items.outside, self.r, self.h)
+        if self.h.has(LONG_KEY) {
+            &self.record().key
+        } else {
+            &self.data[..self.h.klen()]
+        }
     }
 
+    /// The out-of-line record of an item with [`OUT`].
     #[inline]
+    fn record(&self) -> &'a Outside {
+        let k = self.h.klen();
+        let n = u32::from_ne_bytes(self.data[k..k + 4].try_into().expect("4 bytes"));
+        self.items.outside[n as usize].as_ref().expect("a record")
+    }
+
+    #[inline(always)]
     pub fn value(&self) -> ValueRef<'a> {
-        let seg = &self.items.seg;
         if self.h.has(OUT) {
-            let n = record_of(seg, self.r, self.h);
-            let o = self.items.outside[n as usize].as_ref().expect("a record");
-            ValueRef::Value(&o.value)
+            ValueRef::Value(&self.record().value)
         } else {
-            ValueRef::Str(&seg.data(self.r, self.h)[self.h.klen()..])
+            ValueRef::Str(&self.data[self.h.klen()..])
         }
     }
 }
@@ -816,7 +865,7 @@ mod tests {
                 _ => rng.range(9, 129),
             };
             let value: Vec<u8> = (0..len).map(|i| (i as u8) ^ (step as u8)).collect();
-            let found = s.find(hash, 0, &key).map(|r| s.at(r).id());
+            let found = s.find(hash, 0, &key).map(|e| e.id());
             assert_eq!(found, model.get(&key).map(|m| m.0), "step {step}");
             match (rng.below(8), found) {
                 (0..=2, None) => {
@@ -826,11 +875,11 @@ mod tests {
                     } else {
                         Queue::Small
                     };
-                    let id = s.insert(hash, 0, &key, Value::from_slice(&value), dl, 0, q);
+                    let id = s.insert(hash, 0, &key, NewValue::Slice(&value), dl, 0, q);
                     model.insert(key, (id, value, dl));
                 }
                 (0..=2, Some(id)) => {
-                    s.set_value(id, Value::string(Bytes::from(value.clone())));
+                    s.set_value(id, NewValue::Bytes(Bytes::from(value.clone())));
                     model.get_mut(&key).unwrap().1 = value;
                 }
                 (3, Some(id)) => {
@@ -881,7 +930,7 @@ mod tests {
                     assert_eq!(value_bytes(e.value()), *value, "step {step}");
                     assert_eq!(e.expire_at(), *dl);
                     let h = s.hasher.hash(key);
-                    assert_eq!(s.find(h, 0, key), Some(s.slots[*id as usize].item));
+                    assert_eq!(s.find(h, 0, key).map(|e| e.r), Some(s.slots[*id as usize].item));
                 }
                 let (live, dead) = s.words();
                 assert!(
@@ -913,7 +962,7 @@ mod tests {
                         h,
                         0,
                         key.as_bytes(),
-                        Value::from_slice(&[1; 40]),
+                        NewValue::Slice(&[1; 40]),
                         0,
                         0,
                         Queue::Small,

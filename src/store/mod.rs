@@ -47,7 +47,7 @@ use crate::notify::{self, Event};
 use crate::pubsub::Registry;
 use crate::stats::Counters;
 use crate::value::Value;
-use items::{expired, EntryRef, NIL};
+use items::{expired, EntryRef, NewValue, NIL};
 use key::KeyHasher;
 use shard::{Exclusive, Shard, ShardData, WriteGuard};
 
@@ -167,21 +167,21 @@ impl Tx<'_> {
     }
 
     /// Adds `key`, which [`Tx::find`] just reported missing.
-    pub fn insert(&mut self, key: &[u8], value: Value, expire_at: u64) -> u32 {
+    pub fn insert<'v>(&mut self, key: &[u8], value: impl Into<NewValue<'v>>, expire_at: u64) -> u32 {
         let meta = eviction::initial_meta(self.policy, self.policy_now());
         let i = self
             .data
-            .insert(self.hash, self.db, key, value, expire_at, meta);
+            .insert(self.hash, self.db, key, value.into(), expire_at, meta);
         self.written = i;
         self.notify(notify::NEW, "new", key);
         i
     }
 
     /// Replaces the value (and deadline) of a live slot; a write counts as an access.
-    pub fn replace(&mut self, i: u32, value: Value, expire_at: u64) {
+    pub fn replace<'v>(&mut self, i: u32, value: impl Into<NewValue<'v>>, expire_at: u64) {
         let now = self.policy_now();
         let policy = self.policy;
-        self.data.set_value(i, value);
+        self.data.set_value(i, value.into());
         eviction::on_access(&self.data.entry(i), policy, now);
         self.data.set_expire(i, expire_at);
     }
@@ -191,8 +191,8 @@ impl Tx<'_> {
     }
 
     /// Replaces the value of key `i` (its deadline stays).
-    pub fn set_value(&mut self, i: u32, value: Value) {
-        self.data.set_value(i, value)
+    pub fn set_value<'v>(&mut self, i: u32, value: impl Into<NewValue<'v>>) {
+        self.data.set_value(i, value.into())
     }
 
     /// Changes the value of key `i` through `f`.
@@ -384,10 +384,11 @@ impl Keyspace {
         let shard = &self.shards[self.shard_of(hash)];
         let data = shard.read();
         let mut now = 0;
-        let found = data.find_item(hash, db, key);
+        let found = data.find_entry(hash, db, key);
+        let was_found = found.is_some();
         // The deadline is read from the item only for a key that has a deadline word.
         let mut deadline = 0;
-        let live = found.map(|r| data.at(r)).filter(|e| {
+        let live = found.filter(|e| {
             deadline = e.expire_at();
             if deadline == 0 {
                 return true;
@@ -405,7 +406,7 @@ impl Keyspace {
             }
             eviction::on_access(e, policy, now);
         }
-        let expired = found.is_some() && live.is_none();
+        let expired = was_found && live.is_none();
         let r = f(live.map(|e| (e, deadline)));
         drop(data);
         if expired {

@@ -103,6 +103,13 @@ impl Header {
         Header(self.0 & !FREQ_MASK | u64::from(f.min(3)) << FREQ_SHIFT)
     }
 
+    /// The header with `vlen` bytes of data after the key.
+    #[inline]
+    pub fn with_vlen(self, vlen: usize) -> Header {
+        debug_assert!(vlen <= MAX_ITEM_VALUE);
+        Header(self.0 & !(0xff << VLEN_SHIFT) | (vlen as u64) << VLEN_SHIFT)
+    }
+
     #[inline]
     pub fn with_db(self, db: u8) -> Header {
         Header(self.0 & !(0xff << DB_SHIFT) | u64::from(db) << DB_SHIFT)
@@ -235,25 +242,53 @@ impl Segments {
         self.segs[s as usize].len() * 8 - self.fill[s as usize]
     }
 
-    #[inline]
+    /// The words of segment `s`, as one slice.
+    #[inline(always)]
+    fn words(&self, s: u32) -> &[AtomicU64] {
+        let seg = &self.segs[s as usize];
+        // SAFETY: a `Line` is `repr(C)` of exactly eight `AtomicU64`s (64 bytes, no
+        // padding), so `n` lines are `8 * n` words, in bounds and aligned.
+        unsafe { std::slice::from_raw_parts(seg.as_ptr().cast::<AtomicU64>(), seg.len() * 8) }
+    }
+
+    #[inline(always)]
     fn word(&self, r: u32) -> &AtomicU64 {
-        let at = offset_of(r);
-        &self.segs[seg_of(r) as usize][at / 8].0[at % 8]
+        &self.words(seg_of(r))[offset_of(r)]
     }
 
     /// The header of the item at `r`.
-    #[inline]
+    #[inline(always)]
     pub fn header(&self, r: u32) -> Header {
         Header(self.word(r).load(Relaxed))
     }
 
-    /// Stores a header changed by a reader (the frequency): other readers may race, and
-    /// the last store wins, which for a hint is fine; no writer exists meanwhile.
-    #[inline]
-    pub fn bump_freq(&self, r: u32, h: Header) {
+    /// The item at `r`: its header word, its header and its data (the key, then the
+    /// value or the record number), read with one lookup of its segment.
+    #[inline(always)]
+    pub fn item(&self, r: u32) -> (&AtomicU64, Header, &[u8]) {
+        let w = self.words(seg_of(r));
+        let at = offset_of(r);
+        let hw = &w[at];
+        let h = Header(hw.load(Relaxed));
+        let len = h.klen() + h.vlen();
+        let from = at + h.data_at();
+        let data = &w[from..from + len.div_ceil(8)];
+        // SAFETY: `data` covers `len` bytes (whole words, bounds-checked above) of
+        // initialized `u64`s. Data words are written only through `&mut self` (the
+        // shard's write lock), so none is written while this shared borrow lives; readers
+        // write header words only, never these (see the module docs).
+        let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), len) };
+        (hw, h, bytes)
+    }
+
+    /// Stores a header changed by a reader (the frequency) into header word `hw`: other
+    /// readers may race, and the last store wins, which for a hint is fine; no writer
+    /// exists meanwhile.
+    #[inline(always)]
+    pub fn bump_freq(hw: &AtomicU64, h: Header) {
         let f = h.freq();
         if f < crate::eviction::s3fifo::MAX_FREQ {
-            self.word(r).store(h.with_freq(f + 1).0, Relaxed);
+            hw.store(h.with_freq(f + 1).0, Relaxed);
         }
     }
 
@@ -263,7 +298,7 @@ impl Segments {
     }
 
     /// The word after the header: the deadline of an item with [`DEADLINE`].
-    #[inline]
+    #[inline(always)]
     pub fn deadline(&self, r: u32) -> u64 {
         self.word(r + 1).load(Relaxed)
     }
@@ -274,18 +309,10 @@ impl Segments {
         *self.segs[seg_of(r) as usize][o / 8].0[o % 8].get_mut() = at;
     }
 
-    /// The item's data (key, then value or record number), `len` bytes from word `at` on.
-    #[inline]
-    pub fn data(&self, r: u32, h: Header) -> &[u8] {
-        let (s, at) = (seg_of(r) as usize, offset_of(r) + h.data_at());
-        let len = h.klen() + h.vlen();
-        let seg = &self.segs[s];
-        assert!(at * 8 + len <= seg.len() * 64, "item within its segment");
-        // SAFETY: the range is inside the segment (asserted), whose words are initialized
-        // `u64`s with no padding. Data words are written only through `&mut self` (the
-        // shard's write lock), so none is written while this shared borrow lives; readers
-        // write header words only, never these (see the module docs).
-        unsafe { std::slice::from_raw_parts(seg.as_ptr().cast::<u8>().add(at * 8), len) }
+    /// The item's data (key, then value or record number).
+    #[inline(always)]
+    pub fn data(&self, r: u32) -> &[u8] {
+        self.item(r).2
     }
 
     /// The `words` words of the item at `r`, header first, as bytes to write.
@@ -426,7 +453,7 @@ mod tests {
             let (r, _) = s.place(seg, h.words());
             s.write(r, h, dl, k, v);
             assert_eq!(s.header(r), h);
-            let d = s.data(r, h);
+            let d = s.data(r);
             assert_eq!(&d[..k.len()], k);
             assert_eq!(&d[k.len()..], v);
             if dl != 0 {

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::items::expired;
-use super::items::{EntryRef, Items, Queue, KEY_OVERHEAD};
+use super::items::{EntryRef, NewValue, Items, Queue, KEY_OVERHEAD};
 use super::key::KeyHasher;
 use super::snapshot::SnapshotJob;
 use crate::blocking::{Take, Waiter};
@@ -389,24 +389,16 @@ impl ShardData {
         self.used + self.fifo.ghost_bytes()
     }
 
-    /// The item of `key` in `db`, for a read (see [`ShardData::at`]).
+    /// The key `key` in `db`, for a read.
     #[inline(always)]
-    pub fn find_item(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
+    pub fn find_entry(&self, hash: u64, db: u8, key: &[u8]) -> Option<EntryRef<'_>> {
         self.items.find(hash, db, key)
-    }
-
-    /// The key in item `r`.
-    #[inline]
-    pub fn at(&self, r: u32) -> EntryRef<'_> {
-        self.items.at(r)
     }
 
     /// The id of `key` in `db`, if present.
     #[inline]
     pub fn find(&self, hash: u64, db: u8, key: &[u8]) -> Option<u32> {
-        self.items
-            .find(hash, db, key)
-            .map(|r| self.items.at(r).id())
+        self.items.find(hash, db, key).map(|e| e.id())
     }
 
     /// The live key with id `i`.
@@ -438,7 +430,7 @@ impl ShardData {
         hash: u64,
         db: u8,
         key: &[u8],
-        value: Value,
+        value: NewValue<'_>,
         expire_at: u64,
         meta: u32,
     ) -> u32 {
@@ -511,10 +503,14 @@ impl ShardData {
 
     /// Replaces the value of key `i`, keeping byte counts and queues in step.
     #[inline]
-    pub fn set_value(&mut self, i: u32, value: Value) {
-        let old_bytes = self.bytes_of(i);
-        self.items.set_value(i, value);
-        self.resized(i, old_bytes);
+    pub fn set_value(&mut self, i: u32, value: NewValue<'_>) {
+        let (old, new) = self.items.set_value(i, value);
+        if old != new {
+            // (The timer's bytes, the rest of the key's charge, stay.)
+            self.used = self.used - old + new;
+            let q = self.items.entry(i).queue();
+            self.fifo.on_resize(q, old, new);
+        }
     }
 
     /// Changes the value of key `i` through `f`, keeping byte counts and queues in step
@@ -879,7 +875,7 @@ mod tests {
 
     fn put(d: &mut ShardData, key: &[u8], expire_at: u64) -> u32 {
         let h = d.items.hasher().hash(key);
-        d.insert(h, 0, key, Value::from_slice(b""), expire_at, 0)
+        d.insert(h, 0, key, NewValue::Slice(b""), expire_at, 0)
     }
 
     #[test]
