@@ -119,11 +119,11 @@ impl S3Fifo {
                     if items.log_len(Queue::Small) == 1 {
                         return self.last_resort(items, protect);
                     }
-                    let f = items.entry(t).freq();
+                    let f = items.freq(t);
                     items.requeue(t, Queue::Small, f);
                     continue;
                 }
-                if items.entry(t).freq() >= PROMOTE_FREQ {
+                if items.freq(t) >= PROMOTE_FREQ {
                     self.small_bytes -= size(items, t);
                     items.requeue(t, Queue::Main, 0);
                 } else {
@@ -137,7 +137,7 @@ impl S3Fifo {
                 if t == NIL || (t == protect && items.log_len(Queue::Main) == 1) {
                     return None;
                 }
-                let f = items.entry(t).freq();
+                let f = items.freq(t);
                 if f > 0 && t != protect {
                     items.requeue(t, Queue::Main, f - 1);
                 } else if t != protect {

@@ -71,6 +71,23 @@ pub(crate) const KEY_OVERHEAD: usize = std::mem::size_of::<Slot>() + 8;
 /// Bytes of an out-of-line record, charged to the keys that have one.
 pub(crate) const OUTSIDE_BYTES: usize = std::mem::size_of::<Option<Outside>>();
 
+/// What a removed key was (for the shard's counts).
+pub(crate) struct Removed {
+    pub charge: usize,
+    pub db: u8,
+    pub deadline: u64,
+    pub queue: Queue,
+}
+
+#[inline]
+fn queue_of(h: Header) -> Queue {
+    if h.has(MAIN) {
+        Queue::Main
+    } else {
+        Queue::Small
+    }
+}
+
 /// One log: segments in order, and the word offset of its head in the first.
 #[derive(Default)]
 struct Log {
@@ -274,15 +291,24 @@ impl Items {
     }
 
     /// Bytes the key with id `id` is charged: its item, its id slot and index share, and
-    /// what it keeps out of line (its timer is the shard's to add).
+    /// what it keeps out of line; plus `timer`, the shard's cost of a timer, if the key
+    /// has a deadline.
     #[inline]
-    pub fn charged(&self, id: u32) -> usize {
+    pub fn charged_with_timer(&self, id: u32, timer: usize) -> usize {
         let r = self.slots[id as usize].item;
-        self.charge(r, self.seg.header(r))
+        let h = self.seg.header(r);
+        let timed = h.has(DEADLINE) && self.seg.deadline(r) != 0;
+        self.charge(r, h) + if timed { timer } else { 0 }
+    }
+
+    /// The S3-FIFO frequency of the key with id `id`.
+    #[inline]
+    pub fn freq(&self, id: u32) -> u32 {
+        self.seg.header(self.slots[id as usize].item).freq()
     }
 
     /// Adds `key`, which must be absent, with `value` and deadline `deadline` (0: none)
-    /// to log `q`; returns its id.
+    /// to log `q`; returns its id and charge (see [`Items::charged_with_timer`]).
     #[allow(clippy::too_many_arguments)]
     pub fn insert(
         &mut self,
@@ -293,7 +319,7 @@ impl Items {
         deadline: u64,
         meta: u32,
         q: Queue,
-    ) -> u32 {
+    ) -> (u32, usize) {
         let id = self.claim_id();
         *self.slots[id as usize].meta.get_mut() = meta;
         let mut flags = if q == Queue::Main { MAIN } else { 0 };
@@ -318,7 +344,7 @@ impl Items {
         self.index.insert(hash, r, |r| {
             hasher.hash(key_at(seg, outside, r, seg.header(r)))
         });
-        id
+        (id, self.charge(r, self.seg.header(r)))
     }
 
     /// Writes a new item for id `id` at the tail of log `q`: `key`, then `tail` (the value,
@@ -445,10 +471,16 @@ impl Items {
         }
     }
 
-    /// Removes the key with id `id`, whose key hashes to `hash`.
-    pub fn remove(&mut self, id: u32, hash: u64) {
+    /// Removes the key with id `id`, whose key hashes to `hash`; returns what it was.
+    pub fn remove(&mut self, id: u32, hash: u64) -> Removed {
         let r = self.slots[id as usize].item;
         let h = self.seg.header(r);
+        let removed = Removed {
+            charge: self.charge(r, h),
+            db: h.db(),
+            deadline: if h.has(DEADLINE) { self.seg.deadline(r) } else { 0 },
+            queue: queue_of(h),
+        };
         assert!(self.index.remove(hash, r), "every live item is indexed");
         if h.has(OUT) {
             let n = record_of(&self.seg, r, h);
@@ -457,6 +489,7 @@ impl Items {
         self.kill(r);
         self.free_id(id);
         self.clean_if_sparse();
+        removed
     }
 
     /// A copy of the value of the key with id `id`.
@@ -497,11 +530,20 @@ impl Items {
 
     /// Replaces the value of the key with id `id`: in place when the item keeps its
     /// length, else in a new item on the same log. Returns the key's charge before and
-    /// after (see [`Items::charged`]).
+    /// after (see [`Items::charged_with_timer`]).
     #[inline]
     pub fn set_value(&mut self, id: u32, value: NewValue<'_>) -> (usize, usize) {
         let r = self.slots[id as usize].item;
         let h = self.seg.header(r);
+        if let (false, Some(b)) = (h.has(OUT), value.inline()) {
+            let nh = h.with_vlen(b.len());
+            if nh.words() == h.words() {
+                // The common overwrite: same length in words, same charge.
+                self.seg.rewrite_value(r, nh, b);
+                let c = KEY_OVERHEAD + h.words() * 8;
+                return (c, c);
+            }
+        }
         let old = self.charge(r, h);
         if h.has(OUT) {
             let n = record_of(&self.seg, r, h);
@@ -724,7 +766,7 @@ impl<'a> EntryRef<'a> {
         self.h.db()
     }
 
-    /// Bytes this key is charged beyond its timer (see [`Items::charged`]).
+    /// Bytes this key is charged beyond its timer (see [`Items::charged_with_timer`]).
     #[inline(always)]
     pub fn charged(&self) -> usize {
         self.items.charge(self.r, self.h)
@@ -732,18 +774,9 @@ impl<'a> EntryRef<'a> {
 
     #[inline(always)]
     pub fn queue(&self) -> Queue {
-        if self.h.has(MAIN) {
-            Queue::Main
-        } else {
-            Queue::Small
-        }
+        queue_of(self.h)
     }
 
-    /// The S3-FIFO frequency.
-    #[inline(always)]
-    pub fn freq(&self) -> u32 {
-        self.h.freq()
-    }
 
     /// Records a read for S3-FIFO (under the read lock; see [`Segments::bump_freq`]).
     #[inline(always)]
@@ -875,7 +908,8 @@ mod tests {
                     } else {
                         Queue::Small
                     };
-                    let id = s.insert(hash, 0, &key, NewValue::Slice(&value), dl, 0, q);
+                    let (id, charge) = s.insert(hash, 0, &key, NewValue::Slice(&value), dl, 0, q);
+                    assert_eq!(charge, s.charged_with_timer(id, 0));
                     model.insert(key, (id, value, dl));
                 }
                 (0..=2, Some(id)) => {
@@ -966,7 +1000,8 @@ mod tests {
                         0,
                         0,
                         Queue::Small,
-                    ),
+                    )
+                    .0,
                     h,
                 ));
             }

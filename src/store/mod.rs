@@ -148,8 +148,9 @@ impl Tx<'_> {
 
     /// The live slot of `key`, removing it first if it is past its deadline.
     pub fn find(&mut self, key: &[u8]) -> Option<u32> {
-        let i = self.data.find(self.hash, self.db, key)?;
-        if self.data.entry(i).has_ttl() && self.data.expire_if_due(i, self.now()) {
+        let e = self.data.find_entry(self.hash, self.db, key)?;
+        let (i, deadline) = (e.id(), e.expire_at());
+        if deadline != 0 && self.data.expire_if_due(i, self.now()) {
             None
         } else {
             self.written = i;
@@ -180,10 +181,8 @@ impl Tx<'_> {
     /// Replaces the value (and deadline) of a live slot; a write counts as an access.
     pub fn replace<'v>(&mut self, i: u32, value: impl Into<NewValue<'v>>, expire_at: u64) {
         let now = self.policy_now();
-        let policy = self.policy;
-        self.data.set_value(i, value.into());
-        eviction::on_access(&self.data.entry(i), policy, now);
-        self.data.set_expire(i, expire_at);
+        self.data
+            .replace(i, value.into(), expire_at, self.policy, now);
     }
 
     pub fn set_expire(&mut self, i: u32, expire_at: u64) {

@@ -2,7 +2,7 @@
 //!
 //! An item is whole 8-byte words: a header word, a deadline word when the key was given
 //! one, then the key's bytes and the value's (or, for a value kept out of line, the 4-byte
-//! number of its record in [`super::items`]), zero-padded to a word. It is addressed by a
+//! number of its record in [`super::items`]), padded to a word. It is addressed by a
 //! 4-byte reference, its segment's number and its word offset there. Segments are whole
 //! cache lines and an item of at most a line never straddles two, so a lookup reads the
 //! index chunk and then one line (Segcache's layout; memcached's items).
@@ -342,9 +342,9 @@ impl Segments {
             bytes[8..16].copy_from_slice(&deadline.to_ne_bytes());
         }
         let data = &mut bytes[d * 8..];
+        // (The padding after them is left as it is: nothing reads it.)
         data[..key.len()].copy_from_slice(key);
         data[key.len()..key.len() + tail.len()].copy_from_slice(tail);
-        data[key.len() + tail.len()..].fill(0);
     }
 
     /// Overwrites the value of the item at `r` in place, where the new one takes as many
@@ -354,9 +354,7 @@ impl Segments {
         let (d, k) = (h.data_at(), h.klen());
         let bytes = self.raw_mut(r, n);
         bytes[..8].copy_from_slice(&h.0.to_ne_bytes());
-        let data = &mut bytes[d * 8 + k..];
-        data[..value.len()].copy_from_slice(value);
-        data[value.len()..].fill(0);
+        bytes[d * 8 + k..d * 8 + k + value.len()].copy_from_slice(value);
     }
 
     /// Copies the item at `from` to a fresh place at `to` with header `h` (same lengths,

@@ -420,8 +420,9 @@ impl ShardData {
     }
 
     /// The memory key `i` is charged: its item and what it keeps out of line, its timer.
+    #[inline]
     fn bytes_of(&self, i: u32) -> usize {
-        entry_bytes(self.items.entry(i))
+        self.items.charged_with_timer(i, TIMER_BYTES)
     }
 
     /// Adds a key that is not present; returns its id.
@@ -435,8 +436,8 @@ impl ShardData {
         meta: u32,
     ) -> u32 {
         let q = self.fifo.queue_for(hash as u32);
-        let i = self.items.insert(hash, db, key, value, expire_at, meta, q);
-        let bytes = self.bytes_of(i);
+        let (i, charge) = self.items.insert(hash, db, key, value, expire_at, meta, q);
+        let bytes = charge + if expire_at != 0 { TIMER_BYTES } else { 0 };
         self.count(db, 1, (expire_at != 0) as isize);
         self.fifo.on_add(q, bytes);
         self.used += bytes;
@@ -478,12 +479,11 @@ impl ShardData {
 
     /// [`ShardData::remove`] for a caller that has the key's hash at hand.
     fn remove_hashed(&mut self, i: u32, hash: u64) {
-        let bytes = self.bytes_of(i);
-        let e = self.items.entry(i);
-        let (db, timed, q) = (e.db(), e.has_ttl(), e.queue());
-        self.fifo.on_remove(q, bytes);
-        self.items.remove(i, hash);
-        self.count(db, -1, -(timed as isize));
+        let gone = self.items.remove(i, hash);
+        let timed = gone.deadline != 0;
+        let bytes = gone.charge + if timed { TIMER_BYTES } else { 0 };
+        self.fifo.on_remove(gone.queue, bytes);
+        self.count(gone.db, -1, -(timed as isize));
         self.used -= bytes;
         if timed {
             self.volatile -= 1;
@@ -510,6 +510,26 @@ impl ShardData {
             self.used = self.used - old + new;
             let q = self.items.entry(i).queue();
             self.fifo.on_resize(q, old, new);
+        }
+    }
+
+    /// Replaces the value and deadline of key `i` (SET on a key that exists), recording
+    /// the write as an access under `policy`.
+    #[inline]
+    pub fn replace(
+        &mut self,
+        i: u32,
+        value: NewValue<'_>,
+        expire_at: u64,
+        policy: EvictionPolicy,
+        now: u64,
+    ) {
+        self.set_value(i, value);
+        let e = self.items.entry(i);
+        eviction::on_access(&e, policy, now);
+        let old_exp = e.expire_at();
+        if old_exp != expire_at {
+            self.set_expire_slow(i, old_exp, expire_at);
         }
     }
 
@@ -652,10 +672,9 @@ impl ShardData {
             EvictionPolicy::NoEviction => None,
             EvictionPolicy::S3Fifo => {
                 let used = self.used;
-                let timer = |e: &EntryRef<'_>| if e.has_ttl() { TIMER_BYTES } else { 0 };
                 self.fifo
                     .victim(&mut self.items, used, protect, |items, i| {
-                        items.charged(i) + timer(&items.entry(i))
+                        items.charged_with_timer(i, TIMER_BYTES)
                     })
                     .map(|v| (v.slot, v.to_ghost))
             }
