@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 
 use hashbrown::HashMap;
 
-use crate::store::items::{Items, Queue, NIL};
+use crate::store::items::{Items, Queue};
 
 /// Saturation of the frequency counter.
 pub(crate) const MAX_FREQ: u32 = 3;
@@ -110,20 +110,24 @@ impl S3Fifo {
         size: impl Fn(&Items, u32) -> usize,
     ) -> Option<Victim> {
         for _ in 0..MAX_STEPS {
-            let small = items.head(Queue::Small);
-            let main = items.head(Queue::Main);
-            let use_small = small.is_some()
-                && (self.small_bytes * 10 >= used || main.is_none() || main == Some(protect));
-            if let (true, Some(t)) = (use_small, small) {
+            // (Main's head is looked up only when it decides.)
+            let use_small = items.log_len(Queue::Small) > 0
+                && (self.small_bytes * 10 >= used
+                    || items.log_len(Queue::Main) == 0
+                    || items.head(Queue::Main) == Some(protect));
+            if use_small {
+                let h = items
+                    .head_item(Queue::Small)
+                    .expect("a log with items has a head");
+                let t = h.id();
                 if t == protect {
                     if items.log_len(Queue::Small) == 1 {
                         return self.last_resort(items, protect);
                     }
-                    let f = items.freq(t);
-                    items.requeue(t, Queue::Small, f);
+                    items.requeue(t, Queue::Small, h.freq());
                     continue;
                 }
-                if items.freq(t) >= PROMOTE_FREQ {
+                if h.freq() >= PROMOTE_FREQ {
                     self.small_bytes -= size(items, t);
                     items.requeue(t, Queue::Main, 0);
                 } else {
@@ -133,11 +137,14 @@ impl S3Fifo {
                     });
                 }
             } else {
-                let t = main.unwrap_or(NIL);
-                if t == NIL || (t == protect && items.log_len(Queue::Main) == 1) {
+                let Some(h) = items.head_item(Queue::Main) else {
+                    return None;
+                };
+                let t = h.id();
+                if t == protect && items.log_len(Queue::Main) == 1 {
                     return None;
                 }
-                let f = items.freq(t);
+                let f = h.freq();
                 if f > 0 && t != protect {
                     items.requeue(t, Queue::Main, f - 1);
                 } else if t != protect {

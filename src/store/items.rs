@@ -20,6 +20,7 @@
 //! stay under a quarter of the live ones, plus a segment.
 
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use super::index::Index;
@@ -301,12 +302,6 @@ impl Items {
         self.charge(r, h) + if timed { timer } else { 0 }
     }
 
-    /// The S3-FIFO frequency of the key with id `id`.
-    #[inline]
-    pub fn freq(&self, id: u32) -> u32 {
-        self.seg.header(self.slots[id as usize].item).freq()
-    }
-
     /// Adds `key`, which must be absent, with `value` and deadline `deadline` (0: none)
     /// to log `q`; returns its id and charge (see [`Items::charged_with_timer`]).
     #[allow(clippy::too_many_arguments)]
@@ -336,7 +331,15 @@ impl Items {
                     value: value.into_value(),
                 });
                 let (item_key, more) = if long { (&[][..], LONG_KEY) } else { (key, 0) };
-                self.put(id, db, item_key, &n.to_ne_bytes(), deadline, flags | OUT | more, q)
+                self.put(
+                    id,
+                    db,
+                    item_key,
+                    &n.to_ne_bytes(),
+                    deadline,
+                    flags | OUT | more,
+                    q,
+                )
             }
         };
         self.slots[id as usize].item = r;
@@ -423,17 +426,15 @@ impl Items {
     }
 
     /// Room for an item of `words` at the tail of log `q`.
+    #[inline]
     fn append(&mut self, q: Queue, words: usize) -> u32 {
         let log = &mut self.logs[q as usize];
-        let s = match log.segs.back() {
-            Some(&s) if self.seg.needs(s, words) <= self.seg.room(s) => s,
-            _ => {
-                let s = self.seg.claim((self.live_words / 8).max(words));
-                log.segs.push_back(s);
-                s
-            }
-        };
-        let (r, pad) = self.seg.place(s, words);
+        let placed = log.segs.back().and_then(|&s| self.seg.place(s, words));
+        let (r, pad) = placed.unwrap_or_else(|| {
+            let s = self.seg.claim((self.live_words / 8).max(words));
+            log.segs.push_back(s);
+            self.seg.place(s, words).expect("a new segment has room")
+        });
         self.dead_words += pad;
         self.live_words += words;
         log.items += 1;
@@ -441,6 +442,7 @@ impl Items {
     }
 
     /// Marks the item at `r` dead: its words wait for its log's head.
+    #[inline]
     fn kill(&mut self, r: u32) {
         let h = self.seg.header(r);
         self.seg.set_header(r, h.set(LIVE, false));
@@ -478,7 +480,11 @@ impl Items {
         let removed = Removed {
             charge: self.charge(r, h),
             db: h.db(),
-            deadline: if h.has(DEADLINE) { self.seg.deadline(r) } else { 0 },
+            deadline: if h.has(DEADLINE) {
+                self.seg.deadline(r)
+            } else {
+                0
+            },
             queue: queue_of(h),
         };
         assert!(self.index.remove(hash, r), "every live item is indexed");
@@ -591,7 +597,7 @@ impl Items {
     }
 
     /// The charge of the key in item `r`, whose header is `h`.
-    #[inline]
+    #[inline(always)]
     fn charge(&self, r: u32, h: Header) -> usize {
         let mut b = KEY_OVERHEAD + h.words() * 8;
         if h.has(OUT) {
@@ -663,25 +669,31 @@ impl Items {
 
     /// The id of the oldest live item of log `q`; the segments its head passes on the way
     /// are freed.
+    #[inline]
     pub fn head(&mut self, q: Queue) -> Option<u32> {
+        self.head_item(q).map(|h| h.id())
+    }
+
+    /// The header of the oldest live item of log `q` (see [`Items::head`]).
+    pub fn head_item(&mut self, q: Queue) -> Option<Header> {
         let log = &mut self.logs[q as usize];
         if log.items == 0 {
             return None;
         }
         loop {
             let s = *log.segs.front().expect("a log with items has segments");
-            if log.head >= self.seg.fill(s) {
-                log.segs.pop_front();
-                self.seg.release(s);
-                log.head = 0;
-                continue;
+            let (words, fill) = (self.seg.words(s), self.seg.fill(s));
+            while log.head < fill {
+                let h = Header(words[log.head].load(Relaxed));
+                if h.has(LIVE) {
+                    return Some(h);
+                }
+                log.head += h.words();
+                self.dead_words -= h.words();
             }
-            let h = self.seg.header(item_ref(s, log.head));
-            if h.has(LIVE) {
-                return Some(h.id());
-            }
-            log.head += h.words();
-            self.dead_words -= h.words();
+            log.segs.pop_front();
+            self.seg.release(s);
+            log.head = 0;
         }
     }
 
@@ -776,7 +788,6 @@ impl<'a> EntryRef<'a> {
     pub fn queue(&self) -> Queue {
         queue_of(self.h)
     }
-
 
     /// Records a read for S3-FIFO (under the read lock; see [`Segments::bump_freq`]).
     #[inline(always)]
@@ -964,7 +975,10 @@ mod tests {
                     assert_eq!(value_bytes(e.value()), *value, "step {step}");
                     assert_eq!(e.expire_at(), *dl);
                     let h = s.hasher.hash(key);
-                    assert_eq!(s.find(h, 0, key).map(|e| e.r), Some(s.slots[*id as usize].item));
+                    assert_eq!(
+                        s.find(h, 0, key).map(|e| e.r),
+                        Some(s.slots[*id as usize].item)
+                    );
                 }
                 let (live, dead) = s.words();
                 assert!(

@@ -168,7 +168,12 @@ impl Tx<'_> {
     }
 
     /// Adds `key`, which [`Tx::find`] just reported missing.
-    pub fn insert<'v>(&mut self, key: &[u8], value: impl Into<NewValue<'v>>, expire_at: u64) -> u32 {
+    pub fn insert<'v>(
+        &mut self,
+        key: &[u8],
+        value: impl Into<NewValue<'v>>,
+        expire_at: u64,
+    ) -> u32 {
         let meta = eviction::initial_meta(self.policy, self.policy_now());
         let i = self
             .data

@@ -25,6 +25,9 @@ pub(crate) const MAX_SEG_WORDS: usize = 1 << SEG_SHIFT;
 /// small; each new one is sized to the shard's live items, up to [`MAX_SEG_WORDS`].
 const MIN_SEG_WORDS: usize = 128;
 
+/// Freed segments whose memory a shard keeps for reuse.
+const SPARES_KEPT: usize = 2;
+
 /// The longest key kept in an item; a longer one is kept out of line.
 pub(crate) const MAX_ITEM_KEY: usize = 254;
 /// The longest string value kept in an item (copied out on a read); a longer one is a
@@ -221,13 +224,19 @@ impl Segments {
         (self.segs.len() - 1) as u32
     }
 
-    /// Gives segment `s` back; its memory is kept only if it is full size.
+    /// Gives segment `s` back. Its memory is kept for the next claim while fewer than
+    /// [`SPARES_KEPT`] spares hold memory (a log's head frees a segment about as often as
+    /// its tail needs one), and freed otherwise, so a shrinking shard gives memory back.
     pub fn release(&mut self, s: u32) {
-        let s_ = s as usize;
-        if self.segs[s_].len() * 8 < MAX_SEG_WORDS {
-            self.segs[s_] = Box::new([]);
+        let kept = self
+            .spare
+            .iter()
+            .filter(|&&k| !self.segs[k as usize].is_empty())
+            .count();
+        if kept >= SPARES_KEPT {
+            self.segs[s as usize] = Box::new([]);
         }
-        self.fill[s_] = 0;
+        self.fill[s as usize] = 0;
         self.spare.push(s);
     }
 
@@ -237,14 +246,9 @@ impl Segments {
         self.fill[s as usize]
     }
 
-    /// Room left in segment `s`, in words.
-    pub fn room(&self, s: u32) -> usize {
-        self.segs[s as usize].len() * 8 - self.fill[s as usize]
-    }
-
     /// The words of segment `s`, as one slice.
     #[inline(always)]
-    fn words(&self, s: u32) -> &[AtomicU64] {
+    pub fn words(&self, s: u32) -> &[AtomicU64] {
         let seg = &self.segs[s as usize];
         // SAFETY: a `Line` is `repr(C)` of exactly eight `AtomicU64`s (64 bytes, no
         // padding), so `n` lines are `8 * n` words, in bounds and aligned.
@@ -292,6 +296,7 @@ impl Segments {
         }
     }
 
+    #[inline]
     pub fn set_header(&mut self, r: u32, h: Header) {
         let at = offset_of(r);
         *self.segs[seg_of(r) as usize][at / 8].0[at % 8].get_mut() = h.0;
@@ -373,29 +378,27 @@ impl Segments {
     /// Reserves `words` at the end of segment `s` (which must have room, after padding),
     /// returning the item's reference: an item of at most a cache line starts a new line
     /// if it would straddle one, behind a dead filler. Returns the filler's words too.
-    pub fn place(&mut self, s: u32, words: usize) -> (u32, usize) {
-        let mut at = self.fill[s as usize];
+    /// Reserves `words` at the end of segment `s` if they fit there, returning the item's
+    /// reference and the words of padding before it: an item of at most a cache line
+    /// starts a new line if it would straddle one, behind a dead filler.
+    #[inline]
+    pub fn place(&mut self, s: u32, words: usize) -> Option<(u32, usize)> {
+        let (cap, fill) = (self.segs[s as usize].len() * 8, &mut self.fill[s as usize]);
+        let at = *fill;
         let room = 8 - at % 8;
-        let mut pad = 0;
-        if words <= 8 && words > room && room < 8 {
-            self.set_header(item_ref(s, at), Header::filler(room));
-            at += room;
-            pad = room;
-        }
-        self.fill[s as usize] = at + words;
-        debug_assert!(self.fill[s as usize] <= self.segs[s as usize].len() * 8);
-        (item_ref(s, at), pad)
-    }
-
-    /// Words `place` would take for an item of `words` in segment `s`, padding included.
-    pub fn needs(&self, s: u32, words: usize) -> usize {
-        let at = self.fill[s as usize];
-        let room = 8 - at % 8;
-        if words <= 8 && words > room && room < 8 {
-            words + room
+        let pad = if words <= 8 && words > room && room < 8 {
+            room
         } else {
-            words
+            0
+        };
+        if at + pad + words > cap {
+            return None;
         }
+        *fill = at + pad + words;
+        if pad != 0 {
+            self.set_header(item_ref(s, at), Header::filler(pad));
+        }
+        Some((item_ref(s, at + pad), pad))
     }
 }
 
@@ -427,12 +430,26 @@ mod tests {
         let mut s = Segments::new();
         let seg = s.claim(MAX_SEG_WORDS);
         for n in [3usize, 5, 8, 2, 7, 1, 8, 20, 4, 6] {
-            let (r, _) = s.place(seg, n);
+            let (r, _) = s.place(seg, n).expect("room");
             let at = offset_of(r);
             if n <= 8 {
                 assert_eq!(at / 8, (at + n - 1) / 8, "{n} words at {at}");
             }
         }
+    }
+
+    #[test]
+    fn a_full_segment_places_nothing_more() {
+        let mut s = Segments::new();
+        let seg = s.claim(1);
+        assert_eq!(s.fill(seg), 0);
+        let mut placed = 0;
+        while s.place(seg, 3).is_some() {
+            placed += 3;
+        }
+        // 128 words: 16 lines of two 3-word items and a 2-word filler.
+        assert_eq!(placed, 3 * 32);
+        assert!(s.fill(seg) <= MIN_SEG_WORDS);
     }
 
     #[test]
@@ -445,10 +462,9 @@ mod tests {
             (&[7u8; 254][..], &[9u8; 128][..], 5),
         ] {
             let h = Header::new(3, 1, k.len(), v.len(), if dl != 0 { DEADLINE } else { 0 });
-            if s.room(seg) < h.words() + 8 {
+            let Some((r, _)) = s.place(seg, h.words()) else {
                 break;
-            }
-            let (r, _) = s.place(seg, h.words());
+            };
             s.write(r, h, dl, k, v);
             assert_eq!(s.header(r), h);
             let d = s.data(r);

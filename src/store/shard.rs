@@ -18,7 +18,7 @@ use bytes::Bytes;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::items::expired;
-use super::items::{EntryRef, NewValue, Items, Queue, KEY_OVERHEAD};
+use super::items::{EntryRef, Items, NewValue, Queue, KEY_OVERHEAD};
 use super::key::KeyHasher;
 use super::snapshot::SnapshotJob;
 use crate::blocking::{Take, Waiter};
@@ -298,9 +298,16 @@ impl ShardData {
 
     /// Records the removal of the key with id `i`, before it goes, for keyspace
     /// notifications, when asked to.
-    #[inline]
+    #[inline(always)]
     fn log(&mut self, class: u16, name: &'static str, i: u32) {
         if self.log_removals {
+            self.log_slow(class, name, i);
+        }
+    }
+
+    #[inline(never)]
+    fn log_slow(&mut self, class: u16, name: &'static str, i: u32) {
+        {
             let e = self.items.entry(i);
             let event = Event {
                 class,
