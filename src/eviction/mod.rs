@@ -11,6 +11,7 @@
 pub(crate) mod s3fifo;
 
 use std::cell::Cell;
+use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
 
 use crate::config::EvictionPolicy;
@@ -80,15 +81,21 @@ pub(crate) fn on_access(entry: &EntryRef<'_>, policy: EvictionPolicy, coarse_now
     match policy {
         // Saturates at `s3fifo::MAX_FREQ`.
         EvictionPolicy::S3Fifo => entry.bump_freq(),
+        _ => on_access_meta(entry.meta(), policy, coarse_now_ms),
+    }
+}
+
+/// Records an access in the LRU/LFU word `meta` (the policies other than S3-FIFO).
+#[inline]
+pub(crate) fn on_access_meta(meta: &AtomicU32, policy: EvictionPolicy, coarse_now_ms: u64) {
+    match policy {
         EvictionPolicy::AllKeysLru | EvictionPolicy::VolatileLru => {
-            let meta = entry.meta();
             let c = lru_clock(coarse_now_ms);
             if meta.load(Relaxed) != c {
                 meta.store(c, Relaxed);
             }
         }
         EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu => {
-            let meta = entry.meta();
             let old = meta.load(Relaxed);
             let counter = lfu_log_incr(lfu_decayed(old, coarse_now_ms));
             let new = (minutes(coarse_now_ms) << 8) | counter;

@@ -580,6 +580,34 @@ impl Items {
         (old, self.charge(r, nh))
     }
 
+    /// SET on a key that exists: replaces the value of the key with id `id` as
+    /// [`Items::set_value`] does, counting the write as a read for S3-FIFO when `bump`.
+    /// Returns the charge before and after, and the key's deadline.
+    #[inline]
+    pub fn replace(&mut self, id: u32, value: NewValue<'_>, bump: bool) -> (usize, usize, u64) {
+        let r = self.slots[id as usize].item;
+        let mut h = self.seg.header(r);
+        let deadline = if h.has(DEADLINE) {
+            self.seg.deadline(r)
+        } else {
+            0
+        };
+        if bump {
+            h = h.with_freq((h.freq() + 1).min(crate::eviction::s3fifo::MAX_FREQ));
+        }
+        if let (false, Some(b)) = (h.has(OUT), value.inline()) {
+            let nh = h.with_vlen(b.len());
+            if nh.words() == h.words() {
+                self.seg.rewrite_value(r, nh, b);
+                let c = KEY_OVERHEAD + h.words() * 8;
+                return (c, c, deadline);
+            }
+        }
+        self.seg.set_header(r, h);
+        let (old, new) = self.set_value(id, value);
+        (old, new, deadline)
+    }
+
     /// Writes `tail` as the data after the key of item `r` (header `h`), now with header
     /// `nh`: in place if the length in words is the same, else in a new item.
     #[inline]

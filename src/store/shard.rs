@@ -531,10 +531,16 @@ impl ShardData {
         policy: EvictionPolicy,
         now: u64,
     ) {
-        self.set_value(i, value);
-        let e = self.items.entry(i);
-        eviction::on_access(&e, policy, now);
-        let old_exp = e.expire_at();
+        let s3 = policy == EvictionPolicy::S3Fifo;
+        let (old, new, old_exp) = self.items.replace(i, value, s3);
+        if !s3 {
+            eviction::on_access_meta(self.items.meta(i), policy, now);
+        }
+        if old != new {
+            self.used = self.used - old + new;
+            let q = self.items.entry(i).queue();
+            self.fifo.on_resize(q, old, new);
+        }
         if old_exp != expire_at {
             self.set_expire_slow(i, old_exp, expire_at);
         }

@@ -19,6 +19,30 @@ fn main() {
         q.insert(k, [7u8; 16]);
     }
     let n = 300_000;
+    // The typed table's 90/10 Zipf(0.99) mix over 1M keys in a 100k bound, warmed up by
+    // one pass: a stream of 15 * `n` key indices, every tenth operation a SET.
+    let (zf, zq) = (
+        ferricache::Cache::builder()
+            .max_entries(100_000)
+            .build()
+            .unwrap(),
+        quick_cache::sync::Cache::<u64, [u8; 16]>::new(100_000),
+    );
+    let zipf: Vec<u64> = {
+        use rand::SeedableRng;
+        use rand_distr::Distribution;
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let z = rand_distr::Zipf::new(1_000_000f64, 0.99).unwrap();
+        let len = if only.contains("zipf") { 15 * n } else { 0 };
+        (0..len).map(|_| z.sample(&mut rng) as u64 - 1).collect()
+    };
+    let zipf = &zipf;
+    if only.contains("zipf") {
+        for &k in zipf {
+            zf.set(k.to_le_bytes(), &[7u8; 16]).unwrap();
+            zq.insert(k, [7u8; 16]);
+        }
+    }
     let mut next_f = 1_000_000u64;
     let mut next_q = 1_000_000u64;
     let mut next_b = 1_000_000_000u64;
@@ -110,6 +134,36 @@ fn main() {
             }),
         ),
     ];
+    tests.push((
+        "ferri zipf-mix",
+        Box::new({
+            let mut at = 0;
+            move |i| {
+                let k = zipf[at % zipf.len()];
+                at += 1;
+                if i % 10 == 0 {
+                    zf.set(k.to_le_bytes(), &[7u8; 16]).unwrap();
+                } else {
+                    std::hint::black_box(zf.get_with(k.to_le_bytes(), |b| b[0]).unwrap());
+                }
+            }
+        }),
+    ));
+    tests.push((
+        "qc zipf-mix",
+        Box::new({
+            let mut at = 0;
+            move |i| {
+                let k = zipf[at % zipf.len()];
+                at += 1;
+                if i % 10 == 0 {
+                    zq.insert(k, [7u8; 16]);
+                } else {
+                    std::hint::black_box(zq.get(&k));
+                }
+            }
+        }),
+    ));
     tests.retain(|t| t.0.contains(&only));
     let mut best = vec![f64::MAX; tests.len()];
     for _round in 0..15 {
