@@ -137,9 +137,7 @@ impl S3Fifo {
                     });
                 }
             } else {
-                let Some(h) = items.head_item(Queue::Main) else {
-                    return None;
-                };
+                let h = items.head_item(Queue::Main)?;
                 let t = h.id();
                 if t == protect && items.log_len(Queue::Main) == 1 {
                     return None;
