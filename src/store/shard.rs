@@ -582,31 +582,33 @@ impl ShardData {
     }
 
     fn set_expire_slow(&mut self, i: u32, old_exp: u64, new_exp: u64) {
-        let old_bytes = self.bytes_of(i);
+        // A deadline that moves keeps the key's charge (its deadline word and timer).
+        let moves = old_exp != 0 && new_exp != 0;
+        let old_bytes = if moves { 0 } else { self.bytes_of(i) };
         self.items.set_deadline(i, new_exp);
-        self.resized(i, old_bytes);
-        {
-            let db = self.items.entry(i).db();
-            match (old_exp, new_exp) {
-                (0, _) => {
-                    self.volatile += 1;
-                    self.count(db, 0, 1);
-                }
-                (_, 0) => {
-                    self.volatile -= 1;
-                    self.count(db, 0, -1);
-                }
-                _ => {}
+        if !moves {
+            self.resized(i, old_bytes);
+        }
+        let e = self.items.entry(i);
+        let (db, pending) = (e.db(), e.has_timer());
+        match (old_exp, new_exp) {
+            (0, _) => {
+                self.volatile += 1;
+                self.count(db, 0, 1);
             }
-            // A pending timer that fires before the new deadline files itself again (see
-            // `expire_due`), so a TTL that moves later needs no new timer: refreshing a
-            // session or re-setting a key leaves one timer per key, not one per write.
-            // A deadline that moves earlier, or one whose pending timer's time is unknown
-            // (the key was persisted meanwhile), gets a timer of its own.
-            let pending = self.items.entry(i).has_timer();
-            if new_exp != 0 && (!pending || old_exp == 0 || new_exp < old_exp) {
-                self.file_timer(i);
+            (_, 0) => {
+                self.volatile -= 1;
+                self.count(db, 0, -1);
             }
+            _ => {}
+        }
+        // A pending timer that fires before the new deadline files itself again (see
+        // `expire_due`), so a TTL that moves later needs no new timer: refreshing a
+        // session or re-setting a key leaves one timer per key, not one per write.
+        // A deadline that moves earlier, or one whose pending timer's time is unknown
+        // (the key was persisted meanwhile), gets a timer of its own.
+        if new_exp != 0 && (!pending || old_exp == 0 || new_exp < old_exp) {
+            self.file_timer(i);
         }
     }
 
