@@ -2,7 +2,8 @@
 //! a 1000-entry ferricache and quick_cache side by side in one process, best of 15 rounds,
 //! ns per operation (`cargo run --release -p ferricache-peers --bin hot [-- filter]`; pin
 //! it with `taskset -c 1`). Where the typed table's Zipf rows lose time, free of memory
-//! misses.
+//! misses. The `zipf-mix` rows run the typed table's 90/10 Zipf(0.99) mix itself, in a
+//! 100k bound, for counting under callgrind (`--toggle-collect='hot::main::{{closure}}'`).
 use std::time::Instant;
 
 type Op<'a> = (&'static str, Box<dyn FnMut(usize) + 'a>);
