@@ -1,15 +1,12 @@
 //! The value model: one enum over Redis's types, and the type names TYPE and SCAN TYPE use.
 //!
-//! A string of up to [`SMALL_MAX`] bytes is kept inside the value itself, so it costs no
-//! allocation and a read copies it out of the slab slot the lookup already touched (one
-//! dependent cache miss fewer than following a pointer). One of up to [`BOXED_MAX`] bytes
-//! is a single allocation of exactly its length, also copied out on a read: a `Bytes`
-//! would cost a 32-byte shared header the first time it is handed out, and every read
-//! would write that header's reference count, a line of its own that readers on other
-//! cores share. A longer string, or one handed over as a `Bytes` its caller still shares
-//! (kept rather than copied), is a `Bytes`, handed out as a view.
-//! Every collection sits behind one reference-counted box. All of it keeps [`Value`] at
-//! 32 bytes and so the hot part of a slab slot at one 64-byte line. A collection carries
+//! The store keeps a string of up to 128 bytes in the key's item, as bytes (see
+//! `store::items`; [`ValueRef::Str`] is how a reader sees it). A [`Value`] is what the
+//! store keeps out of line, and what commands build and change: a string of up to
+//! [`SMALL_MAX`] bytes is kept inside the value itself, so it costs no allocation; one of
+//! up to [`BOXED_MAX`] bytes is a single allocation of exactly its length; a longer one is
+//! a `Bytes`, handed out as a view. Every collection sits behind one reference-counted box,
+//! so a [`Value`] is 32 bytes. A collection carries
 //! the count of bytes it is charged, kept up to date by every change, so memory accounting
 //! stays O(1) per write.
 //!

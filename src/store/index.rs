@@ -1,7 +1,8 @@
-//! The hash index of one shard: a key's hash to its slab slot, in 64-byte chunks that each
-//! hold 12 one-byte tags and the 12 slot numbers they stand for. A lookup reads one cache
-//! line of index before the slot itself (F14's chunked layout; Segcache's bucketed table),
-//! where a table with its tags and its buckets in two arrays reads two.
+//! The hash index of one shard: a key's hash to its item (a 4-byte reference; see
+//! `items.rs`), in 64-byte chunks that each hold 12 one-byte tags and the 12 references
+//! they stand for. A lookup reads one cache line of index before the item itself (F14's
+//! chunked layout; Segcache's bucketed table), where a table with its tags and its buckets
+//! in two arrays reads two.
 //!
 //! A key's home chunk is chosen by the hash's low bits. A full chunk passes a new key on to
 //! the next one and counts it (`overflow`), so a lookup stops at the first chunk that passed

@@ -44,8 +44,8 @@ pub(crate) fn entry_bytes(e: EntryRef<'_>) -> usize {
 #[repr(align(128))]
 pub(crate) struct Shard {
     /// Readers (GET, EXISTS, TTL, SCAN) take it shared; every change takes it exclusive.
-    /// Invariants kept under it: `index`, `slab`, the queues and the wheel describe
-    /// the same set of live entries, and `used`/`volatile` are their exact totals.
+    /// Invariants kept under it: the items' index, ids and logs and the wheel describe
+    /// the same set of live keys, and `used`/`volatile` are their exact totals.
     /// Reached only through [`Shard::read`] and [`Shard::write`], which know about
     /// [`Exclusive`] sections.
     data: RwLock<ShardData>,
