@@ -5,8 +5,8 @@
 //! A lookup reads the index chunk and then the item: key, value and header together, two
 //! dependent cache misses. Items move (to the main log, to a log's tail when cleaning, to
 //! a bigger place when a value grows), and then the index and the key's id slot are
-//! pointed at the new place; ids never move, so the queues, the wheel's timers, SCAN
-//! cursors and a command's handle on a key all use ids.
+//! pointed at the new place; ids never move, so the wheel's timers, SCAN cursors, the
+//! sampled eviction policies and a command's handle on a key all use ids.
 //!
 //! Collections, strings longer than [`MAX_ITEM_VALUE`] and keys longer than
 //! [`MAX_ITEM_KEY`] live in a record out of line, whose number the item holds.
@@ -40,7 +40,7 @@ pub(crate) fn expired(at: u64, now_ms: impl FnOnce() -> u64) -> bool {
     at != 0 && at <= now_ms()
 }
 
-/// "None": a free id's item, the end of nothing.
+/// "None": the item of a free id.
 pub(crate) const NIL: u32 = u32::MAX;
 
 /// Which S3-FIFO log an item is on.
@@ -100,6 +100,13 @@ struct Log {
     dead: usize,
 }
 
+/// One shard's keys, changed only under the shard's write lock (readers hold its read
+/// lock, and store only to item header words; see [`super::segments`]). Invariants
+/// between calls: each id in use points at a live item whose header holds that id, and
+/// every other id is free; the index holds exactly the live items' references, each under
+/// its key's hash; each log's segments hold its live items and the dead words it counts,
+/// and `live_words`/`dead_words` are their totals; a record is referenced by exactly one
+/// live item.
 pub(crate) struct Items {
     hasher: KeyHasher,
     index: Index,
