@@ -4,7 +4,8 @@
 //! (see [`crate::store::items`]: no per-key links), and a ghost queue of fingerprints:
 //! - new keys enter the *small* queue, unless their fingerprint is in the ghost queue (they
 //!   were evicted recently from small), in which case they enter *main*;
-//! - a read bumps a 2-bit frequency in the entry (see [`super::on_access`]), nothing else;
+//! - a read bumps a 2-bit frequency in the item's header (see [`super::on_access`]),
+//!   nothing else;
 //! - to evict, the small queue is worked while it holds at least 10% of the shard's bytes:
 //!   its oldest item moves to main (a copy at main's tail) if it was read at least once,
 //!   otherwise it is evicted and its fingerprint goes to the ghost; main works as CLOCK:

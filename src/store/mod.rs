@@ -8,9 +8,9 @@
 //! # Reads and writes
 //! A read takes one shard's read lock, checks the deadline (a word of the item, there only
 //! when the key was given one, see [`segments`]), records the access in the item
-//! (one relaxed atomic store at most) and copies out what it returns (a string of up to 22
-//! bytes is copied out of the slot, one of up to 128 out of its own allocation; a longer
-//! one's `Bytes` clone is a reference-count bump). A write takes one shard's write lock,
+//! (one relaxed atomic store at most) and copies out what it returns (a string of up to
+//! 128 bytes is copied out of the item; a longer one's `Bytes` clone is a reference-count
+//! bump). A write takes one shard's write lock,
 //! first reclaims a few expired keys of that shard (at most [`EXPIRE_BUDGET`]), applies
 //! the command and, when a bound is exceeded, evicts from the same shard before it lets
 //! go; only if that shard has nothing to evict does it go on to the others, one at a
@@ -102,7 +102,7 @@ pub(crate) struct Tx<'a> {
     /// The time, read from the clock on first use (0: not yet): most writes never need it.
     now: Cell<u64>,
     policy: EvictionPolicy,
-    /// The slot this write created or changed last; eviction spares it.
+    /// The id of the key this write created or changed last; eviction spares it.
     pub written: u32,
     /// Keyspace events of this write, published once the lock is released.
     events: &'a mut Vec<Event>,
@@ -146,7 +146,7 @@ impl Tx<'_> {
         }
     }
 
-    /// The live slot of `key`, removing it first if it is past its deadline.
+    /// The id of `key`, if live; removes it first if it is past its deadline.
     pub fn find(&mut self, key: &[u8]) -> Option<u32> {
         let e = self.data.find_entry(self.hash, self.db, key)?;
         let (i, deadline) = (e.id(), e.expire_at());
@@ -162,7 +162,7 @@ impl Tx<'_> {
         self.data.entry(i)
     }
 
-    /// The deadline of live slot `i` (0: none).
+    /// The deadline of live key `i` (0: none).
     pub fn expire_at(&self, i: u32) -> u64 {
         self.data.expire_at(i)
     }
@@ -183,7 +183,7 @@ impl Tx<'_> {
         i
     }
 
-    /// Replaces the value (and deadline) of a live slot; a write counts as an access.
+    /// Replaces the value (and deadline) of live key `i`; a write counts as an access.
     pub fn replace<'v>(&mut self, i: u32, value: impl Into<NewValue<'v>>, expire_at: u64) {
         let now = self.policy_now();
         self.data
