@@ -1074,6 +1074,75 @@ mod tests {
         assert!(s.segment_bytes() <= (live + dead) * 8 * 2 + 4 * MAX_SEG_WORDS * 8);
     }
 
+    /// Readers copy values under the read lock (bumping the frequency in the header, as a
+    /// GET does) while a writer keeps replacing them: values that grow, shrink, move
+    /// between inline and out of line, gain and lose deadlines and are requeued. Every copy
+    /// is one whole value, never a torn mix of two. Under Miri this also checks that no
+    /// reader's access races a write (the items' read protocol).
+    #[test]
+    fn readers_copy_whole_values_while_a_writer_replaces_them() {
+        use parking_lot::RwLock;
+        use std::sync::atomic::AtomicBool;
+        // Value number `n`: its low byte repeated, its length a function of it (up to
+        // 200 bytes, so some live out of line).
+        fn value(n: u32) -> Vec<u8> {
+            vec![n as u8; (usize::from(n as u8) * 37) % 201]
+        }
+        fn whole(v: &[u8]) -> bool {
+            match v.first() {
+                None => true,
+                Some(&b) => v == value(u32::from(b)),
+            }
+        }
+        let keys: Vec<Vec<u8>> = (0..8).map(|k| format!("key:{k}").into_bytes()).collect();
+        let store = RwLock::new(items());
+        {
+            let mut s = store.write();
+            for k in &keys {
+                let h = s.hasher.hash(k);
+                s.insert(h, 0, k, NewValue::Slice(&value(1)), 0, 0, Queue::Small);
+            }
+        }
+        let rounds = if cfg!(miri) { 60 } else { 20_000u32 };
+        let done = AtomicBool::new(false);
+        std::thread::scope(|t| {
+            for r in 0..2 {
+                let (store, keys, done) = (&store, &keys, &done);
+                t.spawn(move || {
+                    let mut seen = 0u64;
+                    while !done.load(Relaxed) || seen == 0 {
+                        for k in keys.iter().skip(r) {
+                            let s = store.read();
+                            let h = s.hasher.hash(k);
+                            let e = s.find(h, 0, k).expect("never removed");
+                            e.bump_freq();
+                            let copy = value_bytes(e.value());
+                            assert!(whole(&copy), "a torn read: {copy:?}");
+                            seen += 1;
+                        }
+                    }
+                });
+            }
+            let mut n = 1u32;
+            for round in 0..rounds {
+                let mut s = store.write();
+                for k in &keys {
+                    n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345) >> 8;
+                    let h = s.hasher.hash(k);
+                    let id = s.find(h, 0, k).unwrap().id();
+                    match round % 4 {
+                        0 | 1 => drop(s.set_value(id, NewValue::Slice(&value(n)))),
+                        2 => s.set_deadline(id, if n % 2 == 0 { 0 } else { 1 << 40 }),
+                        _ => s.requeue(id, Queue::Main, 0),
+                    }
+                }
+                drop(s);
+                std::thread::yield_now();
+            }
+            done.store(true, Relaxed);
+        });
+    }
+
     /// A store that fills and empties over and over frees whole segments, ending with
     /// none in use.
     #[test]
