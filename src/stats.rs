@@ -3,6 +3,7 @@
 //! there, neither a shared write nor an atomic read-modify-write. The rest live in the
 //! shards, under locks their writers already hold.
 
+use std::cell::Cell;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
@@ -98,10 +99,11 @@ pub(crate) struct Counters {
 /// load sees the last owner's final count.
 static OWNED: [AtomicBool; STRIPES] = [const { AtomicBool::new(false) }; STRIPES];
 
-/// This thread's stripe index, held until the thread exits.
+/// A thread's claim on a stripe, released when the thread exits.
 struct Claim(usize);
 
 impl Claim {
+    /// Claims a free stripe, or settles for [`SHARED`].
     fn take() -> Claim {
         (0..STRIPES)
             .find(|&k| {
@@ -116,14 +118,34 @@ impl Claim {
 
 impl Drop for Claim {
     fn drop(&mut self) {
+        // Counters bumped later in this thread's exit (other thread-locals' destructors)
+        // go to the shared stripe.
+        let _ = STRIPE.try_with(|k| k.set(SHARED));
         if self.0 != SHARED {
             OWNED[self.0].store(false, Release);
         }
     }
 }
 
+/// Not yet claimed: the first bump claims a stripe.
+const UNCLAIMED: usize = usize::MAX;
+
 thread_local! {
-    static STRIPE: Claim = Claim::take();
+    /// This thread's stripe index ([`UNCLAIMED`] at first): a constant-initialized
+    /// `Cell`, so the hot path reads it with one load, with no lazy-initialization check.
+    static STRIPE: Cell<usize> = const { Cell::new(UNCLAIMED) };
+    /// Holds the claim until the thread exits (touched once per thread, by the first bump).
+    static CLAIM: Claim = {
+        let c = Claim::take();
+        let _ = STRIPE.try_with(|k| k.set(c.0));
+        c
+    };
+}
+
+/// This thread's stripe, claiming one first if it has none.
+#[cold]
+fn claim() -> usize {
+    CLAIM.try_with(|c| c.0).unwrap_or(SHARED)
 }
 
 impl Counters {
@@ -136,8 +158,12 @@ impl Counters {
     /// Adds one to `slot` of this thread's stripe.
     #[inline]
     fn bump(&self, slot: usize) {
-        match STRIPE.try_with(|c| c.0) {
-            Ok(k) if k != SHARED => {
+        let mut k = STRIPE.with(Cell::get);
+        if k == UNCLAIMED {
+            k = claim();
+        }
+        match k {
+            k if k < SHARED => {
                 // Only this thread writes stripe `k` (see `OWNED`).
                 let c = &self.stripes[k].slots[slot];
                 c.store(c.load(Relaxed) + 1, Relaxed);

@@ -91,6 +91,9 @@ impl Drop for Keyspace {
 }
 
 const POLICIES: [EvictionPolicy; 9] = EvictionPolicy::ALL;
+/// S3-FIFO's number in `Keyspace::policy`.
+const S3FIFO: u8 = POLICIES.len() as u8 - 1;
+const _: () = assert!(matches!(POLICIES[S3FIFO as usize], EvictionPolicy::S3Fifo));
 
 /// A write in progress on one shard, with its lock held.
 pub(crate) struct Tx<'a> {
@@ -404,11 +407,13 @@ impl Keyspace {
         self.counters
             .record(command, lookup.then_some(live.is_some()));
         if let Some(e) = &live {
-            let policy = self.policy();
-            if now == 0 && eviction::needs_time(policy) {
-                now = self.now();
+            // The default policy's record of a read is a frequency bump in the item's
+            // header, tested first so that a hit's path stays short.
+            if self.policy.load(Relaxed) == S3FIFO {
+                e.bump_freq();
+            } else {
+                self.on_access(e, now);
             }
-            eviction::on_access(e, policy, now);
         }
         let expired = was_found && live.is_none();
         let r = f(live.map(|e| (e, deadline)));
@@ -417,6 +422,16 @@ impl Keyspace {
             self.reclaim(db, hash, key);
         }
         r
+    }
+
+    /// Records a read of `e` for a policy other than S3-FIFO (`now`: 0 if not read yet).
+    #[inline(never)]
+    fn on_access(&self, e: &EntryRef<'_>, mut now: u64) {
+        let policy = self.policy();
+        if now == 0 && eviction::needs_time(policy) {
+            now = self.now();
+        }
+        eviction::on_access(e, policy, now);
     }
 
     /// Write-locks shard `si`, telling it whether to report expired and evicted keys.
